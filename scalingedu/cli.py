@@ -1,0 +1,62 @@
+"""The ``scalingedu`` command: project tasks for authors, instructors and benchmarks.
+
+    scalingedu build-exercises        write exercises/ from solutions/
+    scalingedu execute NOTEBOOK...    run notebooks top to bottom and save their outputs
+    scalingedu bench                  print benchmark figures, one per line: name value unit
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _project_root() -> Path:
+    """The checkout that holds notebooks/ and solutions/ (the current folder or one of its parents)."""
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "solutions").is_dir() and (folder / "notebooks").is_dir():
+            return folder
+    return Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scalingedu", description="Tasks of the scalingedu course.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build-exercises", help="write exercises/ from solutions/ (solutions replaced by stubs)")
+    build.add_argument("--check", action="store_true", help="only report whether exercises/ is up to date")
+    run = commands.add_parser("execute", help="execute notebooks in place, top to bottom")
+    run.add_argument("notebooks", nargs="+", type=Path)
+    run.add_argument("--timeout", type=int, default=120, help="seconds allowed per cell (default 120)")
+    bench = commands.add_parser("bench", help="print benchmark figures as 'name value unit' lines")
+    bench.add_argument("--repeats", type=int, default=25, help="programmatic changes per widget (default 25)")
+    bench.add_argument("--skip-notebooks", action="store_true", help="do not time notebook execution")
+    args = parser.parse_args(argv)
+
+    root = _project_root()
+    if args.command == "build-exercises":
+        from .authoring import build_exercises, stale_exercises
+        if args.check:
+            stale = stale_exercises(root)
+            for path in stale:
+                print(f"out of date: {path.relative_to(root)}")
+            print("exercises/ is up to date" if not stale else "run: scalingedu build-exercises")
+            return 1 if stale else 0
+        for path in build_exercises(root):
+            print(f"wrote {path.relative_to(root)}")
+        return 0
+    if args.command == "execute":
+        from .notebooks import execute_in_place
+        for path in args.notebooks:
+            seconds = execute_in_place(path, timeout=args.timeout)
+            print(f"executed {path} in {seconds:.1f} s")
+        return 0
+    if args.command == "bench":
+        from .bench import run_benchmarks
+        run_benchmarks(root, repeats=args.repeats, notebooks=not args.skip_notebooks)
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""One plotting style for the whole course: colour-blind-safe colours, units on every axis, log axes for decades.
+
+Figures are made with :func:`new_figure`, which builds a plain ``matplotlib.figure.Figure`` (no pyplot state, no
+automatic display) in the course style. The palette is Okabe and Ito's eight colours, chosen to stay distinct
+under the common forms of colour blindness (Okabe & Ito 2008, "Color Universal Design").
+"""
+from __future__ import annotations
+
+import io
+import math
+
+import matplotlib
+from matplotlib.figure import Figure
+
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+"""Okabe-Ito colours: blue, orange, green, vermillion, purple, sky blue, yellow, black."""
+
+STYLE = {
+    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "grid.linewidth": 0.6,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    "legend.frameon": False,
+    "lines.linewidth": 2.0,
+    "lines.markersize": 5,
+    "figure.dpi": 90,
+    "savefig.dpi": 90,
+    "figure.facecolor": "white",
+    "font.family": "DejaVu Sans",
+}
+"""rcParams of the course style (applied only inside :func:`new_figure` and :func:`style`)."""
+
+
+def style():
+    """A context manager that applies the course style to pyplot figures made inside it."""
+    return matplotlib.rc_context(STYLE)
+
+
+def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 8.0, height: float = 3.6, **subplot_kw):
+    """A ``Figure`` and its axes in the course style, not attached to pyplot (so it never auto-displays)."""
+    with style():
+        figure = Figure(figsize=(width, height), layout="constrained")
+        axes = figure.subplots(nrows, ncols, squeeze=True, subplot_kw=subplot_kw or None)
+        return figure, axes
+
+
+def figure_png(figure: Figure) -> bytes:
+    """Render a figure to PNG bytes with the Agg backend: one render, the cost of one inline plot."""
+    buffer = io.BytesIO()
+    with style():
+        figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+_PREFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
+
+
+def human(value: float, unit: str = "") -> str:
+    """Format a count for a reader: ``human(174.6e9, 'params')`` gives '175B params'; very large values use e-notation."""
+    if not math.isfinite(value):
+        return f"{value} {unit}".strip()
+    magnitude = abs(value)
+    if magnitude >= 1e15:
+        text = f"{value:.3g}".replace("e+", "e")
+    else:
+        text = f"{value:.3g}"
+        for threshold, prefix in _PREFIXES:
+            if magnitude >= threshold:
+                text = f"{value / threshold:.3g}{prefix}"
+                break
+    return f"{text} {unit}".strip()
