@@ -202,3 +202,30 @@ CHINCHILLA_TOKENS_PER_PARAM = PublishedConstants(
            "Chinchilla's own 1.4T / 70B",
     note="The paper's body does not state '20 tokens per parameter' as a rule; it is the community's reading.",
 )
+
+# --- added for lesson 01 (power laws) ---------------------------------------------------------------------------
+KAPLAN_2020_MODEL_RANGE = PublishedConstants(
+    MappingProxyType({"smallest_params": 768.0, "largest_params": 1.5e9}),
+    source="Kaplan et al. 2020, abstract and section 1: models from 768 to 1.5 billion non-embedding parameters",
+    note="The range over which Eq. 1.1 was measured; beyond it the law is an extrapolation.",
+)
+KAPLAN_2020_JOINT_LAW = PublishedConstants(
+    MappingProxyType({"alpha_N": 0.076, "alpha_D": 0.103, "N_c": 6.4e13, "D_c": 1.8e13}),
+    source="Kaplan et al. 2020, Eq. 1.5 / 4.1: L(N, D) = [(N_c/N)^(alpha_N/alpha_D) + D_c/D]^alpha_D, fit of Table 2",
+    note="These differ from the single-variable fits of Eqs. 1.1 and 1.2 (alpha_D 0.095 there); the paper notes it.",
+)
+KAPLAN_2020_OVERFITTING = PublishedConstants(
+    MappingProxyType({"tokens_coefficient": 5e3, "exponent": 0.74}),
+    source="Kaplan et al. 2020, Eq. 4.4: D >~ (5 x 10^3) N^0.74 tokens keeps the overfitting penalty small; "
+           "0.74 = alpha_N / alpha_D of the Table 2 fit",
+)
+HOFFMANN_2022_ALLOCATION_EXPONENTS = PublishedConstants(
+    MappingProxyType({
+        "approach_1_a": 0.50, "approach_1_b": 0.50,
+        "approach_2_a": 0.49, "approach_2_b": 0.51,
+        "approach_3_a": 0.46, "approach_3_b": 0.54,
+        "kaplan_a": 0.73, "kaplan_b": 0.27,
+    }),
+    source="Hoffmann et al. 2022, Table 2: N_opt ∝ C^a and D_opt ∝ C^b for the three approaches, and Kaplan's values",
+    note="Point estimates; Table 2 also gives 10th-90th bootstrap percentiles.",
+)

@@ -11,6 +11,7 @@ import math
 
 import matplotlib
 from matplotlib.figure import Figure
+from PIL import Image
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 """Okabe-Ito colours: blue, orange, green, vermillion, purple, sky blue, yellow, black."""
@@ -56,6 +57,13 @@ def figure_png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     with style():
         figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def rgba_to_png(rgba, size: tuple[int, int]) -> bytes:
+    """Encode an RGBA buffer (e.g. an Agg canvas's ``buffer_rgba()``) as PNG with fast, light compression."""
+    buffer = io.BytesIO()
+    Image.frombuffer("RGBA", size, rgba, "raw", "RGBA", 0, 1).save(buffer, format="png", compress_level=1)
     return buffer.getvalue()
 
 

@@ -6,6 +6,11 @@ existing artists in place (``set_data``, ``set_offsets``, ``set_text``); the fig
 and shown in an ``ipywidgets.Image``. Rendering to an image widget, instead of re-displaying the figure into an
 Output widget, costs one render per change and behaves the same in JupyterLab, Voilà, nbclient and nbval.
 
+Artists that change with the controls can be registered with :meth:`LessonWidget.animate`. The static rest of
+the figure (axes, ticks, reference data, legend) is then drawn once and kept as a bitmap, and each update only
+paints the moving artists over it (blitting): a fraction of a full render. A ``draw`` that changes anything
+static (axis limits, a non-animated artist) must call :meth:`LessonWidget.invalidate` to get a full redraw.
+
 If the library rejects the inputs (a ``ValueError`` or ``TypeError``), the widget hides the plot and shows the
 message instead of a traceback. When displayed, the widget also offers its first state as an ordinary PNG, so a
 reader on GitHub or nbviewer, where widgets do not run, still sees the plot.
@@ -18,8 +23,9 @@ import html
 import time
 
 import ipywidgets as widgets
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from ..plotting import figure_png
+from ..plotting import rgba_to_png
 
 
 class LessonWidget:
@@ -27,7 +33,10 @@ class LessonWidget:
 
     def __init__(self):
         self.controls: dict[str, widgets.ValueWidget] = self.build_controls()
+        self._dynamic_artists: list = []
+        self._background = None
         self.figure, self.axes = self.build_figure()
+        self.canvas = FigureCanvasAgg(self.figure)
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.message = widgets.HTML(layout=widgets.Layout(display="none"))
         self.error: str | None = None
@@ -57,7 +66,7 @@ class LessonWidget:
     def values(self) -> dict:
         return {name: control.value for name, control in self.controls.items()}
 
-    def update(self, **values) -> "LessonWidget":
+    def update(self, **values) -> None:
         """Set controls by name, then redraw once (for tests, scripts and benchmarks).
 
         Values outside a slider's range raise ``ValueError`` instead of being silently clamped.
@@ -71,7 +80,6 @@ class LessonWidget:
             for name, value in values.items():
                 self.controls[name].value = value
         self.refresh()
-        return self
 
     def refresh(self) -> None:
         start = time.perf_counter()
@@ -85,7 +93,7 @@ class LessonWidget:
             self.image.layout.display = "none"
         else:
             self.error = None
-            self.image.value = figure_png(self.figure)
+            self.image.value = self.render_png()
             self.renders += 1
             self.message.layout.display = "none"
             self.image.layout.display = None
@@ -94,6 +102,32 @@ class LessonWidget:
     def _on_change(self, change) -> None:
         if not self._is_paused:
             self.refresh()
+
+    def animate(self, *artists):
+        """Mark artists that ``draw`` changes; only they are repainted on an update. Returns the first artist."""
+        for artist in artists:
+            artist.set_animated(True)
+            self._dynamic_artists.append(artist)
+        return artists[0]
+
+    def invalidate(self) -> None:
+        """Ask for a full redraw at the next render (call it from ``draw`` when static parts change)."""
+        self._background = None
+
+    def render_png(self) -> bytes:
+        """Render the figure once: the static background if needed, then the animated artists over it."""
+        if not self._dynamic_artists:
+            self.canvas.draw()
+        else:
+            if self._background is None:
+                self.canvas.draw()  # animated artists are left out of a full draw
+                self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+            else:
+                self.canvas.restore_region(self._background)
+            for artist in self._dynamic_artists:
+                if artist.get_visible():
+                    self.figure.draw_artist(artist)
+        return rgba_to_png(self.canvas.buffer_rgba(), self.canvas.get_width_height())
 
     _is_paused = False
 
