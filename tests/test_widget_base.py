@@ -1,0 +1,102 @@
+"""The widget pattern (scalingedu.widgets.base) and lesson 00's ModelMap, outside a kernel."""
+from __future__ import annotations
+
+import base64
+import io
+
+import ipywidgets as widgets
+import numpy as np
+import pytest
+from PIL import Image
+
+from scalingedu.compute import training_flops
+from scalingedu.plotting import new_figure
+from scalingedu.widgets import all_widget_classes
+from scalingedu.widgets.base import LessonWidget
+from scalingedu.widgets.start_here import ModelMap
+
+
+class SquareRoot(LessonWidget):
+    """A minimal widget: y = sqrt(x - shift), which the model refuses for a negative argument."""
+
+    def build_controls(self):
+        return {"shift": widgets.FloatSlider(value=0.0, min=-5.0, max=5.0)}
+
+    def build_figure(self):
+        figure, ax = new_figure(width=4, height=3)
+        self.line = self.animate(ax.plot([], [])[0])
+        ax.set(xlim=(0, 10), ylim=(0, 4), xlabel="x", ylabel="y")
+        return figure, ax
+
+    def draw(self, shift):
+        x = np.linspace(0, 10, 50)
+        if np.any(x - shift < 0):
+            raise ValueError(f"shift must be <= 0 so that x - shift >= 0 (got {shift})")
+        self.line.set_data(x, np.sqrt(x - shift))
+
+
+def test_update_redraws_once_and_changes_the_data():
+    widget = SquareRoot()
+    assert widget.renders == 1 and widget.error is None
+    before = widget.line.get_ydata().copy()
+    widget.update(shift=-2.0)
+    assert widget.renders == 2
+    assert not np.allclose(widget.line.get_ydata(), before)
+
+
+def test_model_error_is_shown_as_a_message_not_raised():
+    widget = SquareRoot()
+    widget.controls["shift"].value = 3.0           # as a learner would: no exception reaches the notebook
+    assert "shift must be <= 0" in widget.error
+    assert widget.message.layout.display is None and widget.image.layout.display == "none"
+    assert "Cannot plot this" in widget.message.value
+    widget.controls["shift"].value = -1.0          # and it recovers
+    assert widget.error is None and widget.image.layout.display is None
+
+
+def test_update_rejects_unknown_controls_and_out_of_range_values():
+    widget = SquareRoot()
+    with pytest.raises(TypeError, match="unknown control"):
+        widget.update(shfit=1.0)
+    with pytest.raises(ValueError, match=r"shift must lie in \[-5, 5\]"):
+        widget.update(shift=50.0)
+
+
+def test_static_readers_get_the_first_state_as_png():
+    widget = ModelMap()
+    bundle = widget._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert base64.b64decode(bundle["image/png"]) == bytes(widget.image.value)
+    assert bytes(widget.image.value).startswith(b"\x89PNG")
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png))).astype(int)
+
+
+def test_blitted_update_matches_a_full_redraw():
+    """Blitting repaints only the moving artists; the picture must equal a full redraw (up to 1-2 levels of
+    anti-aliasing noise, which Agg shows even between two full redraws)."""
+    widget = ModelMap()
+    first = _pixels(bytes(widget.image.value))
+    widget.update(params=7e10, tokens=1.4e12)
+    blitted = _pixels(bytes(widget.image.value))
+    widget.invalidate()
+    full = _pixels(widget.render_png())
+    assert np.abs(blitted - full).max() <= 2
+    assert np.abs(blitted - first).max() > 100   # the star and the caption did move
+
+
+def test_model_map_caption_reports_6nd_of_chinchilla():
+    widget = ModelMap()
+    widget.update(params=70e9, tokens=1.4e12)
+    text = widget.caption.get_text()
+    assert f"{training_flops(70e9, 1.4e12):.3g} FLOPs" in text
+    assert "20 tokens per parameter" in text
+    assert list(widget.yours.get_offsets()[0]) == [70e9, 1.4e12]
+
+
+def test_every_lesson_widget_is_registered():
+    names = {cls.__name__ for cls in all_widget_classes()}
+    assert "ModelMap" in names
+    assert all(issubclass(cls, LessonWidget) for cls in all_widget_classes())
