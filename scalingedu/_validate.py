@@ -30,6 +30,13 @@ def as_number_array(name: str, value) -> np.ndarray:
         array = np.asarray(value)
     except Exception as error:  # ragged nested lists and the like
         raise TypeError(f"{name} must be a number or an array of numbers ({error})") from None
+    if array.dtype == object and all(isinstance(item, numbers.Real) and not isinstance(item, (bool, np.bool_))
+                                     for item in array.ravel()):
+        # Python ints beyond int64 (e.g. 3 * 10**23 FLOPs typed as integers) and Fractions arrive as objects.
+        try:
+            return array.astype(float)
+        except OverflowError:
+            raise ValueError(f"{name} is too large to represent as a float (got {_describe(value)})") from None
     if array.dtype == object or array.dtype.kind not in "iuf":
         raise TypeError(f"{name} must contain real numbers, not values of type {array.dtype}")
     return array.astype(float)
@@ -77,7 +84,8 @@ def in_range(name: str, value, low: float, high: float, *, low_open: bool = Fals
 def positive_int(name: str, value, *, minimum: int = 1, maximum: int | None = None) -> int:
     """Check that ``value`` is a whole number in the range from ``minimum`` to ``maximum``."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        if isinstance(value, numbers.Real) and float(value).is_integer():
+        if (isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+                and float(value).is_integer()):
             value = int(value)
         else:
             raise TypeError(f"{name} must be a whole number, not {type(value).__name__} ({value!r})")

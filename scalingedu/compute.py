@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validate as v
-from .data import PF_DAY_FLOPS, Accelerator, accelerator
+from .data import ACCELERATORS, PF_DAY_FLOPS, Accelerator, accelerator
 
 FORWARD_FLOPS_PER_PARAM_TOKEN = 2.0
 BACKWARD_FLOPS_PER_PARAM_TOKEN = 4.0
@@ -76,7 +76,20 @@ class TrainingRun:
 def _resolve_accelerator(chip) -> Accelerator:
     if isinstance(chip, Accelerator):
         return chip
-    return accelerator(chip)
+    if not isinstance(chip, str):
+        raise TypeError(f"chip must be an Accelerator or the name of one ({', '.join(ACCELERATORS)}), "
+                        f"not {type(chip).__name__}")
+    try:
+        return accelerator(chip)
+    except ValueError as error:
+        raise ValueError(f"chip: {error}") from None
+
+
+def _single(name: str, array: np.ndarray) -> float:
+    if array.ndim:
+        raise TypeError(f"{name} must be a single number here (got an array of shape {array.shape}): "
+                        f"a TrainingRun describes one run, so call training_time once per value")
+    return float(array)
 
 
 def training_time(flops, chip: str | Accelerator, n_accelerators: int, mfu: float = 0.4,
@@ -88,11 +101,12 @@ def training_time(flops, chip: str | Accelerator, n_accelerators: int, mfu: floa
     The default price, $2 per accelerator-hour, is the rental assumption of the DeepSeek-V3 report for H800s;
     prices vary widely, so pass your own.
     """
-    c = float(v.positive("flops", flops))
+    c = _single("flops", v.positive("flops", flops))
     chip_spec = _resolve_accelerator(chip)
     count = v.positive_int("n_accelerators", n_accelerators, minimum=1)
-    utilisation = float(v.in_range("mfu", mfu, 0.0, 1.0, low_open=True))
-    price = float(v.positive("dollars_per_accelerator_hour", dollars_per_accelerator_hour, allow_zero=True))
+    utilisation = _single("mfu", v.in_range("mfu", mfu, 0.0, 1.0, low_open=True))
+    price = _single("dollars_per_accelerator_hour",
+                    v.positive("dollars_per_accelerator_hour", dollars_per_accelerator_hour, allow_zero=True))
     seconds = c / (count * chip_spec.peak_flops_per_second * utilisation)
     hours = seconds / SECONDS_PER_HOUR * count
     return TrainingRun(c, chip_spec.name, count, utilisation, seconds, hours, hours * price)
@@ -103,13 +117,14 @@ def implied_mfu(flops, chip: str | Accelerator, accelerator_hours) -> float:
     c = v.positive("flops", flops)
     hours = v.positive("accelerator_hours", accelerator_hours)
     chip_spec = _resolve_accelerator(chip)
-    mfu = c / (hours * SECONDS_PER_HOUR * chip_spec.peak_flops_per_second)
+    flops_per_hour = _broadcast("flops", c, "accelerator_hours", hours, np.divide)
+    mfu = flops_per_hour / (SECONDS_PER_HOUR * chip_spec.peak_flops_per_second)
     return v.scalar_or_array(mfu, flops, accelerator_hours)
 
 
-def _broadcast(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> np.ndarray:
+def _broadcast(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray, operation=np.multiply) -> np.ndarray:
     try:
-        return a * b
+        return operation(a, b)
     except ValueError:
         raise ValueError(f"{name_a} (shape {a.shape}) and {name_b} (shape {b.shape}) cannot be combined: "
                          f"give arrays of the same shape, or a scalar for one of them") from None

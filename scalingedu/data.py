@@ -25,7 +25,10 @@ PF_DAY_FLOPS = 1e15 * 24 * 3600
 
 @dataclass(frozen=True)
 class ModelRecord:
-    """Published training facts of one model. ``None`` means the figure was not published (or not checked)."""
+    """Published training facts of one model. ``None`` means the figure was not published (or not checked).
+
+    ``accelerator`` is a key of :data:`ACCELERATORS` (so ``accelerator(record.accelerator)`` finds the chip).
+    """
 
     name: str
     family: str
@@ -77,14 +80,14 @@ MODELS: tuple[ModelRecord, ...] = (
     ModelRecord("LLaMA 13B", "LLaMA", 13.0e9, 1.0e12, sources=(_LLAMA1,)),
     ModelRecord("LLaMA 33B", "LLaMA", 32.5e9, 1.4e12, sources=(_LLAMA1,)),
     ModelRecord("LLaMA 65B", "LLaMA", 65.2e9, 1.4e12, sources=(_LLAMA1,)),
-    ModelRecord("Llama 2 7B", "Llama 2", 7e9, 2.0e12, gpu_hours=184_320, accelerator="A100-80GB", sources=(_LLAMA2,)),
-    ModelRecord("Llama 2 13B", "Llama 2", 13e9, 2.0e12, gpu_hours=368_640, accelerator="A100-80GB",
+    ModelRecord("Llama 2 7B", "Llama 2", 7e9, 2.0e12, gpu_hours=184_320, accelerator="A100", sources=(_LLAMA2,)),
+    ModelRecord("Llama 2 13B", "Llama 2", 13e9, 2.0e12, gpu_hours=368_640, accelerator="A100",
                 sources=(_LLAMA2,)),
-    ModelRecord("Llama 2 70B", "Llama 2", 70e9, 2.0e12, gpu_hours=1_720_320, accelerator="A100-80GB",
+    ModelRecord("Llama 2 70B", "Llama 2", 70e9, 2.0e12, gpu_hours=1_720_320, accelerator="A100",
                 sources=(_LLAMA2,)),
-    ModelRecord("Llama 3 8B", "Llama 3", 8e9, 15e12, gpu_hours=1.3e6, accelerator="H100-80GB", sources=(_LLAMA3,),
+    ModelRecord("Llama 3 8B", "Llama 3", 8e9, 15e12, gpu_hours=1.3e6, accelerator="H100", sources=(_LLAMA3,),
                 note="The model card says '15T+' tokens: 15e12 is a lower bound."),
-    ModelRecord("Llama 3 70B", "Llama 3", 70e9, 15e12, gpu_hours=6.4e6, accelerator="H100-80GB", sources=(_LLAMA3,),
+    ModelRecord("Llama 3 70B", "Llama 3", 70e9, 15e12, gpu_hours=6.4e6, accelerator="H100", sources=(_LLAMA3,),
                 note="The model card says '15T+' tokens: 15e12 is a lower bound."),
     ModelRecord("Mixtral 8x7B", "Mixtral", 46.7e9, None, active_params=12.9e9, sources=(_MIXTRAL,),
                 note="Mixture-of-Experts, 8 experts, top-2. Training tokens were not published. "

@@ -19,7 +19,7 @@ def execute(path: str | Path, *, timeout: int = 120) -> tuple[nbformat.NotebookN
     """Execute a notebook in a fresh kernel; return the executed notebook and the seconds it took."""
     path = Path(path)
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name=KERNEL_NAME,
+    client = NotebookClient(notebook, timeout=timeout, kernel_name=KERNEL_NAME, record_timing=False,
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     client.execute()

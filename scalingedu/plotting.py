@@ -13,6 +13,8 @@ import matplotlib
 from matplotlib.figure import Figure
 from PIL import Image
 
+from . import _validate as v
+
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 """Okabe-Ito colours: blue, orange, green, vermillion, purple, sky blue, yellow, black."""
 
@@ -46,6 +48,9 @@ def style():
 
 def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 8.0, height: float = 3.6, **subplot_kw):
     """A ``Figure`` and its axes in the course style, not attached to pyplot (so it never auto-displays)."""
+    ncols, nrows = v.positive_int("ncols", ncols), v.positive_int("nrows", nrows)
+    v.positive("width", width)
+    v.positive("height", height)
     with style():
         figure = Figure(figsize=(width, height), layout="constrained")
         axes = figure.subplots(nrows, ncols, squeeze=True, subplot_kw=subplot_kw or None)
@@ -72,8 +77,15 @@ _PREFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
 
 def human(value: float, unit: str = "") -> str:
     """Format a count for a reader: ``human(174.6e9, 'params')`` gives '175B params'; very large values use e-notation."""
+    number = v.as_number_array("value", value)
+    if number.ndim:
+        raise TypeError(f"value must be a single number, not an array of shape {number.shape}")
+    if not isinstance(unit, str):
+        raise TypeError(f"unit must be a string such as 'params', not {type(unit).__name__}")
+    value = float(number)
     if not math.isfinite(value):
         return f"{value} {unit}".strip()
+    value = float(f"{value:.3g}")  # round first, so that 999,999 reads '1M', not '1e+03k'
     magnitude = abs(value)
     if magnitude >= 1e15:
         text = f"{value:.3g}".replace("e+", "e")

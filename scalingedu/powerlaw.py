@@ -41,6 +41,9 @@ class PowerLaw:
     def solve_for_x(self, y):
         """The x at which the law reaches ``y``: x = ((y − c)/a)^(1/b). ``y`` must lie beyond the floor c."""
         target = v.finite("y", y)
+        if self.b == 0:
+            raise ValueError(f"this law has exponent b = 0, so y stays at {self.a + self.c:g} and no x solves "
+                             f"for another y")
         reducible = (target - self.c) / self.a
         if np.any(reducible <= 0):
             raise ValueError(f"y must be above the offset c = {self.c:g} for this law (got {np.min(target):g}): "
@@ -55,14 +58,15 @@ class PowerLaw:
 
 
 def _check_xy(x, y, minimum_points: int) -> tuple[np.ndarray, np.ndarray]:
-    xs = v.positive("x", x).ravel() if np.ndim(x) else None
-    ys = v.positive("y", y).ravel() if np.ndim(y) else None
-    if xs is None or ys is None:
+    xs = v.positive("x", x)
+    ys = v.positive("y", y)
+    if xs.ndim == 0 or ys.ndim == 0:
         raise TypeError("x and y must be sequences or arrays of values, not single numbers")
     if xs.shape != ys.shape:
-        raise ValueError(f"x and y must have the same length (x has {xs.size} values, y has {ys.size})")
+        raise ValueError(f"x and y must have the same shape (x has shape {xs.shape}, y has shape {ys.shape})")
+    xs, ys = xs.ravel(), ys.ravel()
     if xs.size < minimum_points:
-        raise ValueError(f"need at least {minimum_points} points to fit this law (got {xs.size})")
+        raise ValueError(f"x and y need at least {minimum_points} points for this (got {xs.size})")
     if np.ptp(np.log(xs)) == 0:
         raise ValueError("x must take at least two different values: a slope needs a spread of x")
     return xs, ys
@@ -133,4 +137,8 @@ def local_slope(x, y):
     offset (an irreducible floor) that a pure power law cannot describe.
     """
     xs, ys = _check_xy(x, y, minimum_points=2)
-    return np.diff(np.log(ys)) / np.diff(np.log(xs))
+    steps = np.diff(np.log(xs))
+    if np.any(steps == 0):
+        raise ValueError("x repeats a value between neighbouring points (at index "
+                         f"{int(np.argmax(steps == 0))}): the slope there is undefined")
+    return np.diff(np.log(ys)) / steps
