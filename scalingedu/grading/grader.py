@@ -1,0 +1,73 @@
+"""Grading one answer with public and hidden checks, with partial credit.
+
+:func:`grade_answer` is what the instructor's grader calls, outside the learner's kernel: it runs every check of
+the question (public and hidden, each independently) and shares the question's points among the checks that
+pass, in proportion to their weights. It reads no state: the same answer always gets the same grade.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .checks import CheckResult
+from .feedback import FAILED, NOT_ANSWERED, PASSED
+from .questions import question
+
+PARTIAL = "partial"
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """One check's verdict in a grade: ``kind`` is "public" or "hidden"; ``weight`` is its share of the points."""
+
+    kind: str
+    description: str
+    passed: bool
+    message: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class GradeResult:
+    """The grade of one answer: points earned of those possible, a status, and every check's outcome.
+
+    ``status`` is "not answered", "passed" (every check passed), "partial" (some points) or "failed" (none).
+    """
+
+    question_id: str
+    points_earned: float
+    points_possible: float
+    status: str
+    checks: tuple[CheckOutcome, ...]
+
+    @property
+    def hidden_failed(self) -> tuple[CheckOutcome, ...]:
+        return tuple(c for c in self.checks if c.kind == "hidden" and not c.passed)
+
+
+def grade_answer(question_id: str, answer) -> GradeResult:
+    """Grade ``answer`` to ``question_id`` with its public and hidden checks; partial credit by check weight.
+
+    ``...`` or ``None`` (or a stub function that still returns ``...``) is "not answered" and earns 0 points.
+    Checks never raise on a bad answer, so one broken answer cannot stop the grading of the others.
+    """
+    q = question(question_id)
+    unanswered = answer is None or answer is Ellipsis
+    outcomes = []
+    any_not_answered = unanswered
+    for kind, checks in (("public", q.public_checks), ("hidden", q.hidden_checks)):
+        for each in checks:
+            result = CheckResult(False, "not answered", answered=False) if unanswered else each(answer)
+            any_not_answered = any_not_answered or not result.answered
+            outcomes.append(CheckOutcome(kind, each.description, result.passed, result.message, each.weight))
+    total = sum(o.weight for o in outcomes)
+    earned_weight = sum(o.weight for o in outcomes if o.passed)
+    earned = 0.0 if any_not_answered else round(q.points * earned_weight / total, 6)
+    if any_not_answered:
+        status = NOT_ANSWERED
+    elif all(o.passed for o in outcomes):
+        status = PASSED
+    elif earned > 0:
+        status = PARTIAL
+    else:
+        status = FAILED
+    return GradeResult(q.id, earned, float(q.points), status, tuple(outcomes))

@@ -1,0 +1,364 @@
+"""Tests of scalingedu.grading (instant checks, statuses, grading with hidden checks) and problem set 01_power_laws."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scalingedu import grading
+from scalingedu.data import HOFFMANN_2022_FIT, KAPLAN_2020_PARAMS_LAW
+from scalingedu.grading import (Check, CheckResult, ProblemSet, Question, check, close_to, grade_answer, has_sign,
+                                is_function, is_function_matching, is_number, problem_set, question, statuses,
+                                summary)
+from scalingedu.powerlaw import fit_power_law
+from scalingedu.problems import power_laws
+
+SET_ID = "01_power_laws"
+IDS = problem_set(SET_ID).ids
+
+
+@pytest.fixture(autouse=True)
+def fresh_statuses():
+    grading.reset()
+    yield
+    grading.reset()
+
+
+def local_exponent(x, y):
+    """A correct answer to pl.local_exponent, written independently of the library."""
+    return np.diff(np.log(y)) / np.diff(np.log(x))
+
+
+def right_answers() -> dict:
+    """Answers a learner who follows the statements would give (computed, never typed in)."""
+    pure = fit_power_law(*power_laws.measurements())
+    floor = fit_power_law(*power_laws.measurements_with_floor(), offset=True)
+    return {
+        "pl.halving": 2 ** (1 / HOFFMANN_2022_FIT["alpha"]),
+        "pl.exponent": pure.b,
+        "pl.params_for_loss": pure.solve_for_x(power_laws.TARGET_LOSS),
+        "pl.floor": floor.c,
+        "pl.extrapolate": floor(power_laws.FAR_PARAMS),
+        "pl.local_exponent": local_exponent,
+    }
+
+
+def wrong_answers() -> dict:
+    """Answers of the right type that are wrong: off by a factor, or a function with an error in it."""
+    right = right_answers()
+    wrong = {key: value * 1.5 for key, value in right.items() if key != "pl.local_exponent"}
+    wrong["pl.local_exponent"] = lambda x, y: np.diff(np.log(y)) / np.diff(x)   # forgot the log of x
+    return wrong
+
+
+def run_check(capsys, question_id, answer):
+    result = check(question_id, answer)
+    text = capsys.readouterr().out
+    return result, text
+
+
+# Registry ---------------------------------------------------------------------------------------------------------
+
+def test_problem_set_has_at_least_four_graded_questions_with_hidden_checks():
+    ps = problem_set(SET_ID)
+    assert ps.title
+    assert len(ps.questions) >= 4
+    for q in ps.questions:
+        assert q.points > 0 and q.statement and q.hint
+        assert q.public_checks and q.hidden_checks
+        assert question(q.id) is q
+
+
+def test_ids_are_unique_across_problem_sets():
+    all_ids = [q.id for ps in grading.problem_sets().values() for q in ps.questions]
+    assert len(all_ids) == len(set(all_ids))
+    assert len(grading.problem_sets()) == len({ps.prefix for ps in grading.problem_sets().values()})
+
+
+def test_unknown_question_id_lists_the_ids_of_its_problem_set():
+    with pytest.raises(ValueError) as error:
+        check("pl.halvng", 7.7)
+    for known in IDS:
+        assert known in str(error.value)
+    with pytest.raises(ValueError, match="pl.halving"):
+        question("zz.nothing")
+    with pytest.raises(TypeError, match="question_id"):
+        check(3, 7.7)
+    assert statuses() == {}
+
+
+def test_unknown_problem_set_lists_known_sets():
+    with pytest.raises(ValueError, match=SET_ID):
+        problem_set("99_nothing")
+
+
+def test_question_and_problem_set_validate_their_fields():
+    ok = (close_to(lambda: 1.0, rel=0.1),)
+    with pytest.raises(ValueError, match="id"):
+        Question("NoDot", 1, "s", "h", ok, ok)
+    with pytest.raises(ValueError, match="points"):
+        Question("x.y", 0, "s", "h", ok, ok)
+    with pytest.raises(ValueError, match="hidden_checks"):
+        Question("x.y", 1, "s", "h", ok, ())
+    with pytest.raises(ValueError, match="weight"):
+        Question("x.y", 1, "s", "h", (is_number(),), (is_number(),))
+    q = Question("x.y", 1, "s", "h", ok, ok)
+    with pytest.raises(ValueError, match="repeats"):
+        ProblemSet("x", "t", (q, q))
+    with pytest.raises(ValueError, match="prefix"):
+        ProblemSet("x", "t", (q, Question("z.y", 1, "s", "h", ok, ok)))
+
+
+# Instant feedback --------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("question_id", IDS)
+@pytest.mark.parametrize("placeholder", [..., None])
+def test_not_answered_is_said_kindly_with_what_to_do(capsys, question_id, placeholder):
+    result, text = run_check(capsys, question_id, placeholder)
+    assert result.status == "not answered"
+    assert "not answered yet" in text and "run the cell again" in text
+    assert statuses()[question_id] == "not answered"
+
+
+def test_a_stub_function_returning_ellipsis_is_not_answered(capsys):
+    def stub(x, y):
+        """The exercise's stub."""
+        return ...
+    result, text = run_check(capsys, "pl.local_exponent", stub)
+    assert result.status == "not answered"
+    assert "Write the body" in text
+
+
+@pytest.mark.parametrize("question_id", IDS)
+def test_right_answer_passes_public_checks_and_says_hidden_checks_remain(capsys, question_id):
+    result, text = run_check(capsys, question_id, right_answers()[question_id])
+    assert result.status == "passed", text
+    assert "public checks passed" in text
+    assert "Hidden checks run when your instructor grades" in text
+    assert "all tests passed" not in text.lower() and "all checks passed" not in text.lower()
+    assert statuses()[question_id] == "passed"
+
+
+@pytest.mark.parametrize("question_id", IDS)
+def test_wrong_answer_fails_with_a_hint(capsys, question_id):
+    result, text = run_check(capsys, question_id, wrong_answers()[question_id])
+    assert result.status == "failed"
+    assert "not yet" in text and "Hint:" in text
+    assert "passed" not in text
+    assert statuses()[question_id] == "failed"
+
+
+@pytest.mark.parametrize("answer, words", [
+    ("7.68", "without quotes"),
+    ([7.6, 7.7], "single number"),
+    (np.ones(3), "single number"),
+    (True, "yes/no"),
+    (1 + 2j, "complex"),
+    (float("nan"), "finite"),
+    ({"a": 1}, "not a number"),
+    (print, "function"),
+])
+def test_wrong_type_gets_a_friendly_message_not_a_traceback(capsys, answer, words):
+    result, text = run_check(capsys, "pl.halving", answer)
+    assert result.status == "failed"
+    assert words in text
+    assert "Traceback" not in text and "Error" not in text
+
+
+def test_a_one_element_array_counts_as_a_number(capsys):
+    right = right_answers()["pl.halving"]
+    result, _ = run_check(capsys, "pl.halving", np.array([right]))
+    assert result.status == "passed"
+
+
+@pytest.mark.parametrize("answer, words", [
+    (3.0, "wants a function"),
+    (lambda x: x, "2 arguments"),
+    (lambda x, y: 1 / 0, "raised ZeroDivisionError"),
+    (lambda x, y: None, "forget `return`"),
+    (lambda x, y: np.diff(np.log(y)), "differ"),
+    (lambda x, y: np.log(y), "shape"),
+    (lambda x, y: "slopes", "text"),
+])
+def test_function_question_explains_what_is_wrong(capsys, answer, words):
+    result, text = run_check(capsys, "pl.local_exponent", answer)
+    assert result.status == "failed"
+    assert words in text
+    assert "Traceback" not in text
+
+
+def test_positive_exponent_gets_the_sign_hint(capsys):
+    result, text = run_check(capsys, "pl.exponent", -right_answers()["pl.exponent"])
+    assert result.status == "failed"
+    assert "should be negative" in text and "exponent b is negative" in text
+
+
+def test_feedback_is_deterministic_and_not_displayed_twice(capsys):
+    first = run_check(capsys, "pl.floor", 1.7)[1]
+    second = run_check(capsys, "pl.floor", 1.7)[1]
+    assert first == second
+    assert "0x" not in first
+    assert hasattr(check("pl.floor", 1.7), "_ipython_display_")
+
+
+def test_latest_check_sets_the_status(capsys):
+    run_check(capsys, "pl.halving", 0.5)
+    assert statuses()["pl.halving"] == "failed"
+    run_check(capsys, "pl.halving", right_answers()["pl.halving"])
+    assert statuses()["pl.halving"] == "passed"
+
+
+# Statuses and summary ----------------------------------------------------------------------------------------------
+
+def test_statuses_cover_every_question_of_a_touched_problem_set(capsys):
+    assert statuses() == {}
+    run_check(capsys, "pl.halving", right_answers()["pl.halving"])
+    run_check(capsys, "pl.floor", 99.0)
+    current = statuses()
+    assert list(current) == list(IDS)
+    assert current["pl.halving"] == "passed" and current["pl.floor"] == "failed"
+    assert {current[i] for i in IDS if i not in ("pl.halving", "pl.floor")} == {"not answered"}
+    assert set(current.values()) <= {"not answered", "passed", "failed"}
+
+
+def test_summary_prints_a_row_per_question(capsys):
+    summary()
+    assert "No question has been checked" in capsys.readouterr().out
+    run_check(capsys, "pl.halving", right_answers()["pl.halving"])
+    run_check(capsys, "pl.exponent", 0.5)
+    summary()
+    text = capsys.readouterr().out
+    for q in problem_set(SET_ID).questions:
+        row = next(line for line in text.splitlines() if line.split() and line.split()[0] == q.id)
+        assert f"{q.points:g}" in row.split()
+    assert "public checks passed" in next(line for line in text.splitlines() if "pl.halving" in line)
+    assert "failed" in next(line for line in text.splitlines() if "pl.exponent" in line)
+    assert "not answered" in next(line for line in text.splitlines() if "pl.floor" in line)
+    assert "Public checks passed on 1 of 6 questions (2 of 13 points)" in text
+    assert "Hidden checks" in text
+
+
+# Grading with hidden checks ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("question_id", IDS)
+def test_right_answer_earns_every_point(question_id):
+    grade = grade_answer(question_id, right_answers()[question_id])
+    assert grade.status == "passed"
+    assert grade.points_earned == grade.points_possible == question(question_id).points
+    assert {c.kind for c in grade.checks} == {"public", "hidden"}
+    assert all(c.passed for c in grade.checks)
+
+
+def test_roughly_right_answer_earns_partial_credit_and_fails_a_hidden_check():
+    roughly = right_answers()["pl.exponent"] * 1.05   # inside the public 10%, outside the hidden 1%
+    grade = grade_answer("pl.exponent", roughly)
+    assert grade.status == "partial"
+    assert 0 < grade.points_earned < grade.points_possible
+    assert all(c.passed for c in grade.checks if c.kind == "public")
+    assert [c.kind for c in grade.hidden_failed] == ["hidden"]
+    weights = [c.weight for c in grade.checks]
+    passed = [c.weight for c in grade.checks if c.passed]
+    assert grade.points_earned == pytest.approx(grade.points_possible * sum(passed) / sum(weights))
+
+
+@pytest.mark.parametrize("answer", [..., None, "1.7", [1, 2]])
+def test_unanswered_or_mistyped_answers_earn_nothing_without_raising(answer):
+    grade = grade_answer("pl.floor", answer)
+    assert grade.points_earned == 0
+    assert grade.status in ("not answered", "failed")
+
+
+def test_grade_answer_ignores_the_kernel_state(capsys):
+    right = right_answers()["pl.extrapolate"]
+    before = grade_answer("pl.extrapolate", right)
+    run_check(capsys, "pl.extrapolate", "wrong")
+    assert grade_answer("pl.extrapolate", right) == before
+    grading.reset()
+    grade_answer("pl.halving", 7.0)
+    assert statuses() == {}
+
+
+def test_hidden_checks_use_other_inputs_than_the_public_ones():
+    public_data = power_laws.measurements_with_floor()
+
+    def memorised(x, y):
+        """Answers the public input whatever it is given."""
+        return local_exponent(*public_data)
+
+    grade = grade_answer("pl.local_exponent", memorised)
+    assert all(c.passed for c in grade.checks if c.kind == "public")
+    assert grade.hidden_failed
+    assert grade.points_earned < grade.points_possible
+
+
+def test_a_function_that_changes_its_inputs_cannot_disturb_the_reference():
+    def vandal(x, y):
+        result = np.diff(np.log(y)) / np.diff(np.log(x))
+        x[:] = 1.0
+        y[:] = 1.0
+        return result
+
+    assert grade_answer("pl.local_exponent", vandal).status == "passed"
+
+
+# Checks --------------------------------------------------------------------------------------------------------------
+
+def test_close_to_computes_the_expected_value_at_check_time():
+    box = [10.0]
+    near = close_to(lambda: box[0], rel=0.01)
+    assert near(10.05).passed
+    box[0] = 20.0
+    assert not near(10.05).passed
+    assert "below" in near(10.05).message
+    assert "wrong sign" in near(-20.0).message
+
+
+def test_close_to_uses_the_larger_of_the_two_tolerances():
+    near = close_to(lambda: 100.0, rel=0.01, abs=5.0)
+    assert near(104.0).passed and not near(106.0).passed
+
+
+@pytest.mark.parametrize("factory, kwargs, match", [
+    (close_to, {"expected": lambda: 1.0}, "tolerance"),
+    (close_to, {"expected": lambda: 1.0, "rel": -0.1}, "rel"),
+    (close_to, {"expected": 1.0, "rel": 0.1}, "expected"),
+    (has_sign, {"sign": "up"}, "sign"),
+    (is_function, {"n_args": -1}, "n_args"),
+])
+def test_check_factories_reject_bad_parameters(factory, kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        factory(**kwargs)
+
+
+def test_a_check_that_raises_becomes_a_failed_result():
+    def broken(answer):
+        raise RuntimeError("boom")
+    result = Check("always raises", broken)(1.0)
+    assert result == CheckResult(False, "checking this answer raised RuntimeError: boom")
+
+
+def test_is_function_matching_compares_values_and_shapes():
+    matching = is_function_matching(lambda x: x * 2, lambda: [(np.arange(3.0),)])
+    assert matching(lambda x: x + x).passed
+    assert "shape" in matching(lambda x: (x * 2)[:2]).message
+    assert "differ" in matching(lambda x: x * 3).message
+    assert matching(lambda x: ...).answered is False
+
+
+# The data of the problem set ---------------------------------------------------------------------------------------
+
+def test_measurements_are_seeded_and_returned_as_fresh_arrays():
+    first = power_laws.measurements()
+    first.loss[:] = 0.0
+    second, third = power_laws.measurements(), power_laws.measurements()
+    np.testing.assert_array_equal(second.loss, third.loss)
+    assert np.all(second.loss > 0)
+    np.testing.assert_array_equal(power_laws.measurements_with_floor().params,
+                                  power_laws.measurements_with_floor().params)
+
+
+def test_the_data_follow_the_published_laws():
+    """The fits recover the published constants the data were made from, within three standard errors."""
+    pure = fit_power_law(*power_laws.measurements())
+    assert abs(pure.b + KAPLAN_2020_PARAMS_LAW["alpha_N"]) < 3 * pure.b_stderr
+    floor = fit_power_law(*power_laws.measurements_with_floor(), offset=True)
+    assert abs(floor.c - HOFFMANN_2022_FIT["E"]) < 3 * floor.c_stderr
