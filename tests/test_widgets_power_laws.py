@@ -1,0 +1,218 @@
+"""Tests of lesson 01's widgets and the pure functions behind them (scalingedu.widgets.power_laws)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scalingedu.data import HOFFMANN_2022_FIT
+from scalingedu.widgets.power_laws import (EXPLORER_X_RANGE, ExtrapolationSimulator, PowerLawExplorer,
+                                           extrapolation_experiment, power_law_curve, true_params_law)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def explorer():
+    return PowerLawExplorer()
+
+
+@pytest.fixture
+def simulator():
+    return ExtrapolationSimulator()
+
+
+def _shown(widget) -> bool:
+    return widget.image.layout.display != "none" and widget.message.layout.display == "none"
+
+
+# --- the pure functions --------------------------------------------------------------------------------------------
+
+def test_pure_power_law_has_constant_local_slope_equal_to_its_exponent():
+    curve = power_law_curve(3.0, -0.7)
+    np.testing.assert_allclose(curve.y, 3.0 * curve.x ** -0.7)
+    np.testing.assert_allclose(curve.slope, -0.7, atol=1e-12)
+    assert curve.x[0] == EXPLORER_X_RANGE[0] and curve.x[-1] == pytest.approx(EXPLORER_X_RANGE[1])
+
+
+def test_offset_bends_the_local_slope_toward_zero():
+    a, b, c = 2.0, -0.5, 0.3
+    curve = power_law_curve(a, b, c)
+    reducible = a * curve.slope_x ** b
+    # Analytic slope of y = a x^b + c: b * a x^b / (a x^b + c); finite differences agree closely on this grid.
+    np.testing.assert_allclose(curve.slope, b * reducible / (reducible + c), rtol=0.02)
+    assert curve.slope[0] < -0.4 and curve.slope[-1] > -0.01
+
+
+def test_power_law_curve_rejects_bad_inputs():
+    with pytest.raises(ValueError, match="a must be > 0"):
+        power_law_curve(0.0, -0.5)
+    with pytest.raises(ValueError, match="drops to y <= 0"):
+        power_law_curve(2.0, -0.5, -0.3)      # 2 x^-0.5 falls below 0.3 at x ≈ 44
+    with pytest.raises(ValueError, match="finite"):
+        power_law_curve(2.0, float("nan"))
+
+
+def test_true_law_is_hoffmanns_parameter_term():
+    law = true_params_law()
+    fit = HOFFMANN_2022_FIT
+    assert law(1e9) == pytest.approx(fit["E"] + fit["A"] / 1e9 ** fit["alpha"])
+
+
+def test_extrapolation_experiment_is_seeded_and_noise_free_data_is_recovered():
+    first = extrapolation_experiment(0.03, 10, 2.0, seed=5)
+    again = extrapolation_experiment(0.03, 10, 2.0, seed=5)
+    other = extrapolation_experiment(0.03, 10, 2.0, seed=6)
+    np.testing.assert_array_equal(first.observed_loss, again.observed_loss)
+    assert not np.allclose(first.observed_loss, other.observed_loss)
+    assert first.params[0] == pytest.approx(1e7) and first.params[-1] == pytest.approx(1e9)
+    assert first.target_params == pytest.approx(1e11)
+
+    exact = extrapolation_experiment(0.0, 10, 2.0, seed=0)
+    np.testing.assert_allclose(exact.observed_loss, exact.law(exact.params))
+    assert abs(exact.offset_error) < 1e-3                  # the right shape recovers the truth
+    assert exact.offset.c == pytest.approx(HOFFMANN_2022_FIT["E"], rel=1e-3)
+    assert exact.plain_error < -0.2                        # a pure power law undershoots the floor badly
+
+
+def test_extrapolation_experiment_rejects_bad_inputs():
+    with pytest.raises(ValueError, match="at least 4 points"):
+        extrapolation_experiment(0.02, 3, 2.0, 0)
+    with pytest.raises(ValueError, match="noise"):
+        extrapolation_experiment(-0.01, 8, 2.0, 0)
+    with pytest.raises(ValueError, match="decades"):
+        extrapolation_experiment(0.02, 8, 0.0, 0)
+    with pytest.raises(ValueError, match="seed"):
+        extrapolation_experiment(0.02, 8, 2.0, -1)
+    with pytest.raises(TypeError, match="n_points"):
+        extrapolation_experiment(0.02, 8.5, 2.0, 0)
+
+
+# --- PowerLawExplorer ----------------------------------------------------------------------------------------------
+
+def test_explorer_update_changes_the_plotted_data(explorer):
+    before = explorer.loglog_curve.get_ydata().copy()
+    slope_before = explorer.slope_curve.get_ydata().copy()
+    image_before = bytes(explorer.image.value)
+    explorer.update(b=-1.2, c=0.5)
+    x, y = explorer.loglog_curve.get_data()
+    assert not np.allclose(before, y)
+    np.testing.assert_allclose(y, 2.0 * x ** -1.2 + 0.5)
+    assert not np.allclose(slope_before, explorer.slope_curve.get_ydata())
+    assert explorer.slope_b.get_ydata()[0] == -1.2
+    assert "0.5" in explorer.formula.get_text()
+    assert bytes(explorer.image.value) != bytes(image_before)
+    assert bytes(explorer.image.value).startswith(PNG_SIGNATURE)
+
+
+@pytest.mark.parametrize("name, value", [("a", 10.0), ("b", 0.8), ("c", 1.5)])
+def test_explorer_each_control_change_costs_exactly_one_render(explorer, name, value):
+    renders, data = explorer.renders, explorer.loglog_curve.get_ydata().copy()
+    explorer.controls[name].value = value          # as a learner moving the slider
+    assert explorer.renders == renders + 1
+    assert not np.allclose(data, explorer.loglog_curve.get_ydata())
+    explorer.update(a=0.5, b=-0.3, c=0.2)          # several controls at once: still one render
+    assert explorer.renders == renders + 2
+
+
+@pytest.mark.parametrize("values", [dict(a=100.0, b=1.5), dict(a=0.01, b=-2.0), dict(a=1.0, b=0.0, c=3.0),
+                                    dict(a=50.0, b=-0.1, c=0.0)])
+def test_explorer_axes_always_contain_the_curve(explorer, values):
+    explorer.update(**values)
+    linear, loglog, slope = explorer.axes
+    x, y = explorer.loglog_curve.get_data()
+    low, high = loglog.get_ylim()
+    assert low <= y.min() and y.max() <= high
+    low, high = linear.get_ylim()
+    shown = y[x <= linear.get_xlim()[1]]
+    assert low <= shown.min() and shown.max() <= high
+    low, high = slope.get_ylim()
+    assert low <= explorer.slope_curve.get_ydata().min() and explorer.slope_curve.get_ydata().max() <= high
+
+
+def test_explorer_bad_inputs_show_a_message_not_a_traceback(explorer):
+    renders = explorer.renders
+    explorer.update(c=-0.4)                        # drags y below zero: rejected by the model
+    assert explorer.error is not None and "y <= 0" in explorer.error
+    assert not _shown(explorer) and "Cannot plot this" in explorer.message.value
+    assert explorer.renders == renders
+    explorer.update(c=0.2)                         # a valid value brings the plot back
+    assert explorer.error is None and _shown(explorer) and explorer.renders == renders + 1
+
+
+def test_explorer_update_out_of_range_raises(explorer):
+    with pytest.raises(ValueError, match="b must lie in"):
+        explorer.update(b=5.0)
+    with pytest.raises(ValueError, match="a must lie in"):
+        explorer.update(a=1e3)
+    with pytest.raises(TypeError, match="unknown control"):
+        explorer.update(exponent=1.0)
+
+
+def test_explorer_offers_a_static_picture_and_takes_initial_values():
+    widget = PowerLawExplorer(a=30.0, b=-0.34, c=1.69)
+    assert widget.values == {"a": 30.0, "b": -0.34, "c": 1.69}
+    assert "image/png" in widget._repr_mimebundle_()
+
+
+# --- ExtrapolationSimulator ----------------------------------------------------------------------------------------
+
+def test_simulator_update_changes_the_plotted_data_and_reports_the_errors(simulator):
+    points_before = simulator.points.get_offsets().copy()
+    report_before = simulator.report.get_text()
+    simulator.update(seed=7, noise_percent=4.0)
+    points = np.asarray(simulator.points.get_offsets())
+    assert not np.allclose(points_before, points)
+    expected = extrapolation_experiment(0.04, 8, 2.0, 7)
+    np.testing.assert_allclose(points[:, 0], expected.params)
+    np.testing.assert_allclose(points[:, 1], expected.observed_loss)
+    text = simulator.report.get_text()
+    assert text != report_before
+    assert f"({100 * expected.plain_error:+.1f}%)" in text and f"({100 * expected.offset_error:+.1f}%)" in text
+    assert simulator.target_line.get_xdata()[0] == pytest.approx(expected.target_params)
+
+
+@pytest.mark.parametrize("name, value", [("noise_percent", 5.0), ("n_points", 20), ("decades", 3.0), ("seed", 11)])
+def test_simulator_each_control_change_costs_exactly_one_render(simulator, name, value):
+    renders = simulator.renders
+    line_before = simulator.offset_line.get_ydata().copy()
+    simulator.controls[name].value = value
+    assert simulator.renders == renders + 1
+    assert simulator.error is None
+    assert not np.allclose(line_before, simulator.offset_line.get_ydata())
+
+
+def test_simulator_heavy_controls_are_debounced(simulator):
+    assert all(control.continuous_update is False for control in simulator.controls.values())
+
+
+def test_simulator_too_few_points_show_a_message_not_a_traceback(simulator):
+    renders = simulator.renders
+    simulator.update(n_points=3)
+    assert simulator.error is not None and "at least 4 points" in simulator.error
+    assert not _shown(simulator) and simulator.renders == renders
+    simulator.update(n_points=4)
+    assert simulator.error is None and _shown(simulator) and simulator.renders == renders + 1
+
+
+def test_simulator_update_out_of_range_raises(simulator):
+    with pytest.raises(ValueError, match="noise_percent must lie in"):
+        simulator.update(noise_percent=50.0)
+    with pytest.raises(ValueError, match="n_points must lie in"):
+        simulator.update(n_points=1)
+    with pytest.raises(ValueError, match="seed must lie in"):
+        simulator.update(seed=1000)
+
+
+# --- redraws: an update must look exactly like a fresh widget (catches stale blitted backgrounds) -----------------
+
+@pytest.mark.parametrize("values", [dict(a=2.2, b=-0.52), dict(a=100.0, b=1.5), dict(c=0.3)])
+def test_explorer_updated_picture_equals_a_fresh_one(explorer, values):
+    explorer.update(**values)
+    fresh = PowerLawExplorer(**{**{"a": 2.0, "b": -0.5, "c": 0.0}, **values})
+    assert bytes(explorer.image.value) == bytes(fresh.image.value)
+
+
+@pytest.mark.parametrize("values", [dict(seed=3), dict(decades=0.5, noise_percent=5.0, seed=7)])
+def test_simulator_updated_picture_equals_a_fresh_one(simulator, values):
+    simulator.update(**values)
+    assert bytes(simulator.image.value) == bytes(ExtrapolationSimulator(**values).image.value)
