@@ -117,10 +117,10 @@ class LessonWidget:
     def render_png(self) -> bytes:
         """Render the figure once: the static background if needed, then the animated artists over it."""
         if not self._dynamic_artists:
-            self.canvas.draw()
+            self._full_draw()
         else:
             if self._background is None:
-                self.canvas.draw()  # animated artists are left out of a full draw
+                self._full_draw()  # animated artists are left out of a full draw
                 self._background = self.canvas.copy_from_bbox(self.figure.bbox)
             else:
                 self.canvas.restore_region(self._background)
@@ -128,6 +128,13 @@ class LessonWidget:
                 if artist.get_visible():
                     self.figure.draw_artist(artist)
         return rgba_to_png(self.canvas.buffer_rgba(), self.canvas.get_width_height())
+
+    def _full_draw(self) -> None:
+        self.canvas.draw()
+        if self.figure.get_layout_engine() is not None:
+            # The layout is solved on the first draw and then frozen: re-solving it on every update would double
+            # the cost of a redraw, and a widget's panels should not jump around as its numbers change.
+            self.figure.set_layout_engine("none")
 
     _is_paused = False
 
