@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from notebook_kernel import run_then_probe
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
@@ -229,16 +230,7 @@ def test_exercise_notebook_holds_no_solution_code():
 
 def execute_with_probe(path: Path) -> dict[str, str]:
     """Run a notebook in a fresh kernel, then read statuses() in the same kernel with an appended probe cell."""
-    notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=120, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
-    with client.setup_kernel():
-        for index, cell in enumerate(notebook.cells):
-            client.execute_cell(cell, index)
-        probe = new_code_cell("import json\nfrom scalingedu.grading import statuses\nprint(json.dumps(statuses()))")
-        notebook.cells.append(probe)
-        client.execute_cell(probe, len(notebook.cells) - 1)
-    printed = "".join(o.get("text", "") for o in probe.outputs if o.output_type == "stream")
+    printed = run_then_probe(path, "import json\nfrom scalingedu.grading import statuses\nprint(json.dumps(statuses()))")
     return json.loads(printed)
 
 

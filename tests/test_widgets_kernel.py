@@ -7,10 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
-from nbformat.v4 import new_code_cell
+from notebook_kernel import run_then_probe
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -82,17 +80,8 @@ print("PROBE" + json.dumps(_results))
 
 
 def _run_lesson_and_probe(path: Path) -> list[dict]:
-    notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=180, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
-    with client.setup_kernel():
-        for index, cell in enumerate(notebook.cells):
-            client.execute_cell(cell, index)
-        probe = new_code_cell(PROBE)
-        notebook.cells.append(probe)
-        client.execute_cell(probe, len(notebook.cells) - 1)
-    text = "".join(o.get("text", "") for o in probe.outputs if o.output_type == "stream")
-    assert "PROBE" in text, f"the probe printed nothing useful: {probe.outputs}"
+    text = run_then_probe(path, PROBE)
+    assert "PROBE" in text, f"the probe printed nothing useful: {text!r}"
     return json.loads(text.split("PROBE", 1)[1])
 
 

@@ -60,7 +60,7 @@ class ModelMap(LessonWidget):
                        label=None if family in seen else family)
             seen.add(family)
         for name, offset in (("GPT-3 175B", (5, -10)), ("Chinchilla", (5, -10)), ("Llama 3 70B", (6, -3)),
-                             ("DeepSeek-V3", (-62, -3))):
+                             ("DeepSeek-V3", (-30, -15))):
             record = model(name)
             ax.annotate(name, (record.active_params or record.params, record.tokens), xytext=offset,
                         textcoords="offset points", fontsize=8)
