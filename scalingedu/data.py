@@ -232,3 +232,36 @@ HOFFMANN_2022_ALLOCATION_EXPONENTS = PublishedConstants(
     source="Hoffmann et al. 2022, Table 2: N_opt ∝ C^a and D_opt ∝ C^b for the three approaches, and Kaplan's values",
     note="Point estimates; Table 2 also gives 10th-90th bootstrap percentiles.",
 )
+
+# --- added for lessons 02-04 (compute, Kaplan, Chinchilla) -------------------------------------------------------
+KAPLAN_2020_ALLOCATION = PublishedConstants(
+    MappingProxyType({"params_coefficient": 1.3e9, "params_exponent": 0.73,
+                      "tokens_coefficient": 2e10, "tokens_exponent": 0.27,
+                      "batch_coefficient": 2.0e6, "batch_exponent": 0.24,
+                      "steps_coefficient": 5.4e3, "steps_exponent": 0.03}),
+    source="Kaplan et al. 2020, Table 6 (C_min in PF-days): N_opt = 1.3e9 C^0.73 params, B = 2.0e6 C^0.24 tokens, "
+           "S_min = 5.4e3 C^0.03 steps, D_opt = 2e10 C^0.27 tokens (Eqs. 6.1-6.2 give the exponents)",
+    note="Table 6's N_opt and D_opt are separate fits: 6 N_opt D_opt is not exactly C (it is about 1.8 C).",
+)
+HOFFMANN_2022_TEX_FIT = PublishedConstants(
+    MappingProxyType({"E": 1.6934, "A": 406.40, "B": 410.72, "alpha": 0.33917084, "beta": 0.2849083}),
+    source="Hoffmann et al. 2022, Eq. 10 unrounded, from the paper's TeX source as quoted in Epoch AI's "
+           "epoch-research/analyzing-chinchilla data_analysis.ipynb (true_params: a=6.0073404, b=6.0179186, "
+           "e=0.5267228, alpha=0.33917084, beta=0.2849083; A=exp(a), B=exp(b), E=exp(e))",
+    note="With these values Eq. 4 puts the optimum at Gopher's budget near 40B parameters (Fig. 4 caption).",
+)
+EPOCH_2024_FIT = PublishedConstants(
+    MappingProxyType({"E": 1.817, "A": 482.006, "B": 2085.434, "alpha": 0.3478, "beta": 0.3658}),
+    source="Besiroglu, Erdil, Barnett & You 2024, 'Chinchilla Scaling: A replication attempt' (arXiv:2404.10102), "
+           "refit of Hoffmann's Approach 3 on 240 points extracted from Fig. 4 (data_analysis.ipynb output)",
+    note="Standard errors: A 124.5, B 1293.3, E 0.026, alpha 0.0154, beta 0.0206; a = beta/(alpha+beta) = 0.513 "
+         "(SE 0.020).",
+)
+CHINCHILLA_APPROACH1_TABLE3 = PublishedConstants(
+    MappingProxyType({"params": (400e6, 1e9, 10e9, 67e9, 175e9, 280e9, 520e9, 1e12, 10e12),
+                      "flops": (1.92e19, 1.21e20, 1.23e22, 5.76e23, 3.85e24, 9.90e24, 3.43e25, 1.27e26, 1.30e28),
+                      "tokens": (8.0e9, 20.2e9, 205.1e9, 1.5e12, 3.7e12, 5.9e12, 11.0e12, 21.2e12, 216.2e12)}),
+    source="Hoffmann et al. 2022, Table 3: estimated compute-optimal FLOPs and tokens for model sizes (Approach 1)",
+)
+GOPHER_BUDGET_FLOPS = 5.76e23
+"""Gopher's (and Chinchilla's) training budget: Hoffmann et al. 2022, Fig. 2 and Table 3 (67B = 1 Gopher unit)."""
