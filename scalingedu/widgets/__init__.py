@@ -6,14 +6,15 @@ updated in place → one render. In a notebook a widget is one line, e.g. ``Mode
 from __future__ import annotations
 
 import importlib
-
-LESSON_MODULES = ("start_here", "power_laws")
+import pkgutil
 
 
 def all_widget_classes() -> list[type]:
-    """Every lesson widget class, in lesson order (used by the benchmarks)."""
+    """Every lesson widget class, found in the modules of this package that define ``WIDGETS``."""
     classes = []
-    for name in LESSON_MODULES:
-        module = importlib.import_module(f"{__name__}.{name}")
-        classes.extend(module.WIDGETS)
+    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.name):
+        if module_info.name == "base":
+            continue
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        classes.extend(getattr(module, "WIDGETS", ()))
     return classes
