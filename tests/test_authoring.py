@@ -206,22 +206,47 @@ def test_committed_exercises_are_up_to_date():
     assert solutions and sorted(p.name for p in (ROOT / "exercises").glob("*.ipynb")) == solutions
 
 
-def test_solution_notebook_covers_every_question_with_its_statement():
-    notebook = nbformat.read(ROOT / "solutions" / "01_power_laws.ipynb", as_version=4)
+PROBLEM_SET_IDS = sorted(p.stem for p in (ROOT / "solutions").glob("*.ipynb"))
+
+
+def _solution_lines(notebook) -> list[str]:
+    """The substantial code lines inside the solution markers of a notebook."""
+    lines, inside = [], False
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        for line in cell.source.splitlines():
+            stripped = line.strip()
+            if stripped.startswith("### BEGIN SOLUTION"):
+                inside = True
+            elif stripped.startswith("### END SOLUTION"):
+                inside = False
+            elif inside and len(stripped) > 12 and not stripped.startswith(("def ", '"""', "#", "return")):
+                lines.append(stripped)
+    return lines
+
+
+@pytest.mark.parametrize("set_id", PROBLEM_SET_IDS)
+def test_solution_notebook_covers_every_question_with_its_statement(set_id):
+    notebook = nbformat.read(ROOT / "solutions" / f"{set_id}.ipynb", as_version=4)
     code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
     markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
     checked = re.findall(r'check\("([^"]+)"', code)
-    ps = problem_set("01_power_laws")
+    ps = problem_set(set_id)
     assert checked == list(ps.ids)
     for q in ps.questions:
         assert q.statement in markdown, f"the statement of {q.id} is not in the notebook"
     assert notebook.cells[-1].source.strip() == "summary()"
 
 
-def test_exercise_notebook_holds_no_solution_code():
-    exercise = nbformat.read(ROOT / "exercises" / "01_power_laws.ipynb", as_version=4)
-    text = json.dumps(exercise.cells)
-    assert "BEGIN SOLUTION" not in text and "fit_power_law(params" not in text and "np.diff" not in text
+@pytest.mark.parametrize("set_id", PROBLEM_SET_IDS)
+def test_exercise_notebook_holds_no_solution_code(set_id):
+    solution = nbformat.read(ROOT / "solutions" / f"{set_id}.ipynb", as_version=4)
+    exercise = nbformat.read(ROOT / "exercises" / f"{set_id}.ipynb", as_version=4)
+    exercise_code = "\n".join(c.source for c in exercise.cells if c.cell_type == "code")
+    assert "BEGIN SOLUTION" not in json.dumps(exercise.cells)
+    leaked = [line for line in _solution_lines(solution) if line in exercise_code]
+    assert not leaked, f"solution code left in the exercise: {leaked}"
     for cell in exercise.cells:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None
@@ -234,7 +259,8 @@ def execute_with_probe(path: Path) -> dict[str, str]:
     return json.loads(printed)
 
 
+@pytest.mark.parametrize("set_id", PROBLEM_SET_IDS)
 @pytest.mark.parametrize("folder, status", [("exercises", "not answered"), ("solutions", "passed")])
-def test_executing_the_notebook_reports_every_question(folder, status):
-    found = execute_with_probe(ROOT / folder / "01_power_laws.ipynb")
-    assert found == {question_id: status for question_id in problem_set("01_power_laws").ids}
+def test_executing_the_notebook_reports_every_question(folder, status, set_id):
+    found = execute_with_probe(ROOT / folder / f"{set_id}.ipynb")
+    assert found == {question_id: status for question_id in problem_set(set_id).ids}
