@@ -8,6 +8,9 @@
   than one render.
 - ``inline_render_ms.simple_line_plot``: one inline render of a plain one-line plot, for scale.
 - ``notebook_seconds.<folder>/<name>``: execution time of each notebook in a fresh kernel, and the total.
+- ``chinchilla_fit_*`` / ``chinchilla_grid_*``: :func:`scalingedu.laws.fitting.bench_chinchilla_fit`, the fast
+  Approach-3 fit against Hoffmann's 4,500-start L-BFGS-B grid on the same simulated runs: seconds of each, the
+  speedup, both objectives and how far the fitted exponents are from the truth and from each other.
 """
 from __future__ import annotations
 
@@ -99,9 +102,12 @@ def bench_notebooks(root: Path) -> None:
     _emit("notebook_seconds.total", total, "s")
 
 
-def run_benchmarks(root: Path, *, repeats: int = 25, notebooks: bool = True) -> None:
+def run_benchmarks(root: Path, *, repeats: int = 25, notebooks: bool = True, fits: bool = True) -> None:
     if repeats < 20:
         raise ValueError(f"repeats must be >= 20 for a stable median (got {repeats})")
     bench_widgets(repeats)
+    if fits:
+        from .laws.fitting import bench_chinchilla_fit
+        bench_chinchilla_fit()
     if notebooks:
         bench_notebooks(root)

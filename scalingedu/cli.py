@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     bench = commands.add_parser("bench", help="print benchmark figures as 'name value unit' lines")
     bench.add_argument("--repeats", type=int, default=25, help="programmatic changes per widget (default 25)")
     bench.add_argument("--skip-notebooks", action="store_true", help="do not time notebook execution")
+    bench.add_argument("--skip-fits", action="store_true",
+                       help="do not time the Chinchilla fit against Hoffmann's 4,500-start grid (about a minute)")
     args = parser.parse_args(argv)
 
     root = _project_root()
@@ -53,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "bench":
         from .bench import run_benchmarks
-        run_benchmarks(root, repeats=args.repeats, notebooks=not args.skip_notebooks)
+        run_benchmarks(root, repeats=args.repeats, notebooks=not args.skip_notebooks, fits=not args.skip_fits)
         return 0
     return 2
 

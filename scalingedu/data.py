@@ -16,7 +16,8 @@ Sources (short names used below):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 PF_DAY_FLOPS = 1e15 * 24 * 3600
@@ -265,3 +266,256 @@ CHINCHILLA_APPROACH1_TABLE3 = PublishedConstants(
 )
 GOPHER_BUDGET_FLOPS = 5.76e23
 """Gopher's (and Chinchilla's) training budget: Hoffmann et al. 2022, Fig. 2 and Table 3 (67B = 1 Gopher unit)."""
+
+# --- added for lesson 03 (Kaplan's scaling laws) -----------------------------------------------------------------
+KAPLAN_2020_SETUP = PublishedConstants(
+    MappingProxyType({"dataset_tokens": 2.29e10, "test_tokens": 6.6e8, "vocab_size": 50257.0,
+                      "context_tokens": 1024.0, "training_steps": 2.5e5, "batch_sequences": 512.0,
+                      "warmup_steps": 3000.0, "smallest_data_tokens": 2.2e7, "largest_data_tokens": 2.3e10}),
+    source="Kaplan et al. 2020, sections 2.2-2.3 and 1: WebText2 with 2.29e10 training tokens (6.6e8 test), "
+           "GPT-2 byte-pair encoding with n_vocab = 50257, n_ctx = 1024; unless otherwise noted Adam for a fixed "
+           "2.5e5 steps of 512 sequences of 1024 tokens, 3000 warm-up steps then cosine decay to zero; data sets "
+           "of 22M to 23B tokens",
+    note="The smallest data set is the full one divided by 1024 (Fig. 9's legend prints 21M).",
+)
+KAPLAN_2020_SEED_VARIATION = PublishedConstants(
+    MappingProxyType({"loss": 0.02}),
+    source="Kaplan et al. 2020, section 4.2: 'the variation in the loss with different random seeds is roughly "
+           "0.02', the threshold of overfitting behind Eq. 4.4",
+)
+KAPLAN_2020_CRITICAL_BATCH = PublishedConstants(
+    MappingProxyType({"B_star": 2.1e8, "alpha_B": 0.21}),
+    source="Kaplan et al. 2020, Table 5 and Eq. 1.4 / 5.3: B_crit(L) = B* / L^(1/alpha_B), B* in tokens, L in "
+           "nats/token",
+    note="Eqs. 1.4 and 5.3 round B* to 2e8; Table 5 and Fig. 10 print 2.1e8. Fig. 10: B_crit roughly doubles for "
+         "every 13% decrease in loss.",
+)
+KAPLAN_2020_STEPS_LAW = PublishedConstants(
+    MappingProxyType({"alpha_N": 0.077, "alpha_S": 0.76, "N_c": 6.5e13, "S_c": 2.1e3}),
+    source="Kaplan et al. 2020, Eq. 1.6 / 5.6 with the fit of Table 3: L(N, S_min) = (N_c/N)^alpha_N + "
+           "(S_c/S_min)^alpha_S, S_min the steps at a batch far above B_crit",
+)
+KAPLAN_2020_SINGLE_EPOCH_DATA = PublishedConstants(
+    MappingProxyType({"tokens_coefficient": 4e10, "tokens_exponent": 0.26}),
+    source="Kaplan et al. 2020, Eq. 6.7: D(C_min) = 2 C_min / (6 N(C_min)) ~ (4e10 tokens) (C_min / PF-day)^0.26, "
+           "the data of compute-efficient training at the critical batch size, one epoch",
+    note="With Table 6's N_opt = 1.3e9 C^0.73 the formula 2C/(6N) gives 2.2e10 C^0.27 (close to Table 6's D_opt), "
+         "about half the printed coefficient.",
+)
+KAPLAN_2020_BREAKDOWN = PublishedConstants(
+    MappingProxyType({"pf_days": 1e4, "params": 1e12, "tokens": 1e12, "loss": 1.7}),
+    source="Kaplan et al. 2020, Eq. 6.8: L(C_min) and L(D(C_min)) intersect at C* ~ 1e4 PF-days, N* ~ 1e12 "
+           "parameters, D* ~ 1e12 tokens, L* ~ 1.7 nats/token",
+    note="The paper: 'the numerical values are highly uncertain, varying by an order or magnitude in either "
+         "direction depending on the precise values of the exponents'. Orders of magnitude, not measurements.",
+)
+KAPLAN_2020_FRONTIER_THEORY = PublishedConstants(
+    MappingProxyType({"alpha_C_min": 0.054, "params_exponent": 0.71, "stop_above_converged": 0.10}),
+    source="Kaplan et al. 2020, Eq. 6.4 (alpha_C^min = 1/(1/alpha_S + 1/alpha_B + 1/alpha_N) ~ 0.054), Eq. 6.5 "
+           "(N ∝ C_min^0.71, predicted from L(N, S_min)) and Eq. B.5 (compute-efficient training stops about "
+           "alpha_N/alpha_S ~ 10% above the converged loss)",
+)
+KAPLAN_2020_TENFOLD_COMPUTE = PublishedConstants(
+    MappingProxyType({"params_factor": 5.5, "tokens_factor": 1.8}),
+    source="Hoffmann et al. 2022, section 1, summarising Kaplan et al. 2020: for 10x more compute, model size "
+           "should grow 5.5x and training tokens only 1.8x",
+    note="Kaplan et al.'s own Fig. 14 caption rounds it to ~5x model size and ~2x data per 10x compute.",
+)
+
+# --- added for lesson 02 (compute budgets): transformer shapes, board power, published runs ----------------------
+# Tags as in shared/reference/facts.md: [P] checked against the paper or the authors' repository file; [S] seen
+# only in secondary quotations or vendor material (say so when you use it); [A] an assumption of this course.
+
+
+@dataclass(frozen=True)
+class ArchitectureRecord:
+    """The published shape of one transformer, as printed, with its sources and caveats.
+
+    ``d_head`` is the per-head width when the source prints it (``None``: d_model / n_heads); ``n_kv_heads`` is
+    the number of key/value heads under grouped-query attention (``None``: one per query head). ``positions`` is
+    "learned" (a context × d_model table), "rotary" (no parameters) or "relative" (Transformer-XL style, Dai et
+    al. 2019). ``norm`` is "layernorm" or "rmsnorm". ``size_reference`` names the record of :data:`MODELS` whose
+    ``params`` is the published size to compare a parameter count with (``None``: the record of the same name).
+    ``printed`` holds the values the source prints where they are not self-consistent (e.g. ``{"n_heads": 24}``
+    for GPT-3 XL); the fields then hold the consistent reading, and ``note`` explains the difference.
+    """
+
+    name: str
+    n_layers: int
+    d_model: int
+    n_heads: int
+    d_ff: int
+    vocab_size: int
+    context: int
+    d_head: int | None = None
+    n_kv_heads: int | None = None
+    gated_mlp: bool = False
+    biases: bool = True
+    tied_embeddings: bool = True
+    positions: str = "learned"
+    norm: str = "layernorm"
+    size_reference: str | None = None
+    sources: tuple[str, ...] = ()
+    note: str = ""
+    printed: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+
+
+_GPT3_T21 = ("GPT-3 paper, Table 2.1 [P]: n_layers, d_model, n_heads, d_head; n_ctx = 2048 and d_ff = 4 d_model for "
+             "every size")
+_GPT3_ARCH = ("GPT-3 paper, section 2.1: 'the same model and architecture as GPT-2', so learned positions, biases, "
+              "LayerNorm, tied embeddings and GPT-2's 50,257-token BPE vocabulary [S: read in secondary quotations; "
+              "the vocabulary size is Kaplan et al.'s n_vocab for the same tokenizer, [P]]")
+_GPT3_SPARSE = ("GPT-3 alternates dense and locally banded sparse attention layers (section 2.1) [S]: the attention "
+                "FLOPs of 12·L·H·Q·T overstate its cost.")
+
+
+def _gpt3_shape(size: str, n_layers: int, d_model: int, n_heads: int, d_head: int, note: str = "",
+                printed: Mapping[str, int] | None = None) -> ArchitectureRecord:
+    return ArchitectureRecord(f"GPT-3 {size}", n_layers, d_model, n_heads, 4 * d_model, 50257, 2048, d_head=d_head,
+                              sources=(_GPT3_T21, _GPT3_ARCH), note=(note + " " + _GPT3_SPARSE).strip(),
+                              printed=MappingProxyType(dict(printed or {})))
+
+
+_GOPHER_ARCH = ("Gopher paper (Rae et al. 2021, arXiv:2112.11446), section 2 [S: secondary quotation]: GPT-2's "
+                "architecture with RMSNorm and Transformer-XL relative positions (Dai et al. 2019); SentencePiece "
+                "vocabulary of 32,000; 2048-token context")
+_CHIN_T4 = ("Chinchilla paper, Table 4 [P]: layers, heads, key/value size, d_model; d_ff = 4 d_model; Chinchilla "
+            "keeps Gopher's architecture (AdamW, a slightly modified tokenizer)")
+_RELATIVE_NOTE = ("Counted with one d_model × d_attn projection of the relative-position encodings per layer (W_kR "
+                  "of Transformer-XL) and its two bias vectors [A: our reading of Dai et al. 2019]; without it the "
+                  "count lands about 8% below the published size. Tied embeddings and linear biases follow GPT-2 [A].")
+_LLAMA_CODE = ("meta-llama/llama3: llama/model.py [P]: no biases, RMSNorm, rotary positions, SwiGLU with three "
+               "d_model × d_ff matrices, untied output layer; d_ff = int(8 d_model / 3), times ffn_dim_multiplier "
+               "if given, rounded up to a multiple of multiple_of")
+_LLAMA2_SHAPE = ("Llama 2 paper (Touvron et al. 2023, arXiv:2307.09288) and its released params.json: 4k context, "
+                 "32,000-token vocabulary [S: shapes not checked against the primary files here]")
+_LLAMA3_SHAPE = ("Llama 3 params.json as released with the weights [S: seen in a copy in the meta-llama/llama3 "
+                 "repository history: dim, n_layers, n_heads, n_kv_heads, vocab_size 128256, multiple_of, "
+                 "ffn_dim_multiplier 1.3]; 8k context from meta-llama/llama3: MODEL_CARD.md [P]")
+
+ARCHITECTURES: tuple[ArchitectureRecord, ...] = (
+    _gpt3_shape("Small", 12, 768, 12, 64),
+    _gpt3_shape("Medium", 24, 1024, 16, 64),
+    _gpt3_shape("Large", 24, 1536, 16, 96),
+    _gpt3_shape("XL", 24, 2048, 16, 128, printed={"n_heads": 24, "n_kv_heads": 24},
+                note="Table 2.1 prints 24 heads of 128 = 3072, not d_model = 2048: as printed, the attention "
+                     "projections are 2048 × 3072 and the count lands about 15% above Table D.1's 1,320M. The preset "
+                     "reads it as an attention width of 2048 (16 heads of 128, our choice), which reproduces 1,320M; "
+                     "transformer.as_printed('GPT-3 XL') gives the shape as printed."),
+    _gpt3_shape("2.7B", 32, 2560, 32, 80),
+    _gpt3_shape("6.7B", 32, 4096, 32, 128),
+    _gpt3_shape("13B", 40, 5120, 40, 128, printed={"d_model": 5140, "d_ff": 4 * 5140},
+                note="Table 2.1 prints d_model = 5140, not 40 × 128 = 5120: counted as printed (attention width 5120, "
+                     "residual width 5140) it lands 0.7% above Table D.1's 12,850M. The preset reads d_model = 5120, "
+                     "which reproduces 12,850M almost exactly; transformer.as_printed('GPT-3 13B') gives the shape "
+                     "as printed."),
+    _gpt3_shape("175B", 96, 12288, 96, 128),
+    ArchitectureRecord("Gopher", 80, 16384, 128, 4 * 16384, 32000, 2048, d_head=128, positions="relative",
+                       norm="rmsnorm", sources=(_CHIN_T4, _GOPHER_ARCH), note=_RELATIVE_NOTE),
+    ArchitectureRecord("Chinchilla", 80, 8192, 64, 4 * 8192, 32000, 2048, d_head=128, positions="relative",
+                       norm="rmsnorm", sources=(_CHIN_T4, _GOPHER_ARCH), note=_RELATIVE_NOTE),
+    ArchitectureRecord("Llama 2 7B", 32, 4096, 32, 11008, 32000, 4096, gated_mlp=True, biases=False,
+                       tied_embeddings=False, positions="rotary", norm="rmsnorm", size_reference="LLaMA 7B",
+                       sources=(_LLAMA2_SHAPE, _LLAMA_CODE, _LLAMA1),
+                       note="Same shape as LLaMA 7B, whose size the LLaMA paper prints precisely (6.7B); the "
+                            "Llama 2 card only gives the name size 7B."),
+    ArchitectureRecord("Llama 2 13B", 40, 5120, 40, 13824, 32000, 4096, gated_mlp=True, biases=False,
+                       tied_embeddings=False, positions="rotary", norm="rmsnorm", size_reference="LLaMA 13B",
+                       sources=(_LLAMA2_SHAPE, _LLAMA_CODE, _LLAMA1),
+                       note="Same shape as LLaMA 13B, whose size the LLaMA paper prints (13.0B)."),
+    ArchitectureRecord("Llama 2 70B", 80, 8192, 64, 28672, 32000, 4096, n_kv_heads=8, gated_mlp=True, biases=False,
+                       tied_embeddings=False, positions="rotary", norm="rmsnorm", sources=(_LLAMA2_SHAPE, _LLAMA_CODE),
+                       note="Grouped-query attention with 8 key/value heads (the card marks GQA for 70B only). "
+                            "Only the name size, 70B, is published."),
+    ArchitectureRecord("Llama 3 8B", 32, 4096, 32, 14336, 128256, 8192, n_kv_heads=8, gated_mlp=True, biases=False,
+                       tied_embeddings=False, positions="rotary", norm="rmsnorm", sources=(_LLAMA3_SHAPE, _LLAMA_CODE),
+                       note="Only the name size, 8B, is published; the 128,256-token vocabulary makes the embeddings "
+                            "13% of the parameters."),
+    ArchitectureRecord("Llama 3 70B", 80, 8192, 64, 28672, 128256, 8192, n_kv_heads=8, gated_mlp=True, biases=False,
+                       tied_embeddings=False, positions="rotary", norm="rmsnorm", sources=(_LLAMA3_SHAPE, _LLAMA_CODE),
+                       note="Only the name size, 70B, is published."),
+)
+"""Published shapes of real models (the presets of :mod:`scalingedu.transformer`), with sources and caveats."""
+
+NANOGPT_GPT2_SMALL = ArchitectureRecord(
+    "GPT-2 small (nanoGPT, bias=False)", 12, 768, 12, 4 * 768, 50257, 1024, biases=False,
+    sources=("karpathy/nanoGPT: transformer_sizing.ipynb [P]: block_size 1024, vocab_size 50257, n_layer 12, "
+             "n_head 12, n_embd 768, bias=False; LayerNorm without bias; output layer tied to the token embedding",),
+    note="nanoGPT's sizing notebook assumes bias=False 'just for simplicity'; the released GPT-2 has biases.")
+"""The model of nanoGPT's transformer_sizing.ipynb: an exact check of a parameter and FLOP count."""
+
+NANOGPT_SIZING = PublishedConstants(
+    MappingProxyType({"params": 124_337_664.0, "forward_flops_per_sequence": 291_648_307_200.0,
+                      "sequence_tokens": 1024.0, "measured_sequences_per_iteration": 100.0,
+                      "measured_seconds_per_iteration": 0.755, "measured_fraction_of_a100_peak": 0.3714}),
+    source="karpathy/nanoGPT: transformer_sizing.ipynb [P]: params() total 124,337,664 (matches PyTorch); flops() "
+           "forward_total 291,648,307,200 for one 1024-token sequence (weight matmuls, attention scores and "
+           "reduction, output layer; LayerNorm and softmax left out), backward = 2 × forward; measured on one A100: "
+           "batch 20 × grad_accum 5 = 100 sequences per 0.755 s iteration, 'fraction of A100 used: 37.14%'",
+)
+
+ACCELERATOR_BOARD_POWER_WATTS = MappingProxyType({"A100": 400.0, "H100": 700.0, "H800": 700.0, "H200": 700.0})
+"""Board power (TDP) per accelerator in watts, by key of :data:`ACCELERATORS`.
+
+A100 400 W: meta-llama/llama: MODEL_CARD.md ('A100-80GB (TDP of 350-400W)', 400 W in its table) [P]. H100 700 W:
+meta-llama/llama3: MODEL_CARD.md ('H100-80GB (TDP of 700W)') [P]. H800 and H200 700 W: NVIDIA's SXM product
+pages [S: not checked here]. TPUs are left out: no figure checked. A board's TDP is its maximum; average draw in
+training is usually lower, and hosts, network and storage draw power too.
+"""
+
+DEEPSEEK_V3_PRETRAINING_GPU_HOURS = 2.664e6
+"""H800 GPU-hours of DeepSeek-V3's pre-training alone: deepseek-ai/DeepSeek-V3: README.md [P] (2.788M in total)."""
+
+PALM_540B_UTILISATION = PublishedConstants(
+    MappingProxyType({"mfu": 0.462, "hfu": 0.578, "chips": 6144.0, "tokens": 780e9, "params": 540e9}),
+    source="Chowdhery et al. 2022, 'PaLM' (arXiv:2204.02311): 540B parameters on 6144 TPU v4 chips, 780B tokens, "
+           "model FLOPs utilisation 46.2% and hardware FLOPs utilisation 57.8% [S: secondary quotations]",
+    note="MFU counts only the model's FLOPs (6N + 12·L·H·Q·T per token); HFU also counts the recomputed "
+         "activations (rematerialisation).",
+)
+
+# --- added for lesson 04 (Chinchilla: compute-optimal allocation) ------------------------------------------------
+HOFFMANN_2022_ALLOCATION_INTERVALS = PublishedConstants(
+    MappingProxyType({
+        "approach_1_a": (0.488, 0.502), "approach_1_b": (0.501, 0.512),
+        "approach_2_a": (0.462, 0.534), "approach_2_b": (0.483, 0.529),
+        "approach_3_a": (0.454, 0.455), "approach_3_b": (0.542, 0.543),
+    }),
+    source="Hoffmann et al. 2022, Table 2: 10th and 90th percentiles of a bootstrap (80% of the data resampled 100 "
+           "times) around the exponents of HOFFMANN_2022_ALLOCATION_EXPONENTS",
+    note="Approach 3's interval is about 50 times narrower than Approach 2's; Besiroglu et al. 2024 argue that it "
+         "is implausibly narrow for the number of runs (see EPOCH_2024_REPLICATION).",
+)
+HOFFMANN_2022_EXPERIMENTS = PublishedConstants(
+    MappingProxyType({"models": 400.0, "smallest_params": 70e6, "largest_params": 16e9,
+                      "smallest_tokens": 5e9, "largest_tokens": 500e9,
+                      "isoflop_budgets": 9.0, "isoflop_smallest_flops": 6e18, "isoflop_largest_flops": 3e21,
+                      "huber_delta": 1e-3}),
+    source="Hoffmann et al. 2022: abstract and section 1 (more than 400 models, 70M to over 16B parameters, 5B to "
+           "500B tokens); section 3.2 (Approach 2: nine IsoFLOP budgets from 6e18 to 3e21 FLOPs, a parabola per "
+           "profile); Eq. 3 and App. D.2 (Huber loss with delta = 1e-3 on log loss, L-BFGS from a grid of starts)",
+    note="'models' is a lower bound ('over 400'); the largest model is 'over 16B'. The fitted laws are "
+         "extrapolations beyond these ranges.",
+)
+EPOCH_2024_REPLICATION = PublishedConstants(
+    MappingProxyType({"points_extracted": 245.0, "points_excluded": 5.0,
+                      "params_exponent": 0.513, "params_exponent_se": 0.020,
+                      "median_tokens_per_param": 25.66, "hoffmann_policy_tokens_per_param": 72.87,
+                      "samples_for_hoffmann_interval": 634_773.0,
+                      "log_likelihood_rounded": 562.25, "log_likelihood_unrounded": 837.78,
+                      "log_likelihood_epoch": 879.77}),
+    source="Besiroglu, Erdil, Barnett & You 2024 (arXiv:2404.10102) and epoch-research/analyzing-chinchilla: "
+           "data/svg_extracted_data.csv (245 points read from Hoffmann's Fig. 4) and data_analysis.ipynb "
+           "(5 highest-loss points excluded; a = 0.513 with standard error 0.020; median D/N at Chinchilla's "
+           "compute 25.66 under the refit against 72.87 under Hoffmann's policy; about 634,773 runs would be needed "
+           "for Table 2's interval on a; log-likelihoods without outliers of the rounded, unrounded and refit laws)",
+    note="The abstract also says Hoffmann's optimizer stopped before convergence because of a poor choice of loss "
+         "scale; a secondary source says the Huber loss was averaged rather than summed (not checked here).",
+)
+CHINCHILLA_TABLE3_TEXT = PublishedConstants(
+    MappingProxyType({"gpt3_params": 175e9, "gpt3_flops": 4.41e24, "gpt3_tokens": 4.2e12,
+                      "gopher_params": 280e9, "gopher_flops": 1e25, "gopher_tokens": 6.8e12}),
+    source="Hoffmann et al. 2022, the text beside Table 3: a 175B model should use 4.41e24 FLOPs and more than "
+           "4.2T tokens; a 280B Gopher-like model is compute-optimal at about 1e25 FLOPs and 6.8T tokens",
+    note="'more than 4.2T' and 'about 1e25' as printed: approximate figures.",
+)

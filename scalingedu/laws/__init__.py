@@ -6,7 +6,10 @@ Approach 2's IsoFLOP parabolas).
 """
 from .allocation import Allocation
 from .chinchilla import EPOCH_2024, HOFFMANN_2022, HOFFMANN_2022_TEX, ChinchillaLaw
+from .fitting import (IsoFlopFit, fit_chinchilla, fit_chinchilla_grid, fit_isoflop_parabolas, huber_objective,
+                      simulate_runs)
 from .kaplan import KAPLAN_2020, KaplanLaw
 
-__all__ = ["Allocation", "ChinchillaLaw", "EPOCH_2024", "HOFFMANN_2022", "HOFFMANN_2022_TEX", "KAPLAN_2020",
-           "KaplanLaw"]
+__all__ = ["Allocation", "ChinchillaLaw", "EPOCH_2024", "HOFFMANN_2022", "HOFFMANN_2022_TEX", "IsoFlopFit",
+           "KAPLAN_2020", "KaplanLaw", "fit_chinchilla", "fit_chinchilla_grid", "fit_isoflop_parabolas",
+           "huber_objective", "simulate_runs"]
