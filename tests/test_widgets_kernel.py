@@ -12,7 +12,8 @@ from notebook_kernel import run_then_probe
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-MINIMUM_WIDGETS = {"00_start_here": 1, "01_power_laws": 2}
+MINIMUM_WIDGETS = {"00_start_here": 1, "01_power_laws": 2, "02_compute_budgets": 1, "03_kaplan_laws": 2,
+                   "04_chinchilla": 2}
 
 PROBE = r'''
 import hashlib, json
@@ -99,4 +100,5 @@ def test_every_control_of_every_widget_changes_the_plot(lesson):
 
 
 def test_lessons_are_found():
-    assert [p.stem for p in LESSONS][:2] == ["00_start_here", "01_power_laws"]
+    assert [p.stem for p in LESSONS][:5] == ["00_start_here", "01_power_laws", "02_compute_budgets", "03_kaplan_laws",
+                                             "04_chinchilla"]

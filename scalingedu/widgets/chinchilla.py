@@ -1,0 +1,564 @@
+"""Widgets of lesson 04 (Chinchilla: compute-optimal allocation).
+
+:class:`IsoFlopExplorer` fixes a training budget C (FLOPs) and asks how to split it between parameters N and
+training tokens D = C / (6N). Its left panel is the IsoFLOP profile of the chosen law (the predicted loss of every
+model size trained on the budget), with the optimum marked and real models whose own budget lies near C; its
+right panel maps parameters against tokens with the law's compute-optimal line, the budget's line of equal compute,
+and where real models sit (over-trained above the line, under-trained below it).
+
+The widget is a thin shell over pure functions of this module, which tests call directly:
+
+- :func:`law_choice` / :data:`LAW_CHOICES`: the laws a learner can pick (Hoffmann et al. 2022's Eq. 10, rounded and
+  unrounded; the Epoch AI replication; and Kaplan et al. 2020's allocation for contrast);
+- :func:`isoflop_view`: the profile and the optimum at one budget;
+- :func:`optimal_tokens_for_params`: the law's compute-optimal number of tokens for a model of a given size;
+- :func:`model_positions`: where the real models of :data:`scalingedu.data.MODELS` sit against the law.
+
+Kaplan's Table 6 gives an allocation but no loss in the units of the Chinchilla laws (his losses are on WebText2),
+so when Kaplan is chosen the profile and the losses are those of Hoffmann et al.'s Eq. 10 (rounded): the widget
+shows where Kaplan's advice lands on Hoffmann's curve.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import ipywidgets as widgets
+import matplotlib
+import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FormatStrFormatter, NullLocator
+
+from .. import _validate as v
+from ..data import (CHINCHILLA_TOKENS_PER_PARAM, GOPHER_BUDGET_FLOPS, HOFFMANN_2022_EXPERIMENTS, PF_DAY_FLOPS,
+                    model)
+from ..laws import EPOCH_2024, HOFFMANN_2022, HOFFMANN_2022_TEX, KAPLAN_2020, Allocation, ChinchillaLaw, KaplanLaw
+from ..laws.fitting import IsoFlopFit, fit_isoflop_parabolas, simulate_runs
+from ..plotting import PALETTE, human, new_figure
+from .base import LessonWidget
+
+# ----------------------------------------------------------------------------------------------------------------
+# The models (pure functions)
+# ----------------------------------------------------------------------------------------------------------------
+
+KAPLAN_CHOICE = "Kaplan 2020 allocation (Table 6)"
+LAW_CHOICES = MappingProxyType({
+    "Hoffmann 2022, Eq. 10 (rounded)": HOFFMANN_2022,
+    "Hoffmann 2022, Eq. 10 (unrounded)": HOFFMANN_2022_TEX,
+    "Epoch 2024 replication": EPOCH_2024,
+    KAPLAN_CHOICE: KAPLAN_2020,
+})
+"""The laws the explorer offers, by the label a learner sees."""
+
+KAPLAN_SCORED_BY = HOFFMANN_2022
+"""Kaplan's allocation has no loss in the Chinchilla laws' units: its plans are scored with Eq. 10 (rounded)."""
+
+PARAMS_RANGE = (1e6, 1e15)
+"""Model sizes (parameters) on the x axes: wide enough for every optimum between 1e18 and 1e27 FLOPs."""
+TOKENS_RANGE = (1e8, 1e16)
+"""Training tokens on the map's y axis."""
+FLOPS_RANGE = (1e18, 1e27)
+"""Budgets the explorer's slider offers (FLOPs): from a small research run to beyond today's largest runs."""
+
+MAP_MODELS = ("GPT-3 175B", "Gopher", "Chinchilla", "Llama 2 70B", "Llama 3 8B", "Llama 3 70B", "DeepSeek-V3")
+"""Real models placed on the explorer (Mixture-of-Experts models at their active parameters)."""
+MODEL_STYLE = MappingProxyType({
+    "GPT-3 175B": (PALETTE[5], "o"), "Gopher": (PALETTE[3], "s"), "Chinchilla": (PALETTE[2], "D"),
+    "Llama 2 70B": (PALETTE[4], "^"), "Llama 3 8B": (PALETTE[1], "v"), "Llama 3 70B": (PALETTE[1], "^"),
+    "DeepSeek-V3": (PALETTE[7], "P"),
+})
+"""Colour and marker of each model, the same in both panels."""
+NEAR_BUDGET_FACTOR = 2.0
+"""A model appears on the IsoFLOP profile when its own 6ND lies within this factor of the chosen budget."""
+
+
+def law_choice(name: str) -> ChinchillaLaw | KaplanLaw:
+    """The law behind a label of :data:`LAW_CHOICES`; ValueError listing the labels otherwise."""
+    v.one_of("law", name, LAW_CHOICES)
+    return LAW_CHOICES[name]
+
+
+def optimal_tokens_for_params(law: ChinchillaLaw | KaplanLaw, params):
+    """The number of training tokens that makes a model of ``params`` parameters compute-optimal under ``law``.
+
+    For a Chinchilla law, invert Eq. 4: N = G·(C/6)^a gives C/6 = (N/G)^(1/a), so D = (N/G)^(b/a) / G. For Kaplan,
+    invert Table 6 (N = 1.3e9·C^0.73, C in PF-days) and spend the budget: D = C / (6N).
+    """
+    n = v.positive("params", params)
+    if isinstance(law, ChinchillaLaw):
+        tokens = (n / law.G) ** (law.tokens_exponent / law.params_exponent) / law.G
+    elif isinstance(law, KaplanLaw):
+        flops = PF_DAY_FLOPS * (n / law.params_coefficient) ** (1.0 / law.params_exponent)
+        tokens = flops / (6.0 * n)
+    else:
+        raise TypeError(f"law must be a ChinchillaLaw or KaplanLaw, not {type(law).__name__}")
+    return v.scalar_or_array(tokens, params)
+
+
+@dataclass(frozen=True)
+class IsoFlopView:
+    """One budget under one law: the IsoFLOP profile ``loss`` (nats/token) over ``params`` and the ``optimum``.
+
+    ``scored_by`` is the Chinchilla law that gives the losses (the law itself, or Eq. 10 for Kaplan's allocation);
+    ``best`` is that law's own optimum at the budget, the same as ``optimum`` unless Kaplan was chosen.
+    """
+
+    flops: float
+    params: np.ndarray
+    loss: np.ndarray
+    optimum: Allocation
+    best: Allocation
+    scored_by: ChinchillaLaw
+
+    @property
+    def extra_loss(self) -> float:
+        """How much higher the chosen plan's loss is than the best plan's at this budget (nats/token)."""
+        return float(self.optimum.loss - self.best.loss)
+
+
+def isoflop_view(law: str | ChinchillaLaw | KaplanLaw, flops: float, params=None) -> IsoFlopView:
+    """The IsoFLOP profile of ``law`` at a budget of ``flops`` FLOPs, and its compute-optimal plan.
+
+    ``law`` is a label of :data:`LAW_CHOICES` or a law object (for example one you fitted with
+    ``fit_chinchilla``). ``params`` defaults to 300 model sizes log-spaced over :data:`PARAMS_RANGE`. Raises
+    ValueError if the optimum falls outside the plotted range of model sizes.
+    """
+    chosen = law_choice(law) if isinstance(law, str) else law
+    if not isinstance(chosen, (ChinchillaLaw, KaplanLaw)):
+        raise TypeError(f"law must be a label of LAW_CHOICES or a ChinchillaLaw, not {type(chosen).__name__}")
+    budget = float(v.positive("flops", flops)) if np.ndim(flops) == 0 else None
+    if budget is None:
+        raise TypeError("flops must be one budget (a single number of FLOPs)")
+    grid = np.geomspace(*PARAMS_RANGE, 300) if params is None else v.positive("params", params).ravel()
+    scorer = chosen if isinstance(chosen, ChinchillaLaw) else KAPLAN_SCORED_BY
+    best = scorer.compute_optimal(budget)
+    if isinstance(chosen, ChinchillaLaw):
+        optimum = best
+    else:
+        plan = chosen.compute_optimal(budget)
+        optimum = Allocation(params=plan.params, tokens=plan.tokens, flops=plan.flops,
+                             loss=scorer.loss(plan.params, plan.tokens))
+    low, high = PARAMS_RANGE
+    if not low <= optimum.params <= high:
+        raise ValueError(f"at {budget:.3g} FLOPs the optimum of this law has {optimum.params:.3g} parameters, "
+                         f"outside the plotted range [{low:g}, {high:g}]")
+    return IsoFlopView(flops=budget, params=grid, loss=np.asarray(scorer.isoflop_profile(budget, grid)),
+                       optimum=optimum, best=best, scored_by=scorer)
+
+
+@dataclass(frozen=True)
+class ModelPosition:
+    """A real model against a law: its (active) ``params``, ``tokens``, its budget ``flops`` = 6ND, the law's
+    compute-optimal tokens for its size, and the predicted ``loss`` (nats/token) of the scoring law."""
+
+    name: str
+    params: float
+    tokens: float
+    flops: float
+    optimal_tokens: float
+    loss: float
+
+    @property
+    def tokens_per_param(self) -> float:
+        return self.tokens / self.params
+
+    @property
+    def training_ratio(self) -> float:
+        """tokens / the law's optimal tokens for this size: > 1 over-trained, < 1 under-trained."""
+        return self.tokens / self.optimal_tokens
+
+
+def model_positions(law: str | ChinchillaLaw | KaplanLaw, names=MAP_MODELS) -> list[ModelPosition]:
+    """Where the named models of :data:`scalingedu.data.MODELS` sit against ``law`` (budgets from 6ND)."""
+    chosen = law_choice(law) if isinstance(law, str) else law
+    scorer = chosen if isinstance(chosen, ChinchillaLaw) else KAPLAN_SCORED_BY
+    positions = []
+    for name in names:
+        record = model(name)
+        if record.tokens is None:
+            raise ValueError(f"{name} has no published number of training tokens; it cannot be placed")
+        params = record.active_params or record.params
+        positions.append(ModelPosition(name=record.name, params=params, tokens=record.tokens,
+                                       flops=6.0 * params * record.tokens,
+                                       optimal_tokens=float(optimal_tokens_for_params(chosen, params)),
+                                       loss=float(scorer.loss(params, record.tokens))))
+    return positions
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The widgets
+# ----------------------------------------------------------------------------------------------------------------
+
+_STYLE = {"description_width": "130px"}
+
+
+def _layout() -> widgets.Layout:
+    return widgets.Layout(width="460px")
+
+
+def _flops_text(flops: float) -> str:
+    return f"{flops:.3g}".replace("e+", "e")
+
+
+LOSS_SPANS = (0.1, 0.2, 0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 3.0)
+"""Heights (nats/token) the profile's loss axis may take; the smallest that shows the bowls is used."""
+
+
+def profile_limits(law: str | ChinchillaLaw | KaplanLaw, flops: float) -> tuple[float, float]:
+    """Loss-axis limits for the IsoFLOP profiles of ``law`` at every budget in the decade of ``flops``.
+
+    The limits show each profile from 1/100 to 100 times its optimum (and Kaplan's plan, if chosen) for all budgets
+    from 10^k to 10^(k+1) FLOPs, snapped to round values. Because they depend only on the decade, moving the
+    budget inside a decade only repaints the curves; the axes are redrawn when the budget crosses a decade.
+    """
+    chosen = law_choice(law) if isinstance(law, str) else law
+    budget = float(v.positive("flops", flops))
+    decade = np.floor(np.log10(budget) + 1e-9)
+    losses, lowest = [], np.inf
+    edges = (max(10.0 ** decade, FLOPS_RANGE[0]), min(10.0 ** (decade + 1), FLOPS_RANGE[1]))
+    for edge in edges:
+        view = isoflop_view(chosen, edge, np.array(PARAMS_RANGE))
+        around = view.scored_by.isoflop_profile(edge, view.best.params * np.array([0.01, 100.0]))
+        losses.extend([float(np.max(around)), float(view.optimum.loss)])
+        lowest = min(lowest, float(view.best.loss))
+    shown = max(losses) - lowest
+    span = next((s for s in LOSS_SPANS if shown <= 0.85 * s), LOSS_SPANS[-1])
+    step = span / 5
+    bottom = np.floor((lowest - 0.08 * span) / step) * step
+    return float(round(bottom, 6)), float(round(bottom + span, 6))
+
+
+class IsoFlopExplorer(LessonWidget):
+    """Fix a compute budget, see the best split between parameters and tokens, and where real models sit.
+
+    Controls: ``flops`` (the budget in FLOPs, log slider from 1e18 to 1e27) and ``law`` (a label of
+    :data:`LAW_CHOICES`). Left: the IsoFLOP profile, loss against model size when every model trains on
+    C / (6N) tokens, with the optimum (star), the other Chinchilla laws' profiles (grey) and the real models
+    whose own budget 6ND lies within 2× of C. Right: parameters against tokens, with the law's compute-optimal
+    line, the shaded over- and under-trained sides, the line of equal compute C = 6ND and the real models. The
+    title states the optimum: N, D, tokens per parameter and loss. Extra laws (for example one you fitted) can be
+    offered with ``IsoFlopExplorer(extra_laws={"my fit": law})``.
+    """
+
+    def __init__(self, *, flops: float = GOPHER_BUDGET_FLOPS, law: str = "Hoffmann 2022, Eq. 10 (rounded)",
+                 extra_laws: dict | None = None):
+        self._laws = dict(LAW_CHOICES)
+        for label, extra in (extra_laws or {}).items():
+            if not isinstance(extra, ChinchillaLaw):
+                raise TypeError(f"extra law {label!r} must be a ChinchillaLaw, not {type(extra).__name__}")
+            self._laws[str(label)] = extra
+        self._initial = {"flops": flops, "law": law}
+        self._limits = None
+        super().__init__()
+
+    def build_controls(self):
+        low, high = np.log10(FLOPS_RANGE)
+        return {
+            "flops": widgets.FloatLogSlider(value=self._initial["flops"], base=10, min=low, max=high, step=0.05,
+                                            readout_format=".3g", description="budget C (FLOPs)", style=_STYLE,
+                                            layout=_layout()),
+            "law": widgets.Dropdown(options=list(self._laws), value=self._initial["law"], description="law",
+                                    style=_STYLE, layout=_layout()),
+        }
+
+    def build_figure(self):
+        figure, (profile, chart) = new_figure(2, width=11.5, height=5.0)
+        self.grid = np.geomspace(*PARAMS_RANGE, 300)
+        profile.set(xscale="log", xlim=PARAMS_RANGE, xlabel="parameters N (log scale)",
+                    ylabel="predicted final loss (nats/token)", title="IsoFLOP profile: every N trained on C/(6N) tokens")
+        profile.yaxis.set_major_formatter(FormatStrFormatter("%.2f"))   # same width at every budget: no jumps
+        self.others = [profile.plot([], [], color="0.6", lw=1.2, ls="--")[0] for _ in range(len(self._laws))]
+        self.others[0].set_label("other Chinchilla fits")
+        self.curve, = profile.plot([], [], color=PALETTE[0], lw=2.4, label="chosen law")
+        self.best_marker, = profile.plot([], [], "o", ms=9, mfc="none", mec=PALETTE[7], mew=1.5,
+                                         label="Eq. 10's optimum (Kaplan view)")
+        self.optimum, = profile.plot([], [], "*", ms=17, mfc=PALETTE[6], mec=PALETTE[7], mew=1.0, zorder=5,
+                                     label="compute-optimal plan")
+        self.near = {}
+        for name in MAP_MODELS:
+            colour, marker = MODEL_STYLE[name]
+            self.near[name], = profile.plot([], [], marker, ms=7, color=colour, mec=PALETTE[7], mew=0.6, zorder=4)
+
+        chart.set(xscale="log", yscale="log", xlim=PARAMS_RANGE, ylim=TOKENS_RANGE,
+                  xlabel="parameters N (active, log scale)", ylabel="training tokens D (log scale)",
+                  title="where real models sit against the law")
+        ratio = CHINCHILLA_TOKENS_PER_PARAM["tokens_per_param"]
+        chart.plot(self.grid, ratio * self.grid, color="0.45", lw=1.0, ls=":", zorder=2)
+        chart.annotate(f"D = {ratio:g} N", (2e12, ratio * 2e12), xytext=(-4, 6), textcoords="offset points",
+                       rotation=37, rotation_mode="anchor", ha="right", color="0.35", fontsize=8)
+        self.frontier, = chart.plot([], [], color=PALETTE[0], lw=2.2, zorder=3, label="compute-optimal line")
+        self.over = chart.fill_between(self.grid, self.grid, self.grid, color=PALETTE[1], alpha=0.12, lw=0)
+        self.under = chart.fill_between(self.grid, self.grid, self.grid, color=PALETTE[5], alpha=0.15, lw=0)
+        box = {"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 1.5}
+        chart.text(0.03, 0.97, "over-trained\n(more tokens than optimal for the size)", transform=chart.transAxes,
+                   va="top", fontsize=8, color="0.25", bbox=box)
+        chart.text(0.97, 0.03, "under-trained\n(fewer tokens than optimal)", transform=chart.transAxes,
+                   ha="right", va="bottom", fontsize=8, color="0.25", bbox=box)
+        self.budget_line, = chart.plot([], [], color=PALETTE[7], lw=1.1, ls="--", zorder=3,
+                                       label="equal compute: D = C/(6N)")
+        self.chart_optimum, = chart.plot([], [], "*", ms=15, mfc=PALETTE[6], mec=PALETTE[7], zorder=6)
+        self.placed = []
+        for position in model_positions(HOFFMANN_2022):
+            colour, marker = MODEL_STYLE[position.name]
+            self.placed += chart.plot([position.params], [position.tokens], marker, ms=7, color=colour,
+                                      mec=PALETTE[7], mew=0.6, zorder=5, label=position.name)
+        self.title = figure.suptitle("C = 5.76e23 FLOPs · optimum: N = 32.2B params, D = 2.98T tokens "
+                                     "(92.8 tokens/param), loss 1.931 nats/token", fontsize=11)
+        for axis in (profile.xaxis, chart.xaxis, chart.yaxis):
+            axis.set_minor_locator(NullLocator())   # decades are enough, and minor ticks double a full redraw
+        handles, labels = profile.get_legend_handles_labels()
+        more, more_labels = chart.get_legend_handles_labels()
+        figure.legend(handles + more, labels + more_labels, loc="outside lower center", ncols=6, fontsize=8.5)
+        # Everything that depends on the controls is animated, including the profile's loss axis (its limits follow
+        # the budget) and the map's law-dependent line and bands: an update never needs a full redraw. Order matters:
+        # animated artists are painted in this order over the static background.
+        self.animate(profile.yaxis, *self.others, self.curve, self.best_marker, *self.near.values(), self.optimum,
+                     self.over, self.under, self.frontier, self.budget_line, *self.placed, self.chart_optimum,
+                     self.title)
+        return figure, (profile, chart)
+
+    def draw(self, flops, law):
+        chosen = self._laws[law]
+        view = isoflop_view(chosen, flops, self.grid)
+        self.curve.set_data(self.grid, view.loss)
+        others = [each for label, each in self._laws.items() if isinstance(each, ChinchillaLaw)
+                  and each is not view.scored_by]
+        for line, other in zip(self.others, others + [None] * len(self.others)):
+            line.set_visible(other is not None)
+            if other is not None:
+                line.set_data(self.grid, other.isoflop_profile(view.flops, self.grid))
+        self.optimum.set_data([view.optimum.params], [view.optimum.loss])
+        kaplan = not isinstance(chosen, ChinchillaLaw)
+        self.best_marker.set_visible(kaplan)
+        self.best_marker.set_data([view.best.params], [view.best.loss])
+        for position in model_positions(chosen):
+            near = 1 / NEAR_BUDGET_FACTOR <= position.flops / view.flops <= NEAR_BUDGET_FACTOR
+            self.near[position.name].set_data([position.params], [position.loss])
+            self.near[position.name].set_visible(near)
+        self.budget_line.set_data(self.grid, view.flops / (6.0 * self.grid))
+        self.chart_optimum.set_data([view.optimum.params], [view.optimum.tokens])
+        plan = view.optimum
+        scored = f", loss {plan.loss:.3f} nats/token"
+        if kaplan:
+            scored = f", loss by Eq. 10 {plan.loss:.3f} (+{view.extra_loss:.3f} over Eq. 10's optimum)"
+        self.title.set_text(f"C = {_flops_text(view.flops)} FLOPs · {'Kaplan plan' if kaplan else 'optimum'}: "
+                            f"N = {human(plan.params)} params, D = {human(plan.tokens)} tokens "
+                            f"({plan.tokens / plan.params:.3g} tokens/param){scored}")
+        tokens = optimal_tokens_for_params(chosen, self.grid)
+        self.frontier.set_data(self.grid, tokens)
+        _set_band(self.over, self.grid, tokens, np.full_like(self.grid, TOKENS_RANGE[1]))
+        _set_band(self.under, self.grid, np.full_like(self.grid, TOKENS_RANGE[0]), tokens)
+        limits = profile_limits(chosen, view.flops)
+        if limits != self._limits:
+            self.axes[0].set_ylim(*limits)   # the y axis is animated: no full redraw needed
+            self._limits = limits
+
+
+def _set_band(band, x: np.ndarray, low: np.ndarray, high: np.ndarray) -> None:
+    """Reshape a ``fill_between`` band to lie between ``low`` and ``high`` (clipped to the axes' range)."""
+    low = np.clip(low, *TOKENS_RANGE)
+    high = np.clip(high, *TOKENS_RANGE)
+    vertices = np.concatenate([np.column_stack([x, low]), np.column_stack([x[::-1], high[::-1]])])
+    band.set_verts([vertices])
+
+
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Approach 2 on simulated runs
+# ----------------------------------------------------------------------------------------------------------------
+
+TRUE_LAWS = MappingProxyType({
+    "Hoffmann 2022, Eq. 10 (unrounded)": HOFFMANN_2022_TEX,
+    "Hoffmann 2022, Eq. 10 (rounded)": HOFFMANN_2022,
+    "Epoch 2024 replication": EPOCH_2024,
+})
+"""The laws that can play the "truth" behind the simulated runs of :class:`IsoFlopLab`."""
+
+LAB_BUDGETS = np.geomspace(HOFFMANN_2022_EXPERIMENTS["isoflop_smallest_flops"],
+                           HOFFMANN_2022_EXPERIMENTS["isoflop_largest_flops"],
+                           int(HOFFMANN_2022_EXPERIMENTS["isoflop_budgets"]))
+"""Hoffmann et al.'s nine IsoFLOP budgets, 6e18 to 3e21 FLOPs (section 3.2), used by the simulated experiment."""
+
+LAB_OUTLIER_FACTOR = 1.1
+"""An outlier of the simulated experiment has a loss 10% too high (a failed or badly tuned run)."""
+
+TARGET_FLOPS = GOPHER_BUDGET_FLOPS
+"""Where the lab extrapolates the fitted N_opt: Gopher's budget, about 190 times the largest simulated budget."""
+
+
+@dataclass(frozen=True, eq=False)
+class IsoFlopExperiment:
+    """One simulated Approach 2 experiment (see :func:`isoflop_experiment`).
+
+    ``runs`` holds the simulated ``params``, ``tokens``, ``flops`` and ``loss`` arrays (SIMULATED, not measured),
+    ``budget_index`` the index of each run's budget in :data:`LAB_BUDGETS`, ``fit`` the parabolas and power laws of
+    :func:`scalingedu.laws.fitting.fit_isoflop_parabolas`, and ``truth`` the law the runs were simulated from.
+    """
+
+    runs: dict
+    budget_index: np.ndarray
+    fit: IsoFlopFit
+    truth: ChinchillaLaw
+
+    @property
+    def true_a(self) -> float:
+        return self.truth.params_exponent
+
+    @property
+    def target_params(self) -> tuple[float, float]:
+        """N_opt at :data:`TARGET_FLOPS`: the truth's, then the fitted power law's extrapolation."""
+        return float(self.truth.compute_optimal(TARGET_FLOPS).params), float(self.fit.params_law(TARGET_FLOPS))
+
+
+def isoflop_experiment(truth: str | ChinchillaLaw, noise: float, sizes: int, spread: float, seed: int,
+                       outlier_fraction: float = 0.0) -> IsoFlopExperiment:
+    """Simulate Hoffmann et al.'s Approach 2 with a known law, then fit it as they did.
+
+    At each of the nine budgets of :data:`LAB_BUDGETS`, ``sizes`` model sizes from N_opt/``spread`` to
+    N_opt·``spread`` around the true optimum are "trained" by :func:`scalingedu.laws.fitting.simulate_runs`:
+    their losses are the true law's, with multiplicative noise of relative size ``noise`` (0.01 = 1%), and a
+    fraction ``outlier_fraction`` of the runs made 10% worse (:data:`LAB_OUTLIER_FACTOR`). Then
+    :func:`scalingedu.laws.fitting.fit_isoflop_parabolas` fits a parabola in log N per budget and a power law
+    N_opt ∝ C^a through the minima. ValueError if a parabola cannot be fitted (fewer than 3 sizes, or noise that
+    hides the bowl so that the losses do not curve upward).
+    """
+    law = TRUE_LAWS[v.one_of("truth", truth, TRUE_LAWS)] if isinstance(truth, str) else truth
+    if not isinstance(law, ChinchillaLaw):
+        raise TypeError(f"truth must be a label of TRUE_LAWS or a ChinchillaLaw, not {type(law).__name__}")
+    noise = float(v.in_range("noise", noise, 0.0, 0.5))
+    sizes = v.positive_int("sizes", sizes, minimum=1, maximum=100)
+    spread = float(v.in_range("spread", spread, 1.0, 1e4, low_open=True))
+    seed = v.positive_int("seed", seed, minimum=0)
+    if sizes < 3:
+        raise ValueError(f"a parabola needs at least 3 model sizes per budget; you chose {sizes}")
+    runs = simulate_runs(law, LAB_BUDGETS, sizes, noise=noise, seed=seed, spread=spread,
+                         outlier_fraction=outlier_fraction, outlier_factor=LAB_OUTLIER_FACTOR)
+    fit = fit_isoflop_parabolas(runs["params"], runs["flops"], runs["loss"])
+    return IsoFlopExperiment(runs=runs, budget_index=np.repeat(np.arange(LAB_BUDGETS.size), sizes), fit=fit,
+                             truth=law)
+
+
+LAB_PARAMS_RANGE = (1e6, 1e12)
+LAB_FLOPS_RANGE = (1e18, 3e24)
+LAB_OPTIMUM_RANGE = (1e7, 1e12)
+LAB_LOSS_TOPS = (2.6, 3.0, 3.5, 4.0, 4.5, 5.0, 6.0, 8.0)
+
+
+class IsoFlopLab(LessonWidget):
+    """Approach 2 by hand: simulated IsoFLOP runs, a parabola per budget, a power law through the minima.
+
+    The runs are SIMULATED from a known law (``truth``), at Hoffmann et al.'s nine budgets from 6e18 to 3e21 FLOPs.
+    Controls: ``noise_percent`` (relative noise of each run's loss), ``sizes`` (model sizes per budget),
+    ``spread`` (sizes from N_opt/spread to N_opt·spread), ``outlier_percent`` (runs made 10% worse), ``seed`` and
+    ``truth``. Left: the runs, coloured by budget, with each budget's parabola and its minimum. Right: the minima
+    against the budget, the fitted power law N_opt ∝ C^a extrapolated to Gopher's budget, and the truth. Fewer
+    than 3 sizes, or noise that hides a bowl, shows a message instead of the plot.
+    """
+
+    def __init__(self, *, noise_percent: float = 1.0, sizes: int = 9, spread: float = 10.0,
+                 outlier_percent: float = 0.0, seed: int = 0, truth: str = "Hoffmann 2022, Eq. 10 (unrounded)"):
+        self._initial = {"noise_percent": noise_percent, "sizes": sizes, "spread": spread,
+                         "outlier_percent": outlier_percent, "seed": seed, "truth": truth}
+        self._loss_limits = None
+        super().__init__()
+
+    def build_controls(self):
+        start, slow = self._initial, {"style": _STYLE, "continuous_update": False}
+        return {
+            "noise_percent": widgets.FloatSlider(value=start["noise_percent"], min=0.0, max=5.0, step=0.25,
+                                                 readout_format=".2f", description="noise (%)", layout=_layout(),
+                                                 **slow),
+            "sizes": widgets.IntSlider(value=start["sizes"], min=2, max=15, description="sizes per budget",
+                                       layout=_layout(), **slow),
+            "spread": widgets.FloatLogSlider(value=start["spread"], base=10, min=np.log10(1.5), max=2.0, step=0.05,
+                                             readout_format=".3g", description="spread (× either side)",
+                                             layout=_layout(), **slow),
+            "outlier_percent": widgets.FloatSlider(value=start["outlier_percent"], min=0.0, max=20.0, step=1.0,
+                                                   readout_format=".0f", description="outliers (%)",
+                                                   layout=_layout(), **slow),
+            "seed": widgets.IntSlider(value=start["seed"], min=0, max=99, description="random seed",
+                                      layout=_layout(), **slow),
+            "truth": widgets.Dropdown(options=list(TRUE_LAWS), value=start["truth"], description="true law",
+                                      style=_STYLE, layout=_layout()),
+        }
+
+    def build_figure(self):
+        figure, (runs_ax, line_ax) = new_figure(2, width=11.5, height=4.8)
+        self.colours = matplotlib.colormaps["cividis"](np.linspace(0.0, 0.9, LAB_BUDGETS.size))
+        runs_ax.set(xscale="log", xlim=LAB_PARAMS_RANGE, ylim=(2.0, 4.0), xlabel="parameters N (log scale)",
+                    ylabel="final loss (nats/token)", title="simulated runs: one parabola in log N per budget")
+        runs_ax.xaxis.set_minor_locator(NullLocator())
+        runs_ax.yaxis.set_major_formatter(FormatStrFormatter("%.2f"))
+        self.points = runs_ax.scatter([], [], s=16, zorder=3, edgecolor="none")
+        self.parabolas = [runs_ax.plot([], [], color=colour, lw=1.5)[0] for colour in self.colours]
+        self.parabolas[0].set_label("parabola per budget")
+        self.minima, = runs_ax.plot([], [], "*", ms=11, mfc=PALETTE[6], mec=PALETTE[7], zorder=5,
+                                    label="parabola minimum")
+        self.true_minima, = runs_ax.plot([], [], "o", ms=8, mfc="none", mec=PALETTE[3], mew=1.4, zorder=4,
+                                         label="true optimum")
+        runs_ax.text(0.02, 0.03, f"budgets {LAB_BUDGETS[0]:.0e} (dark) to {LAB_BUDGETS[-1]:.0e} FLOPs (light)"
+                     .replace("e+", "e"), transform=runs_ax.transAxes, fontsize=8, color="0.3")
+
+        line_ax.set(xscale="log", yscale="log", xlim=LAB_FLOPS_RANGE, ylim=LAB_OPTIMUM_RANGE,
+                    xlabel="training budget C (FLOPs, log scale)", ylabel="compute-optimal parameters N_opt",
+                    title="power law through the minima, extrapolated")
+        for axis in (line_ax.xaxis, line_ax.yaxis):
+            axis.set_minor_locator(NullLocator())
+        line_ax.axvspan(LAB_BUDGETS[0], LAB_BUDGETS[-1], color=PALETTE[5], alpha=0.15, lw=0)
+        line_ax.axvline(TARGET_FLOPS, color=PALETTE[4], ls="-.", lw=1.2)
+        line_ax.annotate("Gopher's budget", (TARGET_FLOPS, LAB_OPTIMUM_RANGE[0]), xytext=(-4, 4),
+                         textcoords="offset points", rotation=90, ha="right", va="bottom", fontsize=8,
+                         color=PALETTE[4])
+        line_ax.annotate("simulated budgets", (LAB_BUDGETS[0], LAB_OPTIMUM_RANGE[0]), xytext=(3, 4),
+                         textcoords="offset points", fontsize=8, color="0.3")
+        self.grid = np.geomspace(*LAB_FLOPS_RANGE, 80)
+        self.fit_line, = line_ax.plot([], [], color=PALETTE[0], lw=2.0, label="fitted power law")
+        self.true_line, = line_ax.plot([], [], "--", color=PALETTE[3], lw=1.5, label="true N_opt (Eq. 4)")
+        self.fit_minima, = line_ax.plot([], [], "*", ms=11, mfc=PALETTE[6], mec=PALETTE[7], zorder=5)
+        self.report = line_ax.text(0.03, 0.97, "", transform=line_ax.transAxes, va="top", fontsize=8.5,
+                                   family="DejaVu Sans Mono",
+                                   bbox={"facecolor": "white", "alpha": 0.9, "edgecolor": "0.8"})
+        handles, labels = runs_ax.get_legend_handles_labels()
+        more, more_labels = line_ax.get_legend_handles_labels()
+        runs_key = Line2D([], [], marker="o", ls="", ms=4, color="0.45")
+        figure.legend([runs_key] + handles + more, ["simulated runs (colour: budget)"] + labels + more_labels,
+                      loc="outside lower center", ncols=6, fontsize=8.5)
+        self.animate(runs_ax.yaxis, self.points, *self.parabolas, self.true_minima, self.minima, self.fit_line,
+                     self.true_line, self.fit_minima, self.report)
+        return figure, (runs_ax, line_ax)
+
+    def draw(self, noise_percent, sizes, spread, outlier_percent, seed, truth):
+        experiment = isoflop_experiment(truth, noise_percent / 100.0, sizes, spread, seed,
+                                        outlier_fraction=outlier_percent / 100.0)
+        runs, fit = experiment.runs, experiment.fit
+        self.points.set_offsets(np.column_stack([runs["params"], runs["loss"]]))
+        self.points.set_facecolor(self.colours[experiment.budget_index])
+        for index, (line, (c2, c1, c0)) in enumerate(zip(self.parabolas, fit.coefficients)):
+            sizes_here = runs["params"][experiment.budget_index == index]
+            x = np.geomspace(sizes_here.min(), sizes_here.max(), 60)
+            line.set_data(x, c2 * np.log(x) ** 2 + c1 * np.log(x) + c0)
+        self.minima.set_data(fit.params, fit.loss)
+        truth_plan = experiment.truth.compute_optimal(LAB_BUDGETS)
+        self.true_minima.set_data(truth_plan.params, truth_plan.loss)
+        self.true_line.set_data(self.grid, experiment.truth.compute_optimal(self.grid).params)
+        self.fit_line.set_data(self.grid, fit.params_law(self.grid))
+        self.fit_minima.set_data(fit.flops, fit.params)
+        true_target, fitted_target = experiment.target_params
+        outside = int(np.sum(~fit.inside_sampled_range))
+        self.report.set_text(
+            f"exponent a:  true {experiment.true_a:.3f}   fitted {fit.a:.3f}\n"
+            f"N_opt at {TARGET_FLOPS:.3g} FLOPs ({TARGET_FLOPS / LAB_BUDGETS[-1]:.0f}× the largest budget):\n"
+            f"  true {human(true_target)}   fitted {human(fitted_target)} "
+            f"({fitted_target / true_target - 1:+.0%})"
+            + (f"\n{outside} minimum(s) outside the sampled sizes" if outside else ""))
+        top = float(np.max(runs["loss"]))
+        bottom = float(np.floor((np.min(runs["loss"]) - 0.05) * 10) / 10)
+        limits = (bottom, next((t for t in LAB_LOSS_TOPS if top <= t - 0.05 and t > bottom + 0.3),
+                               LAB_LOSS_TOPS[-1]))
+        if limits != self._loss_limits:
+            self.axes[0].set_ylim(*limits)     # the loss axis is animated: no full redraw needed
+            self._loss_limits = limits
+
+
+WIDGETS = (IsoFlopExplorer, IsoFlopLab)

@@ -1,0 +1,446 @@
+"""Widgets of lesson 03 (Kaplan et al. 2020, "Scaling Laws for Neural Language Models").
+
+Two widgets, each a thin shell over pure functions of this module (tests call them directly) and over
+:data:`scalingedu.laws.KAPLAN_2020`:
+
+- :class:`KaplanLawExplorer` draws the joint law L(N, D) of Eq. 1.5 (Table 2's fit) two ways: loss against training
+  tokens for a family of model sizes, and loss against model size for a family of data sizes. Each panel has the
+  limit where the other resource is unlimited, the single-variable fit of Eq. 1.1 or 1.2 for comparison, and the
+  overfitting bound D = 5e3 · N^0.74 of Eq. 4.4. Sliders set N and D (or a preset puts a real dense model there);
+  :func:`law_point` gives the numbers of the readout.
+- :class:`AllocationComparer` splits a compute budget the way Kaplan's Table 6 does (N_opt = 1.3e9 · C^0.73) and the
+  way the Chinchilla laws do (Hoffmann et al. 2022's Eq. 10 and the Epoch AI replication of 2024), and shows model
+  size and tokens per parameter for each, with real models for reference and the region beyond Kaplan's own
+  breakdown point (Eq. 6.8); :func:`allocations` and :func:`model_budget` are its pure functions.
+
+Losses are in nats per token on Kaplan's WebText2 test set (GPT-2 tokenizer); N counts non-embedding parameters.
+Real models appear at their published (total) parameter counts, a small difference for models of their size.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, NullFormatter, NullLocator
+
+from .. import _validate as v
+from ..data import (CHINCHILLA_TOKENS_PER_PARAM, GOPHER_BUDGET_FLOPS, KAPLAN_2020_MODEL_RANGE, KAPLAN_2020_SETUP,
+                    MODELS, PF_DAY_FLOPS, model)
+from ..laws import EPOCH_2024, HOFFMANN_2022, KAPLAN_2020, Allocation, KaplanLaw
+from ..plotting import PALETTE, human, new_figure
+from .base import LessonWidget
+
+# ----------------------------------------------------------------------------------------------------------------
+# The models (pure functions)
+# ----------------------------------------------------------------------------------------------------------------
+
+CUSTOM = "(set with the sliders)"
+"""The preset entry meaning "no preset": the sliders decide."""
+
+
+@dataclass(frozen=True)
+class LawPoint:
+    """Kaplan's joint law at one (N, D): the loss, its two limits, and how far the model is from overfitting.
+
+    Losses are in nats/token: ``loss`` is L(N, D) (Eq. 1.5, Table 2), ``converged_loss`` is L(N, ∞) (unlimited
+    data), ``data_limited_loss`` is L(∞, D) (unlimited model size). ``penalty`` is Eq. 4.3's fraction by which the
+    finite data raise the loss above L(N, ∞); ``bound_tokens`` is Eq. 4.4's D ≳ 5e3 · N^0.74 for this N, and
+    ``max_params`` the largest model that ``tokens`` keep inside that bound.
+    """
+
+    params: float
+    tokens: float
+    loss: float
+    converged_loss: float
+    data_limited_loss: float
+    penalty: float
+    bound_tokens: float
+    max_params: float
+
+    @property
+    def tokens_per_param(self) -> float:
+        return self.tokens / self.params
+
+    @property
+    def data_limited(self) -> bool:
+        """True when D is below Eq. 4.4's bound: the model would overfit noticeably (early stopping limits it)."""
+        return self.tokens < self.bound_tokens
+
+
+def _scalar(name: str, value) -> float:
+    array = v.positive(name, value)
+    if array.ndim:
+        raise TypeError(f"{name} must be a single number here, not an array of shape {array.shape}")
+    return float(array)
+
+
+def law_point(params: float, tokens: float, law: KaplanLaw = KAPLAN_2020) -> LawPoint:
+    """The numbers of Kaplan's joint law at ``params`` (non-embedding parameters) and ``tokens`` (training tokens)."""
+    n, d = _scalar("params", params), _scalar("tokens", tokens)
+    max_params = (d / law.overfitting_coefficient) ** (1.0 / law.overfitting_exponent)
+    return LawPoint(params=n, tokens=d, loss=law.loss(n, d), converged_loss=law.loss_at_infinite_data(n),
+                    data_limited_loss=law.loss_at_infinite_params(d), penalty=law.overfitting_penalty(n, d),
+                    bound_tokens=law.overfitting_bound_tokens(n), max_params=float(max_params))
+
+
+def _preset_names() -> tuple[str, ...]:
+    dense = [r.name for r in MODELS if r.tokens is not None and r.active_params is None]
+    others = [r.name for r in MODELS if r.name not in dense]
+    return (CUSTOM, *dense, *others)
+
+
+EXPLORER_PRESETS = _preset_names()
+"""The explorer's presets: dense models with published training tokens first, then those it cannot place."""
+
+
+def preset_values(name: str) -> tuple[float, float]:
+    """(parameters, training tokens) of a real model of :data:`scalingedu.data.MODELS`, for the law explorer.
+
+    Raises ValueError for a model the law cannot place: a Mixture-of-Experts model (Kaplan et al. measured dense
+    Transformers; neither the total nor the active parameter count is their N), or one whose training tokens were
+    not published.
+    """
+    record = model(name)
+    unpublished = "" if record.tokens is not None else " Its training tokens were not published either."
+    if record.active_params is not None:
+        raise ValueError(f"{record.name} is a Mixture-of-Experts model: Kaplan et al. measured dense Transformers, "
+                         f"and neither its {human(record.params)} total nor its {human(record.active_params)} "
+                         f"active parameters are the N of their law.{unpublished} Pick a dense model, or set N and D "
+                         f"with the sliders.")
+    if record.tokens is None:
+        raise ValueError(f"{record.name}: its training tokens were not published, so there is no D to put into "
+                         f"L(N, D). Pick another model, or set N and D with the sliders.")
+    return record.params, record.tokens
+
+
+LAWS = {"Kaplan 2020 (Table 6)": KAPLAN_2020, "Hoffmann 2022 (Eq. 10)": HOFFMANN_2022,
+        "Epoch 2024 (refit)": EPOCH_2024}
+"""The allocation rules the comparer shows, in drawing order."""
+
+LAW_COLOURS = {"Kaplan 2020 (Table 6)": PALETTE[0], "Hoffmann 2022 (Eq. 10)": PALETTE[1],
+               "Epoch 2024 (refit)": PALETTE[2]}
+
+
+def allocations(flops) -> dict[str, Allocation]:
+    """The split of ``flops`` (a training budget in FLOPs, scalar or array) under each rule of :data:`LAWS`.
+
+    Kaplan's is Table 6's N_opt with D = flops / (6 N); the Chinchilla laws' is the closed form of Hoffmann et
+    al.'s Eq. 4 with their Eq. 10 constants, or with the refit of Besiroglu et al. 2024.
+    """
+    v.positive("flops", flops)
+    return {name: law.compute_optimal(flops) for name, law in LAWS.items()}
+
+
+def model_budget(name: str) -> float:
+    """A real model's training budget in FLOPs: the published figure if there is one, else 6 · N · D.
+
+    Mixture-of-Experts models count their active parameters (the ones each token passes through). Raises
+    ValueError when neither the budget nor the training tokens were published.
+    """
+    record = model(name)
+    if record.training_flops is not None:
+        return float(record.training_flops)
+    if record.tokens is None:
+        raise ValueError(f"{record.name}: neither its training compute nor its training tokens were published, so "
+                         f"its budget is unknown. Pick another model, or set the budget with the slider.")
+    return 6.0 * (record.active_params or record.params) * record.tokens
+
+
+BUDGET_PRESETS = (CUSTOM, *(record.name for record in MODELS))
+"""The comparer's presets: every model of :data:`scalingedu.data.MODELS` (one has no known budget)."""
+
+
+def kaplan_largest_run_flops() -> float:
+    """About the compute of Kaplan et al.'s largest runs: 6 · (1.5e9 params) · (2.5e5 steps × 512 × 1024 tokens).
+
+    Derived here from the published setup (not a figure the paper prints): ≈ 1.2e21 FLOPs, about 14 PF-days.
+    """
+    setup = KAPLAN_2020_SETUP
+    tokens = setup["training_steps"] * setup["batch_sequences"] * setup["context_tokens"]
+    return 6.0 * KAPLAN_2020_MODEL_RANGE["largest_params"] * tokens
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The widgets
+# ----------------------------------------------------------------------------------------------------------------
+
+_STYLE = {"description_width": "150px"}
+
+
+def _layout(width: str = "460px") -> widgets.Layout:
+    return widgets.Layout(width=width)
+
+
+def _plain_log_ticks(ax, ticks) -> None:
+    """Loss axes span less than a decade: label a few round values instead of a lone 10^0."""
+    ax.set_yticks(ticks, labels=[f"{t:g}" for t in ticks])
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+class _PresetMixin:
+    """A preset dropdown that moves the sliders: one render per change, and moving a slider clears the preset.
+
+    ``draw`` applies the preset (so that ``update(preset=...)`` works too) by setting the sliders while the
+    callbacks are held; a user moving a slider resets the preset to :data:`CUSTOM` in the same way.
+    """
+
+    PRESET = "preset"
+
+    def _on_change(self, change) -> None:
+        if self._is_paused:
+            return
+        preset = self.controls[self.PRESET]
+        if change["owner"] is not preset and preset.value != CUSTOM:
+            with self._paused():
+                preset.value = CUSTOM
+        self.refresh()
+
+    def update(self, **values) -> None:
+        if self.PRESET not in values and set(values) - {self.PRESET}:
+            values = {self.PRESET: CUSTOM, **values}
+        super().update(**values)
+
+    def _set_silently(self, **values) -> None:
+        with self._paused():
+            for name, value in values.items():
+                self.controls[name].value = value
+
+
+class KaplanLawExplorer(_PresetMixin, LessonWidget):
+    """Kaplan's L(N, D) (Eq. 1.5, Table 2): loss against data for several model sizes, and against model size for
+    several data sizes, with your (N, D) marked and read out.
+
+    Controls: ``params`` (non-embedding parameters N), ``tokens`` (training tokens D) and ``preset`` (a real dense
+    model's published size and tokens; Mixture-of-Experts models and models without published tokens are refused
+    with a message). Grey curves are fixed reference sizes; the blue curves go through your point. Dashed black:
+    the limit where the other resource is unlimited (Table 2's fit); dotted orange: the single-variable fit of
+    Eq. 1.1 or 1.2; dash-dotted vermillion: Eq. 4.4's bound, beyond which the curves are flat (no overfitting).
+    The axes are fixed, so an update only repaints the moving parts. Initial values can be passed as keywords:
+    ``KaplanLawExplorer(params=1e8, tokens=1e9)``.
+    """
+
+    PARAMS_RANGE = (1e5, 1e13)
+    TOKENS_RANGE = (1e7, 1e14)
+    LOSS_RANGE = (1.1, 7.0)
+    LOSS_TICKS = (1.5, 2, 2.5, 3, 4, 5, 6)
+    FAMILY_PARAMS = (1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12)
+    FAMILY_TOKENS = (1e8, 1e9, 1e10, 1e11, 1e12)
+
+    def __init__(self, *, params: float | None = None, tokens: float | None = None, preset: str = CUSTOM):
+        self._initial = {"params": KAPLAN_2020_MODEL_RANGE["largest_params"] if params is None else params,
+                         "tokens": KAPLAN_2020_SETUP["dataset_tokens"] if tokens is None else tokens,
+                         "preset": preset}
+        super().__init__()
+
+    def build_controls(self):
+        start = self._initial
+        return {
+            "params": widgets.FloatLogSlider(value=start["params"], base=10, min=6, max=13, step=0.05,
+                                             readout_format=".3g", description="parameters N", style=_STYLE,
+                                             layout=_layout()),
+            "tokens": widgets.FloatLogSlider(value=start["tokens"], base=10, min=7, max=14, step=0.05,
+                                             readout_format=".3g", description="training tokens D", style=_STYLE,
+                                             layout=_layout()),
+            "preset": widgets.Dropdown(options=EXPLORER_PRESETS, value=start["preset"],
+                                       description="or a real model", style=_STYLE, layout=_layout()),
+        }
+
+    def build_figure(self):
+        law = KAPLAN_2020
+        figure, (data_ax, size_ax) = new_figure(2, width=11.0, height=5.0)
+        self.tokens_grid = np.geomspace(*self.TOKENS_RANGE, 160)
+        self.params_grid = np.geomspace(*self.PARAMS_RANGE, 160)
+        data_ax.set(xscale="log", yscale="log", xlim=self.TOKENS_RANGE, ylim=self.LOSS_RANGE,
+                    xlabel="training tokens D", ylabel="test loss L (nats/token, log scale)",
+                    title="loss against data, for several model sizes")
+        size_ax.set(xscale="log", yscale="log", xlim=self.PARAMS_RANGE, ylim=self.LOSS_RANGE,
+                    xlabel="non-embedding parameters N", ylabel="test loss L (nats/token, log scale)",
+                    title="loss against model size, for several data sizes")
+        for ax in (data_ax, size_ax):
+            _plain_log_ticks(ax, self.LOSS_TICKS)
+        setup = KAPLAN_2020_SETUP
+        data_ax.axvspan(setup["smallest_data_tokens"], setup["largest_data_tokens"], color=PALETTE[5], alpha=0.13,
+                        lw=0)
+        measured = size_ax.axvspan(self.PARAMS_RANGE[0], KAPLAN_2020_MODEL_RANGE["largest_params"], color=PALETTE[5],
+                                   alpha=0.13, lw=0)
+        grey = {"color": "0.7", "lw": 1.1}
+        tokens, params = self.tokens_grid, self.params_grid
+        label_tokens, label_params = self.TOKENS_RANGE[1] / 2.2, self.PARAMS_RANGE[1] / 2.2
+        for n in self.FAMILY_PARAMS:
+            family, = data_ax.plot(tokens, law.loss(n, tokens), **grey)
+            data_ax.text(label_tokens, law.loss(n, label_tokens) * 1.015, f"N = {human(n)}", fontsize=7.5,
+                         color="0.45", ha="right", va="bottom")
+        for d in self.FAMILY_TOKENS:
+            size_ax.plot(params, law.loss(params, d), **grey)
+            size_ax.text(label_params, law.loss(label_params, d) * 1.015, f"D = {human(d)}", fontsize=7.5,
+                         color="0.45", ha="right", va="bottom")
+        limit, = data_ax.plot(tokens, law.loss_at_infinite_params(tokens), color=PALETTE[7], ls="--", lw=1.4)
+        single, = data_ax.plot(tokens, law.loss_from_tokens(tokens), color=PALETTE[1], ls=":", lw=2.0)
+        size_ax.plot(params, law.loss_at_infinite_data(params), color=PALETTE[7], ls="--", lw=1.4)
+        size_ax.plot(params, law.loss_from_params(params), color=PALETTE[1], ls=":", lw=2.0)
+        # Eq. 4.4's bound as a locus through each model size's curve: to its right the curve is flat (enough data).
+        # (On the right panel the same locus would lie almost on the dashed limit, so only the current D's bound is
+        # drawn there, as a vertical line: the largest model those tokens support.)
+        bound_tokens = law.overfitting_bound_tokens(params)
+        bound, = data_ax.plot(bound_tokens, law.loss(params, bound_tokens), color=PALETTE[3], ls="-.", lw=1.5)
+        # The moving parts: the curves through the current point, the point, the bound for it, the readout.
+        self.data_curve = self.animate(data_ax.plot([], [], color=PALETTE[0], lw=2.6)[0])
+        self.size_curve = self.animate(size_ax.plot([], [], color=PALETTE[0], lw=2.6)[0])
+        self.data_bound = self.animate(data_ax.axvline(1.0, color=PALETTE[3], ls=":", lw=1.3))
+        self.size_bound = self.animate(size_ax.axvline(1.0, color=PALETTE[3], ls=":", lw=1.3))
+        star = {"s": 190, "marker": "*", "color": PALETTE[3], "edgecolor": "black", "zorder": 5}
+        self.data_point = self.animate(data_ax.scatter([1.0], [2.0], **star))
+        self.size_point = self.animate(size_ax.scatter([1.0], [2.0], **star))
+        # The upper right of the right panel stays empty (large models never have such high losses here).
+        self.report = self.animate(size_ax.text(
+            0.98, 0.97, "", transform=size_ax.transAxes, fontsize=7.8, family="DejaVu Sans Mono", va="top",
+            ha="right", bbox={"facecolor": "white", "alpha": 0.92, "edgecolor": "0.75"}, zorder=6))
+        figure.suptitle(r"Kaplan et al. 2020, Eq. 1.5: $L(N, D) = [(N_c/N)^{\alpha_N/\alpha_D} + D_c/D]^{\alpha_D}$"
+                        f"   (Table 2: $\\alpha_N$ = {law.joint_alpha_N:g}, $\\alpha_D$ = {law.joint_alpha_D:g}, "
+                        f"$N_c$ = {law.joint_N_c:.2g}, $D_c$ = {law.joint_D_c:.2g})", fontsize=11)
+        figure.legend([family, self.data_curve, limit, single, bound, self.data_point, measured],
+                      ["fixed reference sizes", "through your point", "other resource unlimited (Table 2)",
+                       "single-variable fit (Eq. 1.2 left, 1.1 right)",
+                       r"Eq. 4.4 bound $D = 5{\cdot}10^3 N^{0.74}$ (dotted: for your N, D)", "your (N, D)",
+                       "sizes Kaplan et al. used"],
+                      loc="outside lower center", ncols=4, fontsize=8.5)
+        return figure, (data_ax, size_ax)
+
+    def draw(self, params, tokens, preset):
+        if preset != CUSTOM:
+            params, tokens = preset_values(preset)
+            self._set_silently(params=params, tokens=tokens)
+        law = KAPLAN_2020
+        point = law_point(params, tokens)
+        self.data_curve.set_data(self.tokens_grid, law.loss(params, self.tokens_grid))
+        self.size_curve.set_data(self.params_grid, law.loss(self.params_grid, tokens))
+        self.data_bound.set_xdata([point.bound_tokens] * 2)
+        self.size_bound.set_xdata([point.max_params] * 2)
+        self.data_point.set_offsets([[tokens, point.loss]])
+        self.size_point.set_offsets([[params, point.loss]])
+        verdict = ("below it: data-limited, overfits" if point.data_limited else "above it: enough data")
+        who = "" if preset == CUSTOM else f"{preset}: "
+        self.report.set_text(
+            f"{who}N = {human(params)}, D = {human(tokens)} ({point.tokens_per_param:.3g} tokens/param)\n"
+            f"L(N, D) = {point.loss:.3f} nats/token   (Eq. 1.5)\n"
+            f"L(N, ∞) = {point.converged_loss:.3f}  unlimited data\n"
+            f"L(∞, D) = {point.data_limited_loss:.3f}  unlimited model\n"
+            f"overfitting penalty {100 * point.penalty:.1f}%   (Eq. 4.3)\n"
+            f"Eq. 4.4 wants D ≥ {human(point.bound_tokens)}: {verdict}")
+
+
+class AllocationComparer(_PresetMixin, LessonWidget):
+    """A training budget split by Kaplan's Table 6 and by the Chinchilla laws: model size and tokens per parameter.
+
+    Controls: ``flops`` (the budget, FLOPs) and ``preset`` (a real model's budget: its published training compute,
+    or 6 · N · D; Mixtral's is unknown and refused with a message). Left: the compute-optimal model size of each rule
+    against the budget, with real models at their size and budget. Right: tokens per parameter, with Chinchilla's
+    rule of thumb of about 20. The hatched region lies beyond Kaplan's own breakdown point (Eq. 6.8), the shaded one
+    is the compute of Kaplan et al.'s runs. Initial values can be passed as keywords:
+    ``AllocationComparer(flops=1e21)``.
+    """
+
+    FLOPS_RANGE = (1e17, 1e26)
+    PARAMS_RANGE = (1e6, 1e15)
+    RATIO_RANGE = (1e-2, 1e4)
+
+    def __init__(self, *, flops: float = GOPHER_BUDGET_FLOPS, preset: str = CUSTOM):
+        self._initial = {"flops": flops, "preset": preset}
+        super().__init__()
+
+    def build_controls(self):
+        start = self._initial
+        return {
+            "flops": widgets.FloatLogSlider(value=start["flops"], base=10, min=17, max=26, step=0.05,
+                                            readout_format=".3g", description="training budget (FLOPs)",
+                                            style=_STYLE, layout=_layout(), continuous_update=False),
+            "preset": widgets.Dropdown(options=BUDGET_PRESETS, value=start["preset"],
+                                       description="or a real model's budget", style=_STYLE, layout=_layout()),
+        }
+
+    def build_figure(self):
+        figure, (size_ax, ratio_ax) = new_figure(2, width=11.0, height=5.0)
+        flops = np.geomspace(*self.FLOPS_RANGE, 120)
+        self.laws_at = allocations(flops)
+        size_ax.set(xscale="log", yscale="log", xlim=self.FLOPS_RANGE, ylim=self.PARAMS_RANGE,
+                    xlabel="training budget C (FLOPs)", ylabel="parameters N",
+                    title="compute-optimal model size")
+        ratio_ax.set(xscale="log", yscale="log", xlim=self.FLOPS_RANGE, ylim=self.RATIO_RANGE,
+                     xlabel="training budget C (FLOPs)", ylabel="training tokens per parameter D/N",
+                     title="tokens per parameter")
+        ratio_ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        for ax in (size_ax, ratio_ax):
+            top = ax.secondary_xaxis("top", functions=(lambda f: f / PF_DAY_FLOPS, lambda p: p * PF_DAY_FLOPS))
+            top.set_xlabel("budget (PF-days)", fontsize=9)
+            top.xaxis.set_minor_locator(NullLocator())   # minor ticks of a function axis triple the first draw
+        breakdown = KAPLAN_2020.breakdown_point().flops
+        largest_run = kaplan_largest_run_flops()
+        handles = {}
+        for ax in (size_ax, ratio_ax):
+            handles["runs"] = ax.axvspan(self.FLOPS_RANGE[0], largest_run, color=PALETTE[5], alpha=0.15, lw=0)
+            handles["beyond"] = ax.axvspan(breakdown, self.FLOPS_RANGE[1], facecolor="none", edgecolor="0.7",
+                                           hatch="//", lw=0)
+        for name, allocation in self.laws_at.items():
+            handles[name], = size_ax.plot(flops, allocation.params, color=LAW_COLOURS[name], lw=2)
+            ratio_ax.plot(flops, allocation.tokens_per_param, color=LAW_COLOURS[name], lw=2)
+        handles["models"] = Line2D([], [], ls="", marker="o", markersize=5, color="0.25")
+        rule = CHINCHILLA_TOKENS_PER_PARAM["tokens_per_param"]
+        handles["rule"] = ratio_ax.axhline(rule, color="0.35", ls="--", lw=1.2)
+        for record in MODELS:
+            if record.tokens is None:
+                continue
+            budget, size = model_budget(record.name), record.active_params or record.params
+            marker = "D" if record.active_params else "o"
+            size_ax.scatter(budget, size, s=22, color="0.25", marker=marker, zorder=3)
+            ratio_ax.scatter(budget, record.tokens_per_param, s=22, color="0.25", marker=marker, zorder=3)
+        for name, offset in (("GPT-3 175B", (-58, -3)), ("Chinchilla", (6, -10)), ("Llama 3 8B", (6, -3))):
+            record = model(name)
+            ratio_ax.annotate(name, (model_budget(name), record.tokens_per_param), xytext=offset,
+                              textcoords="offset points", fontsize=7.5, color="0.25")
+        for name, offset in (("GPT-3 175B", (-60, 6)), ("Chinchilla", (8, -16))):
+            size_ax.annotate(name, (model_budget(name), model(name).params), xytext=offset,
+                             textcoords="offset points", fontsize=7.5, color="0.25")
+        colours = [LAW_COLOURS[name] for name in LAWS]
+        self.size_marks = self.animate(size_ax.scatter([1, 1, 1], [1, 1, 1], s=70, color=colours,
+                                                       edgecolor="black", zorder=5))
+        self.ratio_marks = self.animate(ratio_ax.scatter([1, 1, 1], [1, 1, 1], s=70, color=colours,
+                                                         edgecolor="black", zorder=5))
+        self.size_line = self.animate(size_ax.axvline(1.0, color=PALETTE[4], lw=1.6))
+        self.ratio_line = self.animate(ratio_ax.axvline(1.0, color=PALETTE[4], lw=1.6))
+        self.report = self.animate(size_ax.text(
+            0.02, 0.97, "", transform=size_ax.transAxes, fontsize=7.8, family="DejaVu Sans Mono", va="top",
+            bbox={"facecolor": "white", "alpha": 0.92, "edgecolor": "0.75"}, zorder=6))
+        figure.legend([handles[name] for name in LAWS] + [handles["rule"], handles["models"], self.size_line,
+                                                          handles["runs"], handles["beyond"]],
+                      [*LAWS, f"{rule:g} tokens/param (Chinchilla rule of thumb)", "real models (MoE: active N)",
+                       "your budget", "compute of Kaplan et al.'s runs",
+                       "beyond Kaplan's breakdown point (Eq. 6.8)"],
+                      loc="outside lower center", ncols=4, fontsize=8.5)
+        return figure, (size_ax, ratio_ax)
+
+    def draw(self, flops, preset):
+        if preset != CUSTOM:
+            flops = model_budget(preset)
+            self._set_silently(flops=flops)
+        split = allocations(flops)
+        names = list(LAWS)
+        self.size_marks.set_offsets([[flops, split[name].params] for name in names])
+        self.ratio_marks.set_offsets([[flops, split[name].tokens_per_param] for name in names])
+        self.size_line.set_xdata([flops, flops])
+        self.ratio_line.set_xdata([flops, flops])
+        kaplan, epoch = split[names[0]], split[names[2]]
+        who = "" if preset == CUSTOM else f" ({preset})"
+        lines = [f"budget {flops:.3g} FLOPs = {flops / PF_DAY_FLOPS:.3g} PF-days{who}",
+                 f"{'':<22}{'params':>8}{'tokens':>8}{'D/N':>8}"]
+        for name in names:
+            allocation = split[name]
+            lines.append(f"{name:<22}{human(allocation.params):>8}{human(allocation.tokens):>8}"
+                         f"{allocation.tokens_per_param:>8.3g}")
+        lines.append(f"Kaplan's model is {kaplan.params / epoch.params:.3g}x Epoch's, "
+                     f"on {kaplan.tokens / epoch.tokens:.2g}x the tokens")
+        self.report.set_text("\n".join(lines))
+
+
+WIDGETS = (KaplanLawExplorer, AllocationComparer)

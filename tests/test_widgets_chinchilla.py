@@ -1,0 +1,339 @@
+"""Tests of lesson 04's widgets and the pure functions behind them (scalingedu.widgets.chinchilla)."""
+from __future__ import annotations
+
+import io
+
+import ipywidgets as widgets
+import numpy as np
+import pytest
+from PIL import Image
+
+from scalingedu.data import GOPHER_BUDGET_FLOPS, model
+from scalingedu.laws import EPOCH_2024, HOFFMANN_2022, HOFFMANN_2022_TEX, KAPLAN_2020, ChinchillaLaw
+from scalingedu.laws.fitting import fit_isoflop_parabolas, simulate_runs
+from scalingedu.widgets import all_widget_classes
+from scalingedu.widgets.chinchilla import (FLOPS_RANGE, KAPLAN_CHOICE, LAB_BUDGETS, LAW_CHOICES, MAP_MODELS,
+                                           PARAMS_RANGE, TARGET_FLOPS, TRUE_LAWS, IsoFlopExplorer, IsoFlopLab,
+                                           isoflop_experiment, isoflop_view, law_choice, model_positions,
+                                           optimal_tokens_for_params, profile_limits)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+ROUNDED = "Hoffmann 2022, Eq. 10 (rounded)"
+EPOCH = "Epoch 2024 replication"
+UNROUNDED = "Hoffmann 2022, Eq. 10 (unrounded)"
+
+
+@pytest.fixture
+def explorer():
+    return IsoFlopExplorer()
+
+
+def _shown(widget) -> bool:
+    return widget.image.layout.display != "none" and widget.message.layout.display == "none"
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png))).astype(int)
+
+
+# --- the pure functions --------------------------------------------------------------------------------------------
+
+def test_law_choices_are_the_library_laws():
+    assert law_choice(ROUNDED) is HOFFMANN_2022
+    assert law_choice("Hoffmann 2022, Eq. 10 (unrounded)") is HOFFMANN_2022_TEX
+    assert law_choice(EPOCH) is EPOCH_2024
+    assert law_choice(KAPLAN_CHOICE) is KAPLAN_2020
+    with pytest.raises(ValueError, match="unknown law 'Chinchilla'"):
+        law_choice("Chinchilla")
+
+
+@pytest.mark.parametrize("law", [HOFFMANN_2022, HOFFMANN_2022_TEX, EPOCH_2024, KAPLAN_2020])
+def test_optimal_tokens_for_params_inverts_the_allocation(law):
+    flops = np.array([1e19, 1e22, GOPHER_BUDGET_FLOPS, 1e26])
+    plan = law.compute_optimal(flops)
+    np.testing.assert_allclose(optimal_tokens_for_params(law, plan.params), plan.tokens, rtol=1e-9)
+    assert isinstance(optimal_tokens_for_params(law, 7e10), float)
+    with pytest.raises(ValueError, match="params must be > 0"):
+        optimal_tokens_for_params(law, -1.0)
+
+
+def test_isoflop_view_is_the_law_profile_with_its_optimum():
+    view = isoflop_view(ROUNDED, GOPHER_BUDGET_FLOPS)
+    plan = HOFFMANN_2022.compute_optimal(GOPHER_BUDGET_FLOPS)
+    assert view.params[0] == pytest.approx(PARAMS_RANGE[0]) and view.params[-1] == pytest.approx(PARAMS_RANGE[1])
+    np.testing.assert_allclose(view.loss, HOFFMANN_2022.isoflop_profile(GOPHER_BUDGET_FLOPS, view.params))
+    assert view.optimum == plan and view.best == plan and view.extra_loss == 0
+    assert view.loss.min() >= plan.loss - 1e-12          # nothing on the profile beats the closed form
+
+
+def test_kaplans_plan_is_scored_by_eq10_and_costs_loss():
+    view = isoflop_view(KAPLAN_CHOICE, GOPHER_BUDGET_FLOPS)
+    kaplan = KAPLAN_2020.compute_optimal(GOPHER_BUDGET_FLOPS)
+    assert view.scored_by is HOFFMANN_2022
+    assert view.optimum.params == pytest.approx(kaplan.params)
+    assert view.optimum.loss == pytest.approx(HOFFMANN_2022.loss(kaplan.params, kaplan.tokens))
+    assert view.optimum.params > 10 * view.best.params   # Kaplan: a far bigger model on far fewer tokens
+    assert 0.05 < view.extra_loss < 0.2
+
+
+def test_isoflop_view_rejects_bad_inputs():
+    with pytest.raises(ValueError, match="flops must be > 0"):
+        isoflop_view(ROUNDED, 0.0)
+    with pytest.raises(TypeError, match="one budget"):
+        isoflop_view(ROUNDED, [1e20, 1e21])
+    with pytest.raises(ValueError, match="outside the plotted range"):
+        isoflop_view(ChinchillaLaw(E=1.7, A=1.0, B=1e6, alpha=0.3, beta=0.3), 1e24)   # tiny N_opt
+
+
+def test_model_positions_place_real_models():
+    positions = {p.name: p for p in model_positions(ROUNDED)}
+    assert tuple(positions) == MAP_MODELS
+    chinchilla, deepseek = positions["Chinchilla"], positions["DeepSeek-V3"]
+    assert chinchilla.flops == pytest.approx(6 * 70e9 * 1.4e12)
+    assert chinchilla.loss == pytest.approx(HOFFMANN_2022.loss(70e9, 1.4e12))
+    assert deepseek.params == model("DeepSeek-V3").active_params          # MoE: active parameters
+    assert positions["Llama 3 8B"].training_ratio > 10                    # far past the compute-optimal line
+    assert positions["Gopher"].training_ratio < 0.2                       # far short of it
+    assert positions["Chinchilla"].tokens_per_param == pytest.approx(20.0)
+
+
+@pytest.mark.parametrize("law", list(LAW_CHOICES))
+def test_profile_limits_contain_the_bowl_and_change_only_between_decades(law):
+    for flops in (1e18, 3e20, GOPHER_BUDGET_FLOPS, 1e27):
+        low, high = profile_limits(law, flops)
+        view = isoflop_view(law, flops)
+        assert low < view.best.loss and view.optimum.loss < high
+    assert profile_limits(law, 2e21) == profile_limits(law, 8e21)
+
+
+# --- IsoFlopExplorer ---------------------------------------------------------------------------------------------
+
+def test_widget_is_registered_and_starts_at_the_gopher_budget(explorer):
+    assert IsoFlopExplorer in all_widget_classes() and IsoFlopLab in all_widget_classes()
+    assert explorer.values == {"flops": pytest.approx(GOPHER_BUDGET_FLOPS), "law": ROUNDED}
+    assert explorer.error is None and _shown(explorer)
+    assert bytes(explorer.image.value).startswith(PNG_SIGNATURE)
+    assert "image/png" in explorer._repr_mimebundle_()
+    title = explorer.title.get_text()
+    plan = HOFFMANN_2022.compute_optimal(GOPHER_BUDGET_FLOPS)
+    assert "N = 32.2B params" in title and "D = 2.98T tokens" in title and f"{plan.loss:.3f}" in title
+
+
+def test_update_changes_the_plotted_data(explorer):
+    curve_before = explorer.curve.get_ydata().copy()
+    image_before = bytes(explorer.image.value)
+    explorer.update(flops=1e21)
+    x, y = explorer.curve.get_data()
+    np.testing.assert_allclose(y, HOFFMANN_2022.isoflop_profile(1e21, x))
+    assert not np.allclose(curve_before, y)
+    plan = HOFFMANN_2022.compute_optimal(1e21)
+    assert explorer.optimum.get_xdata()[0] == pytest.approx(plan.params)
+    assert explorer.chart_optimum.get_ydata()[0] == pytest.approx(plan.tokens)
+    np.testing.assert_allclose(explorer.budget_line.get_ydata(), 1e21 / (6 * explorer.budget_line.get_xdata()))
+    assert "C = 1e21 FLOPs" in explorer.title.get_text()
+    assert bytes(explorer.image.value) != image_before
+
+
+def test_changing_the_law_moves_the_optimum_and_the_frontier(explorer):
+    frontier_before = explorer.frontier.get_ydata().copy()
+    explorer.update(law=EPOCH)
+    plan = EPOCH_2024.compute_optimal(explorer.values["flops"])
+    assert explorer.optimum.get_xdata()[0] == pytest.approx(plan.params)
+    assert not np.allclose(frontier_before, explorer.frontier.get_ydata())
+    np.testing.assert_allclose(explorer.frontier.get_ydata(),
+                               optimal_tokens_for_params(EPOCH_2024, explorer.frontier.get_xdata()))
+    assert f"{plan.tokens / plan.params:.3g} tokens/param" in explorer.title.get_text()
+
+
+def test_kaplan_view_shows_eq10s_optimum_and_the_extra_loss(explorer):
+    assert not explorer.best_marker.get_visible()
+    explorer.update(law=KAPLAN_CHOICE)
+    view = isoflop_view(KAPLAN_CHOICE, explorer.values["flops"])
+    assert explorer.best_marker.get_visible()
+    assert explorer.best_marker.get_xdata()[0] == pytest.approx(view.best.params)
+    assert f"+{view.extra_loss:.3f}" in explorer.title.get_text()
+
+
+def test_models_near_the_budget_appear_on_the_profile(explorer):
+    visible = {name for name, line in explorer.near.items() if line.get_visible()}
+    assert {"Gopher", "Chinchilla", "GPT-3 175B", "Llama 3 8B"} <= visible          # all near 5.76e23 FLOPs
+    assert "DeepSeek-V3" not in visible and "Llama 3 70B" not in visible
+    gopher = explorer.near["Gopher"]
+    assert gopher.get_ydata()[0] == pytest.approx(HOFFMANN_2022.loss(280e9, 300e9))
+    explorer.update(flops=1e19)
+    assert not any(line.get_visible() for line in explorer.near.values())
+
+
+@pytest.mark.parametrize("name, value", [("flops", 1e20), ("law", EPOCH), ("law", KAPLAN_CHOICE)])
+def test_each_control_change_costs_exactly_one_render(explorer, name, value):
+    renders, data = explorer.renders, explorer.curve.get_ydata().copy()
+    explorer.controls[name].value = value          # as a learner moving the control
+    assert explorer.renders == renders + 1
+    assert explorer.error is None
+    moved = explorer.optimum.get_xdata()[0] != HOFFMANN_2022.compute_optimal(GOPHER_BUDGET_FLOPS).params
+    assert moved or not np.allclose(data, explorer.curve.get_ydata())
+    explorer.update(flops=3e22, law=ROUNDED)       # two controls at once: still one render
+    assert explorer.renders == renders + 2
+
+
+def test_profile_axis_always_contains_the_optimum(explorer):
+    for law in LAW_CHOICES:
+        for flops in np.logspace(np.log10(FLOPS_RANGE[0]), np.log10(FLOPS_RANGE[1]), 10):
+            explorer.update(law=law, flops=float(flops))
+            low, high = explorer.axes[0].get_ylim()
+            assert low < explorer.optimum.get_ydata()[0] < high
+
+
+def test_a_law_whose_optimum_leaves_the_plot_shows_a_message_not_a_traceback():
+    odd = ChinchillaLaw(E=1.7, A=1.0, B=1e6, alpha=0.3, beta=0.3, name="odd fit")
+    widget = IsoFlopExplorer(extra_laws={"odd fit": odd})
+    renders = widget.renders
+    widget.update(law="odd fit")
+    assert widget.error is not None and "outside the plotted range" in widget.error
+    assert not _shown(widget) and "Cannot plot this" in widget.message.value
+    assert widget.renders == renders
+    widget.update(law=ROUNDED)                     # a valid choice brings the plot back
+    assert widget.error is None and _shown(widget) and widget.renders == renders + 1
+
+
+def test_extra_laws_must_be_chinchilla_laws():
+    with pytest.raises(TypeError, match="must be a ChinchillaLaw"):
+        IsoFlopExplorer(extra_laws={"kaplan": KAPLAN_2020})
+    fitted = ChinchillaLaw(E=1.8, A=450.0, B=1500.0, alpha=0.35, beta=0.35, name="my fit")
+    widget = IsoFlopExplorer(extra_laws={"my fit": fitted}, law="my fit")
+    assert widget.error is None
+    assert widget.optimum.get_xdata()[0] == pytest.approx(fitted.compute_optimal(GOPHER_BUDGET_FLOPS).params)
+
+
+def test_update_out_of_range_raises(explorer):
+    with pytest.raises(ValueError, match="flops must lie in"):
+        explorer.update(flops=1e30)
+    with pytest.raises(ValueError, match="law must be one of"):
+        explorer.update(law="Chinchilla")
+    with pytest.raises(TypeError, match="unknown control"):
+        explorer.update(budget=1e20)
+
+
+def test_updated_picture_equals_a_full_redraw(explorer):
+    """The y axis, bands and lines are animated: an update must look exactly like a full redraw of that state."""
+    for values in (dict(flops=3e20), dict(law=EPOCH), dict(flops=2e26, law=KAPLAN_CHOICE)):
+        before = _pixels(bytes(explorer.image.value))
+        explorer.update(**values)
+        updated = _pixels(bytes(explorer.image.value))
+        assert np.abs(updated - before).max() > 100
+        explorer._background = None
+        assert np.abs(updated - _pixels(explorer.render_png())).max() <= 2
+
+
+def test_one_update_is_fast(explorer):
+    """Well under 100 ms per update (the benchmark reports the median; this guards against a regression to full
+    redraws, with room for a slow CI machine)."""
+    times = []
+    for flops in np.logspace(19, 26, 8):
+        explorer.update(flops=float(flops))
+        times.append(explorer.last_update_seconds)
+    assert np.median(times) < 0.15
+
+
+# --- Approach 2 on simulated runs: isoflop_experiment and IsoFlopLab -------------------------------------------
+
+@pytest.fixture
+def lab():
+    return IsoFlopLab()
+
+
+def test_isoflop_experiment_simulates_and_fits_like_the_library():
+    experiment = isoflop_experiment(UNROUNDED, 0.01, 9, 10.0, 0)
+    runs = simulate_runs(HOFFMANN_2022_TEX, LAB_BUDGETS, 9, noise=0.01, seed=0, spread=10.0)
+    for key in ("params", "flops", "loss"):
+        np.testing.assert_array_equal(experiment.runs[key], runs[key])
+    fit = fit_isoflop_parabolas(runs["params"], runs["flops"], runs["loss"])
+    assert experiment.fit.a == pytest.approx(fit.a, rel=1e-12)
+    assert experiment.true_a == HOFFMANN_2022_TEX.params_exponent
+    assert list(experiment.budget_index[:10]) == [0] * 9 + [1]
+    true_target, fitted_target = experiment.target_params
+    assert true_target == pytest.approx(HOFFMANN_2022_TEX.compute_optimal(TARGET_FLOPS).params)
+    assert fitted_target == pytest.approx(float(fit.params_law(TARGET_FLOPS)))
+
+
+def test_noise_free_experiment_recovers_the_true_exponent():
+    for truth in TRUE_LAWS:
+        experiment = isoflop_experiment(truth, 0.0, 7, 10.0, 0)
+        assert experiment.fit.a == pytest.approx(TRUE_LAWS[truth].params_exponent, abs=0.003)
+
+
+def test_isoflop_experiment_rejects_bad_inputs():
+    with pytest.raises(ValueError, match="at least 3 model sizes"):
+        isoflop_experiment(UNROUNDED, 0.01, 2, 10.0, 0)
+    with pytest.raises(ValueError, match="do not curve upward"):
+        isoflop_experiment(UNROUNDED, 0.03, 9, 1.5, 0)      # the bowl is hidden by the noise
+    with pytest.raises(ValueError, match="unknown truth"):
+        isoflop_experiment("Kaplan", 0.01, 9, 10.0, 0)
+    with pytest.raises(ValueError, match="noise"):
+        isoflop_experiment(UNROUNDED, -0.01, 9, 10.0, 0)
+
+
+def test_lab_update_changes_the_plotted_data(lab):
+    points_before = lab.points.get_offsets().copy()
+    report_before = lab.report.get_text()
+    lab.update(seed=7, noise_percent=3.0)
+    expected = isoflop_experiment(UNROUNDED, 0.03, 9, 10.0, 7)
+    points = np.asarray(lab.points.get_offsets())
+    assert not np.allclose(points_before, points)
+    np.testing.assert_allclose(points[:, 1], expected.runs["loss"])
+    np.testing.assert_allclose(lab.fit_minima.get_ydata(), expected.fit.params)
+    np.testing.assert_allclose(lab.fit_line.get_ydata(), expected.fit.params_law(lab.fit_line.get_xdata()))
+    assert lab.report.get_text() != report_before and f"fitted {expected.fit.a:.3f}" in lab.report.get_text()
+
+
+@pytest.mark.parametrize("name, value", [("noise_percent", 2.0), ("sizes", 5), ("spread", 30.0),
+                                         ("outlier_percent", 6.0), ("seed", 3), ("truth", EPOCH)])
+def test_lab_each_control_change_costs_exactly_one_render(lab, name, value):
+    renders, losses = lab.renders, lab.points.get_offsets().copy()
+    lab.controls[name].value = value
+    assert lab.error is None and lab.renders == renders + 1
+    after = lab.points.get_offsets()
+    assert after.shape != losses.shape or not np.allclose(losses, after)
+
+
+def test_lab_heavy_controls_are_debounced(lab):
+    sliders = [c for c in lab.controls.values() if not isinstance(c, widgets.Dropdown)]
+    assert sliders and all(control.continuous_update is False for control in sliders)
+
+
+def test_lab_bad_inputs_show_a_message_not_a_traceback(lab):
+    renders = lab.renders
+    lab.update(sizes=2)
+    assert lab.error is not None and "at least 3 model sizes" in lab.error
+    assert not _shown(lab) and "Cannot plot this" in lab.message.value and lab.renders == renders
+    lab.update(sizes=9, spread=1.5, noise_percent=3.0)    # noise hides the shallow bowls
+    assert "do not curve upward" in lab.error and not _shown(lab)
+    lab.update(spread=10.0)
+    assert lab.error is None and _shown(lab) and lab.renders == renders + 1
+
+
+def test_lab_update_out_of_range_raises(lab):
+    with pytest.raises(ValueError, match="noise_percent must lie in"):
+        lab.update(noise_percent=10.0)
+    with pytest.raises(ValueError, match="sizes must lie in"):
+        lab.update(sizes=1)
+    with pytest.raises(ValueError, match="truth must be one of"):
+        lab.update(truth=KAPLAN_CHOICE)
+
+
+def test_lab_loss_axis_contains_every_run(lab):
+    for values in (dict(spread=100.0), dict(spread=1.5, noise_percent=0.0), dict(outlier_percent=20.0, seed=4)):
+        lab.update(**values)
+        low, high = lab.axes[0].get_ylim()
+        losses = lab.points.get_offsets()[:, 1]
+        assert low <= losses.min() and losses.max() <= high
+
+
+def test_lab_updated_picture_equals_a_full_redraw(lab):
+    for values in (dict(seed=3), dict(spread=100.0, truth=EPOCH)):
+        before = _pixels(bytes(lab.image.value))
+        lab.update(**values)
+        updated = _pixels(bytes(lab.image.value))
+        assert np.abs(updated - before).max() > 100
+        lab._background = None
+        assert np.abs(updated - _pixels(lab.render_png())).max() <= 2

@@ -1,0 +1,276 @@
+"""Tests of lesson 03's widgets and the pure functions behind them (scalingedu.widgets.kaplan_laws)."""
+from __future__ import annotations
+
+import io
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from scalingedu.data import GOPHER_BUDGET_FLOPS, KAPLAN_2020_MODEL_RANGE, KAPLAN_2020_SETUP, MODELS, model
+from scalingedu.laws import EPOCH_2024, HOFFMANN_2022, KAPLAN_2020
+from scalingedu.widgets.kaplan_laws import (BUDGET_PRESETS, CUSTOM, EXPLORER_PRESETS, AllocationComparer,
+                                            KaplanLawExplorer, allocations, kaplan_largest_run_flops, law_point,
+                                            model_budget, preset_values)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def explorer():
+    return KaplanLawExplorer()
+
+
+@pytest.fixture
+def comparer():
+    return AllocationComparer()
+
+
+def _shown(widget) -> bool:
+    return widget.image.layout.display != "none" and widget.message.layout.display == "none"
+
+
+# --- the pure functions --------------------------------------------------------------------------------------------
+
+def test_law_point_is_the_joint_law_and_its_limits():
+    point = law_point(1e9, 2e10)
+    assert point.loss == pytest.approx(KAPLAN_2020.loss(1e9, 2e10))
+    assert point.converged_loss == pytest.approx(KAPLAN_2020.loss(1e9, 1e30), rel=1e-9)
+    assert point.data_limited_loss == pytest.approx(KAPLAN_2020.loss(1e30, 2e10), rel=1e-9)
+    assert point.converged_loss < point.loss and point.data_limited_loss < point.loss
+    assert point.loss == pytest.approx(point.converged_loss * (1 + point.penalty))
+    assert point.tokens_per_param == pytest.approx(20.0)
+    # Eq. 4.4's bound and the largest model the data support are inverses of each other.
+    assert KAPLAN_2020.overfitting_bound_tokens(law_point(1e6, point.bound_tokens).max_params) == pytest.approx(
+        point.bound_tokens)
+
+
+def test_law_point_says_when_the_data_are_too_few():
+    """Kaplan et al. §4.2: WebText2's 22B tokens suffice below ~1e9 parameters; the 1.5B model overfits mildly."""
+    tokens = KAPLAN_2020_SETUP["dataset_tokens"]
+    assert not law_point(5e8, tokens).data_limited
+    largest = law_point(KAPLAN_2020_MODEL_RANGE["largest_params"], tokens)
+    assert largest.data_limited and largest.penalty < 0.05
+
+
+def test_law_point_rejects_bad_inputs():
+    with pytest.raises(ValueError, match="params must be > 0"):
+        law_point(0.0, 1e9)
+    with pytest.raises(ValueError, match="tokens must be finite"):
+        law_point(1e9, float("inf"))
+    with pytest.raises(TypeError, match="single number"):
+        law_point(np.array([1e9, 2e9]), 1e9)
+
+
+def test_presets_place_dense_models_and_refuse_the_others():
+    assert EXPLORER_PRESETS[0] == CUSTOM
+    assert preset_values("GPT-3 175B") == (model("GPT-3 175B").params, model("GPT-3 175B").tokens)
+    with pytest.raises(ValueError, match="Mixture-of-Experts"):
+        preset_values("DeepSeek-V3")
+    with pytest.raises(ValueError, match="not published either"):
+        preset_values("Mixtral 8x7B")
+    with pytest.raises(ValueError, match="unknown model"):
+        preset_values("GPT-5")
+    placeable = [name for name in EXPLORER_PRESETS[1:] if model(name).active_params is None]
+    assert EXPLORER_PRESETS[1:len(placeable) + 1] == tuple(placeable)   # the refused ones come last
+
+
+def test_allocations_follow_each_law():
+    split = allocations(GOPHER_BUDGET_FLOPS)
+    assert list(split) == ["Kaplan 2020 (Table 6)", "Hoffmann 2022 (Eq. 10)", "Epoch 2024 (refit)"]
+    for law, allocation in zip((KAPLAN_2020, HOFFMANN_2022, EPOCH_2024), split.values()):
+        expected = law.compute_optimal(GOPHER_BUDGET_FLOPS)
+        assert allocation.params == pytest.approx(expected.params)
+        assert 6 * allocation.params * allocation.tokens == pytest.approx(GOPHER_BUDGET_FLOPS)
+    # Kaplan's rule puts far more of a large budget into parameters than either Chinchilla law.
+    assert split["Kaplan 2020 (Table 6)"].params > 10 * split["Epoch 2024 (refit)"].params
+    with pytest.raises(ValueError, match="flops"):
+        allocations(-1.0)
+
+
+def test_model_budget_uses_the_published_compute_or_6nd():
+    assert model_budget("GPT-3 175B") == model("GPT-3 175B").training_flops
+    llama = model("Llama 3 70B")
+    assert model_budget("Llama 3 70B") == pytest.approx(6 * llama.params * llama.tokens)
+    deepseek = model("DeepSeek-V3")
+    assert model_budget("DeepSeek-V3") == pytest.approx(6 * deepseek.active_params * deepseek.tokens)
+    with pytest.raises(ValueError, match="budget is unknown"):
+        model_budget("Mixtral 8x7B")
+    assert set(BUDGET_PRESETS[1:]) == {record.name for record in MODELS}
+
+
+def test_kaplan_largest_run_is_about_fourteen_pf_days():
+    assert kaplan_largest_run_flops() / 8.64e19 == pytest.approx(13.7, rel=0.01)
+
+
+# --- KaplanLawExplorer ---------------------------------------------------------------------------------------------
+
+def test_explorer_starts_at_kaplans_largest_model_on_webtext2(explorer):
+    assert explorer.values == {"params": KAPLAN_2020_MODEL_RANGE["largest_params"],
+                               "tokens": KAPLAN_2020_SETUP["dataset_tokens"], "preset": CUSTOM}
+    assert explorer.error is None and _shown(explorer)
+    assert bytes(explorer.image.value).startswith(PNG_SIGNATURE)
+    assert "image/png" in explorer._repr_mimebundle_()
+
+
+def test_explorer_update_changes_the_plotted_data(explorer):
+    curve_before = explorer.data_curve.get_ydata().copy()
+    image_before = bytes(explorer.image.value)
+    explorer.update(params=1e8, tokens=1e9)
+    tokens, loss = explorer.data_curve.get_data()
+    assert not np.allclose(curve_before, loss)
+    np.testing.assert_allclose(loss, KAPLAN_2020.loss(1e8, tokens))
+    params, loss = explorer.size_curve.get_data()
+    np.testing.assert_allclose(loss, KAPLAN_2020.loss(params, 1e9))
+    np.testing.assert_allclose(explorer.data_point.get_offsets(), [[1e9, KAPLAN_2020.loss(1e8, 1e9)]])
+    np.testing.assert_allclose(explorer.size_point.get_offsets(), [[1e8, KAPLAN_2020.loss(1e8, 1e9)]])
+    assert explorer.data_bound.get_xdata()[0] == pytest.approx(KAPLAN_2020.overfitting_bound_tokens(1e8))
+    assert f"{KAPLAN_2020.loss(1e8, 1e9):.3f}" in explorer.report.get_text()
+    assert bytes(explorer.image.value) != image_before
+
+
+@pytest.mark.parametrize("name, value", [("params", 1e11), ("tokens", 1e8), ("preset", "GPT-3 175B")])
+def test_explorer_each_control_change_costs_exactly_one_render(explorer, name, value):
+    renders, data = explorer.renders, explorer.size_point.get_offsets().copy()
+    explorer.controls[name].value = value          # as a learner moving the control
+    assert explorer.renders == renders + 1
+    assert explorer.error is None
+    assert not np.allclose(data, explorer.size_point.get_offsets())
+    explorer.update(params=3e9, tokens=3e10)       # two controls at once: still one render
+    assert explorer.renders == renders + 2
+
+
+def test_explorer_preset_moves_the_sliders_and_a_slider_clears_it(explorer):
+    explorer.controls["preset"].value = "Chinchilla"
+    chinchilla = model("Chinchilla")
+    assert explorer.values["params"] == chinchilla.params and explorer.values["tokens"] == chinchilla.tokens
+    assert explorer.report.get_text().startswith("Chinchilla:")
+    renders = explorer.renders
+    explorer.controls["tokens"].value = 1e10
+    assert explorer.values["preset"] == CUSTOM and explorer.renders == renders + 1
+    assert explorer.data_point.get_offsets()[0][0] == pytest.approx(1e10)
+    explorer.update(preset="GPT-3 13B")            # update() applies a preset too
+    assert explorer.values["params"] == model("GPT-3 13B").params
+    explorer.update(params=2e9)                    # and a slider in update() clears it
+    assert explorer.values["preset"] == CUSTOM and explorer.values["params"] == 2e9
+
+
+def test_explorer_models_it_cannot_place_show_a_message_not_a_traceback(explorer):
+    renders = explorer.renders
+    explorer.update(preset="DeepSeek-V3")
+    assert explorer.error is not None and "Mixture-of-Experts" in explorer.error
+    assert not _shown(explorer) and "Cannot plot this" in explorer.message.value
+    assert explorer.renders == renders
+    explorer.controls["params"].value = 1e10       # moving a slider brings the plot back
+    assert explorer.error is None and _shown(explorer) and explorer.renders == renders + 1
+
+
+def test_explorer_update_out_of_range_raises(explorer):
+    with pytest.raises(ValueError, match="params must lie in"):
+        explorer.update(params=1e15)
+    with pytest.raises(ValueError, match="tokens must lie in"):
+        explorer.update(tokens=10.0)
+    with pytest.raises(ValueError, match="preset must be one of"):
+        explorer.update(preset="GPT-5")
+    with pytest.raises(TypeError, match="unknown control"):
+        explorer.update(data=1e9)
+
+
+def test_explorer_axes_hold_every_point_it_can_show(explorer):
+    data_ax, size_ax = explorer.axes
+    for params, tokens in ((1e6, 1e7), (1e13, 1e14), (1e6, 1e14), (1e13, 1e7)):
+        explorer.update(params=params, tokens=tokens)
+        loss = law_point(params, tokens).loss
+        for ax in (data_ax, size_ax):
+            low, high = ax.get_ylim()
+            assert low <= loss <= high
+
+
+# --- AllocationComparer --------------------------------------------------------------------------------------------
+
+def test_comparer_update_changes_the_plotted_data(comparer):
+    marks_before = comparer.size_marks.get_offsets().copy()
+    image_before = bytes(comparer.image.value)
+    comparer.update(flops=1e21)
+    split = allocations(1e21)
+    np.testing.assert_allclose(comparer.size_marks.get_offsets(), [[1e21, a.params] for a in split.values()])
+    np.testing.assert_allclose(comparer.ratio_marks.get_offsets(),
+                               [[1e21, a.tokens_per_param] for a in split.values()])
+    assert not np.allclose(marks_before, comparer.size_marks.get_offsets())
+    assert comparer.size_line.get_xdata()[0] == 1e21
+    assert "1e+21 FLOPs" in comparer.report.get_text()
+    assert bytes(comparer.image.value) != image_before
+
+
+@pytest.mark.parametrize("name, value", [("flops", 1e19), ("preset", "Llama 3 70B")])
+def test_comparer_each_control_change_costs_exactly_one_render(comparer, name, value):
+    renders, marks = comparer.renders, comparer.size_marks.get_offsets().copy()
+    comparer.controls[name].value = value
+    assert comparer.renders == renders + 1 and comparer.error is None
+    assert not np.allclose(marks, comparer.size_marks.get_offsets())
+
+
+def test_comparer_preset_sets_the_budget(comparer):
+    comparer.controls["preset"].value = "GPT-3 175B"
+    assert comparer.values["flops"] == model("GPT-3 175B").training_flops
+    assert "(GPT-3 175B)" in comparer.report.get_text()
+    comparer.controls["flops"].value = 1e20
+    assert comparer.values["preset"] == CUSTOM
+
+
+def test_comparer_starts_at_the_chinchilla_budget_and_debounces_the_slider(comparer):
+    assert comparer.values["flops"] == GOPHER_BUDGET_FLOPS
+    assert comparer.controls["flops"].continuous_update is False
+    assert "Kaplan's model is 11.1x Epoch's" in comparer.report.get_text()
+
+
+def test_comparer_unknown_budget_shows_a_message_not_a_traceback(comparer):
+    renders = comparer.renders
+    comparer.update(preset="Mixtral 8x7B")
+    assert comparer.error is not None and "budget is unknown" in comparer.error
+    assert not _shown(comparer) and comparer.renders == renders
+    comparer.update(preset="Chinchilla")
+    assert comparer.error is None and _shown(comparer) and comparer.renders == renders + 1
+
+
+def test_comparer_update_out_of_range_raises(comparer):
+    with pytest.raises(ValueError, match="flops must lie in"):
+        comparer.update(flops=1e30)
+    with pytest.raises(ValueError, match="preset must be one of"):
+        comparer.update(preset="GPT-5")
+
+
+# --- speed, and redraws that match a full redraw (catches stale blitted backgrounds) -------------------------------
+
+@pytest.mark.parametrize("factory, changes", [
+    (KaplanLawExplorer, [dict(params=10 ** (6 + 0.5 * i), tokens=10 ** (7 + 0.5 * i)) for i in range(8)]),
+    (AllocationComparer, [dict(flops=10 ** (17 + i)) for i in range(8)]),
+])
+def test_one_update_is_well_under_100_ms(factory, changes):
+    widget = factory()
+    times = []
+    for values in changes:
+        start = time.perf_counter()
+        widget.update(**values)
+        times.append(time.perf_counter() - start)
+    assert np.median(times) < 0.1, f"median update {np.median(times) * 1000:.0f} ms"
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png))).astype(int)
+
+
+@pytest.mark.parametrize("factory, values", [(KaplanLawExplorer, dict(params=1e7, tokens=1e12)),
+                                             (KaplanLawExplorer, dict(preset="Llama 3 8B")),
+                                             (AllocationComparer, dict(flops=3e19)),
+                                             (AllocationComparer, dict(preset="GPT-3 Small"))])
+def test_updated_picture_equals_a_full_redraw(factory, values):
+    widget = factory()
+    before = _pixels(bytes(widget.image.value))
+    widget.update(**values)
+    updated = _pixels(bytes(widget.image.value))
+    assert np.abs(updated - before).max() > 100
+    widget._background = None             # force a full redraw, independently of the widget's own invalidate()
+    full = _pixels(widget.render_png())
+    assert np.abs(updated - full).max() <= 2
