@@ -519,3 +519,21 @@ CHINCHILLA_TABLE3_TEXT = PublishedConstants(
            "4.2T tokens; a 280B Gopher-like model is compute-optimal at about 1e25 FLOPs and 6.8T tokens",
     note="'more than 4.2T' and 'about 1e25' as printed: approximate figures.",
 )
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Lesson 05, the scaling lab (published figures the lab compares with)
+# ---------------------------------------------------------------------------------------------------------------------
+# (end of the scaling-lab section)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Lesson 06, parallelism (ZeRO, Megatron-LM activations and pipelines, collectives)
+# ---------------------------------------------------------------------------------------------------------------------
+# (end of the parallelism section)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Lesson 07, Mixture-of-Experts
+# ---------------------------------------------------------------------------------------------------------------------
+# (end of the Mixture-of-Experts section)
