@@ -3,6 +3,9 @@
     scalingedu build-exercises        write exercises/ from solutions/
     scalingedu execute NOTEBOOK...    run notebooks top to bottom and save their outputs
     scalingedu bench                  print benchmark figures, one per line: name value unit
+    scalingedu grade SUBMISSION.ipynb... --out DIR
+                                      grade learners' notebooks into a gradebook, feedback files and a report
+    scalingedu export [--out DIR]     write every lesson as a static HTML page (no kernel needed to read it)
 """
 from __future__ import annotations
 
@@ -33,6 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--skip-notebooks", action="store_true", help="do not time notebook execution")
     bench.add_argument("--skip-fits", action="store_true",
                        help="do not time the Chinchilla fit against Hoffmann's 4,500-start grid (about a minute)")
+    from .export import add_export_command
+    from .grading.classroom import add_grade_command
+    add_grade_command(commands)
+    add_export_command(commands)
     args = parser.parse_args(argv)
 
     root = _project_root()
@@ -57,6 +64,12 @@ def main(argv: list[str] | None = None) -> int:
         from .bench import run_benchmarks
         run_benchmarks(root, repeats=args.repeats, notebooks=not args.skip_notebooks, fits=not args.skip_fits)
         return 0
+    if args.command == "grade":
+        from .grading.classroom import run_grade
+        return run_grade(args)
+    if args.command == "export":
+        from .export import run_export
+        return run_export(args, root)
     return 2
 
 

@@ -1,0 +1,375 @@
+"""Grading a whole class: ``scalingedu grade SUBMISSION.ipynb... --out DIR``.
+
+:func:`grade_class` grades every submission with :func:`scalingedu.grading.submission.grade_submission` (each in
+its own fresh kernel), several at a time (one per core by default) with a progress bar, and writes to ``DIR``:
+
+- ``gradebook.csv``: one row per submission; columns ``submission``, ``total``, ``possible`` and one per question
+  id (left empty for questions of another problem set);
+- ``feedback/<submission>.md``: for the learner, per question the points, which public and which hidden checks
+  passed, what failed, the hint, and what went wrong while the notebook ran (errors, time-outs, a dead kernel);
+- ``report.json``: everything above as data, with each submission file's SHA-256 and the settings used.
+
+A submission that cannot be graded (not a notebook, kernel that will not start, even a bug in the grader) gets
+a row and a feedback file saying why; the rest of the class is graded all the same.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import multiprocessing
+import os
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .feedback import FAILED, NOT_ANSWERED, PASSED
+from .grader import PARTIAL
+from .questions import problem_set, problem_sets
+from .submission import QuestionGrade, SubmissionGrade, detect_problem_set, grade_submission, question_grade
+
+STATUS_TEXT = {PASSED: "passed every check", PARTIAL: "partly right", FAILED: "no check passed",
+               NOT_ANSWERED: "not answered"}
+
+
+@dataclass(frozen=True)
+class ClassReport:
+    """What :func:`grade_class` wrote: the grades (in submission order), the output paths, and the wall time."""
+
+    grades: tuple[SubmissionGrade, ...]
+    gradebook: Path
+    report: Path
+    feedback: tuple[Path, ...]
+    seconds: float
+
+
+def find_submissions(paths) -> list[Path]:
+    """The notebooks to grade: each path that is a file, and every ``*.ipynb`` under each path that is a folder
+    (checkpoint folders skipped), in a stable order. Raises FileNotFoundError for a path that does not exist."""
+    found: list[Path] = []
+    for each in paths:
+        path = Path(each)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*.ipynb")
+                                if ".ipynb_checkpoints" not in p.parts and p.is_file()))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise FileNotFoundError(f"submission {str(path)!r} does not exist")
+    unique = list(dict.fromkeys(p.resolve() for p in found))
+    if not unique:
+        raise ValueError("no submission to grade: give notebook files or folders holding *.ipynb files")
+    return unique
+
+
+def _display_names(paths: list[Path]) -> list[str]:
+    """Paths relative to the folder the submissions share (``alice/04_chinchilla.ipynb``)."""
+    if len(paths) == 1:
+        return [paths[0].name]
+    common = Path(os.path.commonpath([str(p.parent) for p in paths]))
+    return [p.relative_to(common).as_posix() for p in paths]
+
+
+def course_root(start: Path | None = None) -> Path | None:
+    """The course checkout holding ``solutions/`` (the current folder or a parent, else next to the package)."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "solutions").is_dir():
+            return folder
+    beside = Path(__file__).resolve().parents[2]
+    return beside if (beside / "solutions").is_dir() else None
+
+
+def _class_problem_set(paths: list[Path]) -> str | None:
+    """The problem set most submissions answer: used for a submission that does not say which it answers."""
+    counts: dict[str, int] = {}
+    for path in paths:
+        try:
+            found = detect_problem_set(path.read_bytes(), path.name)
+        except OSError:
+            found = None
+        if found:
+            counts[found] = counts.get(found, 0) + 1
+    return max(counts, key=lambda key: counts[key]) if counts else None
+
+
+def _grade_one(job: dict) -> dict:
+    """Grade one submission (run in a worker process); a bug in the grader becomes a graded-as-zero row."""
+    try:
+        return grade_submission(job["path"], problem_set_id=job["problem_set"], root=job["root"],
+                                cell_seconds=job["cell_seconds"], notebook_seconds=job["notebook_seconds"],
+                                name=job["name"]).to_dict()
+    except Exception as error:  # never stop the class for one submission
+        return _failed_grade(job, f"The grader itself failed on this submission ({type(error).__name__}: {error}). "
+                                  f"Please tell your instructor.\n{traceback.format_exc(limit=3)}")
+
+
+def _failed_grade(job: dict, message: str) -> dict:
+    set_id = job["problem_set"]
+    questions, possible, title = [], 0.0, ""
+    if set_id:
+        owner = problem_set(set_id)
+        questions = [question_grade(q, None, "not graded") for q in owner.questions]
+        possible, title = float(owner.points), owner.title
+    path = Path(job["path"])
+    digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+    return SubmissionGrade(job["name"], str(path), digest, set_id or "", title, 0.0, possible, "grader error",
+                           questions, [message]).to_dict()
+
+
+def _grade_in_pools(jobs: list[dict], results: dict[int, dict], workers: int, bar) -> None:
+    """Grade ``jobs`` in worker processes. If a worker process dies (which breaks its pool), the submissions it
+    left unfinished are graded again in a new pool; a second failure is recorded as a grader error."""
+    context = multiprocessing.get_context("spawn")   # no fork of a process that holds threads and sockets
+    pending = list(range(len(jobs)))
+    attempts = {index: 0 for index in pending}
+    while pending:
+        broken: list[int] = []
+        with ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context,
+                                 initializer=_warm_up) as pool:
+            futures = {pool.submit(_grade_one, jobs[index]): index for index in pending}
+            for future in as_completed(futures):
+                index = futures[future]
+                try:
+                    results[index] = future.result()
+                except Exception as error:
+                    attempts[index] += 1
+                    if attempts[index] < 2:
+                        broken.append(index)
+                        continue
+                    results[index] = _failed_grade(jobs[index], f"The grading process failed twice "
+                                                                f"({type(error).__name__}: {error}).")
+                bar.update()
+        pending = sorted(broken)
+
+
+def _warm_up():
+    problem_sets()   # import every problem set before any learner code runs
+
+
+def grade_class(paths, out_dir, *, problem_set_id: str | None = None, root: Path | None = None,
+                cell_seconds: float = 60, notebook_seconds: float = 600, workers: int | None = None,
+                progress: bool = True) -> ClassReport:
+    """Grade every submission of ``paths`` (files or folders) and write the gradebook, feedback and report.
+
+    ``problem_set_id`` forces the problem set (otherwise each submission's is found from its file name or its
+    ``check`` calls, and the class's most common one is used for a file that says nothing). ``workers`` is the
+    number of submissions graded at once (default: the number of cores). Returns a :class:`ClassReport`.
+    """
+    started = time.perf_counter()
+    if problem_set_id is not None:
+        problem_set(problem_set_id)    # ValueError listing the known ids
+    if workers is None:
+        workers = os.cpu_count() or 1
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise ValueError(f"workers must be a whole number >= 1 (got {workers!r})")
+    for label, value in (("cell_seconds", cell_seconds), ("notebook_seconds", notebook_seconds)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value == float("inf"):
+            raise ValueError(f"{label} must be a number of seconds > 0 (got {value!r})")
+    submissions = find_submissions(paths)
+    names = _display_names(submissions)
+    root = course_root() if root is None else Path(root)
+    fallback = problem_set_id or _class_problem_set(submissions)
+    jobs = []
+    for path, name in zip(submissions, names):
+        set_id = problem_set_id or detect_problem_set(path.read_bytes(), path.name) or fallback
+        jobs.append({"path": str(path), "name": name, "problem_set": set_id, "root": root,
+                     "cell_seconds": cell_seconds, "notebook_seconds": notebook_seconds})
+    results: dict[int, dict] = {}
+    bar = tqdm(total=len(jobs), desc="grading", unit="notebook", disable=not progress)
+    try:
+        if workers == 1 or len(jobs) == 1:
+            _warm_up()
+            for index, job in enumerate(jobs):
+                results[index] = _grade_one(job)
+                bar.update()
+        else:
+            _grade_in_pools(jobs, results, workers, bar)
+    finally:
+        bar.close()
+    grades = tuple(_from_dict(results[index]) for index in range(len(jobs)))
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    gradebook = write_gradebook(grades, out / "gradebook.csv")
+    feedback = write_feedback(grades, out / "feedback", cell_seconds=cell_seconds,
+                              notebook_seconds=notebook_seconds)
+    seconds = time.perf_counter() - started
+    report = write_report(grades, out / "report.json", settings={
+        "cell_seconds": cell_seconds, "notebook_seconds": notebook_seconds, "workers": workers,
+        "problem_set": problem_set_id, "seconds": round(seconds, 2)}, feedback=feedback)
+    return ClassReport(grades, gradebook, report, tuple(feedback), seconds)
+
+
+def _from_dict(data: dict) -> SubmissionGrade:
+    questions = [QuestionGrade(**q) for q in data.pop("questions", [])]
+    return SubmissionGrade(questions=questions, **data)
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def question_columns(grades) -> list[str]:
+    """Question ids of the problem sets the grades cover, in problem-set order then question order."""
+    used = {g.problem_set for g in grades if g.problem_set}
+    columns = []
+    for set_id, each in problem_sets().items():
+        if set_id in used:
+            columns.extend(each.ids)
+    return columns
+
+
+def write_gradebook(grades, path: Path) -> Path:
+    """``gradebook.csv``: submission, total, possible, then points per question id."""
+    columns = question_columns(grades)
+    with open(path, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["submission", "total", "possible", *columns])
+        for grade in grades:
+            points = {q.question_id: _number(q.points_earned) for q in grade.questions}
+            writer.writerow([grade.submission, _number(grade.total), _number(grade.possible),
+                             *(points.get(column, "") for column in columns)])
+    return path
+
+
+def _feedback_name(submission: str, taken: set[str]) -> str:
+    stem = submission[:-6] if submission.endswith(".ipynb") else submission
+    base = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem.replace("/", "__")) or "submission"
+    name, number = f"{base}.md", 2
+    while name in taken:
+        name, number = f"{base}-{number}.md", number + 1
+    taken.add(name)
+    return name
+
+
+def feedback_text(grade: SubmissionGrade, *, cell_seconds: float, notebook_seconds: float) -> str:
+    """The learner's feedback for one submission, in Markdown."""
+    lines = [f"# Feedback on `{grade.submission}`", ""]
+    if grade.problem_set:
+        lines.append(f"Problem set **{grade.problem_set}** ({grade.title}). "
+                     f"**Score: {_number(grade.total)} of {_number(grade.possible)} points.**")
+    else:
+        lines.append(f"**Score: {_number(grade.total)} points.**")
+    if grade.status == "not a notebook":
+        lines += ["", "How this was graded: the file could not be read as a notebook, so nothing in it was run."]
+    else:
+        lines += ["", f"How this was graded: your notebook was run from top to bottom in a fresh kernel (at most "
+                  f"{cell_seconds:g} s per cell and {notebook_seconds:g} s in all). Then the grader read each answer "
+                  f"from the kernel and ran every check of every question itself: the *public* checks, which "
+                  f"`check(...)` runs in your notebook, and the *hidden* checks, which only run at grading. "
+                  f"What the notebook printed or stored was not used."]
+    lines += ["", "## While your notebook ran", ""]
+    if grade.events:
+        lines += [f"- {event.strip()}" for event in grade.events]
+    else:
+        lines.append("- Every cell ran without an error.")
+    if grade.questions:
+        lines += ["", "## Questions", "", "| question | points | result | public checks passed | "
+                                          "hidden checks passed |", "|---|---|---|---|---|"]
+        for q in grade.questions:
+            public = [c for c in q.checks if c["kind"] == "public"]
+            hidden = [c for c in q.checks if c["kind"] == "hidden"]
+            lines.append(f"| {q.question_id} | {_number(q.points_earned)} of {_number(q.points_possible)} | "
+                         f"{STATUS_TEXT.get(q.status, q.status)} | {_passed(public)} | {_passed(hidden)} |")
+        for q in grade.questions:
+            lines += ["", f"### {q.question_id}: {_number(q.points_earned)} of {_number(q.points_possible)} points",
+                      ""]
+            lines.append(_question_summary(q))
+            if q.answer_name and q.source:
+                lines.append(f"Answer read from `{q.answer_name}` ({q.source}).")
+            if q.note:
+                lines.append(f"Note: {q.note}.")
+            if q.status != NOT_ANSWERED:
+                lines.append("")
+                for c in q.checks:
+                    verdict = "passed" if c["passed"] else "FAILED"
+                    message = f": {c['message']}" if c["message"] else ""
+                    lines.append(f"- {c['kind']} check, {c['description']}: {verdict}{message}")
+            if q.status != PASSED and q.hint:
+                lines += ["", f"Hint: {q.hint}"]
+    return "\n".join(lines) + "\n"
+
+
+def _passed(checks: list[dict]) -> str:
+    return f"{sum(c['passed'] for c in checks)} of {len(checks)}"
+
+
+def _question_summary(q) -> str:
+    public = [c for c in q.checks if c["kind"] == "public"]
+    hidden = [c for c in q.checks if c["kind"] == "hidden"]
+    if q.status == NOT_ANSWERED:
+        return "Not answered: no answer was found, or it is still the `...` placeholder."
+    if q.status == PASSED:
+        return f"All {len(public)} public and all {len(hidden)} hidden checks passed."
+    text = (f"Public checks passed: {_passed(public)}. Hidden checks passed: {_passed(hidden)}.")
+    if all(c["passed"] for c in public) and not all(c["passed"] for c in hidden):
+        text += " Your answer passed what `check` shows you, but not the stricter hidden checks."
+    return text
+
+
+def write_feedback(grades, folder: Path, *, cell_seconds: float, notebook_seconds: float) -> list[Path]:
+    """One Markdown feedback file per submission in ``folder``; returns their paths in submission order."""
+    folder.mkdir(parents=True, exist_ok=True)
+    taken: set[str] = set()
+    written = []
+    for grade in grades:
+        path = folder / _feedback_name(grade.submission, taken)
+        path.write_text(feedback_text(grade, cell_seconds=cell_seconds, notebook_seconds=notebook_seconds),
+                        encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def write_report(grades, path: Path, *, settings: dict, feedback: list[Path]) -> Path:
+    """``report.json``: settings, the problem sets' questions and points, and every submission's full grade."""
+    used = {g.problem_set for g in grades if g.problem_set}
+    data = {
+        "settings": settings,
+        "problem_sets": {set_id: {"title": each.title, "points": each.points,
+                                  "questions": {q.id: q.points for q in each.questions}}
+                         for set_id, each in problem_sets().items() if set_id in used},
+        "submissions": [{**g.to_dict(), "feedback": f.name} for g, f in zip(grades, feedback)],
+    }
+    path.write_text(json.dumps(data, indent=1, default=str) + "\n", encoding="utf-8")
+    return path
+
+
+# Command line ------------------------------------------------------------------------------------------------------
+
+def add_grade_command(subparsers) -> argparse.ArgumentParser:
+    """Add ``grade`` to the ``scalingedu`` command's subparsers."""
+    parser = subparsers.add_parser(
+        "grade", help="grade submitted problem-set notebooks into a gradebook, feedback files and a report",
+        description="Run each submission in its own fresh kernel (on a copy) and grade every question with its "
+                    "public and hidden checks. Writes DIR/gradebook.csv, DIR/feedback/*.md and DIR/report.json.")
+    parser.add_argument("submissions", nargs="+", type=Path, help="notebooks, or folders holding them")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the gradebook, feedback and report")
+    parser.add_argument("--problem-set", default=None,
+                        help="the problem set every submission answers, e.g. 04_chinchilla (default: found from "
+                             "each file name or its check(...) calls)")
+    parser.add_argument("--cell-timeout", type=float, default=60, help="seconds allowed per cell (default 60)")
+    parser.add_argument("--notebook-timeout", type=float, default=600,
+                        help="seconds allowed per notebook (default 600)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="submissions graded at once (default: the number of cores)")
+    parser.add_argument("--no-progress", action="store_true", help="do not show the progress bar")
+    return parser
+
+
+def run_grade(args: argparse.Namespace) -> int:
+    """Run ``scalingedu grade``: print one summary line per submission and where the outputs are; return 0."""
+    report = grade_class(args.submissions, args.out, problem_set_id=args.problem_set,
+                         cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout,
+                         workers=args.workers, progress=not args.no_progress)
+    width = max(len(g.submission) for g in report.grades)
+    for grade in report.grades:
+        note = "" if grade.status == "graded" else f"  ({grade.status})"
+        print(f"{grade.submission:<{width}}  {_number(grade.total):>5} of {_number(grade.possible):<5}{note}")
+    print(f"graded {len(report.grades)} submission(s) in {report.seconds:.1f} s; wrote {report.gradebook}, "
+          f"{report.report} and {len(report.feedback)} feedback file(s) in {report.feedback[0].parent}")
+    return 0
