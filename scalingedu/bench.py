@@ -11,6 +11,9 @@
 - ``chinchilla_fit_*`` / ``chinchilla_grid_*``: :func:`scalingedu.laws.fitting.bench_chinchilla_fit`, the fast
   Approach-3 fit against Hoffmann's 4,500-start L-BFGS-B grid on the same simulated runs: seconds of each, the
   speedup, both objectives and how far the fitted exponents are from the truth and from each other.
+- ``cpu_data_parallel_*``: :func:`scalingedu.parallelism.cpu_data_parallel.bench_cpu_data_parallel`, lesson 06's
+  two-process data-parallel run on this CPU: wall time, the share of it spent in the ring all-reduce, and the
+  largest weight difference from single-process training.
 """
 from __future__ import annotations
 
@@ -109,5 +112,7 @@ def run_benchmarks(root: Path, *, repeats: int = 25, notebooks: bool = True, fit
     if fits:
         from .laws.fitting import bench_chinchilla_fit
         bench_chinchilla_fit()
+    from .parallelism.cpu_data_parallel import bench_cpu_data_parallel
+    bench_cpu_data_parallel()
     if notebooks:
         bench_notebooks(root)

@@ -524,16 +524,141 @@ CHINCHILLA_TABLE3_TEXT = PublishedConstants(
 # ---------------------------------------------------------------------------------------------------------------------
 # Lesson 05, the scaling lab (published figures the lab compares with)
 # ---------------------------------------------------------------------------------------------------------------------
+MUENNIGHOFF_2023_REPETITION = PublishedConstants(
+    MappingProxyType({"nearly_free_epochs": 4.0, "negligible_returns_epochs": 16.0,
+                      "repetition_half_life_data": 15.387756, "repetition_half_life_params": 5.309743,
+                      "runs": 400.0, "largest_params": 9e9, "largest_tokens": 900e9}),
+    source="Muennighoff et al. 2023, 'Scaling Data-Constrained Language Models' (arXiv:2305.16264): abstract (up "
+           "to 4 epochs of repeated data give negligible changes to loss compared with unique data; 400 runs up to "
+           "9B parameters and 900B tokens); the fitted R_D* and R_N* from huggingface/datablations: README.md",
+    note="'About 16 epochs' for negligible returns is read from the paper's discussion; the 4-epoch wording is "
+         "taken from secondary copies of the abstract (facts.md §9).",
+)
 # (end of the scaling-lab section)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Lesson 06, parallelism (ZeRO, Megatron-LM activations and pipelines, collectives)
 # ---------------------------------------------------------------------------------------------------------------------
+_ZERO = "Rajbhandari et al. 2020, ZeRO (arXiv:1910.02054), Figure 1 and §3.1 (K = 12 for mixed-precision Adam)"
+
+ZERO_FIGURE1_EXAMPLE = MappingProxyType({
+    "params": 7.5e9, "n_gpus": 64, "optimizer_bytes_per_param": 12,
+    "per_gpu_gb": MappingProxyType({0: 120.0, 1: 31.4, 2: 16.6, 3: 1.9}),
+    "source": _ZERO + "; the figure prints the per-device memory rounded to 3 significant figures",
+})
+"""ZeRO Figure 1: per-GPU model-state memory of a 7.5B model on 64 GPUs: baseline, P_os, P_os+g, P_os+g+p (GB)."""
+
+ZERO_COMMUNICATION_VOLUME = MappingProxyType({
+    0: 2.0, 1: 2.0, 2: 2.0, 3: 3.0,
+    "source": "ZeRO §7 (data parallelism: 2Ψ per step; P_os and P_os+g: 2Ψ; P_os+g+p: 3Ψ = 1.5× baseline) and the "
+              "Ultra-Scale Playbook [P in facts.md §5]",
+})
+"""Elements communicated per GPU per step, in units of Ψ (the parameter count), by ZeRO stage."""
+
+NARAYANAN_GPT3_TRAINING_TIME = MappingProxyType({
+    "params": 175e9, "tokens": 300e9, "n_gpus": 1024, "flops_per_gpu_per_second": 140e12, "days": 34.0,
+    "source": "Narayanan et al. 2021 (arXiv:2104.04473) §5.1 end-to-end estimate: 8TP/(nX) with 175B params, 300B "
+              "tokens, 1024 A100s at 140 TFLOP/s each: about 34 days",
+})
+"""Narayanan et al.'s training-time example for GPT-3 (the paper rounds to 'about 34 days')."""
+
+NARAYANAN_1T_THROUGHPUT = MappingProxyType({
+    "params": 1.008e12, "n_gpus": 3072, "flops_per_gpu_per_second": 163e12, "peak_flops_per_second": 312e12,
+    "fraction_of_peak": 0.52, "source": "Narayanan et al. 2021 abstract and Table 1: 502 PFLOP/s on 3072 A100s",
+})
+"""Narayanan et al.'s largest run: 163 TFLOP/s per GPU, 52% of the A100's 312 TFLOP/s peak."""
+
+LLAMA3_405B_ARCHITECTURE = ArchitectureRecord(
+    "Llama 3 405B", 126, 16384, 128, 53248, 128256, 8192, n_kv_heads=8, gated_mlp=True, biases=False,
+    tied_embeddings=False, positions="rotary", norm="rmsnorm",
+    sources=("Llama 3 paper (Dubey et al. 2024, arXiv:2407.21783) Table 3: 126 layers, model dimension 16,384, FFN "
+             "dimension 53,248, 128 attention heads, 8 key/value heads [S: not checked against the PDF here]",
+             _LLAMA3_SHAPE, _LLAMA_CODE),
+    note="Table 3 prints the vocabulary as 128,000; the released tokenizer has 128,256 entries (as for 8B and 70B).")
+"""The shape of Llama 3.1 405B, kept here for lesson 06 (not part of ARCHITECTURES)."""
+
+LLAMA3_405B_TRAINING = MappingProxyType({
+    "n_gpus": (8192, 16384), "tp": 8, "pp": 16, "dp": (64, 128), "seq_len": 8192,
+    "tflops_per_gpu": (430, 400), "mfu": (0.43, 0.41),
+    "source": "Llama 3 paper Table 4 (H100s, 8K-token sequences, no context parallelism) [S: facts.md §6 lists "
+              "38-43% MFU and 380-430 TFLOP/s per GPU]",
+})
+"""Llama 3 405B's published 4D layouts and throughput (pre-training at 8K sequence length)."""
+
+INTERCONNECTS = MappingProxyType({
+    # per GPU, per direction, bytes/s: NVLink inside an 8-GPU node, InfiniBand between nodes
+    "A100": MappingProxyType({"nvlink": 300e9, "network": 25e9, "gpus_per_node": 8}),
+    "H100": MappingProxyType({"nvlink": 450e9, "network": 50e9, "gpus_per_node": 8}),
+    "H200": MappingProxyType({"nvlink": 450e9, "network": 50e9, "gpus_per_node": 8}),
+})
+"""Bandwidth per GPU and direction (B/s): NVLink 3/4 (600/900 GB/s total both ways per GPU) and one 200/400 Gb/s
+InfiniBand adapter per GPU, as in DGX A100 / DGX H100 nodes. Secondary: NVIDIA product pages, not checked against
+a primary text here; real collectives reach a fraction of these figures."""
+
 # (end of the parallelism section)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Lesson 07, Mixture-of-Experts
 # ---------------------------------------------------------------------------------------------------------------------
+MOE_ARCHITECTURES = MappingProxyType({
+    "switch-base-like": MappingProxyType({
+        "n_layers": 12, "d_model": 768, "n_heads": 12, "d_head": 64, "n_kv_heads": 12, "experts": 128,
+        "shared_experts": 0, "top_k": 1, "expert_d_ff": 3072, "gated_mlp": False, "moe_every": 2,
+        "dense_layers": 0, "dense_d_ff": 3072, "vocab_size": 32128, "tied_embeddings": True,
+        "source": "Fedus et al. 2022, 'Switch Transformers' (arXiv:2101.03961), Table 9 [S: not checked in the "
+                  "paper here]: Switch-Base has T5-Base's d_model 768, d_ff 3072, 12 heads of 64, 128 experts, "
+                  "top-1 routing, an expert layer in every other feed-forward layer, T5's 32,128-token vocabulary",
+        "note": "A decoder-only ANALOGUE of Switch-Base (the real model is an encoder-decoder of 12 + 12 blocks "
+                "with about 7B parameters): used to show top-1 routing at a small scale, not compared with a "
+                "published count."}),
+    "mixtral-8x7b": MappingProxyType({
+        "n_layers": 32, "d_model": 4096, "n_heads": 32, "d_head": 128, "n_kv_heads": 8, "experts": 8,
+        "shared_experts": 0, "top_k": 2, "expert_d_ff": 14336, "gated_mlp": True, "moe_every": 1,
+        "dense_layers": 0, "dense_d_ff": 14336, "vocab_size": 32000, "tied_embeddings": False,
+        "source": "Jiang et al. 2024, 'Mixtral of Experts' (arXiv:2401.04088), Table 1 [S: secondary quotations "
+                  "and Mistral's params.json as quoted]: dim 4096, n_layers 32, head_dim 128, hidden_dim 14336, "
+                  "n_heads 32, n_kv_heads 8, vocab 32000, 8 experts, top-2; SwiGLU experts, RMSNorm, rotary "
+                  "positions, no biases, untied output layer",
+        "note": "Published sizes: 46.7B total and 12.9B per token (MODELS['Mixtral 8x7B'])."}),
+    "deepseek-v3": MappingProxyType({
+        "n_layers": 61, "d_model": 7168, "n_heads": 128, "d_head": 128, "n_kv_heads": 128, "experts": 256,
+        "shared_experts": 1, "top_k": 8, "expert_d_ff": 2048, "gated_mlp": True, "moe_every": 1,
+        "dense_layers": 3, "dense_d_ff": 18432, "vocab_size": 129280, "tied_embeddings": False,
+        "q_lora_rank": 1536, "kv_lora_rank": 512, "qk_rope_head_dim": 64, "v_head_dim": 128,
+        "mtp_modules": 1,
+        "source": "deepseek-ai/DeepSeek-V3 config.json [S: quoted identically in several repositories] and the "
+                  "technical report (arXiv:2412.19437) section 4.2: 61 layers, hidden 7168, 128 heads with "
+                  "qk_nope_head_dim 128, qk_rope_head_dim 64, v_head_dim 128; multi-head latent attention (MLA) "
+                  "with q_lora_rank 1536 and kv_lora_rank 512; first_k_dense_replace 3 with intermediate_size "
+                  "18432; 256 routed + 1 shared expert of width 2048, 8 routed experts per token; vocab 129,280; "
+                  "untied embeddings; num_nextn_predict_layers 1 (multi-token prediction, MTP)",
+        "note": "Published sizes: 671B total and 37B activated (MODELS['DeepSeek-V3']); the released checkpoint "
+                "is 685B with the MTP module, which the 671B leaves out."}),
+})
+"""Shapes of Mixture-of-Experts models, by preset name (:data:`scalingedu.moe.PRESETS` builds configs from them)."""
+
+SWITCH_ROUTING = PublishedConstants(
+    MappingProxyType({"aux_loss_alpha": 1e-2, "capacity_factor_low": 1.0, "capacity_factor_high": 1.25,
+                      "switch_c_params": 1.571e12, "switch_c_experts": 2048.0}),
+    source="Fedus et al. 2022, 'Switch Transformers' (arXiv:2101.03961) [S: quotes agree across sources]: expert "
+           "capacity = (tokens per batch / number of experts) x capacity factor (Eq. 3); auxiliary loss "
+           "alpha·N·sum_i f_i·P_i (Eqs. 4-6) with alpha = 1e-2; capacity factors 1.0-1.25 work best; Switch-C has "
+           "1.571T parameters and 2048 experts",
+    note="Tokens over an expert's capacity are dropped: they skip the expert through the residual connection.",
+)
+GSHARD_TOP_K = 2
+"""GShard (Lepikhin et al. 2020, arXiv:2006.16668) [S]: each token is dispatched to at most two experts."""
+
+DEEPSEEK_V3_ROUTING = PublishedConstants(
+    MappingProxyType({"bias_update_speed": 0.001, "sequence_balance_alpha": 1e-4, "max_nodes_per_token": 4.0,
+                      "expert_parallel": 64.0, "pipeline_parallel": 16.0, "nodes": 8.0}),
+    source="DeepSeek-V3 technical report (arXiv:2412.19437) sections 2.1.2 and 4.2 [S: quoted consistently]: "
+           "sigmoid affinities s = sigmoid(u·e_i); top-K on s + b_i; gates are s normalised over the chosen "
+           "experts; after each step b_i falls by gamma if expert i is overloaded and rises by gamma if it is "
+           "underloaded, gamma = 0.001 for the first 14.3T tokens (0 for the last 500B); a sequence-wise "
+           "balance loss with alpha = 1e-4; each token goes to at most 4 nodes; training with 64-way expert "
+           "parallelism over 8 nodes and 16-way pipeline parallelism",
+)
 # (end of the Mixture-of-Experts section)

@@ -1,0 +1,142 @@
+"""Memory per GPU of mixed-precision training: model states under ZeRO, and activations under Megatron-LM.
+
+**Model states** (Rajbhandari et al. 2020, "ZeRO", §3.1 and Figure 1). Mixed-precision Adam keeps, per parameter,
+a 16-bit copy of the weights (2 bytes), 16-bit gradients (2 bytes) and K bytes of optimizer state (an fp32 master
+copy of the weights, momentum and variance: K = 12). Plain data parallelism replicates all of it on every GPU:
+(2 + 2 + K)·Ψ bytes for Ψ parameters. ZeRO partitions it across the N_d data-parallel GPUs:
+
+- stage 1 (P_os, optimizer state sharded):   2Ψ + 2Ψ + KΨ/N_d
+- stage 2 (P_os+g, gradients too):           2Ψ + (2 + K)Ψ/N_d
+- stage 3 (P_os+g+p, parameters too):        (2 + 2 + K)Ψ/N_d     (PyTorch FSDP "full shard" is the same idea)
+
+Tensor parallelism (degree t) and pipeline parallelism (degree p) first split the parameters t·p ways, so in a 3D
+layout of n GPUs each data-parallel group has N_d = n/(t·p) members and holds Ψ/(t·p) parameters.
+
+**Activations** (Korthikanti et al. 2022, "Reducing activation recomputation in large transformer models", Eq. 1
+and Table 2): bytes stored per transformer layer for a micro-batch of b sequences of s tokens, hidden size h and a
+attention heads, with 16-bit activations:
+
+    no parallelism                 sbh(34 + 5as/h)
+    tensor parallel (t)            sbh(10 + 24/t + 5as/(ht))
+    tensor + sequence parallel     (sbh/t)(34 + 5as/h)
+    TP + selective recompute       sbh(10 + 24/t)
+    TP + SP + selective recompute  34·sbh/t
+    full recompute                 2sbh        (only each layer's input is kept)
+
+The 5as²b term is the attention score matrix (softmax input and output, dropout mask); selective recomputation
+drops exactly that term and recomputes it in the backward pass.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import _validate as v
+
+ZERO_STAGES = (0, 1, 2, 3)
+"""0 is plain data parallelism; 1, 2, 3 are ZeRO's P_os, P_os+g and P_os+g+p (3 = FSDP full sharding)."""
+
+PARAM_BYTES = 2
+"""Bytes of a 16-bit (fp16/bf16) weight or gradient."""
+
+ADAM_OPTIMIZER_BYTES = 12
+"""ZeRO §3.1: K = 12 bytes per parameter for mixed-precision Adam (fp32 weights, momentum and variance)."""
+
+RECOMPUTE = ("none", "selective", "full")
+"""Activation recomputation of Korthikanti et al. 2022: none, selective (attention scores only), full (each layer)."""
+
+
+@dataclass(frozen=True)
+class MemoryBreakdown:
+    """Bytes of training state held by one GPU: 16-bit ``params``, 16-bit ``grads``, ``optimizer`` state, ``total``.
+
+    Fields are floats, or arrays when :func:`zero_memory` got an array of parameter counts.
+    """
+
+    params: float | np.ndarray
+    grads: float | np.ndarray
+    optimizer: float | np.ndarray
+    total: float | np.ndarray
+
+
+def check_stage(stage) -> int:
+    """Validate a ZeRO stage: 0 (plain data parallelism), 1, 2 or 3."""
+    valid = (isinstance(stage, (int, np.integer)) and not isinstance(stage, (bool, np.bool_))
+             and int(stage) in ZERO_STAGES)
+    if not valid:
+        raise ValueError(f"stage must be one of 0 (plain data parallelism), 1, 2 or 3 (ZeRO stages; 3 = FSDP full "
+                         f"sharding), got {stage!r}")
+    return int(stage)
+
+
+def divisors(n: int) -> list[int]:
+    """The whole numbers that divide ``n`` (used to tell the learner which degrees would fit)."""
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def data_parallel_degree(n_gpus: int, tp: int = 1, pp: int = 1) -> int:
+    """N_d = n_gpus / (tp·pp); a ValueError lists the GPU counts that tp·pp divides if it does not divide evenly."""
+    n_gpus = v.positive_int("n_gpus", n_gpus)
+    tp = v.positive_int("tp", tp)
+    pp = v.positive_int("pp", pp)
+    model_parallel = tp * pp
+    if n_gpus % model_parallel:
+        below = n_gpus - n_gpus % model_parallel
+        options = f"{below} or {below + model_parallel}" if below else f"{model_parallel}"
+        raise ValueError(f"tp × pp = {tp} × {pp} = {model_parallel} does not divide n_gpus = {n_gpus}: use "
+                         f"{options} GPUs, or degrees whose product divides {n_gpus} "
+                         f"(divisors: {', '.join(map(str, divisors(n_gpus)[:12]))}{'…' if len(divisors(n_gpus)) > 12 else ''})")
+    return n_gpus // model_parallel
+
+
+def zero_memory(params, n_gpus, stage, *, optimizer_bytes_per_param=ADAM_OPTIMIZER_BYTES, tp=1, pp=1
+                ) -> MemoryBreakdown:
+    """Per-GPU bytes of model states (weights, gradients, optimizer) under data parallelism and ZeRO stage 0-3.
+
+    Rajbhandari et al. 2020, §3.1 and Figure 1 (see the module docstring). ``params`` is the model's parameter
+    count Ψ (may be an array); ``n_gpus`` the total GPU count; ``tp`` and ``pp`` the tensor- and pipeline-parallel
+    degrees, which split the parameters before ZeRO shards them over the n_gpus/(tp·pp) data-parallel replicas.
+    ``optimizer_bytes_per_param`` is K (12 for mixed-precision Adam).
+    """
+    psi = v.positive("params", params)
+    stage = check_stage(stage)
+    k = float(v.positive("optimizer_bytes_per_param", optimizer_bytes_per_param, allow_zero=True))
+    dp = data_parallel_degree(n_gpus, tp, pp)
+    local = psi / (int(tp) * int(pp))
+    weights = PARAM_BYTES * local / (dp if stage >= 3 else 1)
+    grads = PARAM_BYTES * local / (dp if stage >= 2 else 1)
+    optimizer = k * local / (dp if stage >= 1 else 1)
+    total = weights + grads + optimizer
+    return MemoryBreakdown(*(v.scalar_or_array(x, params) for x in (weights, grads, optimizer, total)))
+
+
+def activation_memory(seq_len, batch, hidden, heads, *, tp=1, sequence_parallel=False, recompute="none"):
+    """Bytes of activations one transformer layer stores for the backward pass (Korthikanti et al. 2022, Table 2).
+
+    ``seq_len`` s (tokens per sequence), ``batch`` b (sequences in the micro-batch), ``hidden`` h, ``heads`` a;
+    ``tp`` the tensor-parallel degree t (must divide ``heads``); ``sequence_parallel`` shards the LayerNorm and
+    dropout activations along the sequence too; ``recompute`` is "none", "selective" (recompute the attention
+    scores) or "full" (keep only the layer's input, 2sbh; Table 2 lists it without a 1/t). 16-bit activations,
+    as in the paper. ``seq_len`` and ``batch`` may be arrays.
+    """
+    s = v.positive("seq_len", seq_len)
+    b = v.positive("batch", batch)
+    h = float(v.positive_int("hidden", hidden))
+    a = v.positive_int("heads", heads)
+    t = v.positive_int("tp", tp)
+    if a % t:
+        raise ValueError(f"tp = {t} does not divide heads = {a}: each GPU must hold whole attention heads; "
+                         f"tp could be {', '.join(str(d) for d in divisors(a) if d <= 64)}")
+    if not isinstance(sequence_parallel, (bool, np.bool_)):
+        raise TypeError(f"sequence_parallel must be True or False, not {sequence_parallel!r}")
+    v.one_of("recompute", recompute, RECOMPUTE)
+    sbh = s * b * h
+    scores = 5.0 * a * s / h  # the attention-score term 5as²b, written relative to sbh
+    if recompute == "full":
+        per_layer = 2.0 * sbh
+    elif sequence_parallel:
+        per_layer = sbh / t * (34.0 + (0.0 if recompute == "selective" else scores))
+    else:
+        per_layer = sbh * (10.0 + 24.0 / t + (0.0 if recompute == "selective" else scores / t))
+    return v.scalar_or_array(per_layer, seq_len, batch)

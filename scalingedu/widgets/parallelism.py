@@ -1,0 +1,352 @@
+"""Widgets of lesson 06 (parallelism): a cluster planner and a pipeline-schedule timeline.
+
+:class:`ClusterPlanner` lays a model out on a cluster (data × tensor × pipeline parallelism, a ZeRO stage,
+micro-batches, activation recomputation, sequence parallelism) and shows, left, the memory one GPU needs under
+each ZeRO stage as stacked bars (weights, gradients, optimizer state, activations) against the GPU's capacity,
+with the chosen stage highlighted and out-of-memory bars marked; right, where the time of one training step goes
+(compute, tensor- and pipeline-parallel communication, the pipeline bubble, exposed data-parallel communication)
+with the tokens per second and the MFU. :class:`PipelineTimeline` draws the per-device timelines of GPipe, 1F1B and
+interleaved 1F1B from :func:`scalingedu.parallelism.simulate_schedule`, with the measured bubble next to the formula.
+
+Both are thin shells over :func:`planner_view` and :func:`timeline_view`, which the tests call directly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.collections import PolyCollection
+from matplotlib.patches import Patch
+
+from ..data import ACCELERATORS, INTERCONNECTS
+from ..parallelism import (PLANNER_MODELS, ParallelLayout, StepTime, layout_memory, pipeline_bubble,
+                           planner_model, simulate_schedule, step_time)
+from ..parallelism.layout import LayoutMemory
+from ..plotting import PALETTE, human, new_figure
+from .base import LessonWidget
+
+GB = 1e9
+
+# ----------------------------------------------------------------------------------------------------------------
+# The models (pure functions)
+# ----------------------------------------------------------------------------------------------------------------
+
+MEMORY_PARTS = ("params", "grads", "optimizer", "activations")
+MEMORY_LABELS = MappingProxyType({"params": "16-bit weights", "grads": "16-bit gradients",
+                                  "optimizer": "optimizer state (K = 12)", "activations": "activations"})
+TIME_PARTS = ("compute", "tensor_parallel", "pipeline_p2p", "bubble", "data_parallel_exposed")
+TIME_LABELS = MappingProxyType({"compute": "compute", "tensor_parallel": "TP all-reduces",
+                                "pipeline_p2p": "PP send/receive", "bubble": "pipeline bubble",
+                                "data_parallel_exposed": "DP/ZeRO comm. (not hidden)"})
+TP_OPTIONS = (1, 2, 4, 8)
+PP_OPTIONS = (1, 2, 3, 4, 6, 7, 8, 9, 12, 14, 16, 18)
+"""Pipeline degrees offered: enough divisors of 32, 40, 80, 96 and 126 layers to fit every planner model."""
+
+
+@dataclass(frozen=True)
+class PlannerView:
+    """A layout's memory per GPU under each ZeRO stage 0-3, and its step time under the chosen stage."""
+
+    layout: ParallelLayout
+    accelerator: str
+    memory_by_stage: tuple[LayoutMemory, ...]
+    time: StepTime
+
+    @property
+    def memory(self) -> LayoutMemory:
+        return self.memory_by_stage[self.layout.zero_stage]
+
+    @property
+    def smallest_fitting_stage(self) -> int | None:
+        return next((stage for stage, memory in enumerate(self.memory_by_stage) if memory.fits), None)
+
+
+def planner_view(model: str, accelerator: str, dp: int, tp: int, pp: int, zero_stage: int, microbatches: int,
+                 recompute: str = "selective", sequence_parallel: bool = True) -> PlannerView:
+    """Memory and step time of ``model`` on dp·tp·pp GPUs of type ``accelerator`` (see the module docstring)."""
+    shape = planner_model(model)
+    if accelerator not in INTERCONNECTS:
+        raise ValueError(f"unknown GPU {accelerator!r}; choose one of: {', '.join(INTERCONNECTS)}")
+    capacity = ACCELERATORS[accelerator].memory_bytes
+    base = dict(n_gpus=dp * tp * pp, tp=tp, pp=pp, microbatches=microbatches, recompute=recompute,
+                sequence_parallel=bool(sequence_parallel and tp > 1))
+    memories = tuple(layout_memory(shape, ParallelLayout(zero_stage=stage, **base), capacity) for stage in range(4))
+    layout = ParallelLayout(zero_stage=zero_stage, **base)
+    return PlannerView(layout, accelerator, memories, step_time(shape, layout, accelerator=accelerator))
+
+
+@dataclass(frozen=True)
+class TimelineView:
+    """The three schedules for one pipeline (None for the interleaved one when its conditions do not hold)."""
+
+    stages: int
+    microbatches: int
+    interleave: int
+    runs: tuple
+    problem: str | None
+
+
+def timeline_view(stages: int, microbatches: int, interleave: int = 2, slow_stage: float = 1.0) -> TimelineView:
+    """Simulate GPipe, 1F1B and interleaved 1F1B (forward 1, backward 2 time units per stage; the last stage
+    ``slow_stage`` times slower). The interleaved run is None, with ``problem`` saying why, when m is not a
+    multiple of p."""
+    times = np.ones(stages)
+    times[-1] = slow_stage
+    common = dict(forward_time=times, backward_time=2.0 * times)
+    gpipe = simulate_schedule("gpipe", stages, microbatches, **common)
+    one_f_one_b = simulate_schedule("1f1b", stages, microbatches, **common)
+    try:
+        interleaved, problem = simulate_schedule("interleaved", stages, microbatches, interleave=interleave,
+                                                 **common), None
+    except ValueError as error:
+        interleaved, problem = None, str(error)
+    return TimelineView(stages, microbatches, interleave, (gpipe, one_f_one_b, interleaved), problem)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The widgets
+# ----------------------------------------------------------------------------------------------------------------
+
+_STYLE = {"description_width": "150px"}
+
+
+def _layout(width: str = "440px") -> widgets.Layout:
+    return widgets.Layout(width=width)
+
+
+def _nice_ceiling(value: float) -> float:
+    """The smallest of 1, 1.5, 2, 3, 5, 7 × 10^k at or above ``value``: axis limits that change only now and then."""
+    exponent = np.floor(np.log10(value))
+    for step in (1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0):
+        if step * 10.0 ** exponent >= value * (1 - 1e-12):
+            return float(step * 10.0 ** exponent)
+    return float(10.0 ** (exponent + 1))
+
+
+def _seconds(value: float) -> str:
+    return f"{value * 1e3:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+class ClusterPlanner(LessonWidget):
+    """Plan the training of a real model on a cluster: memory per GPU (left) and the time of one step (right).
+
+    Controls: ``dp`` (data-parallel replicas), ``model`` (GPT-3 175B to Llama 3 405B), ``gpu``, ``tp`` and ``pp``
+    (tensor- and pipeline-parallel degrees; GPUs = dp·tp·pp), ``zero_stage``, ``microbatches`` (per replica and
+    step, one 1-sequence micro-batch each, 1F1B schedule), ``recompute`` and ``sequence_parallel``. A layout that
+    cannot work (pp not dividing the layers, say) shows the library's message saying what would fit.
+    """
+
+    def __init__(self, *, model: str = "GPT-3 175B", gpu: str = "A100", dp: int = 16, tp: int = 8, pp: int = 8,
+                 zero_stage: int = 1, microbatches: int = 32, recompute: str = "selective",
+                 sequence_parallel: bool = True):
+        self._initial = dict(model=model, gpu=gpu, dp=dp, tp=tp, pp=pp, zero_stage=zero_stage,
+                             microbatches=microbatches, recompute=recompute, sequence_parallel=sequence_parallel)
+        self.view: PlannerView | None = None
+        super().__init__()
+
+    def build_controls(self):
+        start = self._initial
+        return {
+            "dp": widgets.IntSlider(value=start["dp"], min=1, max=128, description="data parallel (dp)",
+                                    style=_STYLE, layout=_layout()),
+            "model": widgets.Dropdown(options=list(PLANNER_MODELS), value=start["model"], description="model",
+                                      style=_STYLE, layout=_layout()),
+            "gpu": widgets.Dropdown(options=list(INTERCONNECTS), value=start["gpu"], description="GPU",
+                                    style=_STYLE, layout=_layout()),
+            "tp": widgets.ToggleButtons(options=TP_OPTIONS, value=start["tp"], description="tensor parallel (tp)",
+                                        style={**_STYLE, "button_width": "48px"}),
+            "pp": widgets.Dropdown(options=PP_OPTIONS, value=start["pp"], description="pipeline parallel (pp)",
+                                   style=_STYLE, layout=_layout()),
+            "zero_stage": widgets.ToggleButtons(options=(0, 1, 2, 3), value=start["zero_stage"],
+                                                description="ZeRO stage", style={**_STYLE, "button_width": "48px"}),
+            "microbatches": widgets.IntSlider(value=start["microbatches"], min=1, max=128,
+                                              description="micro-batches (m)", style=_STYLE, layout=_layout()),
+            "recompute": widgets.ToggleButtons(options=("none", "selective", "full"), value=start["recompute"],
+                                               description="recomputation", style={**_STYLE, "button_width": "80px"}),
+            "sequence_parallel": widgets.Checkbox(value=start["sequence_parallel"],
+                                                  description="sequence parallelism (with tp)", style=_STYLE),
+        }
+
+    def layout_controls(self):
+        names = list(self.controls)
+        left = widgets.VBox([self.controls[n] for n in names[:5]])
+        right = widgets.VBox([self.controls[n] for n in names[5:]])
+        return widgets.HBox([left, right])
+
+    def build_figure(self):
+        figure, (memory_ax, time_ax) = new_figure(2, width=11.5, height=4.6)
+        x = np.arange(4)
+        colours = (PALETTE[0], PALETTE[5], PALETTE[1], PALETTE[4])
+        self.memory_bars = {}
+        for part, colour in zip(MEMORY_PARTS, colours):
+            self.memory_bars[part] = memory_ax.bar(x, np.zeros(4), width=0.6, color=colour, label=MEMORY_LABELS[part])
+        memory_ax.set(xticks=x, xticklabels=["0 (plain DP)", "1 (P_os)", "2 (P_os+g)", "3 (P_os+g+p)"],
+                      xlabel="ZeRO stage", ylabel="memory per GPU (GB)", title="memory per GPU by ZeRO stage")
+        memory_ax.grid(axis="x", visible=False)
+        self.capacity_line = memory_ax.axhline(80, color=PALETTE[3], ls="--", lw=1.4, label="GPU memory")
+        self.oom_labels = [memory_ax.text(i, 0, "", ha="center", va="bottom", fontsize=8.5, color=PALETTE[3],
+                                          fontweight="bold") for i in x]
+        self.chosen_frame = memory_ax.bar([0], [0], width=0.72, fill=False, edgecolor=PALETTE[7], lw=2.0,
+                                          label="chosen stage")[0]
+        memory_ax.legend(loc="upper right", fontsize=8)
+
+        self.time_bars = {}
+        time_colours = (PALETTE[2], PALETTE[0], PALETTE[5], "0.65", PALETTE[3])
+        for part, colour in zip(TIME_PARTS, time_colours):
+            self.time_bars[part] = time_ax.barh([1.0], [0.0], left=[0.0], height=0.6, color=colour,
+                                                label=TIME_LABELS[part])[0]
+        time_ax.set(yticks=[], xlabel="time per training step (s)", ylim=(-0.2, 2.4),
+                    title="one training step")
+        time_ax.legend(loc="upper left", ncols=2, fontsize=8)
+        time_ax.grid(axis="y", visible=False)
+        self.time_text = time_ax.text(0.02, 0.05, "", transform=time_ax.transAxes, fontsize=9, va="bottom",
+                                      family="DejaVu Sans Mono")
+        self.title = figure.suptitle("", fontsize=11)
+        animated = [self.capacity_line, self.chosen_frame, self.time_text, self.title]
+        for container in self.memory_bars.values():
+            animated.extend(container.patches)
+        animated.extend(self.oom_labels)
+        animated.extend(self.time_bars.values())
+        self.animate(*animated)
+        return figure, (memory_ax, time_ax)
+
+    def draw(self, dp, model, gpu, tp, pp, zero_stage, microbatches, recompute, sequence_parallel):
+        view = planner_view(model, gpu, dp, tp, pp, zero_stage, microbatches, recompute, sequence_parallel)
+        self.view = view
+        memory_ax, time_ax = self.axes
+        tops = np.zeros(4)
+        for part in MEMORY_PARTS:
+            for stage, patch in enumerate(self.memory_bars[part].patches):
+                height = getattr(view.memory_by_stage[stage], part) / GB
+                patch.set_y(tops[stage])
+                patch.set_height(height)
+                patch.set_alpha(1.0 if stage == zero_stage else 0.45)
+                tops[stage] += height
+        capacity = view.memory.capacity / GB
+        self.capacity_line.set_ydata([capacity, capacity])
+        top = _nice_ceiling(max(capacity * 1.3, float(tops.max()) * 1.12))
+        if memory_ax.get_ylim()[1] != top:
+            memory_ax.set_ylim(0, top)
+            self.invalidate()   # the axes are static (drawn into the background): redraw them only when they change
+        for stage, label in enumerate(self.oom_labels):
+            fits = view.memory_by_stage[stage].fits
+            label.set_position((stage, min(tops[stage], top * 0.93)))
+            label.set_text("fits" if fits else "OUT OF\nMEMORY")
+            label.set_color(PALETTE[2] if fits else PALETTE[3])
+        self.chosen_frame.set_x(zero_stage - 0.36)
+        self.chosen_frame.set_height(tops[zero_stage])
+
+        time = view.time
+        left = 0.0
+        for part in TIME_PARTS:
+            width = getattr(time, part)
+            self.time_bars[part].set_x(left)
+            self.time_bars[part].set_width(width)
+            left += width
+        right = _nice_ceiling(left * 1.05)
+        if time_ax.get_xlim()[1] != right:
+            time_ax.set_xlim(0, right)
+            self.invalidate()
+        bubble = pipeline_bubble(pp, microbatches)
+        self.time_text.set_text(
+            f"step {_seconds(time.total)}  ·  {human(time.tokens_per_step, 'tokens')} per step\n"
+            f"{human(time.tokens_per_second, 'tokens/s')}  ·  MFU {time.mfu:.1%}\n"
+            f"bubble (p-1)/m = {bubble:.1%}  ·  comm. per GPU {human(time.communication.total_bytes / GB)} GB")
+        n_gpus = view.layout.n_gpus
+        fits = "fits" if view.memory.fits else "does NOT fit"
+        if sequence_parallel:
+            sp = ", sequence parallel" if tp > 1 else ", sequence parallel (no effect at tp = 1)"
+        else:
+            sp = ""
+        self.title.set_text(f"{model} on {n_gpus:,} {gpu}s (dp {dp} × tp {tp} × pp {pp}{sp}), ZeRO-{zero_stage}, "
+                            f"{recompute} recompute: {view.memory.total / GB:.1f} GB per GPU, {fits} in "
+                            f"{capacity:.0f} GB")
+
+
+SCHEDULE_TITLES = ("GPipe", "1F1B", "interleaved 1F1B")
+
+
+class PipelineTimeline(LessonWidget):
+    """The timeline of every device under GPipe, 1F1B and interleaved 1F1B, with the bubble measured and predicted.
+
+    Controls: ``stages`` p, ``microbatches`` m, ``interleave`` v (model chunks per device, interleaved panel only)
+    and ``slow_stage`` (how much slower the last stage is than the others; 1 = balanced). Forward passes are blue,
+    backward passes orange (one time unit forward, two backward per stage); white gaps are the bubble.
+    """
+
+    def __init__(self, *, stages: int = 4, microbatches: int = 8, interleave: int = 2, slow_stage: float = 1.0):
+        self._initial = dict(stages=stages, microbatches=microbatches, interleave=interleave, slow_stage=slow_stage)
+        self.view: TimelineView | None = None
+        super().__init__()
+
+    def build_controls(self):
+        start = self._initial
+        return {
+            "stages": widgets.IntSlider(value=start["stages"], min=2, max=8, description="stages (p)",
+                                        style=_STYLE, layout=_layout()),
+            "microbatches": widgets.IntSlider(value=start["microbatches"], min=1, max=24,
+                                              description="micro-batches (m)", style=_STYLE, layout=_layout()),
+            "interleave": widgets.IntSlider(value=start["interleave"], min=2, max=4,
+                                            description="chunks per device (v)", style=_STYLE, layout=_layout()),
+            "slow_stage": widgets.FloatSlider(value=start["slow_stage"], min=1.0, max=2.0, step=0.1,
+                                              description="last stage slower ×", style=_STYLE, layout=_layout()),
+        }
+
+    def build_figure(self):
+        figure, axes = new_figure(1, 3, width=11.5, height=6.4)
+        self.blocks, self.notes = [], []
+        for ax, title in zip(axes, SCHEDULE_TITLES):
+            blocks = PolyCollection([], edgecolors="white", linewidths=0.4)
+            ax.add_collection(blocks)
+            self.blocks.append(blocks)
+            ax.set(ylabel="device", title=title)
+            ax.title.set_fontsize(9.5)
+            ax.grid(False)
+            self.notes.append(ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
+                                      fontsize=9, color=PALETTE[3], wrap=True))
+        axes[-1].set_xlabel("time (units of one stage's forward pass; a backward pass takes 2)")
+        handles = [Patch(color=PALETTE[0], label="forward"), Patch(color=PALETTE[1], label="backward"),
+                   Patch(facecolor="white", edgecolor="0.6", label="idle (bubble)"),
+                   Patch(color=PALETTE[0], alpha=0.65, label="second chunk (interleaved)")]
+        figure.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=9)
+        for ax in axes:
+            self.animate(ax.title)
+        self.animate(*self.blocks, *self.notes)
+        return figure, axes
+
+    def draw(self, stages, microbatches, interleave, slow_stage):
+        view = timeline_view(stages, microbatches, interleave, slow_stage)
+        self.view = view
+        longest = max(run.makespan for run in view.runs if run is not None)
+        right = _nice_ceiling(longest * 1.02)
+        if self.axes[0].get_xlim()[1] != right or self.axes[0].get_ylim()[0] != stages - 0.5:
+            for ax in self.axes:   # axes are static (in the background): redraw them only when they change
+                ax.set_xlim(0, right)
+                ax.set_ylim(stages - 0.5, -0.5)
+                ax.set_yticks(range(stages))
+            self.invalidate()
+        for ax, blocks, note, run, title in zip(self.axes, self.blocks, self.notes, view.runs, SCHEDULE_TITLES):
+            if run is None:
+                blocks.set_verts([])
+                note.set_text(f"cannot run: {view.problem}")
+                ax.set_title(title)
+                continue
+            note.set_text("")
+            top, bottom = run.device - 0.4, run.device + 0.4
+            verts = np.stack([np.column_stack([run.start, top]), np.column_stack([run.end, top]),
+                              np.column_stack([run.end, bottom]), np.column_stack([run.start, bottom])], axis=1)
+            blocks.set_verts(verts)
+            shade = 1.0 - 0.35 * run.chunk / max(1, run.interleave - 1) * (run.interleave > 1)
+            colours = np.where(run.is_forward[:, None], np.array([[0.0, 0.447, 0.698]]),
+                               np.array([[0.902, 0.624, 0.0]]))
+            blocks.set_facecolors(np.column_stack([colours, shade]))
+            chunks = run.interleave
+            formula = pipeline_bubble(stages, microbatches, interleave=chunks)
+            ax.set_title(f"{title}{f' (v = {chunks})' if chunks > 1 else ''}: bubble {run.bubble_fraction:.1%} "
+                         f"measured, {'(p-1)/(v·m)' if chunks > 1 else '(p-1)/m'} = {formula:.1%}; step {run.makespan:.1f}; "
+                         f"device 0 holds {run.peak_activations[0]:.3g} micro-batches")
+
+
+WIDGETS = (ClusterPlanner, PipelineTimeline)
