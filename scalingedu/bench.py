@@ -14,6 +14,7 @@
 - ``cpu_data_parallel_*``: :func:`scalingedu.parallelism.cpu_data_parallel.bench_cpu_data_parallel`, lesson 06's
   two-process data-parallel run on this CPU: wall time, the share of it spent in the ring all-reduce, and the
   largest weight difference from single-process training.
+- ``moe_route_*``: :func:`scalingedu.moe.bench_moe`, routing a million tokens over 64 experts (top-1 and top-2).
 """
 from __future__ import annotations
 
@@ -114,5 +115,7 @@ def run_benchmarks(root: Path, *, repeats: int = 25, notebooks: bool = True, fit
         bench_chinchilla_fit()
     from .parallelism.cpu_data_parallel import bench_cpu_data_parallel
     bench_cpu_data_parallel()
+    from .moe import bench_moe
+    bench_moe()
     if notebooks:
         bench_notebooks(root)

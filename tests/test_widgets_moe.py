@@ -1,0 +1,155 @@
+"""Tests of lesson 07's widgets (scalingedu.widgets.moe): RouterSimulator and DenseVsMoE."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from scalingedu import moe
+from scalingedu.widgets import all_widget_classes
+from scalingedu.widgets.moe import (MAX_STEPS, METHOD_LABELS, SIMULATOR_SEED, SIMULATOR_TOKENS, DenseVsMoE,
+                                    RouterSimulator)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def simulator():
+    return RouterSimulator()
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    return DenseVsMoE()
+
+
+def _shown(widget) -> bool:
+    return widget.image.layout.display != "none" and widget.message.layout.display == "none"
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png))).astype(int)
+
+
+def _library_history(method, *, skew=1.0, experts=16, top_k=2, capacity_factor=1.25, steps=100):
+    return moe.simulate_balancing(method=method, experts=experts, tokens=SIMULATOR_TOKENS, top_k=top_k, skew=skew,
+                                  steps=steps, capacity_factor=capacity_factor, seed=SIMULATOR_SEED)
+
+
+# --- RouterSimulator ---------------------------------------------------------------------------------------------
+
+def test_widgets_are_registered_and_the_first_control_is_a_slider(simulator):
+    assert RouterSimulator in all_widget_classes() and DenseVsMoE in all_widget_classes()
+    import ipywidgets
+    first = next(iter(simulator.controls.values()))
+    assert isinstance(first, ipywidgets.FloatSlider)          # the browser test presses ArrowRight on it
+    assert set(METHOD_LABELS.values()) == set(moe.BALANCING_METHODS)
+    assert simulator.error is None and _shown(simulator)
+    assert bytes(simulator.image.value).startswith(PNG_SIGNATURE)
+    assert "image/png" in simulator._repr_mimebundle_()
+
+
+@pytest.mark.parametrize("label", list(METHOD_LABELS))
+def test_simulator_draws_the_library_simulation(simulator, label):
+    """The widget's cached batches equal the library's seeded ones, so its numbers are simulate_balancing's."""
+    simulator.update(method=label, skew=1.0, experts=16, top_k=2, capacity_factor=1.25, steps=100)
+    history = _library_history(METHOD_LABELS[label])
+    even = SIMULATOR_TOKENS * 2 / 16
+    heights = np.array([bar.get_height() + dropped.get_height()
+                        for bar, dropped in zip(simulator.kept_bars[:16], simulator.dropped_bars[:16])])
+    np.testing.assert_allclose(heights, history.load[-1] / even, rtol=1e-6)
+    assert simulator.capacity_line.get_ydata()[0] == pytest.approx(history.capacity / even)
+    np.testing.assert_allclose(simulator.drop_line.get_ydata(), 100 * history.dropped_fraction, rtol=1e-9)
+    np.testing.assert_allclose(simulator.loss_line.get_ydata(), history.balancing_loss, rtol=1e-9)
+    assert not any(bar.get_visible() for bar in simulator.kept_bars[16:])
+
+
+def test_balancing_empties_the_overflow_bars(simulator):
+    simulator.update(method="none", skew=2.0, steps=100, experts=16, top_k=2, capacity_factor=1.25)
+    overflow_none = sum(bar.get_height() for bar in simulator.dropped_bars[:16])
+    simulator.update(method="DeepSeek-V3 bias")
+    overflow_bias = sum(bar.get_height() for bar in simulator.dropped_bars[:16])
+    assert overflow_none > 1.0 and overflow_bias < 0.2 * overflow_none
+    assert "dropped" in simulator.summary.get_text()
+
+
+@pytest.mark.parametrize("name, value", [("skew", 2.5), ("experts", 32), ("top_k", 1), ("capacity_factor", 2.0),
+                                         ("method", "Switch auxiliary loss"), ("steps", 40)])
+def test_each_control_costs_one_render_and_changes_the_image(name, value):
+    widget = RouterSimulator()
+    renders, image = widget.renders, bytes(widget.image.value)
+    widget.controls[name].value = value
+    assert widget.renders == renders + 1 and widget.error is None
+    assert bytes(widget.image.value) != image
+
+
+def test_updated_picture_equals_a_full_redraw():
+    widget = RouterSimulator()
+    for values in (dict(skew=2.0), dict(steps=30), dict(method="none"), dict(experts=8, top_k=4)):
+        widget.update(**values)
+        updated = _pixels(bytes(widget.image.value))
+        widget._background = None
+        assert np.abs(updated - _pixels(widget.render_png())).max() <= 2
+
+
+def test_simulator_rejects_out_of_range_values(simulator):
+    with pytest.raises(ValueError, match="steps must lie in"):
+        simulator.update(steps=MAX_STEPS + 1)
+    with pytest.raises(ValueError, match="method must be one of"):
+        simulator.update(method="magic")
+    with pytest.raises(TypeError, match="unknown control"):
+        simulator.update(gamma=0.1)
+
+
+def test_top_k_above_experts_shows_a_message_not_a_traceback():
+    widget = RouterSimulator(experts=4, top_k=4)
+    assert widget.error is None
+    widget.controls["top_k"].max = 8               # the sliders cannot get there; a script could
+    renders = widget.renders
+    widget.update(top_k=8)
+    assert widget.error is not None and "cannot exceed" in widget.error and not _shown(widget)
+    assert widget.renders == renders
+    widget.update(top_k=2)
+    assert widget.error is None and _shown(widget)
+
+
+def test_simulator_update_is_fast_enough():
+    """Median update well under a second even on a loaded 2-core machine (the benchmark measures the real value)."""
+    widget = RouterSimulator()
+    times = []
+    for skew in (0.5, 1.5, 2.5, 1.0, 2.0):
+        widget.update(skew=skew)
+        times.append(widget.last_update_seconds)
+    assert np.median(times) < 0.5
+
+
+# --- DenseVsMoE --------------------------------------------------------------------------------------------------
+
+def test_comparison_draws_the_library_numbers(comparison):
+    comparison.update(flops=1e24, experts=64, top_k=2)
+    result = moe.dense_vs_moe(1e24, 64, 2)
+    ends = [bar.get_x() + bar.get_width() for bar in comparison.param_bars]
+    np.testing.assert_allclose(ends, [result.dense_params, result.moe_active_params, result.moe_total_params])
+    memory_ends = [bar.get_x() + bar.get_width() for bar in comparison.memory_bars]
+    np.testing.assert_allclose(memory_ends, [result.dense_inference_bytes, result.moe_inference_bytes,
+                                             result.dense_training_bytes, result.moe_training_bytes])
+    assert "64 experts, top-2" in comparison.summary.get_text()
+
+
+@pytest.mark.parametrize("name, value", [("flops", 1e21), ("experts", 128), ("top_k", 4)])
+def test_comparison_controls_change_the_picture(name, value):
+    widget = DenseVsMoE()
+    renders, image = widget.renders, bytes(widget.image.value)
+    widget.controls[name].value = value
+    assert widget.renders == renders + 1 and widget.error is None
+    assert bytes(widget.image.value) != image
+
+
+def test_more_experts_more_memory_same_compute(comparison):
+    comparison.update(flops=1e23, experts=8, top_k=2)
+    small = comparison.param_bars[2].get_width()
+    comparison.update(experts=256)
+    assert comparison.param_bars[2].get_width() > 20 * small
+    assert comparison.param_bars[1].get_width() == pytest.approx(comparison.param_bars[0].get_width())
