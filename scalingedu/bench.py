@@ -14,6 +14,9 @@
 - ``cpu_data_parallel_*``: :func:`scalingedu.parallelism.cpu_data_parallel.bench_cpu_data_parallel`, lesson 06's
   two-process data-parallel run on this CPU: wall time, the share of it spent in the ring all-reduce, and the
   largest weight difference from single-process training.
+- ``plan_run_ms``, ``capstone_widget_update_ms``: :func:`scalingedu.planning.bench_planning`, the capstone planner.
+- ``lab_mfu`` (and the FLOP/s behind it): :func:`scalingedu.lab.efficiency.bench_lab`, the scaling lab's trainer
+  on its largest sweep model against this machine's float32 matrix-product speed, both measured in one process.
 - ``moe_route_*``: :func:`scalingedu.moe.bench_moe`, routing a million tokens over 64 experts (top-1 and top-2).
 """
 from __future__ import annotations
@@ -115,7 +118,11 @@ def run_benchmarks(root: Path, *, repeats: int = 25, notebooks: bool = True, fit
         bench_chinchilla_fit()
     from .parallelism.cpu_data_parallel import bench_cpu_data_parallel
     bench_cpu_data_parallel()
+    from .lab.efficiency import bench_lab
+    bench_lab()
     from .moe import bench_moe
     bench_moe()
+    from .planning import bench_planning
+    bench_planning()
     if notebooks:
         bench_notebooks(root)

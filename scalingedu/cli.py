@@ -6,6 +6,8 @@
     scalingedu grade SUBMISSION.ipynb... --out DIR
                                       grade learners' notebooks into a gradebook, feedback files and a report
     scalingedu export [--out DIR]     write every lesson as a static HTML page (no kernel needed to read it)
+    scalingedu sweep [--quick] --out FILE.csv
+                                      train the scaling lab's IsoFLOP sweep of tiny language models on this CPU
 """
 from __future__ import annotations
 
@@ -40,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     from .grading.classroom import add_grade_command
     add_grade_command(commands)
     add_export_command(commands)
+    from .lab.sweep import add_sweep_command
+    add_sweep_command(commands)
     args = parser.parse_args(argv)
 
     root = _project_root()
@@ -67,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "grade":
         from .grading.classroom import run_grade
         return run_grade(args)
+    if args.command == "sweep":
+        from .lab.sweep import run_sweep
+        return run_sweep(args)
     if args.command == "export":
         from .export import run_export
         return run_export(args, root)

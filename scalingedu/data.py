@@ -526,13 +526,13 @@ CHINCHILLA_TABLE3_TEXT = PublishedConstants(
 # ---------------------------------------------------------------------------------------------------------------------
 MUENNIGHOFF_2023_REPETITION = PublishedConstants(
     MappingProxyType({"nearly_free_epochs": 4.0, "negligible_returns_epochs": 16.0,
-                      "repetition_half_life_data": 15.387756, "repetition_half_life_params": 5.309743,
                       "runs": 400.0, "largest_params": 9e9, "largest_tokens": 900e9}),
     source="Muennighoff et al. 2023, 'Scaling Data-Constrained Language Models' (arXiv:2305.16264): abstract (up "
            "to 4 epochs of repeated data give negligible changes to loss compared with unique data; 400 runs up to "
-           "9B parameters and 900B tokens); the fitted R_D* and R_N* from huggingface/datablations: README.md",
+           "9B parameters and 900B tokens)",
     note="'About 16 epochs' for negligible returns is read from the paper's discussion; the 4-epoch wording is "
-         "taken from secondary copies of the abstract (facts.md §9).",
+         "taken from secondary copies of the abstract (facts.md §9). The fitted R_D* and R_N* live in "
+         "MUENNIGHOFF_2023_FIT (lesson 08's section).",
 )
 # (end of the scaling-lab section)
 
@@ -662,3 +662,79 @@ DEEPSEEK_V3_ROUTING = PublishedConstants(
            "parallelism over 8 nodes and 16-way pipeline parallelism",
 )
 # (end of the Mixture-of-Experts section)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Lesson 08, diminishing returns (data limits, inference-aware sizing, test-time compute, emergence)
+# ---------------------------------------------------------------------------------------------------------------------
+MUENNIGHOFF_2023_FIT = PublishedConstants(
+    MappingProxyType({"a": 6.255414, "b": 7.3049974, "e": 0.6254804, "alpha": 0.3526596, "beta": 0.3526596,
+                      "rd_star": 15.387756, "rn_star": 5.309743}),
+    source="Muennighoff et al. 2023, 'Scaling Data-Constrained Language Models' (arXiv:2305.16264), fit printed in "
+           "huggingface/datablations: README.md, section 'Parametric Fit' [P]: a, b, e, alpha, beta, R_D*, R_N*; "
+           "A = exp(a), B = exp(b), E = exp(e)",
+    note="Fitted with alpha = beta. The README warns that the absolute loss is unlikely to be useful: compare "
+         "trends and models, not the numbers themselves.",
+)
+MUENNIGHOFF_2023_FIGURE1 = MappingProxyType({
+    "fewer_params": MappingProxyType({"params": 6.34e9, "tokens": 242e9, "unique_tokens": 25e9,
+                                      "loss": 2.2256440889984477}),
+    "more_params": MappingProxyType({"params": 8.67e9, "tokens": 178e9, "unique_tokens": 25e9,
+                                     "loss": 2.2269634075087867}),
+    "optimal_tokens": 227e9, "optimal_epochs": 9.1, "optimal_params": 6.8e9,
+    "source": "huggingface/datablations: README.md, 'Parametric Fit' [P]: the two models of Figure 1 (right) with "
+              "their predicted losses as printed by the README's code, and its grid-search optimum for the budget "
+              "of the 8.67B model on 25B unique tokens ('227B tokens, 9.1 epochs, 6.8B parameters', rounded)",
+})
+"""Muennighoff et al.'s worked example: at equal compute, 6.34B params for 9.7 epochs beats 8.67B for 7.1."""
+
+SARDANA_2023 = PublishedConstants(
+    MappingProxyType({"inference_flops_per_param_token": 2.0, "training_flops_per_param_token": 6.0,
+                      "figure1_inference_tokens": 2e12, "figure1_chinchilla_params": 13e9,
+                      "figure1_inference_aware_params": 7e9, "figure1_flops_saved": 1.7e22,
+                      "figure1_fraction_saved": 0.17, "models_trained": 47.0, "max_tokens_per_param": 10_000.0}),
+    source="Sardana, Doubov & Frankle, 'Beyond Chinchilla-Optimal: Accounting for Inference in Language Model "
+           "Scaling Laws' (arXiv:2401.00448) [S: secondary quotations, facts.md §7]: total cost 6ND for training "
+           "plus 2N per inference token, under Hoffmann's Chinchilla law; Fig. 1: with 2T tokens of inference demand "
+           "a longer-trained 7B model instead of a Chinchilla-optimal 13B one of equal quality saves 1.7e22 FLOPs "
+           "(17%); 47 models trained, quality still improving up to 10,000 tokens per parameter",
+    note="Not checked against the paper's PDF here; the Fig. 1 numbers are quoted as rounded.",
+)
+SCHAEFFER_2023 = PublishedConstants(
+    MappingProxyType({"big_bench_fraction_discontinuous_metrics": 0.92}),
+    source="Schaeffer, Miranda & Koyejo 2023, 'Are Emergent Abilities of Large Language Models a Mirage?' "
+           "(NeurIPS 2023, arXiv:2304.15004): apparent emergence comes from the researcher's choice of a nonlinear "
+           "or discontinuous metric (exact string match, multiple-choice grade); over 92% of claimed BIG-Bench "
+           "emergent abilities appear under one of these two metrics [S]",
+)
+SNELL_2024 = PublishedConstants(
+    MappingProxyType({"efficiency_over_best_of_n": 4.0, "flops_matched_larger_model": 14.0}),
+    source="Snell, Lee, Xu & Kumar 2024, 'Scaling LLM Test-Time Compute Optimally can be More Effective than "
+           "Scaling Model Parameters' (arXiv:2408.03314), abstract [S: quoted verbatim in secondary copies]: a "
+           "compute-optimal per-prompt strategy is more than 4x as efficient as best-of-N; FLOPs-matched, test-time "
+           "compute beats a 14x larger model where the small model has non-trivial success rates",
+)
+# (end of the diminishing-returns section)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Lesson 09, the capstone
+# ---------------------------------------------------------------------------------------------------------------------
+LLAMA3_405B_RUN = MappingProxyType({
+    "params": 405e9, "tokens": 15.6e12, "training_flops": 3.8e25, "max_gpus": 16384, "accelerator": "H100",
+    "mfu_low": 0.38, "mfu_high": 0.43, "scaling_law_optimum_params": 402e9, "scaling_law_optimum_tokens": 16.55e12,
+    "source": "Llama 3 paper (Dubey et al. 2024, arXiv:2407.21783) [S: secondary quotations, facts.md §4]: 405B "
+              "parameters on 15.6T tokens, 3.8e25 training FLOPs, up to 16K H100s at 38-43% MFU (Table 4); Meta's "
+              "own scaling law puts the optimum at 3.8e25 FLOPs at 402B parameters on 16.55T tokens",
+})
+"""The Llama 3.1 405B pre-training run, which the capstone plans again."""
+
+DEEPSEEK_V3_RENTAL = MappingProxyType({
+    "dollars_per_gpu_hour": 2.0, "pretraining_dollars": 5.328e6, "total_dollars": 5.576e6,
+    "source": "DeepSeek-V3 technical report (arXiv:2412.19437) Table 1 [S: facts.md §4]: H800 GPU hours priced at "
+              "$2 per GPU-hour; pre-training 2664K hours ($5.328M), in total 2788K hours ($5.576M)",
+    "note": "A rental price assumed by the report, not what the hardware cost DeepSeek; it excludes research, "
+            "ablations and failed runs.",
+})
+"""DeepSeek-V3's own costing of its run: the $2/GPU-hour the capstone uses as its default price."""
+# (end of the capstone section)

@@ -13,8 +13,9 @@ from notebook_kernel import run_then_probe
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 MINIMUM_WIDGETS = {"00_start_here": 1, "01_power_laws": 2, "02_compute_budgets": 1, "03_kaplan_laws": 2,
-                   "04_chinchilla": 2, "06_parallelism": 2,
-                   "07_mixture_of_experts": 2}
+                   "04_chinchilla": 2, "05_scaling_lab": 2, "06_parallelism": 2,
+                   "07_mixture_of_experts": 2, "08_diminishing_returns": 4,
+                   "09_capstone": 1}
 
 PROBE = r'''
 import hashlib, json

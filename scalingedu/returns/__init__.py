@@ -1,0 +1,23 @@
+"""Diminishing returns: the frontier's shrinking gains, data limits, inference-aware sizing, test-time compute and
+emergence as a metric effect.
+
+One concept per module: ``frontier`` (gain per doubling along the compute-optimal frontier, the compute and money
+for the next step, the lab's measured frontier), ``data_limits`` (Muennighoff et al. 2023's data-constrained law and
+its optimum), ``inference`` (Sardana et al. 2023: training plus inference compute), ``test_time`` (a toy model of
+repeated sampling with a verifier), ``emergence`` (Schaeffer et al. 2023: smooth per-token loss, sharp exact match).
+"""
+from .data_limits import (MUENNIGHOFF_2023, DataConstrainedAllocation, DataConstrainedLaw, data_constrained_loss,
+                          data_constrained_optimal)
+from .frontier import (FrontierStep, LabFrontier, flops_for_loss, frontier_exponent, frontier_loss, frontier_step,
+                       gain_per_doubling, lab_frontier)
+from .emergence import (LabEmergence, exact_match, lab_emergence, power_law_token_loss, token_edit_distance,
+                        token_probability)
+from .inference import InferenceAllocation, inference_optimal, lifetime_flops
+from .test_time import ComputeMatched, ToyTask, Verifier, best_of_n_accuracy, compute_matched, coverage
+
+__all__ = ["ComputeMatched", "DataConstrainedAllocation", "DataConstrainedLaw", "FrontierStep", "InferenceAllocation",
+           "LabEmergence", "LabFrontier", "MUENNIGHOFF_2023", "ToyTask", "Verifier", "best_of_n_accuracy",
+           "compute_matched", "coverage", "data_constrained_loss", "data_constrained_optimal", "exact_match",
+           "flops_for_loss", "frontier_exponent", "frontier_loss", "frontier_step", "gain_per_doubling",
+           "inference_optimal", "lab_emergence", "lab_frontier", "lifetime_flops", "power_law_token_loss",
+           "token_edit_distance", "token_probability"]

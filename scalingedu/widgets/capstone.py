@@ -1,0 +1,159 @@
+"""Widget of lesson 09 (the capstone): a training-run planner over :func:`scalingedu.planning.plan_run`.
+
+:class:`RunPlanner` takes a budget, an accelerator, a deadline, a limit on unique data and a lifetime inference
+demand, and draws the plan: left, where the planned model sits on the map of parameters and tokens (the
+compute-optimal frontier, this budget's IsoFLOP line, the unique-data limit, the Chinchilla point and real runs);
+middle, the memory one accelerator holds against its capacity; right, the training time against the deadline, with
+the cost, accelerators, layout and expected loss. An impossible request shows the planner's message instead.
+"""
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+
+from ..data import ACCELERATORS, LLAMA3_405B_RUN, model
+from ..planning import RunPlan, plan_run
+from ..plotting import PALETTE, new_figure
+from ..returns import MUENNIGHOFF_2023
+from .base import LessonWidget
+
+GB = 1e9
+_STYLE = {"description_width": "170px"}
+_FRONTIER_FLOPS = np.logspace(18, 28, 60)
+MEMORY_PARTS = (("params", "16-bit weights"), ("grads", "16-bit gradients"), ("optimizer", "optimizer state"),
+                ("activations", "activations"))
+
+
+def _layout(width: str = "480px") -> widgets.Layout:
+    return widgets.Layout(width=width)
+
+
+def _short(value: float) -> str:
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+class RunPlanner(LessonWidget):
+    """Plan a training run and see why: controls ``budget`` (dollars), ``accelerator``, ``deadline`` (days),
+    ``unique_tokens`` (the data limit) and ``inference_tokens`` (lifetime serving demand)."""
+
+    def __init__(self, *, budget: float = 2e7, accelerator: str = "H100", deadline: int = 90,
+                 unique_tokens: float = 1e13, inference_tokens: float = 1e12):
+        self._initial = dict(budget=budget, accelerator=accelerator, deadline=deadline, unique_tokens=unique_tokens,
+                             inference_tokens=inference_tokens)
+        self.plan: RunPlan | None = None
+        super().__init__()
+
+    def build_controls(self):
+        start = self._initial
+        return {
+            "budget": widgets.FloatLogSlider(value=start["budget"], base=10, min=5, max=8, step=0.05,
+                                             description="budget ($)", readout_format=".3g", style=_STYLE,
+                                             layout=_layout(), continuous_update=False),
+            "accelerator": widgets.Dropdown(options=list(ACCELERATORS), value=start["accelerator"],
+                                            description="accelerator", style=_STYLE, layout=_layout()),
+            "deadline": widgets.IntSlider(value=start["deadline"], min=14, max=365, step=1,
+                                          description="deadline (days)", style=_STYLE, layout=_layout(),
+                                          continuous_update=False),
+            "unique_tokens": widgets.FloatLogSlider(value=start["unique_tokens"], base=10, min=11, max=14, step=0.05,
+                                                    description="unique data (tokens)", readout_format=".3g",
+                                                    style=_STYLE, layout=_layout(), continuous_update=False),
+            "inference_tokens": widgets.FloatLogSlider(value=start["inference_tokens"], base=10, min=10, max=16,
+                                                       step=0.1, description="inference demand (tokens)",
+                                                       readout_format=".3g", style=_STYLE, layout=_layout(),
+                                                       continuous_update=False),
+        }
+
+    def build_figure(self):
+        figure, (map_ax, memory_ax, time_ax) = new_figure(3, width=12.5, height=4.8)
+        figure.get_layout_engine().set(w_pad=0.08)
+        # the map: parameters × tokens, with the frontier of the same law the planner uses
+        frontier = MUENNIGHOFF_2023.unconstrained.compute_optimal(_FRONTIER_FLOPS)
+        map_ax.loglog(frontier.params, frontier.tokens, color=PALETTE[7], lw=1.2, label="compute-optimal frontier")
+        for name, params, tokens, marker, offset in (
+                ("Chinchilla", model("Chinchilla").params, model("Chinchilla").tokens, "s", (6, -4)),
+                ("Llama 3 405B", LLAMA3_405B_RUN["params"], LLAMA3_405B_RUN["tokens"], "D", (6, 4)),
+                ("DeepSeek-V3\n(active)", model("DeepSeek-V3").active_params, model("DeepSeek-V3").tokens, "^",
+                 (-52, 4))):
+            map_ax.plot(params, tokens, marker, color="0.55", ms=6)
+            map_ax.annotate(name, (params, tokens), textcoords="offset points", xytext=offset, fontsize=7.5,
+                            color="0.4")
+        self.isoflop_line, = map_ax.plot([], [], color=PALETTE[0], ls="--", lw=1.2, label="this budget (6ND = C)")
+        self.unique_line = map_ax.axhline(1e12, color=PALETTE[3], lw=1.2, label="unique tokens (1 epoch)")
+        self.epochs_line = map_ax.axhline(4e12, color=PALETTE[3], lw=1.0, ls=":", label="4 epochs")
+        self.chinchilla_point, = map_ax.plot([], [], "o", color=PALETTE[0], mfc="white", ms=8,
+                                             label="Chinchilla optimum")
+        self.plan_point, = map_ax.plot([], [], "*", color=PALETTE[1], ms=15, mec="black", label="the plan")
+        map_ax.set(xlim=(1e8, 1e13), ylim=(1e9, 1e15), xlabel="parameters (active)", ylabel="training tokens",
+                   title="where the plan sits")
+        map_ax.legend(loc="lower right", fontsize=7.5)
+
+        # memory per accelerator
+        colours = (PALETTE[0], PALETTE[5], PALETTE[1], PALETTE[4])
+        self.memory_bars = [memory_ax.bar([0], [0.0], width=0.5, color=colour, label=label)[0]
+                            for (_, label), colour in zip(MEMORY_PARTS, colours)]
+        self.capacity_line = memory_ax.axhline(80, color=PALETTE[3], ls="--", lw=1.4, label="memory")
+        self.usable_line = memory_ax.axhline(72, color=PALETTE[3], ls=":", lw=1.2, label="usable (10% headroom)")
+        self.memory_text = memory_ax.text(0.0, 150, "", ha="center", va="top", fontsize=8.5)
+        memory_ax.set(xlim=(-0.6, 0.6), ylim=(0, 160), xticks=[], ylabel="memory per accelerator (GB)",
+                      title="memory of the busiest accelerator")
+        memory_ax.legend(loc="center right", fontsize=7.5, bbox_to_anchor=(1.0, 0.62))
+
+        # time against the deadline, and the rest of the plan as text
+        self.time_bar = time_ax.barh([1.0], [0.0], height=0.5, color=PALETTE[2], label="training time")[0]
+        self.deadline_line = time_ax.axvline(90, color=PALETTE[3], ls="--", lw=1.4, label="deadline")
+        self.plan_text = time_ax.text(0.02, 0.02, "", transform=time_ax.transAxes, fontsize=8.2, va="bottom",
+                                      family="DejaVu Sans Mono",
+                                      bbox=dict(facecolor="white", edgecolor="0.8", boxstyle="round,pad=0.3"))
+        time_ax.set(xlim=(0, 380), ylim=(-3.2, 1.6), yticks=[], xlabel="days", title="time, cost and the plan")
+        time_ax.legend(loc="upper right", fontsize=7.5)
+        time_ax.grid(axis="y", visible=False)
+        self.title = figure.suptitle("", fontsize=10.5)
+        self.animate(self.isoflop_line, self.unique_line, self.epochs_line, self.chinchilla_point, self.plan_point,
+                     *self.memory_bars, self.capacity_line, self.usable_line, self.memory_text, self.time_bar,
+                     self.deadline_line, self.plan_text, self.title)
+        return figure, (map_ax, memory_ax, time_ax)
+
+    def draw(self, budget, accelerator, deadline, unique_tokens, inference_tokens):
+        plan = plan_run(budget, accelerator, deadline, unique_tokens, inference_tokens)
+        self.plan = plan
+        params = np.logspace(8, 13, 30)
+        self.isoflop_line.set_data(params, plan.flops / (6 * params))
+        self.unique_line.set_ydata([unique_tokens, unique_tokens])
+        self.epochs_line.set_ydata([4 * unique_tokens, 4 * unique_tokens])
+        self.chinchilla_point.set_data([plan.chinchilla_params], [plan.chinchilla_tokens])
+        self.plan_point.set_data([plan.params], [plan.tokens])
+
+        bottom = 0.0
+        for (part, _), bar in zip(MEMORY_PARTS, self.memory_bars):
+            height = getattr(plan.memory, part) / GB
+            bar.set_y(bottom)
+            bar.set_height(height)
+            bottom += height
+        capacity = plan.memory.capacity / GB
+        self.capacity_line.set_ydata([capacity, capacity])
+        self.usable_line.set_ydata([capacity * (1 - plan.memory_headroom)] * 2)
+        lay = plan.layout
+        self.memory_text.set_text(f"{bottom:.1f} GB of {capacity:.0f} GB\ndp {lay.dp} × tp {lay.tp} × pp {lay.pp}"
+                                  f"\nZeRO-{lay.zero_stage}, {lay.recompute} recompute")
+
+        self.time_bar.set_width(plan.days)
+        self.deadline_line.set_xdata([deadline, deadline])
+        energy = "n/a (no board power)" if plan.energy_kwh is None else f"{plan.energy_kwh / 1e6:.3g} GWh"
+        self.plan_text.set_text(
+            f"{plan.architecture:5s} {_short(plan.params)} params"
+            + (f" ({_short(plan.total_params)} total)" if plan.architecture == "moe" else "") + "\n"
+            f"tokens {_short(plan.tokens)} ({plan.tokens_per_param:.0f}/param, {plan.epochs:.1f} epochs)\n"
+            f"compute {plan.flops:.3g} FLOPs\n"
+            f"{plan.n_accelerators:,} {accelerator} for {plan.days:.1f} days\n"
+            f"cost ${_short(plan.cost_dollars)}, energy {energy}\n"
+            f"expected loss {plan.loss:.3f} nats/token\n"
+            f"(Chinchilla at this budget: {plan.chinchilla_loss:.3f})")
+        binds = [b.split(" (")[0] for b in plan.binding[1:]]
+        self.title.set_text(f"${_short(budget)} on {accelerator}s in {deadline} days: binding beyond the budget: "
+                            f"{', '.join(dict.fromkeys(binds)) or 'nothing'}")
+
+
+WIDGETS = (RunPlanner,)

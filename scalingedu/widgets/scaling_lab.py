@@ -1,0 +1,224 @@
+"""Widgets of lesson 05 (the scaling lab): explore the shipped sweep and the data experiments.
+
+:class:`LabIsoFlopProfiles` picks one compute budget of the shipped IsoFLOP sweep and shows its runs, the parabola
+fitted through them (Approach 2) and its minimum, next to the power law through all budgets' minima.
+:class:`DataExperimentExplorer` moves over the precomputed data experiments: the learning curve of a model trained
+on text with a fraction of its characters corrupted, and of one trained for several epochs on repeated text, each
+against the same model on clean, fresh text.
+
+Both are thin shells over pure functions of this module (:func:`isoflop_budget_view`, :func:`nearest_run`) that the
+tests call directly; the numbers come from :func:`scalingedu.lab.load_results` and
+:func:`scalingedu.lab.experiments.experiment_runs`, never from a training run in the widget.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import numpy as np
+
+from .. import _validate as v
+from ..lab.experiments import ExperimentRun, experiment_runs, quality_runs, repetition_runs
+from ..lab.sweep import load_results
+from ..laws.fitting import IsoFlopFit, fit_isoflop_parabolas
+from ..plotting import PALETTE, human, new_figure
+from .base import LessonWidget
+
+_STYLE = {"description_width": "150px"}
+
+
+def _layout() -> widgets.Layout:
+    return widgets.Layout(width="460px")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The models (pure functions)
+# ----------------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class BudgetView:
+    """One budget of a sweep: its ``runs_params`` and ``runs_loss``, the fitted parabola (``curve_params``,
+    ``curve_loss``) and its minimum (``optimum_params``, ``optimum_tokens``, ``optimum_loss``)."""
+
+    flops: float
+    runs_params: np.ndarray
+    runs_loss: np.ndarray
+    curve_params: np.ndarray
+    curve_loss: np.ndarray
+    optimum_params: float
+    optimum_tokens: float
+    optimum_loss: float
+    inside_sampled_range: bool
+
+    @property
+    def tokens_per_param(self) -> float:
+        return self.optimum_tokens / self.optimum_params
+
+
+def sweep_fit(results: dict | None = None) -> IsoFlopFit:
+    """Approach 2 on a sweep (by default the shipped one): parabolas per budget and power laws through the minima."""
+    data = load_results() if results is None else results
+    return fit_isoflop_parabolas(data["params"], data["flops"], data["val_loss"])
+
+
+def isoflop_budget_view(flops: float, results: dict | None = None, fit: IsoFlopFit | None = None) -> BudgetView:
+    """The sweep's budget nearest to ``flops`` (in log distance): its runs, parabola and minimum."""
+    budget = float(v.positive("flops", flops)) if np.ndim(flops) == 0 else None
+    if budget is None:
+        raise TypeError("flops must be a single budget in FLOPs")
+    data = load_results() if results is None else results
+    fit = sweep_fit(data) if fit is None else fit
+    index = int(np.argmin(np.abs(np.log(fit.flops) - math.log(budget))))
+    rows = np.abs(np.log(data["flops"]) - math.log(fit.flops[index])) < 0.05
+    params, loss = data["params"][rows], data["val_loss"][rows]
+    order = np.argsort(params)
+    grid = np.geomspace(params.min() / 1.3, params.max() * 1.3, 120)
+    c2, c1, c0 = fit.coefficients[index]
+    return BudgetView(flops=float(fit.flops[index]), runs_params=params[order].astype(float),
+                      runs_loss=loss[order], curve_params=grid,
+                      curve_loss=c2 * np.log(grid) ** 2 + c1 * np.log(grid) + c0,
+                      optimum_params=float(fit.params[index]), optimum_tokens=float(fit.tokens[index]),
+                      optimum_loss=float(fit.loss[index]),
+                      inside_sampled_range=bool(fit.inside_sampled_range[index]))
+
+
+def nearest_run(runs: list[ExperimentRun], value: float, setting: str) -> ExperimentRun:
+    """The run whose ``setting`` ("corruption" or "epochs") is nearest to ``value`` (epochs: nearest in log)."""
+    v.one_of("setting", setting, {"corruption", "epochs"})
+    if not runs:
+        raise ValueError("runs is empty: give at least one experiment run")
+    target = float(v.positive("value", value, allow_zero=setting == "corruption"))
+    if setting == "epochs":
+        return min(runs, key=lambda run: abs(math.log(run.epochs) - math.log(target)))
+    return min(runs, key=lambda run: abs(run.corruption - target))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The widgets
+# ----------------------------------------------------------------------------------------------------------------
+
+class LabIsoFlopProfiles(LessonWidget):
+    """Pick a budget of the shipped sweep: its IsoFLOP profile with the parabola's minimum (left), and where that
+    minimum sits among all budgets' minima and their power law N_opt ∝ C^a (right).
+
+    Control: ``flops``, a log slider whose steps land on the sweep's budgets (the nearest budget is shown)."""
+
+    def __init__(self, *, flops: float | None = None):
+        self.results = load_results()
+        self.fit = sweep_fit(self.results)
+        # the slider runs over the design's nominal budgets, evenly spaced in log: each step is the next budget
+        nominal = np.unique(self.results["budget"])
+        self._low, self._high = (float(x) for x in np.log10(nominal[[0, -1]]))
+        self._step = (self._high - self._low) / (nominal.size - 1)
+        self._initial = 10 ** self._low if flops is None else float(flops)     # start at the smallest budget
+        super().__init__()
+
+    def build_controls(self):
+        return {"flops": widgets.FloatLogSlider(value=self._initial, base=10, min=self._low, max=self._high,
+                                                step=self._step,
+                                                readout_format=".2g", description="budget C (FLOPs)",
+                                                style=_STYLE, layout=_layout())}
+
+    def build_figure(self):
+        figure, (profile, chart) = new_figure(2, width=11.5, height=4.6)
+        data, fit = self.results, self.fit
+        profile.set(xscale="log", xlabel="parameters N (log scale)", ylabel="validation loss (nats/character)",
+                    title="IsoFLOP profile of one budget")
+        profile.scatter(data["params"], data["val_loss"], s=18, color="0.75", label="runs at other budgets")
+        self.runs, = profile.plot([], [], "o", ms=8, color=PALETTE[0], mec=PALETTE[7], mew=0.6,
+                                  label="runs at this budget")
+        self.parabola, = profile.plot([], [], color=PALETTE[0], lw=2.0, label="parabola in log N (Approach 2)")
+        self.optimum, = profile.plot([], [], "*", ms=17, mfc=PALETTE[6], mec=PALETTE[7], zorder=5,
+                                     label="minimum: N_opt")
+        profile.legend(loc="upper right", fontsize=8)
+        chart.set(xscale="log", yscale="log", xlabel="compute budget C (FLOPs, log scale)",
+                  ylabel="compute-optimal parameters N_opt (log scale)",
+                  title=f"minima of all budgets: N_opt ∝ C^{fit.a:.2f}")
+        budgets = np.geomspace(fit.flops[0] / 2, fit.flops[-1] * 2, 50)
+        chart.plot(fit.flops, fit.params, "s", color=PALETTE[2], mec=PALETTE[7], label="parabola minima")
+        chart.plot(budgets, fit.params_law(budgets), color=PALETTE[2], lw=1.5, label=f"power law, a = {fit.a:.2f}")
+        self.chosen, = chart.plot([], [], "*", ms=17, mfc=PALETTE[6], mec=PALETTE[7], zorder=5,
+                                  label="this budget")
+        chart.legend(loc="upper left", fontsize=8)
+        self.title = figure.suptitle("", fontsize=11)
+        self.animate(self.runs, self.parabola, self.optimum, self.chosen, self.title)
+        return figure, (profile, chart)
+
+    def draw(self, flops):
+        view = isoflop_budget_view(flops, self.results, self.fit)
+        self.runs.set_data(view.runs_params, view.runs_loss)
+        self.parabola.set_data(view.curve_params, view.curve_loss)
+        self.optimum.set_data([view.optimum_params], [view.optimum_loss])
+        self.chosen.set_data([view.flops], [view.optimum_params])
+        where = "" if view.inside_sampled_range else " (outside the sampled sizes: an extrapolation)"
+        self.title.set_text(f"C = {view.flops:.2g} FLOPs · minimum at N = {human(view.optimum_params)} params, "
+                            f"D = {human(view.optimum_tokens)} characters ({view.tokens_per_param:.0f} per "
+                            f"parameter), loss {view.optimum_loss:.3f}{where}")
+
+
+class DataExperimentExplorer(LessonWidget):
+    """Move over the precomputed data experiments. Left: validation loss during training on text with the chosen
+    fraction of characters corrupted, against clean text. Right: training for the chosen number of epochs over
+    repeated text, against fresh text. Same model, same number of training tokens in every run."""
+
+    def __init__(self, *, corruption: float = 0.2, epochs: float = 8.0):
+        self.runs = experiment_runs()
+        self.quality = quality_runs(self.runs)
+        self.repetition = repetition_runs(self.runs)
+        self._initial = {"corruption": corruption, "epochs": epochs}
+        super().__init__()
+
+    def build_controls(self):
+        corruptions = [run.corruption for run in self.quality]
+        step = float(np.min(np.diff(corruptions)))
+        epochs = [run.epochs for run in self.repetition]
+        return {
+            "corruption": widgets.FloatSlider(value=self._initial["corruption"], min=0.0, max=max(corruptions),
+                                              step=step, readout_format=".2f",
+                                              description="corrupted fraction", style=_STYLE, layout=_layout()),
+            "epochs": widgets.FloatLogSlider(value=self._initial["epochs"], base=2, min=0,
+                                             max=math.log2(max(epochs)), step=1, readout_format=".0f",
+                                             description="epochs of repetition", style=_STYLE, layout=_layout()),
+        }
+
+    def build_figure(self):
+        figure, (left, right) = new_figure(2, width=11.5, height=4.4)
+        clean = self.quality[0]
+        low = min(run.val_loss for run in self.runs) - 0.05
+        high = max(float(np.max(run.curve_val_loss)) for run in self.quality) + 0.1
+        # heavily repeated runs climb far above; the axis keeps the informative range and lets them leave it
+        for axis, title in ((left, "data quality: corrupted characters"),
+                            (right, "repetition: k epochs over D/k unique characters")):
+            axis.set(xscale="log", xlabel="training characters seen (log scale)",
+                     ylabel="validation loss on clean text (nats/char)", title=title, ylim=(low, high))
+        for run in self.quality[1:]:
+            left.plot(run.curve_tokens, run.curve_val_loss, color="0.8", lw=1)
+        left.plot(clean.curve_tokens, clean.curve_val_loss, color=PALETTE[7], lw=2, label="clean text")
+        self.dirty, = left.plot([], [], color=PALETTE[3], lw=2.2, label="corrupted text")
+        left.legend(loc="lower left", fontsize=8)
+        for run in self.repetition[1:]:
+            right.plot(run.curve_tokens, run.curve_val_loss, color="0.8", lw=1)
+        right.plot(clean.curve_tokens, clean.curve_val_loss, color=PALETTE[7], lw=2, label="fresh text (1 epoch)")
+        self.repeated, = right.plot([], [], color=PALETTE[0], lw=2.2, label="repeated text")
+        right.legend(loc="lower left", fontsize=8)
+        box = {"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.5}
+        self.left_note = left.text(0.03, 0.97, "", transform=left.transAxes, fontsize=9, va="top", bbox=box)
+        self.right_note = right.text(0.03, 0.97, "", transform=right.transAxes, fontsize=9, va="top", bbox=box)
+        self.animate(self.dirty, self.repeated, self.left_note, self.right_note)
+        return figure, (left, right)
+
+    def draw(self, corruption, epochs):
+        clean = self.quality[0]
+        dirty = nearest_run(self.quality, corruption, "corruption")
+        repeated = nearest_run(self.repetition, epochs, "epochs")
+        self.dirty.set_data(dirty.curve_tokens, dirty.curve_val_loss)
+        self.repeated.set_data(repeated.curve_tokens, repeated.curve_val_loss)
+        self.left_note.set_text(f"{dirty.corruption:.0%} corrupted: final loss {dirty.val_loss:.3f} "
+                                f"({dirty.val_loss - clean.val_loss:+.3f} vs clean)")
+        # a run that climbs out of the axes is still reported in the note
+        self.right_note.set_text(f"{repeated.epochs:.0f} epochs over {human(repeated.unique_tokens)} unique: "
+                                 f"{repeated.val_loss:.3f} ({repeated.val_loss - clean.val_loss:+.3f} vs fresh)")
+
+
+WIDGETS = (LabIsoFlopProfiles, DataExperimentExplorer)

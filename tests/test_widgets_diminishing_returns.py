@@ -1,0 +1,96 @@
+"""Tests of lesson 08's widgets (scalingedu.widgets.diminishing_returns): each starts without error, draws the
+library's numbers, changes its picture when a control moves, and shows a message instead of a traceback."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scalingedu.data import GOPHER_BUDGET_FLOPS
+from scalingedu.laws import HOFFMANN_2022, HOFFMANN_2022_TEX
+from scalingedu.returns import data_constrained_optimal, frontier_step, inference_optimal, lab_emergence
+from scalingedu.widgets import all_widget_classes
+from scalingedu.widgets.diminishing_returns import (WIDGETS, DataLimitExplorer, EmergenceByMetric, FrontierExplorer,
+                                                    InferenceDemandExplorer)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _shown(widget) -> bool:
+    return widget.error is None and widget.image.layout.display != "none"
+
+
+@pytest.mark.parametrize("cls", WIDGETS)
+def test_widgets_are_registered_and_start_cleanly(cls):
+    assert cls in all_widget_classes()
+    widget = cls()
+    assert _shown(widget) and bytes(widget.image.value).startswith(PNG_SIGNATURE)
+    assert "image/png" in widget._repr_mimebundle_()
+
+
+def test_first_widget_has_a_slider_that_changes_the_picture():
+    """The browser test presses ArrowRight on the first slider of the first widget of the lesson."""
+    widget = WIDGETS[0]()
+    slider = next(iter(widget.controls.values()))
+    before = bytes(widget.image.value)
+    slider.value = slider.value * 10 ** slider.step
+    assert bytes(widget.image.value) != before and widget.renders == 2
+
+
+def test_frontier_explorer_shows_the_librarys_step():
+    widget = FrontierExplorer()
+    step = frontier_step(HOFFMANN_2022, GOPHER_BUDGET_FLOPS, dollars_per_accelerator_hour=2.0)
+    assert np.allclose(widget.here.get_xydata(), [[step.flops, step.loss]])
+    assert np.allclose(widget.next.get_xydata(), [[step.next_step_flops, step.loss - 0.1]])
+    assert f"{step.gain_per_doubling:.4f}" in widget.report.get_text()
+    widget.update(dollars_per_hour=4.0)
+    assert "$4.00/h" in widget.report.get_text()
+
+
+def test_frontier_explorer_near_E_says_out_of_reach():
+    widget = FrontierExplorer()
+    widget.update(flops=1e30, law="Hoffmann 2022, Eq. 10 (rounded)")
+    assert _shown(widget) and not widget.next.get_visible()
+    assert "within 0.1 nats of E" in widget.report.get_text()
+
+
+def test_data_limit_explorer_marks_the_optimum():
+    widget = DataLimitExplorer()
+    widget.update(unique_tokens=1e10, flops=1e23)
+    plan = data_constrained_optimal(1e23, 1e10)
+    assert np.allclose(widget.loss_here.get_xydata(), [[plan.epochs, plan.loss]])
+    x, y = widget.loss_curve.get_data()
+    assert y.min() >= plan.loss - 1e-9                  # nothing on the curve beats the optimum
+    assert f"{plan.epochs:.3g} epochs" in widget.report.get_text()
+
+
+def test_inference_demand_explorer_moves_the_optimum_down():
+    widget = InferenceDemandExplorer()
+    widget.update(inference_tokens=1e10)
+    small_demand = widget.best.get_xydata()[0, 0]
+    widget.update(inference_tokens=1e15)
+    large_demand = widget.best.get_xydata()[0, 0]
+    assert large_demand < small_demand <= 13e9 * (1 + 1e-9)
+    target = HOFFMANN_2022_TEX.compute_optimal(6 * (13e9 / HOFFMANN_2022_TEX.G) ** (1 / HOFFMANN_2022_TEX.params_exponent)).loss
+    assert large_demand == pytest.approx(inference_optimal(HOFFMANN_2022_TEX, target, 1e15).params, rel=1e-9)
+
+
+def test_emergence_widget_uses_the_lab_losses():
+    widget = EmergenceByMetric()
+    widget.update(answer_tokens=5)
+    lab = lab_emergence(5)
+    assert np.allclose(widget.lab_match.get_xydata()[:, 1], lab.exact_match)
+    assert "5-character" in widget.lab_text.get_text()
+
+
+def test_bad_values_are_refused_not_drawn():
+    widget = FrontierExplorer()
+    with pytest.raises(ValueError, match="flops must lie in"):
+        widget.update(flops=1e40)
+    with pytest.raises(ValueError, match="law must be one of"):
+        widget.update(law="Kaplan")
+    # the model's own checks show a message instead of a traceback:
+    emergence = EmergenceByMetric()
+    emergence.controls["answer_tokens"].max = 100
+    emergence.update(answer_tokens=60)
+    assert emergence.error is not None and "answer_tokens must be" in emergence.error
+    assert emergence.image.layout.display == "none"
