@@ -57,6 +57,20 @@ def positive(name: str, value, *, allow_zero: bool = False, allow_empty: bool = 
     return array
 
 
+def single_number(name: str, value) -> float:
+    """Check that ``value`` is one real number (not an array, not a list); return it as a Python float."""
+    array = as_number_array(name, value)
+    if array.ndim:
+        raise TypeError(f"{name} must be a single number, not an array of shape {array.shape}")
+    return float(array)
+
+
+def positive_number(name: str, value, *, allow_zero: bool = False) -> float:
+    """Check that ``value`` is one finite number > 0 (or >= 0); return it as a Python float."""
+    single_number(name, value)
+    return float(positive(name, value, allow_zero=allow_zero))
+
+
 def finite(name: str, value) -> np.ndarray:
     """Check that ``value`` is a non-empty array of finite real numbers."""
     array = as_number_array(name, value)

@@ -70,7 +70,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "grade":
         from .grading.classroom import run_grade
-        return run_grade(args)
+        try:
+            return run_grade(args)
+        except (FileNotFoundError, ValueError, TypeError) as error:   # a missing file or a bad option: no traceback
+            parser.exit(2, f"scalingedu grade: error: {error}\n")
     if args.command == "sweep":
         from .lab.sweep import run_sweep
         return run_sweep(args)

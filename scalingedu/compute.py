@@ -93,13 +93,6 @@ def _resolve_accelerator(chip) -> Accelerator:
         raise ValueError(f"chip: {error}") from None
 
 
-def _single(name: str, array: np.ndarray) -> float:
-    if array.ndim:
-        raise TypeError(f"{name} must be a single number here (got an array of shape {array.shape}): "
-                        f"a TrainingRun describes one run, so call training_time once per value")
-    return float(array)
-
-
 def training_time(flops, chip: str | Accelerator, n_accelerators: int, mfu: float = 0.4,
                   dollars_per_accelerator_hour: float = 2.0) -> TrainingRun:
     """Time and cost of spending ``flops`` on ``n_accelerators`` chips running at model FLOPs utilisation ``mfu``.
@@ -109,12 +102,12 @@ def training_time(flops, chip: str | Accelerator, n_accelerators: int, mfu: floa
     The default price, $2 per accelerator-hour, is the rental assumption of the DeepSeek-V3 report for H800s;
     prices vary widely, so pass your own.
     """
-    c = _single("flops", v.positive("flops", flops))
+    c = v.single_number("flops", v.positive("flops", flops))
     chip_spec = _resolve_accelerator(chip)
     count = v.positive_int("n_accelerators", n_accelerators, minimum=1)
-    utilisation = _single("mfu", v.in_range("mfu", mfu, 0.0, 1.0, low_open=True))
-    price = _single("dollars_per_accelerator_hour",
-                    v.positive("dollars_per_accelerator_hour", dollars_per_accelerator_hour, allow_zero=True))
+    utilisation = v.single_number("mfu", v.in_range("mfu", mfu, 0.0, 1.0, low_open=True))
+    price = v.single_number("dollars_per_accelerator_hour",
+                            v.positive("dollars_per_accelerator_hour", dollars_per_accelerator_hour, allow_zero=True))
     seconds = c / (count * chip_spec.peak_flops_per_second * utilisation)
     hours = seconds / SECONDS_PER_HOUR * count
     return TrainingRun(c, chip_spec.name, count, utilisation, seconds, hours, hours * price)
@@ -284,8 +277,8 @@ def run_budget(params, tokens, chip: str | Accelerator, n_accelerators: int, mfu
     :func:`energy_kwh` (with the chip's board power from :func:`board_power_watts` unless
     ``watts_per_accelerator`` is given; None when neither is known). Scalars only: one run at a time.
     """
-    n = _single("params", v.positive("params", params))
-    d = _single("tokens", v.positive("tokens", tokens))
+    n = v.single_number("params", v.positive("params", params))
+    d = v.single_number("tokens", v.positive("tokens", tokens))
     flops = training_flops(n, d)
     run = training_time(flops, chip, n_accelerators, mfu_value, dollars_per_accelerator_hour)
     spec = _resolve_accelerator(chip)
@@ -295,8 +288,8 @@ def run_budget(params, tokens, chip: str | Accelerator, n_accelerators: int, mfu
         except ValueError:
             watts = None
     else:
-        watts = _single("watts_per_accelerator", v.positive("watts_per_accelerator", watts_per_accelerator))
-    factor = _single("pue", v.in_range("pue", pue, 1.0, 3.0))
+        watts = v.single_number("watts_per_accelerator", v.positive("watts_per_accelerator", watts_per_accelerator))
+    factor = v.single_number("pue", v.in_range("pue", pue, 1.0, 3.0))
     energy = None if watts is None else energy_kwh(run.accelerator_hours, watts, factor)
     return RunBudget(params=n, tokens=d, flops=flops, pf_days=pf_days(flops), chip=spec,
                      n_accelerators=run.n_accelerators, mfu=run.mfu, seconds=run.seconds,

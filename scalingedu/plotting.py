@@ -77,12 +77,9 @@ _PREFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
 
 def human(value: float, unit: str = "") -> str:
     """Format a count for a reader: ``human(174.6e9, 'params')`` gives '175B params'; very large values use e-notation."""
-    number = v.as_number_array("value", value)
-    if number.ndim:
-        raise TypeError(f"value must be a single number, not an array of shape {number.shape}")
+    value = v.single_number("value", value)
     if not isinstance(unit, str):
         raise TypeError(f"unit must be a string such as 'params', not {type(unit).__name__}")
-    value = float(number)
     if not math.isfinite(value):
         return f"{value} {unit}".strip()
     value = float(f"{value:.3g}")  # round first, so that 999,999 reads '1M', not '1e+03k'
@@ -96,3 +93,18 @@ def human(value: float, unit: str = "") -> str:
                 text = f"{value / threshold:.3g}{prefix}"
                 break
     return f"{text} {unit}".strip()
+
+
+def duration(seconds: float) -> str:
+    """Format a length of time for a reader in the largest sensible unit: '45 minutes', '36 hours', '80 days',
+    '3.2 years' (three significant figures; a year is 365.25 days)."""
+    from .compute import SECONDS_PER_DAY, SECONDS_PER_HOUR   # here: compute is heavier than this module needs
+
+    seconds = v.positive_number("seconds", seconds, allow_zero=True)
+    if seconds < SECONDS_PER_HOUR:
+        return f"{seconds / 60:.3g} minutes"
+    if seconds < 2 * SECONDS_PER_DAY:
+        return f"{seconds / SECONDS_PER_HOUR:.3g} hours"
+    if seconds < 730 * SECONDS_PER_DAY:
+        return f"{seconds / SECONDS_PER_DAY:.3g} days"
+    return f"{seconds / SECONDS_PER_DAY / 365.25:.3g} years"

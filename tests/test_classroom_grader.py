@@ -126,6 +126,12 @@ def test_gradebook_report_and_feedback_files(graded_class):
     for path in report.feedback:
         text = path.read_text().lower()
         assert "all tests passed" not in text and "100%" not in text
+    # A question left blank (a number left as `...` or a stub function) shows no check as passed.
+    blank = [q for g in report.grades for q in g.questions if q.status == "not answered"]
+    assert blank and not any(c["passed"] for q in blank for c in q.checks)
+    blank_text = next(p for p in report.feedback if p.name.startswith("blank_01_power_laws")).read_text()
+    row = next(line for line in blank_text.splitlines() if line.startswith("| pl.local_exponent |"))
+    assert "not answered" in row and "| 0 of " in row
 
 
 # Partial credit and honest feedback about hidden checks -----------------------------------------------------------
@@ -301,6 +307,16 @@ def test_bad_arguments_are_refused_with_clear_errors(tmp_path):
     empty.mkdir()
     with pytest.raises(ValueError, match="no submission"):
         find_submissions([empty])
+
+
+def test_the_command_reports_a_missing_submission_without_a_traceback(tmp_path, capsys):
+    from scalingedu.cli import main
+    with pytest.raises(SystemExit) as stop:
+        main(["grade", str(tmp_path / "nobody.ipynb"), "--out", str(tmp_path / "out"), "--no-progress"])
+    assert stop.value.code == 2
+    error = capsys.readouterr().err
+    assert "nobody.ipynb" in error and "does not exist" in error and "Traceback" not in error
+    assert not (tmp_path / "out").exists()
 
 
 def test_feedback_of_an_unknown_problem_set_says_what_to_do():

@@ -260,11 +260,25 @@ def test_roughly_right_answer_earns_partial_credit_and_fails_a_hidden_check():
     assert grade.points_earned == pytest.approx(grade.points_possible * sum(passed) / sum(weights))
 
 
-@pytest.mark.parametrize("answer", [..., None, "1.7", [1, 2]])
-def test_unanswered_or_mistyped_answers_earn_nothing_without_raising(answer):
+@pytest.mark.parametrize("answer, status", [(..., "not answered"), (None, "not answered"), ("1.7", "failed"),
+                                            ([1, 2], "failed")])
+def test_unanswered_or_mistyped_answers_earn_nothing_without_raising(answer, status):
     grade = grade_answer("pl.floor", answer)
     assert grade.points_earned == 0
-    assert grade.status in ("not answered", "failed")
+    assert grade.status == status
+    assert not any(c.passed for c in grade.checks)
+
+
+def test_a_stub_function_is_graded_not_answered_with_no_check_passed():
+    """The exercise's stub is a function, but it is no answer: even "is a function" must not count as passed,
+    or the instructor's feedback would say "public checks passed 1 of 2" on a blank exercise."""
+    def stub(x, y):
+        return ...
+    grade = grade_answer("pl.local_exponent", stub)
+    assert (grade.status, grade.points_earned) == ("not answered", 0.0)
+    assert len(grade.checks) == len(question("pl.local_exponent").checks)
+    assert [c.passed for c in grade.checks] == [False] * len(grade.checks)
+    assert {c.message for c in grade.checks} == {"not answered"}
 
 
 def test_grade_answer_ignores_the_kernel_state(capsys):

@@ -116,3 +116,18 @@ def test_figure_png_is_a_png_of_the_figure_size():
 def test_new_figure_rejects_bad_sizes(kwargs, error, name):
     with pytest.raises(error, match=name):
         new_figure(**kwargs)
+
+
+@pytest.mark.parametrize("seconds, expected", [
+    (0, "0 minutes"), (90, "1.5 minutes"), (3599, "60 minutes"), (3600, "1 hours"), (36 * 3600, "36 hours"),
+    (2 * 86400, "2 days"), (729 * 86400, "729 days"), (730 * 86400, "2 years"), (3.3e7, "382 days"), (1e8, "3.17 years"),
+])
+def test_duration_picks_the_largest_sensible_unit(seconds, expected):
+    assert plotting.duration(seconds) == expected
+
+
+@pytest.mark.parametrize("bad, error", [(-1.0, ValueError), (float("inf"), ValueError), ("60", TypeError),
+                                        ([60.0, 120.0], TypeError)])
+def test_duration_rejects_bad_input_naming_seconds(bad, error):
+    with pytest.raises(error, match="seconds"):
+        plotting.duration(bad)

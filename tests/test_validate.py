@@ -139,3 +139,22 @@ def test_scalar_or_array_keeps_scalars_scalar():
     assert type(v.scalar_or_array(np.asarray(2.0), 1.0, np.float64(3.0))) is float
     result = v.scalar_or_array(np.asarray([2.0]), 1.0, [3.0])
     assert isinstance(result, np.ndarray) and result.shape == (1,)
+
+
+def test_single_number_refuses_arrays_and_returns_a_float():
+    assert v.single_number("value", np.float32(2.5)) == 2.5 and type(v.single_number("value", 3)) is float
+    assert np.isnan(v.single_number("value", float("nan")))   # finiteness is left to the caller
+    for bad, error in [([1.0], TypeError), (np.ones(2), TypeError), ("3", TypeError), (True, TypeError)]:
+        with pytest.raises(error, match="seconds"):
+            v.single_number("seconds", bad)
+
+
+def test_positive_number_is_one_finite_number_above_zero():
+    assert v.positive_number("seconds", 60) == 60.0
+    assert v.positive_number("weight", 0, allow_zero=True) == 0.0
+    for bad, error in [(0, ValueError), (-1, ValueError), (float("inf"), ValueError), (float("nan"), ValueError),
+                       ([5.0, 6.0], TypeError), (None, TypeError)]:
+        with pytest.raises(error, match="seconds"):
+            v.positive_number("seconds", bad)
+    with pytest.raises(ValueError, match=">= 0"):
+        v.positive_number("weight", -0.5, allow_zero=True)

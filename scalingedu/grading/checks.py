@@ -19,6 +19,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .. import _validate as v
+
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -47,8 +49,7 @@ class Check:
     weight: float = 1.0
 
     def __post_init__(self):
-        if not isinstance(self.weight, numbers.Real) or not math.isfinite(self.weight) or self.weight < 0:
-            raise ValueError(f"weight must be a finite number >= 0 (got {self.weight!r})")
+        v.positive_number("weight", self.weight, allow_zero=True)
         if not callable(self.function):
             raise TypeError(f"function must be callable, not {type(self.function).__name__}")
 
@@ -142,8 +143,7 @@ def close_to(expected: Callable[[], float], *, rel: float = 0.0, abs: float = 0.
     passes when ``|answer - expected| <= max(rel * |expected|, abs)``. At least one tolerance must be > 0.
     """
     for name, value in (("rel", rel), ("abs", abs)):
-        if not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
-            raise ValueError(f"{name} must be a finite number >= 0 (got {value!r})")
+        v.positive_number(name, value, allow_zero=True)
     if rel == 0 and abs == 0:
         raise ValueError("give a tolerance: rel > 0 or abs > 0 (an exact comparison of floats is too strict)")
     if not callable(expected):

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from .. import _validate as v
 from .feedback import FAILED, NOT_ANSWERED, PASSED
 from .grader import PARTIAL
 from .questions import problem_set, problem_sets
@@ -164,13 +165,9 @@ def grade_class(paths, out_dir, *, problem_set_id: str | None = None, root: Path
     started = time.perf_counter()
     if problem_set_id is not None:
         problem_set(problem_set_id)    # ValueError listing the known ids
-    if workers is None:
-        workers = os.cpu_count() or 1
-    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
-        raise ValueError(f"workers must be a whole number >= 1 (got {workers!r})")
-    for label, value in (("cell_seconds", cell_seconds), ("notebook_seconds", notebook_seconds)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value == float("inf"):
-            raise ValueError(f"{label} must be a number of seconds > 0 (got {value!r})")
+    workers = v.positive_int("workers", (os.cpu_count() or 1) if workers is None else workers)
+    cell_seconds = v.positive_number("cell_seconds", cell_seconds)
+    notebook_seconds = v.positive_number("notebook_seconds", notebook_seconds)
     submissions = find_submissions(paths)
     names = _display_names(submissions)
     root = course_root() if root is None else Path(root)

@@ -59,12 +59,15 @@ def grade_answer(question_id: str, answer) -> GradeResult:
             result = CheckResult(False, "not answered", answered=False) if unanswered else each(answer)
             any_not_answered = any_not_answered or not result.answered
             outcomes.append(CheckOutcome(kind, each.description, result.passed, result.message, each.weight))
+    if any_not_answered:
+        # A placeholder is not an answer: no check counts as passed, not even "is a function" on a stub that
+        # still returns `...` (the feedback would otherwise say "public checks passed 1 of 2" on a blank exercise).
+        outcomes = [CheckOutcome(o.kind, o.description, False, "not answered", o.weight) for o in outcomes]
+        return GradeResult(q.id, 0.0, float(q.points), NOT_ANSWERED, tuple(outcomes))
     total = sum(o.weight for o in outcomes)
     earned_weight = sum(o.weight for o in outcomes if o.passed)
-    earned = 0.0 if any_not_answered else round(q.points * earned_weight / total, 6)
-    if any_not_answered:
-        status = NOT_ANSWERED
-    elif all(o.passed for o in outcomes):
+    earned = round(q.points * earned_weight / total, 6)
+    if all(o.passed for o in outcomes):
         status = PASSED
     elif earned > 0:
         status = PARTIAL

@@ -8,11 +8,10 @@ modules of :mod:`scalingedu.problems`; :func:`problem_set` and :func:`question` 
 """
 from __future__ import annotations
 
-import math
-import numbers
 import re
 from dataclasses import dataclass, field
 
+from .. import _validate as v
 from .checks import Check
 
 QUESTION_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
@@ -38,8 +37,7 @@ class Question:
     def __post_init__(self):
         if not isinstance(self.id, str) or not QUESTION_ID.match(self.id):
             raise ValueError(f"question id must look like 'set.name' (lower case, digits, '_'), got {self.id!r}")
-        if not isinstance(self.points, numbers.Real) or not math.isfinite(self.points) or self.points <= 0:
-            raise ValueError(f"points of {self.id} must be a finite number > 0 (got {self.points!r})")
+        v.positive_number(f"points of {self.id}", self.points)
         if self.answer_kind not in ANSWER_KINDS:
             raise ValueError(f"answer_kind of {self.id} must be one of {ANSWER_KINDS} (got {self.answer_kind!r})")
         for name in ("public_checks", "hidden_checks"):

@@ -40,6 +40,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
+from .. import _validate as v
 from .grader import GradeResult, grade_answer
 from .kernel_answers import NeedCall, RemoteFunction, arguments_key, decode, probe_source, request_text
 from .questions import ProblemSet, problem_set as find_problem_set, problem_sets
@@ -379,9 +380,8 @@ def grade_submission(path: str | Path, *, problem_set_id: str | None = None, roo
     raw = path.read_bytes()
     shown = name or path.name
     digest = hashlib.sha256(raw).hexdigest()
-    for label, value in (("cell_seconds", cell_seconds), ("notebook_seconds", notebook_seconds)):
-        if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-            raise ValueError(f"{label} must be a number of seconds > 0 (got {value!r})")
+    cell_seconds = v.positive_number("cell_seconds", cell_seconds)
+    notebook_seconds = v.positive_number("notebook_seconds", notebook_seconds)
     set_id = problem_set_id or detect_problem_set(raw, path.name)
     if set_id is None:
         return SubmissionGrade(shown, str(path), digest, "", "", 0.0, 0.0, "unknown problem set",

@@ -69,14 +69,8 @@ _POLISH_OPTIONS = {"maxiter": 3000, "ftol": 1e-15, "gtol": 1e-12, "maxcor": 20}
 
 # --- inputs ---------------------------------------------------------------------------------------------------------
 
-def _single(name: str, value) -> None:
-    if np.ndim(value) != 0:
-        raise TypeError(f"{name} must be a single number, not an array of shape {np.shape(value)}")
-
-
 def _check_delta(delta) -> float:
-    _single("delta", delta)
-    return float(v.positive("delta", delta))
+    return v.positive_number("delta", delta)
 
 
 def _check_runs(params, tokens, loss, *, minimum: int = MINIMUM_RUNS, names=("params", "tokens", "loss"),
@@ -320,7 +314,7 @@ def simulate_runs(law: ChinchillaLaw, flops_budgets, sizes_per_budget, *, noise=
                              f"got {len(counts)} counts")
     for name, value in (("noise", noise), ("outlier_fraction", outlier_fraction), ("spread", spread),
                         ("outlier_factor", outlier_factor)):
-        _single(name, value)
+        v.single_number(name, value)
     noise = float(v.positive("noise", noise, allow_zero=True))
     fraction = float(v.in_range("outlier_fraction", outlier_fraction, 0.0, 1.0))
     spread = float(v.in_range("spread", spread, 1.0, math.inf, high_open=True))
