@@ -30,8 +30,8 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FormatStrFormatter, NullLocator
 
 from .. import _validate as v
-from ..data import (CHINCHILLA_TOKENS_PER_PARAM, GOPHER_BUDGET_FLOPS, HOFFMANN_2022_EXPERIMENTS, PF_DAY_FLOPS,
-                    model)
+from ..compute import flops_from_pf_days, training_flops
+from ..data import CHINCHILLA_TOKENS_PER_PARAM, GOPHER_BUDGET_FLOPS, HOFFMANN_2022_EXPERIMENTS, model
 from ..laws import EPOCH_2024, HOFFMANN_2022, HOFFMANN_2022_TEX, KAPLAN_2020, Allocation, ChinchillaLaw, KaplanLaw
 from ..laws.fitting import IsoFlopFit, fit_isoflop_parabolas, simulate_runs
 from ..plotting import PALETTE, human, new_figure
@@ -82,14 +82,15 @@ def optimal_tokens_for_params(law: ChinchillaLaw | KaplanLaw, params):
     """The number of training tokens that makes a model of ``params`` parameters compute-optimal under ``law``.
 
     For a Chinchilla law, invert Eq. 4: N = G·(C/6)^a gives C/6 = (N/G)^(1/a), so D = (N/G)^(b/a) / G. For Kaplan,
-    invert Table 6 (N = 1.3e9·C^0.73, C in PF-days) and spend the budget: D = C / (6N).
+    invert Table 6 (N = 1.3e9·C^0.73, C in PF-days) for the budget C whose optimum is N, and let the law's own
+    allocation spend it (D = C / (6N), :meth:`KaplanLaw.compute_optimal`).
     """
     n = v.positive("params", params)
     if isinstance(law, ChinchillaLaw):
         tokens = (n / law.G) ** (law.tokens_exponent / law.params_exponent) / law.G
     elif isinstance(law, KaplanLaw):
-        flops = PF_DAY_FLOPS * (n / law.params_coefficient) ** (1.0 / law.params_exponent)
-        tokens = flops / (6.0 * n)
+        budget_pf_days = (n / law.params_coefficient) ** (1.0 / law.params_exponent)
+        tokens = law.compute_optimal(flops_from_pf_days(budget_pf_days)).tokens
     else:
         raise TypeError(f"law must be a ChinchillaLaw or KaplanLaw, not {type(law).__name__}")
     return v.scalar_or_array(tokens, params)
@@ -179,7 +180,7 @@ def model_positions(law: str | ChinchillaLaw | KaplanLaw, names=MAP_MODELS) -> l
             raise ValueError(f"{name} has no published number of training tokens; it cannot be placed")
         params = record.active_params or record.params
         positions.append(ModelPosition(name=record.name, params=params, tokens=record.tokens,
-                                       flops=6.0 * params * record.tokens,
+                                       flops=training_flops(params, record.tokens),
                                        optimal_tokens=float(optimal_tokens_for_params(chosen, params)),
                                        loss=float(scorer.loss(params, record.tokens))))
     return positions

@@ -14,7 +14,7 @@ from matplotlib.ticker import NullLocator
 from ..compute import implied_mfu, run_budget, training_days, training_flops
 from ..data import ACCELERATORS, MODELS, PF_DAY_FLOPS
 from ..data import model as model_record
-from ..plotting import PALETTE, human, new_figure
+from ..plotting import PALETTE, duration, human, new_figure
 from .base import LessonWidget
 
 CUSTOM = "custom"
@@ -63,16 +63,6 @@ def _energy(kwh: float | None) -> str:
 
 def _pf_days(value: float) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
-
-
-def _duration(days: float) -> str:
-    if days < 1 / 24:
-        return f"{days * 1440:.3g} minutes"
-    if days < 2:
-        return f"{days * 24:.3g} hours"
-    if days < 730:
-        return f"{days:.3g} days"
-    return f"{days / 365.25:.3g} years"
 
 
 def _model_options() -> list[str]:
@@ -257,7 +247,7 @@ class TrainingRunCalculator(LessonWidget):
             f"                  = {_pf_days(budget.pf_days)} PF-days",
             f"hardware: {budget.n_accelerators:,} × {chip_key} at {budget.mfu:.0%} MFU",
             f"  achieved        {budget.achieved_flops_per_second:.3g} FLOP/s",
-            f"  wall clock      {_duration(budget.days)}",
+            f"  wall clock      {duration(budget.seconds)}",
             f"  accel.-hours    {human(budget.accelerator_hours)}",
             f"  cost            {_money(budget.cost_dollars)} at ${budget.dollars_per_accelerator_hour:.2f}/h",
             f"  energy          {_energy(budget.energy_kwh)}",

@@ -26,6 +26,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, NullFormatter, NullLocator
 
 from .. import _validate as v
+from ..compute import training_flops
 from ..data import (CHINCHILLA_TOKENS_PER_PARAM, GOPHER_BUDGET_FLOPS, KAPLAN_2020_MODEL_RANGE, KAPLAN_2020_SETUP,
                     MODELS, PF_DAY_FLOPS, model)
 from ..laws import EPOCH_2024, HOFFMANN_2022, KAPLAN_2020, Allocation, KaplanLaw
@@ -145,7 +146,7 @@ def model_budget(name: str) -> float:
     if record.tokens is None:
         raise ValueError(f"{record.name}: neither its training compute nor its training tokens were published, so "
                          f"its budget is unknown. Pick another model, or set the budget with the slider.")
-    return 6.0 * (record.active_params or record.params) * record.tokens
+    return training_flops(record.active_params or record.params, record.tokens)
 
 
 BUDGET_PRESETS = (CUSTOM, *(record.name for record in MODELS))
@@ -159,7 +160,7 @@ def kaplan_largest_run_flops() -> float:
     """
     setup = KAPLAN_2020_SETUP
     tokens = setup["training_steps"] * setup["batch_sequences"] * setup["context_tokens"]
-    return 6.0 * KAPLAN_2020_MODEL_RANGE["largest_params"] * tokens
+    return training_flops(KAPLAN_2020_MODEL_RANGE["largest_params"], tokens)
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..compute import pf_days, training_flops, training_time
 from ..data import CHINCHILLA_TOKENS_PER_PARAM, MODELS, model
-from ..plotting import PALETTE, human, new_figure
+from ..plotting import PALETTE, duration, human, new_figure
 from .base import LessonWidget
 
 ISO_FLOP_LINES = (1e18, 1e20, 1e22, 1e24, 1e26)
@@ -40,13 +40,13 @@ class ModelMap(LessonWidget):
         ax.set(xscale="log", yscale="log", xlim=PARAMS_RANGE, ylim=TOKENS_RANGE,
                xlabel="parameters N (active parameters for MoE)", ylabel="training tokens D",
                title="Where would your model sit? Lines of equal training compute C = 6ND")
-        params_grid = np.logspace(np.log10(PARAMS_RANGE[0]), np.log10(PARAMS_RANGE[1]), 50)
+        params_grid = np.geomspace(*PARAMS_RANGE, 50)
+        ratio = CHINCHILLA_TOKENS_PER_PARAM["tokens_per_param"]
         for flops in ISO_FLOP_LINES:
             ax.plot(params_grid, flops / (6 * params_grid), color="0.75", lw=1, ls="--", zorder=1)
-            label_params = np.sqrt(flops / 6 / 20)  # where the line crosses D = 20 N, inside the axes
+            label_params = np.sqrt(flops / 6 / ratio)  # where the line crosses the D = ratio·N line, inside the axes
             ax.annotate(f"{flops:.0e} FLOPs".replace("e+", "e"), (label_params * 0.35, flops / (6 * label_params * 0.35)),
                         color="0.45", fontsize=8, rotation=-33, rotation_mode="anchor")
-        ratio = CHINCHILLA_TOKENS_PER_PARAM["tokens_per_param"]
         ax.plot(params_grid, ratio * params_grid, color=PALETTE[2], lw=1.2, alpha=0.8, zorder=1,
                 label=f"{ratio:g} tokens per parameter (Chinchilla rule of thumb)")
         seen = set()
@@ -80,22 +80,12 @@ class ModelMap(LessonWidget):
             f"your model: {human(params, 'parameters')}, {human(tokens, 'tokens')}\n"
             f"compute 6ND = {flops:.3g} FLOPs = {_pf_days_text(flops)} PF-days\n"
             f"= {flops / gpt3.training_flops:.3g} x GPT-3 175B;  {tokens / params:.3g} tokens per parameter\n"
-            f"{_duration(run.seconds)} on {REFERENCE_COUNT:,} {REFERENCE_CHIP}s at {REFERENCE_MFU:.0%} MFU")
+            f"{duration(run.seconds)} on {REFERENCE_COUNT:,} {REFERENCE_CHIP}s at {REFERENCE_MFU:.0%} MFU")
 
 
 def _pf_days_text(flops: float) -> str:
     value = pf_days(flops)
     return f"{value:,.0f}" if value >= 10 else f"{value:.3g}"
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 3600:
-        return f"{seconds / 60:.3g} minutes"
-    if seconds < 86400 * 2:
-        return f"{seconds / 3600:.3g} hours"
-    if seconds < 86400 * 730:
-        return f"{seconds / 86400:.3g} days"
-    return f"{seconds / 86400 / 365.25:.3g} years"
 
 
 WIDGETS = (ModelMap,)
