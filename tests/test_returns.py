@@ -17,7 +17,8 @@ from scalingedu.data import MUENNIGHOFF_2023_FIGURE1, MUENNIGHOFF_2023_FIT, SARD
 from scalingedu.laws import EPOCH_2024, HOFFMANN_2022, HOFFMANN_2022_TEX
 from scalingedu.returns import (MUENNIGHOFF_2023, DataConstrainedLaw, data_constrained_loss, data_constrained_optimal,
                                 flops_for_loss, frontier_exponent, frontier_step, gain_per_doubling,
-                                inference_optimal, lab_frontier, lifetime_flops)
+                                inference_optimal, lab_frontier, lifetime_flops, optimal_budget_for_params,
+                                smallest_params_for_loss, tokens_to_reach)
 
 LAWS = (HOFFMANN_2022, HOFFMANN_2022_TEX, EPOCH_2024)
 FIGURE1 = MUENNIGHOFF_2023_FIGURE1
@@ -223,6 +224,29 @@ def test_sardana_figure1_seven_billion_instead_of_thirteen():
     assert plan.params == pytest.approx(SARDANA_2023["figure1_inference_aware_params"], abs=0.5e9)
     assert saved == pytest.approx(SARDANA_2023["figure1_flops_saved"], rel=0.05)
     assert saved / chinchilla_total == pytest.approx(SARDANA_2023["figure1_fraction_saved"], abs=0.01)
+
+
+@pytest.mark.parametrize("law", LAWS, ids=lambda law: law.name)
+def test_optimal_budget_for_params_inverts_eq4(law):
+    """Eq. 4 solved for C agrees with a numerical root of compute_optimal(C).params = N (tolerance 1e-10); the
+    published figure it serves (Sardana et al.'s 13B Chinchilla model) is reproduced in the Fig. 1 test below."""
+    for params in (1e9, 13e9, 70e9):
+        found = brentq(lambda c: law.compute_optimal(c).params - params, 1e15, 1e30, rtol=1e-14)
+        assert optimal_budget_for_params(law, params) == pytest.approx(found, rel=1e-10)
+
+
+@pytest.mark.parametrize("law", LAWS, ids=lambda law: law.name)
+def test_tokens_to_reach_lands_on_the_target_and_diverges_at_the_smallest_size(law):
+    target = _chinchilla_optimal_of_size(law, 13e9).loss
+    params = np.geomspace(2e9, 1e12, 9)
+    tokens = tokens_to_reach(law, params, target)
+    np.testing.assert_allclose(law.loss(params, tokens), target, rtol=1e-12)
+    assert np.all(np.diff(tokens) < 0)                      # a bigger model needs less data for the same loss
+    smallest = smallest_params_for_loss(law, target)
+    assert law.loss(smallest, 1e40) == pytest.approx(target, rel=1e-6)   # only infinite data brings N_min there
+    assert tokens_to_reach(law, smallest * 1.0001, target) > 1e3 * tokens_to_reach(law, 13e9, target)
+    with pytest.raises(ValueError, match=r"params must be > .* the smallest model that can reach target_loss"):
+        tokens_to_reach(law, smallest * 0.99, target)
 
 
 def test_inference_errors():

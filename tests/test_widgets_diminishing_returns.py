@@ -7,7 +7,8 @@ import pytest
 
 from scalingedu.data import GOPHER_BUDGET_FLOPS
 from scalingedu.laws import HOFFMANN_2022, HOFFMANN_2022_TEX
-from scalingedu.returns import data_constrained_optimal, frontier_step, inference_optimal, lab_emergence
+from scalingedu.returns import (data_constrained_optimal, frontier_step, inference_optimal, lab_emergence,
+                                optimal_budget_for_params, tokens_to_reach)
 from scalingedu.widgets import all_widget_classes
 from scalingedu.widgets.diminishing_returns import (WIDGETS, DataLimitExplorer, EmergenceByMetric, FrontierExplorer,
                                                     InferenceDemandExplorer)
@@ -70,8 +71,14 @@ def test_inference_demand_explorer_moves_the_optimum_down():
     widget.update(inference_tokens=1e15)
     large_demand = widget.best.get_xydata()[0, 0]
     assert large_demand < small_demand <= 13e9 * (1 + 1e-9)
-    target = HOFFMANN_2022_TEX.compute_optimal(6 * (13e9 / HOFFMANN_2022_TEX.G) ** (1 / HOFFMANN_2022_TEX.params_exponent)).loss
+    target = HOFFMANN_2022_TEX.compute_optimal(optimal_budget_for_params(HOFFMANN_2022_TEX, 13e9)).loss
     assert large_demand == pytest.approx(inference_optimal(HOFFMANN_2022_TEX, target, 1e15).params, rel=1e-9)
+    # the training-only curve is 6·N·D(N) of the models that reach the target, relative to the Chinchilla model's
+    params, relative = widget.training.get_data()
+    chin = HOFFMANN_2022_TEX.compute_optimal(optimal_budget_for_params(HOFFMANN_2022_TEX, 13e9))
+    reference = chin.flops + 2 * chin.params * 1e15
+    np.testing.assert_allclose(relative * reference / (6 * params), tokens_to_reach(HOFFMANN_2022_TEX, params, target),
+                               rtol=1e-9)
 
 
 def test_emergence_widget_uses_the_lab_losses():

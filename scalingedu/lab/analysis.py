@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import _validate as v
 from ..laws.fitting import fit_chinchilla, fit_isoflop_parabolas
+from .flops import six_nd
 
 _REDRAWS = 50
 
@@ -41,7 +42,7 @@ def _approach_2(params, flops, loss) -> float:
 
 
 def _approach_3(params, flops, loss) -> float:
-    return fit_chinchilla(params, flops / (6.0 * params), loss).params_exponent
+    return fit_chinchilla(params, flops / six_nd(params, 1), loss).params_exponent      # D = C / (6N)
 
 
 def bootstrap_exponent(results: dict, approach: int = 2, *, samples: int = 1000, level: float = 0.8,

@@ -33,6 +33,7 @@ import numpy as np
 
 from .. import _validate as v
 from .corpus import check_corpus, load_corpus
+from .flops import six_nd
 from .model import ModelConfig
 from .training import DEFAULT_BATCH, train
 
@@ -89,7 +90,7 @@ class SweepDesign:
         specs = []
         for rank, budget in enumerate(sorted(self.budgets)):
             for width in self.widths_at(rank):
-                tokens = int(budget / (6.0 * self.config(width).params)) // self.batch * self.batch
+                tokens = int(budget / six_nd(self.config(width).params, 1)) // self.batch * self.batch
                 if tokens < self.batch:
                     raise ValueError(f"budget {budget:.3g} FLOPs is too small for width {width}: it buys fewer "
                                      f"than one batch of {self.batch} tokens")

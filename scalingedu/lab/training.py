@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import _validate as v
 from .corpus import VOCAB_SIZE, Corpus, load_corpus
-from .flops import training_flops_per_step
+from .flops import six_nd, training_flops_per_step
 from .model import MLPLanguageModel, ModelConfig
 
 DEFAULT_BATCH = 256
@@ -177,7 +177,7 @@ def train(config: ModelConfig, tokens: int, *, batch: int = DEFAULT_BATCH, learn
         raise FloatingPointError(f"training diverged (validation loss {val}) for width {config.width} at learning "
                                  f"rate {peak:g}")
     return RunResult(width=config.width, params=config.params, tokens=steps * b, steps=steps, batch=b,
-                     flops=6.0 * config.params * steps * b,
+                     flops=float(six_nd(config.params, steps * b)),
                      flops_counted=steps * training_flops_per_step(config, b).total,
                      val_loss=val, train_loss=float(np.mean(recent)), seconds=seconds, learning_rate=peak,
                      seed=int(seed), unique_tokens=lane * b, corruption=float(corruption),

@@ -13,6 +13,7 @@ not published numbers; the laws' constants are published (see :mod:`scalingedu.d
 """
 from __future__ import annotations
 
+from ..data import accelerator
 from ..grading import ProblemSet, Question, close_to, has_sign, is_number
 from ..laws import HOFFMANN_2022
 from ..returns import (MUENNIGHOFF_2023, Verifier, best_of_n_accuracy, data_constrained_loss, exact_match,
@@ -23,7 +24,9 @@ FRONTIER_FLOPS = 1e24
 STEP_NATS = 0.1
 """How much lower the next run's loss should be (nats per token)."""
 CHIP, MFU, DOLLARS_PER_HOUR = "H100", 0.4, 2.0
-"""Question returns.next_step_dollars: H100s (989 TFLOP/s dense bf16) at 40% MFU, rented at $2 per GPU-hour."""
+"""Question returns.next_step_dollars: H100s at 40% MFU, rented at $2 per GPU-hour (MFU and price are our choices)."""
+_PEAK_TFLOPS = accelerator(CHIP).peak_flops_per_second / 1e12
+"""The H100's dense bf16 peak as :data:`scalingedu.data.ACCELERATORS` records it (989 TFLOP/s), for the text."""
 
 DATA_PARAMS, DATA_TOKENS, DATA_UNIQUE_TOKENS = 4e9, 400e9, 20e9
 """Questions returns.effective_tokens and returns.data_constrained_loss: 4B parameters trained on 400B tokens drawn
@@ -136,11 +139,13 @@ NEXT_STEP_DOLLARS = Question(
     id="returns.next_step_dollars",
     points=2,
     statement=(
-        "What would that new run cost on H100 GPUs (989 TFLOP/s dense bf16 peak) at 40% MFU, rented at $2 per "
+        f"What would that new run cost on H100 GPUs ({_PEAK_TFLOPS:.0f} TFLOP/s dense bf16 peak) at 40% MFU, "
+        "rented at $2 per "
         "GPU-hour? Give the cost of the whole new run in dollars as `next_dollars` (you may use "
         "`scalingedu.compute.accelerator_hours` and `cost_dollars`)."
     ),
-    hint=("GPU-hours = FLOPs / (989e12 FLOP/s × 0.4 × 3600 s/h); dollars = GPU-hours × 2. Price the whole new "
+    hint=(f"GPU-hours = FLOPs / ({_PEAK_TFLOPS:.0f}e12 FLOP/s × 0.4 × 3600 s/h); dollars = GPU-hours × 2. "
+          "Price the whole new "
           "run, not the difference to the 1e24 run."),
     public_checks=(
         is_number(),

@@ -95,7 +95,7 @@ ISOFLOP_EXPONENT = Question(
     statement=(
         "Do Approach 2 on the shipped sweep (`load_results()`: columns `budget`, `params`, `flops`, `val_loss`). "
         "For each of its four budgets fit a parabola to `val_loss` against $\\ln N$, take its minimum as "
-        "$N_{opt}$, and fit $N_{opt} \\propto C^{a}$ through the four minima against the budgets' mean `flops`. "
+        "$N_{opt}$, and fit $N_{opt} \\propto C^{a}$ through the four minima against the geometric mean of each budget's `flops`. "
         "Give the exponent $a$ as `isoflop_exponent`."
     ),
     hint=("Select a budget's runs with results['budget'] == budget. A parabola c2·x² + c1·x + c0 is lowest at "

@@ -12,12 +12,14 @@ from .frontier import (FrontierStep, LabFrontier, flops_for_loss, frontier_expon
                        gain_per_doubling, lab_frontier)
 from .emergence import (LabEmergence, exact_match, lab_emergence, power_law_token_loss, token_edit_distance,
                         token_probability)
-from .inference import InferenceAllocation, inference_optimal, lifetime_flops
+from .inference import (InferenceAllocation, inference_optimal, lifetime_flops, optimal_budget_for_params,
+                        smallest_params_for_loss, tokens_to_reach)
 from .test_time import ComputeMatched, ToyTask, Verifier, best_of_n_accuracy, compute_matched, coverage
 
 __all__ = ["ComputeMatched", "DataConstrainedAllocation", "DataConstrainedLaw", "FrontierStep", "InferenceAllocation",
            "LabEmergence", "LabFrontier", "MUENNIGHOFF_2023", "ToyTask", "Verifier", "best_of_n_accuracy",
            "compute_matched", "coverage", "data_constrained_loss", "data_constrained_optimal", "exact_match",
            "flops_for_loss", "frontier_exponent", "frontier_loss", "frontier_step", "gain_per_doubling",
-           "inference_optimal", "lab_emergence", "lab_frontier", "lifetime_flops", "power_law_token_loss",
-           "token_edit_distance", "token_probability"]
+           "inference_optimal", "lab_emergence", "lab_frontier", "lifetime_flops", "optimal_budget_for_params",
+           "power_law_token_loss", "smallest_params_for_loss", "token_edit_distance", "token_probability",
+           "tokens_to_reach"]

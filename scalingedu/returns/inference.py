@@ -61,13 +61,7 @@ def inference_optimal(law: ChinchillaLaw, target_loss, inference_tokens) -> Infe
     moves to smaller, longer-trained models. Solved by bisection on the optimality condition (see the module text),
     vectorised over ``target_loss`` and ``inference_tokens``. ``target_loss`` must lie above the law's E.
     """
-    if not isinstance(law, ChinchillaLaw):
-        raise TypeError(f"law must be a scalingedu.laws.ChinchillaLaw (e.g. HOFFMANN_2022), not {type(law).__name__}")
-    target = v.finite("target_loss", target_loss)
-    if np.any(target <= law.E):
-        bad = float(target[target <= law.E].ravel()[0])
-        raise ValueError(f"target_loss must be > the irreducible loss E = {law.E:g} of {law.name} "
-                         f"(no model reaches E or below; got {bad:g})")
+    target = _check_target(law, target_loss)
     demand = v.positive("inference_tokens", inference_tokens, allow_zero=True)
     try:
         target_b, demand_b = np.broadcast_arrays(target, demand)
@@ -106,6 +100,55 @@ def inference_optimal(law: ChinchillaLaw, target_loss, inference_tokens) -> Infe
     return InferenceAllocation(params=out(params), tokens=out(tokens), training_flops=out(training),
                                inference_flops=out(inference), total_flops=out(training + inference),
                                loss=out(loss), inference_tokens=out(demand_b))
+
+
+def _check_target(law, target_loss) -> np.ndarray:
+    if not isinstance(law, ChinchillaLaw):
+        raise TypeError(f"law must be a scalingedu.laws.ChinchillaLaw (e.g. HOFFMANN_2022), not {type(law).__name__}")
+    target = v.finite("target_loss", target_loss)
+    if np.any(target <= law.E):
+        bad = float(target[target <= law.E].ravel()[0])
+        raise ValueError(f"target_loss must be > the irreducible loss E = {law.E:g} of {law.name} "
+                         f"(no model reaches E or below; got {bad:g})")
+    return target
+
+
+def optimal_budget_for_params(law: ChinchillaLaw, params):
+    """The training budget (FLOPs) whose compute-optimal model has ``params`` parameters.
+
+    Hoffmann et al. 2022, Eq. 4 solved for C: N_opt = G·(C/6)^a gives C = 6·(N/G)^(1/a), a = beta/(alpha+beta).
+    ``law.compute_optimal`` of the result returns ``params`` again."""
+    if not isinstance(law, ChinchillaLaw):
+        raise TypeError(f"law must be a scalingedu.laws.ChinchillaLaw (e.g. HOFFMANN_2022), not {type(law).__name__}")
+    n = v.positive("params", params)
+    flops = FLOPS_PER_PARAM_TOKEN * (n / law.G) ** (1.0 / law.params_exponent)
+    return v.scalar_or_array(flops, params)
+
+
+def smallest_params_for_loss(law: ChinchillaLaw, target_loss):
+    """The size below which no amount of data reaches ``target_loss``: A/N^alpha = target − E, that is
+    N = (A/(target − E))^(1/alpha) (Eq. 2 with D → infinity)."""
+    target = _check_target(law, target_loss)
+    return v.scalar_or_array((law.A / (target - law.E)) ** (1.0 / law.alpha), target_loss)
+
+
+def tokens_to_reach(law: ChinchillaLaw, params, target_loss):
+    """The training tokens that bring a model of ``params`` parameters exactly to ``target_loss`` under ``law``:
+    D(N) = (B / (target − E − A/N^alpha))^(1/beta) (Eq. 2 solved for D), the curve Sardana et al. minimise along.
+    ``params`` must exceed :func:`smallest_params_for_loss`."""
+    target = _check_target(law, target_loss)
+    n = v.positive("params", params)
+    try:
+        left = target - law.E - law.A / n ** law.alpha
+    except ValueError:
+        raise ValueError(f"params (shape {n.shape}) and target_loss (shape {target.shape}) "
+                         "cannot be combined") from None
+    if np.any(left <= 0):
+        smallest = (law.A / (target - law.E)) ** (1.0 / law.alpha)
+        bad = float(np.broadcast_to(n, left.shape)[left <= 0].ravel()[0])
+        raise ValueError(f"params must be > {float(np.min(smallest)):.4g}, the smallest model that can reach "
+                         f"target_loss under {law.name} (got {bad:.4g})")
+    return v.scalar_or_array(_tokens_for_loss(law, target - law.E, law.A / n ** law.alpha), params, target_loss)
 
 
 def lifetime_flops(params, tokens, inference_tokens):

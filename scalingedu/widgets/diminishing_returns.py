@@ -21,12 +21,13 @@ import numpy as np
 from matplotlib.ticker import NullLocator
 
 from .. import _validate as v
-from ..data import GOPHER_BUDGET_FLOPS
+from ..compute import training_flops
+from ..data import GOPHER_BUDGET_FLOPS, MUENNIGHOFF_2023_REPETITION, SARDANA_2023
 from ..laws import EPOCH_2024, HOFFMANN_2022, HOFFMANN_2022_TEX
 from ..plotting import PALETTE, human, new_figure
 from ..returns import (MUENNIGHOFF_2023, data_constrained_loss, data_constrained_optimal, exact_match,
-                       frontier_step, inference_optimal, lab_emergence, lifetime_flops, power_law_token_loss,
-                       token_edit_distance)
+                       frontier_step, inference_optimal, lab_emergence, lifetime_flops, optimal_budget_for_params,
+                       power_law_token_loss, smallest_params_for_loss, token_edit_distance, tokens_to_reach)
 from .base import LessonWidget
 
 LAWS = MappingProxyType({
@@ -198,9 +199,10 @@ class DataLimitExplorer(LessonWidget):
                       label="effective data D′")
         value_ax.axhline(1 + law.rd_star, color=PALETTE[4], ls="--", lw=1.2, label=f"ceiling 1 + R_D* = "
                          f"{1 + law.rd_star:.1f}")
-        for epochs in (4, 16):
+        for epochs in (MUENNIGHOFF_2023_REPETITION["nearly_free_epochs"],
+                       MUENNIGHOFF_2023_REPETITION["negligible_returns_epochs"]):
             value_ax.axvline(epochs, color="0.7", lw=0.8)
-            value_ax.text(epochs, 0.85, f" {epochs} epochs", fontsize=8, color="0.35")
+            value_ax.text(epochs, 0.85, f" {epochs:.0f} epochs", fontsize=8, color="0.35")
         self.value_here, = value_ax.plot([], [], "o", ms=9, color=PALETTE[3], zorder=5, label="best run")
         self.loss_curve, = loss_ax.plot([], [], color=PALETTE[0], lw=2, label="repeated data (Muennighoff)")
         self.fresh_curve, = loss_ax.plot([], [], "--", color=PALETTE[1], lw=1.5,
@@ -219,7 +221,7 @@ class DataLimitExplorer(LessonWidget):
     def draw(self, unique_tokens, flops):
         plan = data_constrained_optimal(flops, unique_tokens)
         tokens = unique_tokens * self.epochs
-        params = flops / (6.0 * tokens)
+        params = flops / training_flops(1.0, tokens)      # the budget's model size for each number of epochs
         loss = np.asarray(data_constrained_loss(params, tokens, unique_tokens))
         fresh = np.asarray(MUENNIGHOFF_2023.unconstrained.loss(params, tokens))
         self.loss_curve.set_data(self.epochs, loss)
@@ -248,11 +250,6 @@ INFERENCE_PARAMS_RANGE = (1e8, 3e12)
 DEMAND_RANGE = (1e9, 1e16)
 
 
-def _chinchilla_flops_for_params(law, params: float) -> float:
-    """The budget whose compute-optimal model has ``params`` parameters: invert N = G·(C/6)^a (Eq. 4)."""
-    return 6.0 * (params / law.G) ** (1.0 / law.params_exponent)
-
-
 class InferenceDemandExplorer(LessonWidget):
     """Lifetime demand moves the cheapest model for a target quality (Sardana et al. 2023).
 
@@ -262,7 +259,8 @@ class InferenceDemandExplorer(LessonWidget):
     cheapest model's size against demand, with the current demand marked.
     """
 
-    def __init__(self, *, inference_tokens: float = 2e12, quality_of: float = 13e9,
+    def __init__(self, *, inference_tokens: float = SARDANA_2023["figure1_inference_tokens"],
+                 quality_of: float = SARDANA_2023["figure1_chinchilla_params"],
                  law: str = "Hoffmann 2022, Eq. 10 (unrounded)"):
         self._initial = {"inference_tokens": inference_tokens, "quality_of": quality_of, "law": law}
         super().__init__()
@@ -312,16 +310,16 @@ class InferenceDemandExplorer(LessonWidget):
 
     def draw(self, inference_tokens, quality_of, law):
         chosen = _law(law)
-        chin = chosen.compute_optimal(_chinchilla_flops_for_params(chosen, quality_of))
+        chin = chosen.compute_optimal(optimal_budget_for_params(chosen, quality_of))
         target = chin.loss
         plan = inference_optimal(chosen, target, inference_tokens)
         # every model above the smallest that can reach the target, with the tokens that reach it
-        smallest = (chosen.A / (target - chosen.E)) ** (1.0 / chosen.alpha)
+        smallest = smallest_params_for_loss(chosen, target)
         params = np.geomspace(smallest * 1.02, INFERENCE_PARAMS_RANGE[1], 200)
-        tokens = (chosen.B / (target - chosen.E - chosen.A / params ** chosen.alpha)) ** (1.0 / chosen.beta)
+        tokens = tokens_to_reach(chosen, params, target)
         reference = lifetime_flops(chin.params, chin.tokens, inference_tokens)
         self.total.set_data(params, np.asarray(lifetime_flops(params, tokens, inference_tokens)) / reference)
-        self.training.set_data(params, 6.0 * params * tokens / reference)
+        self.training.set_data(params, np.asarray(training_flops(params, tokens)) / reference)
         self.chinchilla.set_data([chin.params], [1.0])
         self.best.set_data([plan.params], [plan.total_flops / reference])
         sizes = inference_optimal(chosen, np.full_like(self.demand_grid, target), self.demand_grid).params
