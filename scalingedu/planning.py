@@ -40,11 +40,13 @@ import numpy as np
 from scipy.optimize import brentq
 
 from . import _validate as v
-from .compute import SECONDS_PER_DAY, SECONDS_PER_HOUR, board_power_watts, run_budget
+from .compute import (BACKWARD_FLOPS_PER_PARAM_TOKEN, DEFAULT_PUE, FORWARD_FLOPS_PER_PARAM_TOKEN, SECONDS_PER_DAY,
+                      SECONDS_PER_HOUR, board_power_watts, run_budget)
 from .data import ACCELERATORS, DEEPSEEK_V3_RENTAL, Accelerator
 from .moe import PRESETS as MOE_PRESETS
 from .moe import moe_total_params
 from .parallelism import LayoutMemory, ParallelLayout, layout_memory, pipeline_bubble, zero_memory
+from .plotting import human
 from .returns import MUENNIGHOFF_2023, DataConstrainedLaw
 from .transformer import PRESETS, TransformerShape, count_params
 
@@ -81,18 +83,35 @@ _REFERENCE_SHAPE = PRESETS["Llama 3 8B"]
 _MOE_REFERENCE = MOE_PRESETS["mixtral-8x7b"]
 MOE_EXPERTS, MOE_TOP_K = _MOE_REFERENCE.experts, _MOE_REFERENCE.top_k
 """The MoE the planner builds: Mixtral 8x7B's 8 experts with top-2 routing."""
-_FLOPS_PER_PARAM_TOKEN = 6.0
-_INFERENCE_FLOPS_PER_PARAM_TOKEN = 2.0
+_FLOPS_PER_PARAM_TOKEN = FORWARD_FLOPS_PER_PARAM_TOKEN + BACKWARD_FLOPS_PER_PARAM_TOKEN  # 6: training, 6·N·D
+_INFERENCE_FLOPS_PER_PARAM_TOKEN = FORWARD_FLOPS_PER_PARAM_TOKEN  # 2: serving runs the forward pass only
 _SMALLEST_D_MODEL = 512
-_GIB = 1e9
+_GB = 1e9
 
 
 # ----------------------------------------------------------------------------------------------------------------
 # Splitting the compute: parameters and tokens under a data limit and an inference demand
 # ----------------------------------------------------------------------------------------------------------------
 
+class _TokenSplit:
+    """``epochs`` and ``tokens_per_param`` of a split with ``params``, ``tokens`` and ``unique_tokens`` fields."""
+
+    params: float
+    tokens: float
+    unique_tokens: float
+
+    @property
+    def epochs(self) -> float:
+        """Passes over the unique data: tokens / unique tokens (1 when the data limit does not bind)."""
+        return self.tokens / min(self.unique_tokens, self.tokens)
+
+    @property
+    def tokens_per_param(self) -> float:
+        return self.tokens / self.params
+
+
 @dataclass(frozen=True)
-class ComputeAllocation:
+class ComputeAllocation(_TokenSplit):
     """The best split of ``flops`` = 6·params·tokens for a data limit and an inference demand (before rounding to a
     real shape). ``epochs`` = tokens / unique tokens seen (1 when the data limit does not bind)."""
 
@@ -102,14 +121,6 @@ class ComputeAllocation:
     unique_tokens: float
     inference_tokens: float
     loss: float
-
-    @property
-    def epochs(self) -> float:
-        return self.tokens / min(self.unique_tokens, self.tokens)
-
-    @property
-    def tokens_per_param(self) -> float:
-        return self.tokens / self.params
 
 
 def _loss(law: DataConstrainedLaw, params, tokens, unique_tokens):
@@ -220,7 +231,7 @@ def shape_for_params(params) -> TransformerShape:
 # ----------------------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class RunPlan:
+class RunPlan(_TokenSplit):
     """A training plan from :func:`plan_run`: what to train, on what, for how long, at what cost, and why.
 
     ``params`` are the parameters a token uses (the active ones of an MoE), ``total_params`` all of them;
@@ -267,14 +278,6 @@ class RunPlan:
         return self.seconds / SECONDS_PER_DAY
 
     @property
-    def epochs(self) -> float:
-        return self.tokens / min(self.unique_tokens, self.tokens)
-
-    @property
-    def tokens_per_param(self) -> float:
-        return self.tokens / self.params
-
-    @property
     def inference_flops(self) -> float:
         return _INFERENCE_FLOPS_PER_PARAM_TOKEN * self.params * self.inference_tokens
 
@@ -310,27 +313,27 @@ class RunPlan:
         """The plan in plain words: each choice, the reason for it, and the constraint that binds."""
         a, lay, mem = self.allocation, self.layout, self.memory
         chip = self.accelerator_name
-        unique = "no limit" if math.isinf(self.unique_tokens) else f"{_short(self.unique_tokens)} unique tokens"
+        unique = "no limit" if math.isinf(self.unique_tokens) else f"{human(self.unique_tokens)} unique tokens"
         lines = [
-            f"Plan: a {_short(self.params)}-parameter {self.architecture} model"
-            + (f" ({_short(self.total_params)} parameters in all, {MOE_EXPERTS} experts, top-{MOE_TOP_K})"
+            f"Plan: a {human(self.params)}-parameter {self.architecture} model"
+            + (f" ({human(self.total_params)} parameters in all, {MOE_EXPERTS} experts, top-{MOE_TOP_K})"
                if self.architecture == "moe" else "")
-            + f" trained on {_short(self.tokens)} tokens ({self.tokens_per_param:.0f} tokens per parameter), "
+            + f" trained on {human(self.tokens)} tokens ({self.tokens_per_param:.0f} tokens per parameter), "
               f"on {self.n_accelerators:,} {chip}s for {self.days:.1f} days; expected loss {self.loss:.3f} "
               f"nats/token (Muennighoff et al.'s law: compare plans, not absolute values).",
             "",
-            f"1. Compute. ${_short(self.budget_dollars)} at ${self.dollars_per_accelerator_hour:g} per {chip}-hour "
-            f"buys {_short(self.accelerator_hours)} {chip}-hours; at {self.mfu:.0%} MFU of "
+            f"1. Compute. ${human(self.budget_dollars)} at ${self.dollars_per_accelerator_hour:g} per {chip}-hour "
+            f"buys {human(self.accelerator_hours)} {chip}-hours; at {self.mfu:.0%} MFU of "
             f"{self.accelerator.peak_flops_per_second / 1e12:.0f} TFLOP/s that is {self.flops:.3g} FLOPs. "
-            f"The budget binds: the plan spends all of it (${_short(self.cost_dollars)}).",
+            f"The budget binds: the plan spends all of it (${human(self.cost_dollars)}).",
             f"2. Size. With unlimited unique data and no inference, Chinchilla's rule would train "
-            f"{_short(self.chinchilla_params)} parameters on {_short(self.chinchilla_tokens)} tokens "
+            f"{human(self.chinchilla_params)} parameters on {human(self.chinchilla_tokens)} tokens "
             f"(loss {self.chinchilla_loss:.3f}).",
         ]
         if self.inference_tokens > 0:
             shrink = a.params / self.chinchilla_params
             lines.append(
-                f"   Serving {_short(self.inference_tokens)} tokens costs 2·N FLOPs per token, so the plan trades a "
+                f"   Serving {human(self.inference_tokens)} tokens costs 2·N FLOPs per token, so the plan trades a "
                 f"little loss for a smaller model: {shrink:.2f}× the Chinchilla size, trained longer "
                 f"(Sardana et al. 2023). Inference will cost {self.inference_flops:.3g} FLOPs, "
                 f"{self.inference_flops / self.flops:.2g}× the training compute"
@@ -339,7 +342,7 @@ class RunPlan:
             lines.append("   No inference demand was given, so the plan is compute-optimal for training alone.")
         if self.epochs > 1.0 + 1e-9:
             lines.append(
-                f"   The data limit binds: {_short(self.tokens)} tokens from {unique} means {self.epochs:.1f} "
+                f"   The data limit binds: {human(self.tokens)} tokens from {unique} means {self.epochs:.1f} "
                 f"epochs. Repeated tokens are worth less (Muennighoff et al. 2023: up to about 4 epochs cost "
                 f"little, beyond about 16 almost nothing is gained), so the loss is {self.loss:.3f} instead of "
                 f"{self.loss_unlimited_data:.3f} with fresh data, and the optimum moves to a smaller model.")
@@ -347,8 +350,8 @@ class RunPlan:
             lines.append(f"   The data limit ({unique}) does not bind: every token is seen once.")
         lines.append(
             f"   Rounded to a real shape: {self.shape.n_layers} layers of width {self.shape.d_model} "
-            f"({self.shape.n_heads} heads, {self.shape.n_kv_heads} key/value heads), {_short(self.params)} "
-            f"parameters (ideal {_short(a.params)}).")
+            f"({self.shape.n_heads} heads, {self.shape.n_kv_heads} key/value heads), {human(self.params)} "
+            f"parameters (ideal {human(a.params)}).")
         lines.append(f"3. Architecture: {self.architecture}. {self.architecture_rule}")
         reason = ("rounded up to whole 8-GPU nodes and tensor × pipeline groups"
                   if any(b.startswith("deadline") for b in self.binding)
@@ -362,28 +365,21 @@ class RunPlan:
             f"recomputation{', sequence parallel' if lay.sequence_parallel else ''}"
             f"{f', interleaved 1F1B with {lay.interleave} chunks per GPU' if lay.interleave > 1 else ''}, "
             f"{lay.microbatches} "
-            f"micro-batches of one {lay.seq_len}-token sequence per replica (global batch {_short(self.batch_tokens)}"
+            f"micro-batches of one {lay.seq_len}-token sequence per replica (global batch {human(self.batch_tokens)}"
             f" tokens, {self.steps:,.0f} steps; pipeline bubble {self.bubble:.0%}). It is the layout with the least "
             f"model parallelism (tp·pp = {lay.tp * lay.pp}) and then the lowest ZeRO stage that fits: "
-            f"{mem.total / _GIB:.1f} GB per GPU (weights {mem.params / _GIB:.1f}, gradients {mem.grads / _GIB:.1f}, "
-            f"optimizer {mem.optimizer / _GIB:.1f}, activations {mem.activations / _GIB:.1f}) of "
-            f"{self.usable_memory_bytes / _GIB:.0f} GB usable ({mem.capacity / _GIB:.0f} GB less "
+            f"{mem.total / _GB:.1f} GB per GPU (weights {mem.params / _GB:.1f}, gradients {mem.grads / _GB:.1f}, "
+            f"optimizer {mem.optimizer / _GB:.1f}, activations {mem.activations / _GB:.1f}) of "
+            f"{self.usable_memory_bytes / _GB:.0f} GB usable ({mem.capacity / _GB:.0f} GB less "
             f"{self.memory_headroom:.0%} headroom)."
             + (" Memory binds: less model parallelism or a lower stage would not fit." if lay.tp * lay.pp > 1
                or lay.zero_stage > 1 else ""))
         energy = ("no board power on record for this chip" if self.energy_kwh is None
-                  else f"{self.energy_kwh / 1e6:.3g} GWh at full board power and PUE 1.2")
+                  else f"{self.energy_kwh / 1e6:.3g} GWh at full board power and PUE {DEFAULT_PUE:g}")
         lines.append(f"6. Time {self.days:.1f} days (deadline {self.deadline_days:g}), cost "
-                     f"${_short(self.cost_dollars)}, energy {energy}.")
+                     f"${human(self.cost_dollars)}, energy {energy}.")
         lines.append(f"Binding constraints: {', '.join(self.binding)}.")
         return "\n".join(lines)
-
-
-def _short(value: float) -> str:
-    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= scale:
-            return f"{value / scale:.3g}{suffix}"
-    return f"{value:.3g}"
 
 
 def _scalar(name: str, array: np.ndarray) -> float:
@@ -551,7 +547,7 @@ def plan_run(budget_dollars, accelerator: str = "H100", deadline_days=90.0, uniq
         rule = f"Chosen by the caller (the rule would say {choose_architecture(flops, inference_flops)})."
     elif chosen == "moe":
         rule = (f"Rule: MoE when lifetime inference FLOPs exceed training FLOPs; here {share:.2g}× the training. "
-                f"Each served token costs only the {_short(params)} active parameters while {MOE_EXPERTS} experts "
+                f"Each served token costs only the {human(params)} active parameters while {MOE_EXPERTS} experts "
                 f"hold more knowledge; the loss shown is the dense model's (the laws have no MoE term), so it is "
                 f"conservative.")
     else:
@@ -572,11 +568,11 @@ def plan_run(budget_dollars, accelerator: str = "H100", deadline_days=90.0, uniq
                                              headroom)
         if workable is None:
             raise ValueError(
-                f"no layout fits: a {_short(total_params)}-parameter model does not fit in {chip_name} memory "
-                f"({chip.memory_bytes / _GIB:.0f} GB, {headroom:.0%} kept free) with tp <= 8, ZeRO-3 and full "
+                f"no layout fits: a {human(total_params)}-parameter model does not fit in {chip_name} memory "
+                f"({chip.memory_bytes / _GB:.0f} GB, {headroom:.0%} kept free) with tp <= 8, ZeRO-3 and full "
                 f"recomputation on up to {max_accelerators:,} accelerators; choose a chip with more memory")
         raise ValueError(
-            f"deadline_days={deadline:g} cannot be met: the {_short(total_params)}-parameter model needs "
+            f"deadline_days={deadline:g} cannot be met: the {human(total_params)}-parameter model needs "
             f"{accelerators_for_deadline:,} {chip_name}s, but a global batch of at most {MAX_BATCH_SEQUENCES} "
             f"sequences keeps at most about {workable:,} busy (a layout that fits in memory with a pipeline bubble "
             f"<= {MAX_BUBBLE:.0%}). Allow at least {hours / (workable * 24.0):.1f} days, or spend at most "

@@ -202,6 +202,15 @@ def test_llama3_405b_compute_gives_a_model_near_metas_own_optimum():
     assert plan.epochs == 1.0
 
 
+
+def test_epochs_and_tokens_per_param_of_a_plan_and_its_allocation():
+    """Both classes share one definition; check it against the plain ratios of their own fields, data-bound or not."""
+    plan = plan_run(10e6, "H100", 60, 2e12, 2e13)
+    for split in (plan, plan.allocation):
+        assert split.epochs == pytest.approx(split.tokens / 2e12, rel=1e-12) and split.epochs > 1
+        assert split.tokens_per_param == pytest.approx(split.tokens / split.params, rel=1e-12)
+    assert allocate_compute(1e21).epochs == 1.0
+
 # --- errors ---------------------------------------------------------------------------------------------------------
 
 def test_unreachable_deadline_says_what_would_be_needed():

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import _validate as v
+from ..compute import SECONDS_PER_DAY
 from ..data import ACCELERATORS, INTERCONNECTS
 from ..transformer import TransformerShape, flops_per_token
 from .communication import StepCommunication, step_communication
@@ -31,8 +32,6 @@ from .pipeline import pipeline_bubble
 
 DEFAULT_EFFICIENCY = 0.7
 """Assumed fraction of peak that the matrix products reach (an assumption of the course, not a published figure)."""
-
-SECONDS_PER_DAY = 86_400.0
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import dataclasses
 import functools
 import math
 
-from ..compute import SECONDS_PER_DAY, SECONDS_PER_HOUR
+from ..compute import SECONDS_PER_DAY, SECONDS_PER_HOUR, training_flops
 from ..data import ACCELERATORS
 from ..grading import ProblemSet, Question, close_to, has_sign, is_function, is_function_matching, is_number
 from ..parallelism import LayoutMemory, ParallelLayout, layout_memory
@@ -141,7 +141,7 @@ def broken_conditions(plan: RunPlan) -> int:
     peak = plan.accelerator.peak_flops_per_second
     memory = plan.memory
     return sum((
-        differs(6.0 * plan.params * plan.tokens, plan.flops),
+        differs(training_flops(plan.params, plan.tokens), plan.flops),
         differs(plan.flops / (plan.n_accelerators * peak * plan.mfu), plan.seconds),
         differs(plan.n_accelerators * plan.seconds / SECONDS_PER_HOUR, plan.accelerator_hours),
         differs(plan.accelerator_hours * plan.dollars_per_accelerator_hour, plan.cost_dollars),

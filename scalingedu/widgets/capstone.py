@@ -11,9 +11,10 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
+from ..compute import training_flops
 from ..data import ACCELERATORS, LLAMA3_405B_RUN, model
-from ..planning import RunPlan, plan_run
-from ..plotting import PALETTE, new_figure
+from ..planning import MEMORY_HEADROOM, RunPlan, plan_run
+from ..plotting import PALETTE, human, new_figure
 from ..returns import MUENNIGHOFF_2023
 from .base import LessonWidget
 
@@ -26,13 +27,6 @@ MEMORY_PARTS = (("params", "16-bit weights"), ("grads", "16-bit gradients"), ("o
 
 def _layout(width: str = "480px") -> widgets.Layout:
     return widgets.Layout(width=width)
-
-
-def _short(value: float) -> str:
-    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= scale:
-            return f"{value / scale:.3g}{suffix}"
-    return f"{value:.3g}"
 
 
 class RunPlanner(LessonWidget):
@@ -95,7 +89,8 @@ class RunPlanner(LessonWidget):
         self.memory_bars = [memory_ax.bar([0], [0.0], width=0.5, color=colour, label=label)[0]
                             for (_, label), colour in zip(MEMORY_PARTS, colours)]
         self.capacity_line = memory_ax.axhline(80, color=PALETTE[3], ls="--", lw=1.4, label="memory")
-        self.usable_line = memory_ax.axhline(72, color=PALETTE[3], ls=":", lw=1.2, label="usable (10% headroom)")
+        self.usable_line = memory_ax.axhline(72, color=PALETTE[3], ls=":", lw=1.2,
+                                             label=f"usable ({MEMORY_HEADROOM:.0%} headroom)")
         self.memory_text = memory_ax.text(0.0, 150, "", ha="center", va="top", fontsize=8.5)
         memory_ax.set(xlim=(-0.6, 0.6), ylim=(0, 160), xticks=[], ylabel="memory per accelerator (GB)",
                       title="memory of the busiest accelerator")
@@ -120,7 +115,7 @@ class RunPlanner(LessonWidget):
         plan = plan_run(budget, accelerator, deadline, unique_tokens, inference_tokens)
         self.plan = plan
         params = np.logspace(8, 13, 30)
-        self.isoflop_line.set_data(params, plan.flops / (6 * params))
+        self.isoflop_line.set_data(params, plan.flops / training_flops(params, 1.0))  # D = C / (6N)
         self.unique_line.set_ydata([unique_tokens, unique_tokens])
         self.epochs_line.set_ydata([4 * unique_tokens, 4 * unique_tokens])
         self.chinchilla_point.set_data([plan.chinchilla_params], [plan.chinchilla_tokens])
@@ -143,16 +138,16 @@ class RunPlanner(LessonWidget):
         self.deadline_line.set_xdata([deadline, deadline])
         energy = "n/a (no board power)" if plan.energy_kwh is None else f"{plan.energy_kwh / 1e6:.3g} GWh"
         self.plan_text.set_text(
-            f"{plan.architecture:5s} {_short(plan.params)} params"
-            + (f" ({_short(plan.total_params)} total)" if plan.architecture == "moe" else "") + "\n"
-            f"tokens {_short(plan.tokens)} ({plan.tokens_per_param:.0f}/param, {plan.epochs:.1f} epochs)\n"
+            f"{plan.architecture:5s} {human(plan.params)} params"
+            + (f" ({human(plan.total_params)} total)" if plan.architecture == "moe" else "") + "\n"
+            f"tokens {human(plan.tokens)} ({plan.tokens_per_param:.0f}/param, {plan.epochs:.1f} epochs)\n"
             f"compute {plan.flops:.3g} FLOPs\n"
             f"{plan.n_accelerators:,} {accelerator} for {plan.days:.1f} days\n"
-            f"cost ${_short(plan.cost_dollars)}, energy {energy}\n"
+            f"cost ${human(plan.cost_dollars)}, energy {energy}\n"
             f"expected loss {plan.loss:.3f} nats/token\n"
             f"(Chinchilla at this budget: {plan.chinchilla_loss:.3f})")
         binds = [b.split(" (")[0] for b in plan.binding[1:]]
-        self.title.set_text(f"${_short(budget)} on {accelerator}s in {deadline} days: binding beyond the budget: "
+        self.title.set_text(f"${human(budget)} on {accelerator}s in {deadline} days: binding beyond the budget: "
                             f"{', '.join(dict.fromkeys(binds)) or 'nothing'}")
 
 

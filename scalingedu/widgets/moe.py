@@ -14,6 +14,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import MaxNLocator, NullLocator
 
+from ..data import ACCELERATORS
 from ..moe import dense_vs_moe, expert_preference, simulate_balancing, skewed_logits
 from ..plotting import PALETTE, human, new_figure
 from .base import LessonWidget
@@ -258,9 +259,10 @@ class DenseVsMoE(LessonWidget):
         for bar in self.memory_bars[2:]:
             bar.set_hatch("//")
         self.memory_labels = [memory_ax.text(1, row, "", va="center", fontsize=9) for row in memory_rows]
-        memory_ax.axvline(80 * _GB, color=PALETTE[7], ls="--", lw=1.2)
-        memory_ax.annotate("one 80 GB GPU", (80 * _GB, -0.45), xytext=(3, 0), textcoords="offset points",
-                           fontsize=8, va="top")
+        gpu_bytes = ACCELERATORS["H100"].memory_bytes
+        memory_ax.axvline(gpu_bytes, color=PALETTE[7], ls="--", lw=1.2)
+        memory_ax.annotate(f"one {gpu_bytes / _GB:.0f} GB GPU", (gpu_bytes, -0.45), xytext=(3, 0),
+                           textcoords="offset points", fontsize=8, va="top")
         for axis in (params_ax.xaxis, memory_ax.xaxis):
             axis.set_minor_locator(NullLocator())
         self.summary = figure.suptitle("", fontsize=10.5)
