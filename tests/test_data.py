@@ -30,7 +30,8 @@ def test_every_model_record_is_sourced_and_sane(record):
     if record.active_params is not None:
         assert record.active_params < record.params  # Mixture-of-Experts: only part of the model runs per token
     if record.gpu_hours is not None:
-        assert accelerator(record.accelerator) is not None  # the chip resolves, so implied_mfu can use it
+        # the chip resolves to a record with a peak, so implied_mfu can use it
+        assert accelerator(record.accelerator).peak_flops_per_second > 1e14
     else:
         assert record.accelerator is None
 

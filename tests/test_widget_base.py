@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from scalingedu.compute import training_flops
 from scalingedu.plotting import new_figure
 from scalingedu.widgets import all_widget_classes
 from scalingedu.widgets.base import LessonWidget
@@ -91,7 +90,7 @@ def test_model_map_caption_reports_6nd_of_chinchilla():
     widget = ModelMap()
     widget.update(params=70e9, tokens=1.4e12)
     text = widget.caption.get_text()
-    assert f"{training_flops(70e9, 1.4e12):.3g} FLOPs" in text
+    assert "5.88e+23 FLOPs" in text          # 6 × 70e9 × 1.4e12, computed by hand (Chinchilla's 6ND)
     assert "20 tokens per parameter" in text
     assert list(widget.yours.get_offsets()[0]) == [70e9, 1.4e12]
 
