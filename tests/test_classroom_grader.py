@@ -8,6 +8,7 @@ kernel at all.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import hashlib
 import json
@@ -26,6 +27,7 @@ from scalingedu.grading.classroom import (add_grade_command, feedback_text, find
                                           run_grade)
 from scalingedu.grading.kernel_answers import (NeedCall, RemoteFunction, arguments_key, decode, probe_source,
                                                request_text)
+from scalingedu.grading import submission
 from scalingedu.grading.submission import (SubmissionGrade, detect_problem_set, grade_submission,
                                            read_code_cells)
 from scalingedu.laws import EPOCH_2024
@@ -162,6 +164,39 @@ def test_an_answer_that_passes_only_the_public_checks_gets_partial_credit_and_sa
     section = text.split("### ch.exponent")[1].split("###")[0]
     assert "Hidden checks passed: 0 of 1" in section and "not the stricter hidden checks" in section
     assert "All " not in section
+
+
+def test_a_kernel_that_fails_to_start_is_started_again(tmp_path, monkeypatch):
+    """With TCP, two kernels started at once can pick the same port and one dies at start-up: that is not the
+    learner's fault, so the grader starts another kernel; only after KERNEL_START_ATTEMPTS failures does it give up."""
+    original = submission._QuietClient.setup_kernel
+    calls = []
+
+    @contextlib.contextmanager
+    def fails_once(self, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        with original(self, **kwargs):
+            yield
+
+    monkeypatch.setattr(submission._QuietClient, "setup_kernel", fails_once)
+    path = tmp_path / "01_power_laws.ipynb"
+    path.write_bytes((ROOT / "solutions" / "01_power_laws.ipynb").read_bytes())
+    grade = grade_submission(path, root=ROOT, cell_seconds=20)
+    assert len(calls) == 2
+    assert grade.total == grade.possible > 0 and grade.status != "kernel did not start"
+
+    def never_starts(self, **kwargs):
+        calls.append(1)
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(submission._QuietClient, "setup_kernel", never_starts)
+    calls.clear()
+    grade = grade_submission(path, root=ROOT, cell_seconds=20)
+    assert len(calls) == submission.KERNEL_START_ATTEMPTS
+    assert grade.total == 0 and grade.status == "kernel did not start"
+    assert sum("could not be started" in event for event in grade.events) == 1
 
 
 def test_a_learner_function_is_called_in_its_kernel_not_in_the_grader(tmp_path):

@@ -46,6 +46,8 @@ from .kernel_answers import NeedCall, RemoteFunction, arguments_key, decode, pro
 from .questions import ProblemSet, problem_set as find_problem_set, problem_sets
 
 KERNEL_NAME = "python3"
+KERNEL_START_ATTEMPTS = 3
+"""Kernels started for one submission before it is graded as "kernel did not start"."""
 TIMEOUT_ERROR = "GraderTimeLimit"
 PING_SECONDS = 4
 """How long a kernel gets to answer a trivial cell after a time-out before it is declared unresponsive."""
@@ -419,41 +421,59 @@ def _run_and_read(cells: _Cells, names: dict[str, list[str]], problem: ProblemSe
         work = folder / "work"
         work.mkdir()
         shutil.copyfile(grade.path, work / "submission.ipynb")   # the kernel's folder holds a copy, as in Lab
-        notebook = new_notebook(cells=[])
-        client = _QuietClient(notebook, kernel_name=KERNEL_NAME, allow_errors=True, interrupt_on_timeout=True,
-                              error_on_timeout={"ename": TIMEOUT_ERROR, "evalue": "time limit"},
-                              iopub_timeout=2, shutdown_kernel="immediate", record_timing=False,
-                              resources={"metadata": {"path": str(work)}})
-        environment = {**os.environ, "MPLBACKEND": "agg"}   # no figure is looked at: skip drawing PNGs
-        try:
-            with client.setup_kernel(env=environment):
-                kernel = _Kernel(client, folder / "probe")
-                _run_cells(kernel, cells, names, problem, grade, readings, cell_seconds, notebook_seconds)
-                read_seconds = min(cell_seconds, 20)
+        # A kernel can fail to start for reasons that have nothing to do with the submission (with TCP, two kernels
+        # started at once by parallel workers can pick the same free port): try again before giving up.
+        for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+            started = _run_in_new_kernel(work, folder, cells, names, problem, grade, readings, problems,
+                                         cell_seconds, notebook_seconds, last_attempt=attempt == KERNEL_START_ATTEMPTS)
+            if started:
+                break
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run_in_new_kernel(work: Path, folder: Path, cells: _Cells, names: dict[str, list[str]], problem: ProblemSet,
+                       grade: SubmissionGrade, readings: dict, problems: dict, cell_seconds: float,
+                       notebook_seconds: float, *, last_attempt: bool) -> bool:
+    """Run the submission in a fresh kernel and read its answers; False if the kernel never started."""
+    environment = {**os.environ, "MPLBACKEND": "agg"}   # no figure is looked at: skip drawing PNGs
+    started = False
+    notebook = new_notebook(cells=[])
+    client = _QuietClient(notebook, kernel_name=KERNEL_NAME, allow_errors=True, interrupt_on_timeout=True,
+                          error_on_timeout={"ename": TIMEOUT_ERROR, "evalue": "time limit"},
+                          iopub_timeout=2, shutdown_kernel="immediate", record_timing=False,
+                          resources={"metadata": {"path": str(work)}})
+    try:
+        with client.setup_kernel(env=environment):
+            started = True
+            kernel = _Kernel(client, folder / "probe")
+            _run_cells(kernel, cells, names, problem, grade, readings, cell_seconds, notebook_seconds)
+            read_seconds = min(cell_seconds, 20)
+            for q in problem.questions:
+                if kernel.lost or not names[q.id]:
+                    break
+                result, name, trouble = _grade_in_kernel(kernel, q.id, names[q.id], read_seconds)
+                if result is not None:
+                    readings[q.id] = _Reading(result, name, "" if trouble == "not defined" else "end of notebook")
+                    if trouble == "not defined":
+                        problems[q.id] = (f"`{name}` is not defined at the end of the notebook (was its cell "
+                                          f"deleted, or did an earlier cell fail?)")
+                elif q.id not in readings:
+                    problems[q.id] = f"the answer could not be read: {trouble}"
+            if kernel.lost:
                 for q in problem.questions:
-                    if kernel.lost or not names[q.id]:
-                        break
-                    result, name, trouble = _grade_in_kernel(kernel, q.id, names[q.id], read_seconds)
-                    if result is not None:
-                        readings[q.id] = _Reading(result, name, "" if trouble == "not defined" else "end of notebook")
-                        if trouble == "not defined":
-                            problems[q.id] = (f"`{name}` is not defined at the end of the notebook (was its cell "
-                                              f"deleted, or did an earlier cell fail?)")
-                    elif q.id not in readings:
-                        problems[q.id] = f"the answer could not be read: {trouble}"
-                if kernel.lost:
-                    for q in problem.questions:
-                        reading = readings.get(q.id)
-                        if reading is None:
-                            problems.setdefault(q.id, f"no answer had been read before {kernel.lost}")
-        except DeadKernelError:
-            grade.events.append("The kernel exited while starting.")
-        except RuntimeError as error:   # nbclient/jupyter_client: the kernel failed to start
+                    reading = readings.get(q.id)
+                    if reading is None:
+                        problems.setdefault(q.id, f"no answer had been read before {kernel.lost}")
+    except DeadKernelError:
+        if started or last_attempt:
+            grade.events.append("The kernel exited while starting." if not started else "The kernel exited.")
+    except RuntimeError as error:   # nbclient/jupyter_client: the kernel failed to start
+        if started or last_attempt:
             if not grade.events or "start" not in grade.events[-1]:
                 grade.events.append(f"The kernel could not be started: {error}")
             grade.status = "kernel did not start"
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    return started
 
 
 def _run_cells(kernel: _Kernel, cells: _Cells, names: dict[str, list[str]], problem: ProblemSet,
