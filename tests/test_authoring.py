@@ -14,7 +14,7 @@ from notebook_kernel import run_then_probe
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from scalingedu.authoring import (BANNER_ID, MarkerError, build_exercise, build_exercises, stale_exercises)
+from scalingedu.tools.authoring import (BANNER_ID, MarkerError, build_exercise, build_exercises, stale_exercises)
 from scalingedu.grading import problem_set
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,7 +21,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 from submission_fixtures import write_fixtures
 
-from scalingedu.export import add_export_command, run_export
+from scalingedu.tools.export import add_export_command, run_export
 from scalingedu.grading import grade_answer, problem_set
 from scalingedu.grading.classroom import (add_grade_command, feedback_text, find_submissions, grade_class,
                                           run_grade)
@@ -345,7 +345,7 @@ def test_bad_arguments_are_refused_with_clear_errors(tmp_path):
 
 
 def test_the_command_reports_a_missing_submission_without_a_traceback(tmp_path, capsys):
-    from scalingedu.cli import main
+    from scalingedu.tools.cli import main
     with pytest.raises(SystemExit) as stop:
         main(["grade", str(tmp_path / "nobody.ipynb"), "--out", str(tmp_path / "out"), "--no-progress"])
     assert stop.value.code == 2

@@ -29,6 +29,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .. import _validate as v
+from ..lessons import course_root
 from .feedback import FAILED, NOT_ANSWERED, PASSED
 from .grader import PARTIAL
 from .questions import problem_set, problem_sets
@@ -74,16 +75,6 @@ def _display_names(paths: list[Path]) -> list[str]:
         return [paths[0].name]
     common = Path(os.path.commonpath([str(p.parent) for p in paths]))
     return [p.relative_to(common).as_posix() for p in paths]
-
-
-def course_root(start: Path | None = None) -> Path | None:
-    """The course checkout holding ``solutions/`` (the current folder or a parent, else next to the package)."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "solutions").is_dir():
-            return folder
-    beside = Path(__file__).resolve().parents[2]
-    return beside if (beside / "solutions").is_dir() else None
 
 
 def _class_problem_set(paths: list[Path]) -> str | None:

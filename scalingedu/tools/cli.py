@@ -16,15 +16,6 @@ import sys
 from pathlib import Path
 
 
-def _project_root() -> Path:
-    """The checkout that holds notebooks/ and solutions/ (the current folder or one of its parents)."""
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        if (folder / "solutions").is_dir() and (folder / "notebooks").is_dir():
-            return folder
-    return Path(__file__).resolve().parent.parent
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scalingedu", description="Tasks of the scalingedu course.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -39,14 +30,15 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--skip-fits", action="store_true",
                        help="do not time the Chinchilla fit against Hoffmann's 4,500-start grid (about a minute)")
     from .export import add_export_command
-    from .grading.classroom import add_grade_command
+    from ..grading.classroom import add_grade_command
     add_grade_command(commands)
     add_export_command(commands)
-    from .lab.sweep import add_sweep_command
+    from ..lab.sweep import add_sweep_command
     add_sweep_command(commands)
     args = parser.parse_args(argv)
 
-    root = _project_root()
+    from ..lessons import course_root
+    root = course_root() or Path.cwd()
     if args.command == "build-exercises":
         from .authoring import build_exercises, stale_exercises
         if args.check:
@@ -59,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {path.relative_to(root)}")
         return 0
     if args.command == "execute":
-        from .notebooks import execute_in_place
+        from .execute import execute_in_place
         for path in args.notebooks:
             seconds = execute_in_place(path, timeout=args.timeout)
             print(f"executed {path} in {seconds:.1f} s")
@@ -69,13 +61,13 @@ def main(argv: list[str] | None = None) -> int:
         run_benchmarks(root, repeats=args.repeats, notebooks=not args.skip_notebooks, fits=not args.skip_fits)
         return 0
     if args.command == "grade":
-        from .grading.classroom import run_grade
+        from ..grading.classroom import run_grade
         try:
             return run_grade(args)
         except (FileNotFoundError, ValueError, TypeError) as error:   # a missing file or a bad option: no traceback
             parser.exit(2, f"scalingedu grade: error: {error}\n")
     if args.command == "sweep":
-        from .lab.sweep import run_sweep
+        from ..lab.sweep import run_sweep
         return run_sweep(args)
     if args.command == "export":
         from .export import run_export

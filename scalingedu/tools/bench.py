@@ -98,7 +98,7 @@ def bench_widgets(repeats: int) -> None:
 
 
 def bench_notebooks(root: Path) -> None:
-    from .notebooks import execute
+    from .execute import execute
 
     total = 0.0
     for folder in ("notebooks", "solutions", "exercises"):
@@ -114,15 +114,15 @@ def run_benchmarks(root: Path, *, repeats: int = 25, notebooks: bool = True, fit
         raise ValueError(f"repeats must be >= 20 for a stable median (got {repeats})")
     bench_widgets(repeats)
     if fits:
-        from .laws.fitting import bench_chinchilla_fit
+        from ..laws.fitting import bench_chinchilla_fit
         bench_chinchilla_fit()
-    from .parallelism.cpu_data_parallel import bench_cpu_data_parallel
+    from ..parallelism.cpu_data_parallel import bench_cpu_data_parallel
     bench_cpu_data_parallel()
-    from .lab.efficiency import bench_lab
+    from ..lab.efficiency import bench_lab
     bench_lab()
-    from .moe import bench_moe
+    from ..moe import bench_moe
     bench_moe()
-    from .planning import bench_planning
+    from ..planning import bench_planning
     bench_planning()
     if notebooks:
         bench_notebooks(root)

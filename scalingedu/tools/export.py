@@ -73,7 +73,7 @@ def run_export(args: argparse.Namespace, root: Path | None = None) -> int:
     notebooks = list(args.notebooks)
     if not notebooks:
         if root is None:
-            from .grading.classroom import course_root
+            from ..lessons import course_root
             root = course_root()
         if root is None or not (Path(root) / "notebooks").is_dir():
             print("no notebooks/ folder found: run this in the course checkout or name the notebooks")
