@@ -81,7 +81,8 @@ def finite(name: str, value) -> np.ndarray:
     return array
 
 
-def in_range(name: str, value, low: float, high: float, *, low_open: bool = False, high_open: bool = False) -> np.ndarray:
+def in_range(name: str, value, low: float, high: float, *,
+             low_open: bool = False, high_open: bool = False) -> np.ndarray:
     """Check that every element lies in the interval from ``low`` to ``high`` (open or closed ends)."""
     array = finite(name, value)
     above = array > low if low_open else array >= low

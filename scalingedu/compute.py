@@ -24,11 +24,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validate as v
-from .data import (ACCELERATOR_BOARD_POWER_WATTS, ACCELERATORS, DEEPSEEK_V3_PRETRAINING_GPU_HOURS, MODELS,
-                   PF_DAY_FLOPS, Accelerator, accelerator)
+from .data import (
+    ACCELERATOR_BOARD_POWER_WATTS,
+    ACCELERATORS,
+    DEEPSEEK_V3_PRETRAINING_GPU_HOURS,
+    MODELS,
+    PF_DAY_FLOPS,
+    Accelerator,
+    accelerator,
+)
 
 FORWARD_FLOPS_PER_PARAM_TOKEN = 2.0
 BACKWARD_FLOPS_PER_PARAM_TOKEN = 4.0
+FLOPS_PER_PARAM_TOKEN = FORWARD_FLOPS_PER_PARAM_TOKEN + BACKWARD_FLOPS_PER_PARAM_TOKEN
+"""Training FLOPs per parameter per token: 2 forward + 4 backward = 6, the 6 of C = 6·N·D."""
 SECONDS_PER_HOUR = 3600.0
 SECONDS_PER_DAY = 86400.0
 
@@ -48,7 +57,7 @@ def training_flops(params, tokens):
     """
     n = v.positive("params", params)
     d = v.positive("tokens", tokens)
-    total = (FORWARD_FLOPS_PER_PARAM_TOKEN + BACKWARD_FLOPS_PER_PARAM_TOKEN) * _broadcast("params", n, "tokens", d)
+    total = FLOPS_PER_PARAM_TOKEN * _broadcast("params", n, "tokens", d)
     return v.scalar_or_array(total, params, tokens)
 
 

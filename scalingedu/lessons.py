@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from ._text import prose
+
 SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -50,6 +52,8 @@ class Lesson:
             raise ValueError(f"lesson number must be an integer from 0 to 99, got {self.number!r}")
         if not isinstance(self.slug, str) or not SLUG.match(self.slug):
             raise ValueError(f"lesson slug must be lower case letters, digits and '_', got {self.slug!r}")
+        for name in ("topic", "you_will"):   # written as triple-quoted prose below
+            object.__setattr__(self, name, prose(getattr(self, name)))
         low, high = self.minutes
         if not 0 < low <= high:
             raise ValueError(f"minutes of lesson {self.slug} must be (low, high) with 0 < low <= high, "
@@ -100,44 +104,67 @@ class Lesson:
 
 
 LESSONS: tuple[Lesson, ...] = (
-    Lesson(0, "start_here", "Start here", "how the course works",
-           "check your set-up; place your own model among GPT-3, Chinchilla, Llama and DeepSeek-V3 on the 6ND "
-           "compute map", (10, 15), has_problem_set=False),
-    Lesson(1, "power_laws", "Power laws", "power laws and log–log plots",
-           "fit Zipf's law to real text, read Kaplan's exponents, see why an irreducible-loss floor bends the line, "
-           "and learn how far a fit may be extrapolated", (50, 60), legacy_prefix="pl"),
-    Lesson(2, "compute_budgets", "Compute budgets",
-           "FLOPs and 6ND, counting a transformer's parameters, PF-days, accelerators, MFU, time, cost, energy",
-           "recompute GPT-3's 3,640 PF-days, count Llama 3's parameters from its shape, read the utilisation behind "
-           "Llama's and DeepSeek-V3's GPU-hours, and plan a run with the training-run calculator",
-           (50, 70), legacy_prefix="cb"),
-    Lesson(3, "kaplan_laws", "Kaplan's laws", "L(N), L(D), L(C), L(N, D) and Kaplan's allocation",
-           "read what each constant means, find where a model becomes data-limited, and see why Kaplan's allocation "
-           "favoured big models", (60, 90), legacy_prefix="kl"),
-    Lesson(4, "chinchilla", "Chinchilla",
-           "IsoFLOP profiles, the three approaches, the closed form, the Epoch replication",
-           "fit the law with Hoffmann's robust method, compare Gopher and Chinchilla at equal compute, test \"20 "
-           "tokens per parameter\" and \"2.5x the data\", and place Llama 3 against the compute-optimal line",
-           (75, 100), legacy_prefix="ch"),
-    Lesson(5, "scaling_lab", "The scaling lab", "train tiny language models on your CPU, fit your own law",
-           "train a character-level model live, draw IsoFLOP profiles from 20 shipped runs, fit Approaches 2 and 3 "
-           "(your own exponent a with a bootstrap interval), measure your own MFU, and see what corrupted and "
-           "repeated data cost", (70, 90), legacy_prefix="lab"),
-    Lesson(6, "parallelism", "Parallelism",
-           "data, tensor, pipeline, ZeRO/FSDP: memory, communication, schedules",
-           "fit GPT-3 175B to Llama 3 405B on a cluster with the planner, watch pipeline bubbles in GPipe and 1F1B "
-           "timelines, and run real data parallelism over two processes on your CPU", (75, 90), legacy_prefix="par"),
-    Lesson(7, "mixture_of_experts", "Mixture-of-Experts",
-           "routing, capacity, load balancing, expert parallelism",
-           "count Mixtral's and DeepSeek-V3's total and active parameters, route tokens with a capacity limit, watch "
-           "a router collapse and the balancing loss or DeepSeek-V3's bias cure it", (60, 75), legacy_prefix="moe"),
-    Lesson(8, "diminishing_returns", "Diminishing returns",
-           "the frontier, data limits, inference cost, test-time compute, emergence",
-           "price the next 0.1 nats, repeat data with Muennighoff's law, shrink a model for its inference demand, and "
-           "see emergence appear from a change of metric", (50, 65), legacy_prefix="returns"),
-    Lesson(9, "capstone", "Capstone", "plan a frontier training run",
-           "from a budget, an accelerator, a deadline, a data limit and an inference demand to a model, a layout "
-           "that fits, time, cost and expected loss, with every choice explained", (40, 55), legacy_prefix="cap"),
+    Lesson(0, "start_here", "Start here", minutes=(10, 15), has_problem_set=False,
+           topic="how the course works",
+           you_will="""
+               check your set-up; place your own model among GPT-3, Chinchilla, Llama and DeepSeek-V3 on the 6ND
+               compute map
+           """),
+    Lesson(1, "power_laws", "Power laws", minutes=(50, 60), legacy_prefix="pl",
+           topic="power laws and log–log plots",
+           you_will="""
+               fit Zipf's law to real text, read Kaplan's exponents, see why an irreducible-loss floor bends the
+               line, and learn how far a fit may be extrapolated
+           """),
+    Lesson(2, "compute_budgets", "Compute budgets", minutes=(50, 70), legacy_prefix="cb",
+           topic="FLOPs and 6ND, counting a transformer's parameters, PF-days, accelerators, MFU, time, cost, energy",
+           you_will="""
+               recompute GPT-3's 3,640 PF-days, count Llama 3's parameters from its shape, read the utilisation
+               behind Llama's and DeepSeek-V3's GPU-hours, and plan a run with the training-run calculator
+           """),
+    Lesson(3, "kaplan_laws", "Kaplan's scaling laws", minutes=(60, 90), legacy_prefix="kl",
+           topic="L(N), L(D), L(C), L(N, D) and Kaplan's allocation",
+           you_will="""
+               read what each constant means, find where a model becomes data-limited, and see why Kaplan's
+               allocation favoured big models
+           """),
+    Lesson(4, "chinchilla", "Chinchilla", minutes=(75, 100), legacy_prefix="ch",
+           topic="IsoFLOP profiles, the three approaches, the closed form, the Epoch replication",
+           you_will="""
+               fit the law with Hoffmann's robust method, compare Gopher and Chinchilla at equal compute, test "20
+               tokens per parameter" and "2.5x the data", and place Llama 3 against the compute-optimal line
+           """),
+    Lesson(5, "scaling_lab", "The scaling lab", minutes=(70, 90), legacy_prefix="lab",
+           topic="train tiny language models on your CPU, fit your own law",
+           you_will="""
+               train a character-level model live, draw IsoFLOP profiles from 20 shipped runs, fit Approaches 2 and
+               3 (your own exponent a with a bootstrap interval), measure your own MFU, and see what corrupted and
+               repeated data cost
+           """),
+    Lesson(6, "parallelism", "Parallelism", minutes=(75, 90), legacy_prefix="par",
+           topic="data, tensor, pipeline, ZeRO/FSDP: memory, communication, schedules",
+           you_will="""
+               fit GPT-3 175B to Llama 3 405B on a cluster with the planner, watch pipeline bubbles in GPipe and
+               1F1B timelines, and run real data parallelism over two processes on your CPU
+           """),
+    Lesson(7, "mixture_of_experts", "Mixture-of-Experts", minutes=(60, 75), legacy_prefix="moe",
+           topic="routing, capacity, load balancing, expert parallelism",
+           you_will="""
+               count Mixtral's and DeepSeek-V3's total and active parameters, route tokens with a capacity limit,
+               watch a router collapse and the balancing loss or DeepSeek-V3's bias cure it
+           """),
+    Lesson(8, "diminishing_returns", "Diminishing returns", minutes=(50, 65), legacy_prefix="returns",
+           topic="the frontier, data limits, inference cost, test-time compute, emergence",
+           you_will="""
+               price the next 0.1 nats, repeat data with Muennighoff's law, shrink a model for its inference
+               demand, and see emergence appear from a change of metric
+           """),
+    Lesson(9, "capstone", "The capstone", minutes=(40, 55), legacy_prefix="cap",
+           topic="plan a frontier training run",
+           you_will="""
+               from a budget, an accelerator, a deadline, a data limit and an inference demand to a model, a layout
+               that fits, time, cost and expected loss, with every choice explained
+           """),
 )
 
 

@@ -40,13 +40,20 @@ import numpy as np
 from scipy.optimize import brentq
 
 from . import _validate as v
-from .compute import (BACKWARD_FLOPS_PER_PARAM_TOKEN, DEFAULT_PUE, FORWARD_FLOPS_PER_PARAM_TOKEN, SECONDS_PER_DAY,
-                      SECONDS_PER_HOUR, board_power_watts, run_budget)
+from .compute import (
+    DEFAULT_PUE,
+    FLOPS_PER_PARAM_TOKEN,
+    FORWARD_FLOPS_PER_PARAM_TOKEN,
+    SECONDS_PER_DAY,
+    SECONDS_PER_HOUR,
+    board_power_watts,
+    run_budget,
+)
 from .data import ACCELERATORS, DEEPSEEK_V3_RENTAL, Accelerator
+from .formatting import human, money
 from .moe import PRESETS as MOE_PRESETS
 from .moe import moe_total_params
 from .parallelism import LayoutMemory, ParallelLayout, layout_memory, pipeline_bubble, zero_memory
-from .plotting import human
 from .returns import MUENNIGHOFF_2023, DataConstrainedLaw
 from .transformer import PRESETS, TransformerShape, count_params
 
@@ -83,7 +90,6 @@ _REFERENCE_SHAPE = PRESETS["Llama 3 8B"]
 _MOE_REFERENCE = MOE_PRESETS["mixtral-8x7b"]
 MOE_EXPERTS, MOE_TOP_K = _MOE_REFERENCE.experts, _MOE_REFERENCE.top_k
 """The MoE the planner builds: Mixtral 8x7B's 8 experts with top-2 routing."""
-_FLOPS_PER_PARAM_TOKEN = FORWARD_FLOPS_PER_PARAM_TOKEN + BACKWARD_FLOPS_PER_PARAM_TOKEN  # 6: training, 6·N·D
 _INFERENCE_FLOPS_PER_PARAM_TOKEN = FORWARD_FLOPS_PER_PARAM_TOKEN  # 2: serving runs the forward pass only
 _SMALLEST_D_MODEL = 512
 _GB = 1e9
@@ -132,7 +138,7 @@ def _optimality_gap(law, log_params, flops, unique, demand):
     """N·∂L/∂N − D·∂L/∂D·(1 + I/(3D)) along D = flops/(6N): negative for too small a model, positive for too big."""
     step = 1e-4
     params = np.exp(log_params)
-    tokens = flops / (_FLOPS_PER_PARAM_TOKEN * params)
+    tokens = flops / (FLOPS_PER_PARAM_TOKEN * params)
     up, down = np.exp(step), np.exp(-step)
     slope_params = (_loss(law, params * up, tokens, unique) - _loss(law, params * down, tokens, unique)) / (2 * step)
     slope_tokens = (_loss(law, params, tokens * up, unique) - _loss(law, params, tokens * down, unique)) / (2 * step)
@@ -164,7 +170,7 @@ def allocate_compute(flops, unique_tokens=math.inf, inference_tokens=0.0,
     log_params = brentq(lambda x: float(_optimality_gap(law, x, c, unique, demand)), grid[i], grid[i + 1],
                         xtol=1e-10)
     params = math.exp(log_params)
-    tokens = c / (_FLOPS_PER_PARAM_TOKEN * params)
+    tokens = c / (FLOPS_PER_PARAM_TOKEN * params)
     return ComputeAllocation(flops=c, params=params, tokens=tokens, unique_tokens=unique, inference_tokens=demand,
                              loss=float(_loss(law, params, tokens, unique)))
 
@@ -208,7 +214,8 @@ def shape_for_params(params) -> TransformerShape:
     """A Llama-3-style shape with about ``params`` parameters (embeddings included; see the module text).
 
     d_model is the multiple of 128 (of 1,024 from 1,024 on: heads in groups of 8) nearest to the width that gives
-    about 128 d_model per layer; the layer count is then chosen to hit ``params``, rounded to whole groups of 2, 4 or 8 layers so pipelines can split them.
+    about 128 d_model per layer; the layer count is then chosen to hit ``params``, rounded to whole groups of 2, 4
+    or 8 layers so pipelines can split them.
     """
     target = _scalar("params", v.positive("params", params))
     smallest = count_params(_shape(_SMALLEST_D_MODEL, 1)).total
@@ -288,7 +295,7 @@ class RunPlan(_TokenSplit):
 
     @property
     def tokens_per_second(self) -> float:
-        return self.flops_per_second / (_FLOPS_PER_PARAM_TOKEN * self.params)
+        return self.flops_per_second / (FLOPS_PER_PARAM_TOKEN * self.params)
 
     @property
     def batch_tokens(self) -> int:
@@ -322,10 +329,11 @@ class RunPlan(_TokenSplit):
               f"on {self.n_accelerators:,} {chip}s for {self.days:.1f} days; expected loss {self.loss:.3f} "
               f"nats/token (Muennighoff et al.'s law: compare plans, not absolute values).",
             "",
-            f"1. Compute. ${human(self.budget_dollars)} at ${self.dollars_per_accelerator_hour:g} per {chip}-hour "
+            f"1. Compute. {money(self.budget_dollars)} at ${self.dollars_per_accelerator_hour:g} "
+            f"per {chip}-hour "
             f"buys {human(self.accelerator_hours)} {chip}-hours; at {self.mfu:.0%} MFU of "
             f"{self.accelerator.peak_flops_per_second / 1e12:.0f} TFLOP/s that is {self.flops:.3g} FLOPs. "
-            f"The budget binds: the plan spends all of it (${human(self.cost_dollars)}).",
+            f"The budget binds: the plan spends all of it ({money(self.cost_dollars)}).",
             f"2. Size. With unlimited unique data and no inference, Chinchilla's rule would train "
             f"{human(self.chinchilla_params)} parameters on {human(self.chinchilla_tokens)} tokens "
             f"(loss {self.chinchilla_loss:.3f}).",
@@ -377,7 +385,7 @@ class RunPlan(_TokenSplit):
         energy = ("no board power on record for this chip" if self.energy_kwh is None
                   else f"{self.energy_kwh / 1e6:.3g} GWh at full board power and PUE {DEFAULT_PUE:g}")
         lines.append(f"6. Time {self.days:.1f} days (deadline {self.deadline_days:g}), cost "
-                     f"${human(self.cost_dollars)}, energy {energy}.")
+                     f"{money(self.cost_dollars)}, energy {energy}.")
         lines.append(f"Binding constraints: {', '.join(self.binding)}.")
         return "\n".join(lines)
 
@@ -537,7 +545,7 @@ def plan_run(budget_dollars, accelerator: str = "H100", deadline_days=90.0, uniq
             f"give a larger budget or a smaller inference demand")
     shape = shape_for_params(allocation.params)
     params = float(count_params(shape).total)
-    tokens = flops / (_FLOPS_PER_PARAM_TOKEN * params)
+    tokens = flops / (FLOPS_PER_PARAM_TOKEN * params)
 
     # 3. dense or MoE
     inference_flops = _INFERENCE_FLOPS_PER_PARAM_TOKEN * params * demand
@@ -611,27 +619,3 @@ def plan_run(budget_dollars, accelerator: str = "H100", deadline_days=90.0, uniq
         accelerators_for_deadline=accelerators_for_deadline, seconds=run.seconds,
         accelerator_hours=run.accelerator_hours, cost_dollars=run.cost_dollars, energy_kwh=run.energy_kwh,
         binding=tuple(binding))
-
-
-def bench_planning() -> dict:
-    """Median seconds of one :func:`plan_run` and of one capstone-widget update (prints ``name value unit`` lines)."""
-    import statistics
-    import time
-
-    from .widgets.capstone import RunPlanner
-
-    timings = []
-    for budget in np.geomspace(1e6, 5e7, 9):
-        start = time.perf_counter()
-        plan_run(float(budget), "H100", 90, 1e13, 1e12)
-        timings.append(time.perf_counter() - start)
-    widget = RunPlanner()
-    updates = []
-    for budget in np.geomspace(1e6, 5e7, 9):
-        widget.update(budget=float(budget))
-        updates.append(widget.last_update_seconds)
-    results = {"plan_run_ms": 1e3 * statistics.median(timings), "capstone_widget_update_ms":
-               1e3 * statistics.median(updates)}
-    for name, value in results.items():
-        print(f"{name} {value:.1f} ms")
-    return results

@@ -7,7 +7,6 @@ under the common forms of colour blindness (Okabe & Ito 2008, "Color Universal D
 from __future__ import annotations
 
 import io
-import math
 
 import matplotlib
 from matplotlib.figure import Figure
@@ -70,41 +69,3 @@ def rgba_to_png(rgba, size: tuple[int, int]) -> bytes:
     buffer = io.BytesIO()
     Image.frombuffer("RGBA", size, rgba, "raw", "RGBA", 0, 1).save(buffer, format="png", compress_level=1)
     return buffer.getvalue()
-
-
-_PREFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
-
-
-def human(value: float, unit: str = "") -> str:
-    """Format a count for a reader: ``human(174.6e9, 'params')`` gives '175B params'; very large values use e-notation."""
-    value = v.single_number("value", value)
-    if not isinstance(unit, str):
-        raise TypeError(f"unit must be a string such as 'params', not {type(unit).__name__}")
-    if not math.isfinite(value):
-        return f"{value} {unit}".strip()
-    value = float(f"{value:.3g}")  # round first, so that 999,999 reads '1M', not '1e+03k'
-    magnitude = abs(value)
-    if magnitude >= 1e15:
-        text = f"{value:.3g}".replace("e+", "e")
-    else:
-        text = f"{value:.3g}"
-        for threshold, prefix in _PREFIXES:
-            if magnitude >= threshold:
-                text = f"{value / threshold:.3g}{prefix}"
-                break
-    return f"{text} {unit}".strip()
-
-
-def duration(seconds: float) -> str:
-    """Format a length of time for a reader in the largest sensible unit: '45 minutes', '36 hours', '80 days',
-    '3.2 years' (three significant figures; a year is 365.25 days)."""
-    from .compute import SECONDS_PER_DAY, SECONDS_PER_HOUR   # here: compute is heavier than this module needs
-
-    seconds = v.positive_number("seconds", seconds, allow_zero=True)
-    if seconds < SECONDS_PER_HOUR:
-        return f"{seconds / 60:.3g} minutes"
-    if seconds < 2 * SECONDS_PER_DAY:
-        return f"{seconds / SECONDS_PER_HOUR:.3g} hours"
-    if seconds < 730 * SECONDS_PER_DAY:
-        return f"{seconds / SECONDS_PER_DAY:.3g} days"
-    return f"{seconds / SECONDS_PER_DAY / 365.25:.3g} years"

@@ -7,6 +7,11 @@ on log–log axes as y approaches c, and no straight line fits: we fit a, b and 
 least squares (scipy's ``least_squares`` with a soft-L1 loss) on relative residuals, started from several guesses
 of c. The form with an offset is the one of Hoffmann et al. 2022 (Eq. 2: L = E + A/N^alpha + B/D^beta) restricted
 to one variable.
+
+Lesson 01's two experiments are here too: :func:`power_law_curve` samples y = a·x^b + c with its
+local slope d log y / d log x (straight on log–log axes until the floor c takes over), and
+:func:`extrapolation_experiment` fits noisy runs of a known law with and without an offset and
+compares both fits' predictions far beyond the runs with the truth.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ import numpy as np
 from scipy import optimize
 
 from . import _validate as v
+from .data import HOFFMANN_2022_FIT
 
 
 @dataclass(frozen=True)
@@ -142,3 +148,111 @@ def local_slope(x, y):
         raise ValueError("x repeats a value between neighbouring points (at index "
                          f"{int(np.argmax(steps == 0))}): the slope there is undefined")
     return np.diff(np.log(ys)) / steps
+
+
+# --------------------------------------------------------------------------------------------------
+# Lesson 01's experiments: a sampled curve, and fit-then-extrapolate
+# --------------------------------------------------------------------------------------------------
+
+CURVE_X_RANGE = (1.0, 1e6)
+"""x spans six decades by default: enough for a curve to look straight, then bend."""
+
+
+@dataclass(frozen=True)
+class PowerLawCurve:
+    """A sampled curve y(x) and its local slope d log y / d log x at the geometric midpoints
+    ``slope_x``."""
+
+    x: np.ndarray
+    y: np.ndarray
+    slope_x: np.ndarray
+    slope: np.ndarray
+
+
+def power_law_curve(a: float, b: float, c: float = 0.0, *, x=None) -> PowerLawCurve:
+    """Sample y = a·x^b + c and its local slope d log y / d log x.
+
+    For a pure power law (c = 0) the local slope is the exponent b everywhere: the curve is a
+    straight line on log–log axes. With c > 0 the slope is b·(a·x^b)/(a·x^b + c), which tends to 0
+    where the floor c dominates. ``x`` defaults to 200 log-spaced points over
+    :data:`CURVE_X_RANGE`. Raises ValueError if a <= 0, or if a negative c drags y to zero or below
+    inside the range (log axes cannot show it, and no loss can be negative).
+    """
+    a = float(v.positive("a", a))
+    b = float(v.finite("b", b))
+    c = float(v.finite("c", c))
+    xs = np.geomspace(*CURVE_X_RANGE, 200) if x is None else v.positive("x", x).ravel()
+    law = PowerLaw(a=a, b=b, c=c)
+    y = np.asarray(law(xs), dtype=float)
+    if not np.all(np.isfinite(y)):
+        raise ValueError(f"y = {a:.3g}·x^({b:.3g}) + {c:.3g} overflows in this range of x: "
+                         f"choose a smaller exponent")
+    if np.any(y <= 0):
+        first = float(xs[np.argmax(y <= 0)])
+        raise ValueError(f"with a = {a:.3g}, b = {b:.3g} and c = {c:.3g} the curve drops to y <= 0 "
+                         f"at x ≈ {first:.3g}: log axes cannot show it, and a loss can never be "
+                         f"negative. Raise c or make the exponent b closer to zero.")
+    return PowerLawCurve(x=xs, y=y, slope_x=np.sqrt(xs[1:] * xs[:-1]), slope=local_slope(xs, y))
+
+
+@dataclass(frozen=True)
+class ExtrapolationResult:
+    """One fit-and-extrapolate experiment (see :func:`extrapolation_experiment`). Losses in
+    nats/token."""
+
+    params: np.ndarray            # model sizes N of the simulated runs (parameters)
+    observed_loss: np.ndarray     # noisy losses of those runs
+    plain: PowerLaw               # fit L = a·N^b (no offset)
+    offset: PowerLaw              # fit L = a·N^b + c
+    target_params: float          # where we predict: `factor` × the largest model
+    true_target_loss: float       # the true law at target_params
+    law: PowerLaw                 # the true law E + A/N^alpha (a = A, b = -alpha, c = E)
+
+    @property
+    def plain_error(self) -> float:
+        """Relative error of the plain fit's prediction at the target (fraction; negative = too
+        optimistic)."""
+        return float(self.plain(self.target_params) / self.true_target_loss - 1.0)
+
+    @property
+    def offset_error(self) -> float:
+        """Relative error of the offset fit's prediction at the target (fraction)."""
+        return float(self.offset(self.target_params) / self.true_target_loss - 1.0)
+
+
+def true_params_law(constants=HOFFMANN_2022_FIT) -> PowerLaw:
+    """Hoffmann et al. 2022, Eq. 10, at infinite data: L(N) = E + A/N^alpha, written as a
+    PowerLaw."""
+    return PowerLaw(a=constants["A"], b=-constants["alpha"], c=constants["E"])
+
+
+def extrapolation_experiment(noise: float, n_points: int, decades: float, seed: int, *,
+                             smallest_params: float = 1e7, factor: float = 100.0,
+                             law: PowerLaw | None = None) -> ExtrapolationResult:
+    """Simulate ``n_points`` training runs, fit them, and predict the loss ``factor``× beyond the
+    largest one.
+
+    Model sizes are log-spaced from ``smallest_params`` over ``decades`` decades. Each observed loss
+    is the true law times exp(noise·z) with z standard normal (``numpy.random.default_rng(seed)``),
+    so ``noise`` is roughly the relative standard deviation (0.02 ≈ 2 %). The true law defaults to
+    :func:`true_params_law`. Both fits use :func:`fit_power_law`; the fit with an offset has three
+    unknowns and needs 4+ points.
+    """
+    noise = float(v.in_range("noise", noise, 0.0, 1.0))
+    n_points = v.positive_int("n_points", n_points, minimum=2, maximum=10_000)
+    decades = float(v.in_range("decades", decades, 0.0, 8.0, low_open=True))
+    seed = v.positive_int("seed", seed, minimum=0)
+    smallest_params = float(v.positive("smallest_params", smallest_params))
+    factor = float(v.in_range("factor", factor, 1.0, 1e6, low_open=True))
+    if n_points < 4:
+        raise ValueError(f"the fit with an offset has three unknowns (a, b and the floor c) and "
+                         f"needs at least 4 points; you chose n_points = {n_points}")
+    law = true_params_law() if law is None else law
+    params = smallest_params * np.logspace(0.0, decades, n_points)
+    rng = np.random.default_rng(seed)
+    observed = law(params) * np.exp(noise * rng.standard_normal(n_points))
+    target = float(params[-1] * factor)
+    return ExtrapolationResult(params=params, observed_loss=observed,
+                               plain=fit_power_law(params, observed),
+                               offset=fit_power_law(params, observed, offset=True),
+                               target_params=target, true_target_loss=float(law(target)), law=law)

@@ -12,99 +12,29 @@ of two), biases, tied or untied input and output embeddings, and learned, rotary
   App. B; nanoGPT's ``estimate_mfu``): 2 FLOPs per weight per token in the forward pass, twice that in the
   backward pass, plus the attention scores and their weighted sum, which grow with the context T.
   :func:`kaplan_forward_flops_per_token` gives Kaplan's Eq. 2.2 form, 2N + 2·n_layer·n_ctx·d_attn.
-- :data:`PRESETS` holds the shapes of real models, built from :data:`scalingedu.data.ARCHITECTURES` (where each
-  shape's sources and caveats are); :func:`published_size` gives the size to compare a count with.
+- :data:`PRESETS` holds the shapes of real models: the published shapes of
+  :data:`scalingedu.data.ARCHITECTURES`, which carry their sources and caveats;
+  :func:`published_size` gives the size to compare a count with.
+
+:class:`TransformerShape` is defined in :mod:`scalingedu.data.records` (so that the published shapes
+can be values of it) and imported here: this module depends on :mod:`scalingedu.data`, never the
+other way round.
 
 Every count here is for a dense model. Mixture-of-Experts models (Mixtral, DeepSeek-V3) are left to lesson 07.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 import numpy as np
 
 from . import _validate as v
-from .data import ARCHITECTURES, NANOGPT_GPT2_SMALL, ArchitectureRecord, model
+from .data import ARCHITECTURES, NANOGPT_GPT2_SMALL, model
+from .data.records import NORMS, POSITIONS, TransformerShape  # noqa: F401 (NORMS, POSITIONS)
 
-POSITIONS = ("learned", "rotary", "relative")
-NORMS = ("layernorm", "rmsnorm")
 KAPLAN_PARAMS_PER_LAYER_PER_D2 = 12
 """Kaplan et al. 2020, Eq. 2.1: N ≈ 2·d_model·n_layer·(2·d_attn + d_ff) = 12·n_layer·d_model² when d_attn = d_model."""
-
-
-def _whole(name: str, value, minimum: int = 1) -> int:
-    return v.positive_int(name, value, minimum=minimum)
-
-
-def _flag(name: str, value) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, not {type(value).__name__} ({value!r})")
-    return bool(value)
-
-
-@dataclass(frozen=True)
-class TransformerShape:
-    """The shape of a decoder-only transformer (all sizes are whole numbers).
-
-    ``d_head`` defaults to d_model / n_heads (which must then divide evenly); give it when the heads' total width
-    n_heads·d_head differs from d_model, as printed for GPT-3 XL and 13B. ``n_kv_heads`` defaults to ``n_heads``
-    (multi-head attention); fewer key/value heads is grouped-query attention (Llama 2 70B, Llama 3), and it must
-    divide ``n_heads``. ``gated_mlp`` is a SwiGLU MLP with three d_model × d_ff matrices (Llama); otherwise two.
-    ``positions``: "learned" adds a context × d_model table (GPT-2/3), "rotary" adds nothing (Llama), "relative"
-    adds a d_model × d_attn projection and two d_attn bias vectors per layer (Transformer-XL, as used by Gopher
-    and Chinchilla; our reading). ``norm``: "layernorm" (a gain, plus a bias when ``biases``) or "rmsnorm" (a gain).
-
-    After construction ``d_head`` and ``n_kv_heads`` hold their resolved values, so ``dataclasses.replace`` keeps
-    them: pass them again when you change ``n_heads`` or ``d_model``.
-    """
-
-    n_layers: int
-    d_model: int
-    n_heads: int
-    d_ff: int
-    vocab_size: int
-    context: int
-    d_head: int | None = None
-    n_kv_heads: int | None = None
-    gated_mlp: bool = False
-    biases: bool = True
-    tied_embeddings: bool = True
-    positions: str = "learned"
-    norm: str = "layernorm"
-
-    def __post_init__(self):
-        for name in ("n_layers", "d_model", "n_heads", "d_ff", "vocab_size", "context"):
-            object.__setattr__(self, name, _whole(name, getattr(self, name)))
-        if self.d_head is None:
-            if self.d_model % self.n_heads:
-                raise ValueError(f"d_model ({self.d_model}) is not a multiple of n_heads ({self.n_heads}): give "
-                                 f"d_head, the width of one head, explicitly")
-            object.__setattr__(self, "d_head", self.d_model // self.n_heads)
-        else:
-            object.__setattr__(self, "d_head", _whole("d_head", self.d_head))
-        if self.n_kv_heads is None:
-            object.__setattr__(self, "n_kv_heads", self.n_heads)
-        else:
-            kv = v.positive_int("n_kv_heads", self.n_kv_heads, minimum=1, maximum=self.n_heads)
-            if self.n_heads % kv:
-                raise ValueError(f"n_kv_heads ({kv}) must divide n_heads ({self.n_heads}): each key/value head "
-                                 f"serves the same number of query heads")
-            object.__setattr__(self, "n_kv_heads", kv)
-        for name in ("gated_mlp", "biases", "tied_embeddings"):
-            object.__setattr__(self, name, _flag(name, getattr(self, name)))
-        v.one_of("positions", self.positions, POSITIONS)
-        v.one_of("norm", self.norm, NORMS)
-
-    @property
-    def d_attn(self) -> int:
-        """Total width of the query heads, n_heads·d_head (Kaplan's d_attn; usually equal to d_model)."""
-        return self.n_heads * self.d_head
-
-    @property
-    def d_kv(self) -> int:
-        """Total width of the key (or value) heads, n_kv_heads·d_head."""
-        return self.n_kv_heads * self.d_head
 
 
 @dataclass(frozen=True)
@@ -288,49 +218,41 @@ def training_flops_with_attention(shape: TransformerShape, tokens):
 # Presets of real models
 # ----------------------------------------------------------------------------------------------------------------
 
-_SHAPE_FIELDS = tuple(f.name for f in fields(TransformerShape))
+PRESETS = MappingProxyType({shape.name: shape for shape in ARCHITECTURES})
+"""Shapes of real models by name (the names of :data:`scalingedu.data.MODELS`), as their sources
+print them; where a printed shape is not self-consistent (GPT-3 XL and 13B), a consistent reading,
+explained in the shape's ``note``; :func:`as_printed` gives the literal shape."""
 
-
-def shape_from_record(record: ArchitectureRecord) -> TransformerShape:
-    """The :class:`TransformerShape` of a published record of :data:`scalingedu.data.ARCHITECTURES`."""
-    if not isinstance(record, ArchitectureRecord):
-        raise TypeError(f"record must be an ArchitectureRecord, not {type(record).__name__}")
-    return TransformerShape(**{name: getattr(record, name) for name in _SHAPE_FIELDS})
-
-
-PRESETS = MappingProxyType({record.name: shape_from_record(record) for record in ARCHITECTURES})
-"""Shapes of real models by name (the names of :data:`scalingedu.data.MODELS`), as their sources print them; where a
-printed shape is not self-consistent (GPT-3 XL and 13B), a consistent reading, explained in the record's note
-(:func:`architecture`); :func:`as_printed` gives the literal shape."""
-
-GPT2_SMALL_NANOGPT = shape_from_record(NANOGPT_GPT2_SMALL)
+GPT2_SMALL_NANOGPT = NANOGPT_GPT2_SMALL
 """GPT-2 small as in nanoGPT's transformer_sizing.ipynb (bias=False): 124,337,664 parameters."""
 
 
-def architecture(name: str) -> ArchitectureRecord:
-    """The published record behind a preset (sources, notes), by name, case-insensitive."""
+def architecture(name: str) -> TransformerShape:
+    """The published shape of a preset, with its ``sources`` and ``note``, by name
+    (case-insensitive)."""
     if not isinstance(name, str):
         raise TypeError(f"name must be a string such as 'Llama 2 7B', not {type(name).__name__}")
-    for record in ARCHITECTURES:
-        if record.name.lower() == name.lower():
-            return record
+    for shape in ARCHITECTURES:
+        if shape.name.lower() == name.lower():
+            return shape
     raise ValueError(f"no preset named {name!r}; presets: {', '.join(PRESETS)}")
 
 
 def preset(name: str) -> TransformerShape:
-    """The shape of a real model by name, case-insensitive (e.g. ``preset('llama 3 8b')``)."""
-    return PRESETS[architecture(name).name]
+    """The shape of a real model by name, case-insensitive (e.g. ``preset('llama 3 8b')``): the same
+    object as :func:`architecture` and ``PRESETS[name]``."""
+    return architecture(name)
 
 
 def as_printed(name: str) -> TransformerShape:
     """The shape of a preset exactly as its source prints it, even where that is not self-consistent.
 
     Equal to :func:`preset` except for GPT-3 XL (Table 2.1 prints 24 heads of 128 with d_model 2048) and GPT-3
-    13B (d_model 5140 with 40 heads of 128); the record's ``note`` says how each count then compares with the
-    published size.
+    13B (d_model 5140 with 40 heads of 128); the shape's ``note`` says how each count then compares
+    with the published size.
     """
-    record = architecture(name)
-    return replace(PRESETS[record.name], **record.printed)
+    shape = architecture(name)
+    return replace(shape, **shape.printed)
 
 
 def published_size(name: str) -> tuple[float, str]:
@@ -340,7 +262,7 @@ def published_size(name: str) -> tuple[float, str]:
     counts; Llama 2 70B and Llama 3 only have name sizes). Llama 2 7B and 13B have the same shapes as LLaMA 7B and
     13B, whose sizes the LLaMA paper prints precisely, so those are used.
     """
-    record = architecture(name)
-    reference = model(record.size_reference or record.name)
+    shape = architecture(name)
+    reference = model(shape.size_reference or shape.name)
     return reference.params, reference.name
 

@@ -1,13 +1,14 @@
 """Fixture submissions for the class grader, built from the course's own solution and exercise notebooks.
 
-Each fixture is a plausible learner notebook (perfect, blank, partial, tampering, hanging, crashing, flooding,
-mangled, corrupt) made from ``solutions/<set>.ipynb`` and ``exercises/<set>.ipynb`` at test time, so the fixtures
-follow the problem sets when they change. Each comes with the score it deserves, worked out from the problem set's
-points and from which answer cells the fixture keeps, never from running the grader.
+Each fixture is a plausible learner notebook (perfect, blank, partial, tampering, hanging, crashing,
+flooding, mangled, corrupt) made from ``solutions/NN_<set>.ipynb`` and ``exercises/NN_<set>.ipynb``
+at test time, so the fixtures follow the problem sets when they change. Each comes with the score it
+deserves, worked out from the problem set's points and from which answer cells the fixture keeps,
+never from running the grader.
 
 Run as a script to write a folder of them for a manual try of ``scalingedu grade``::
 
-    python tests/submission_fixtures.py OUT_DIR [--sets 01_power_laws 04_chinchilla]
+    python tests/submission_fixtures.py OUT_DIR [--sets power_laws chinchilla]
 """
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ import nbformat
 from nbformat.v4 import new_code_cell
 
 from scalingedu.grading import problem_set
+from scalingedu.grading.questions import canonical_question_id
+from scalingedu.lessons import lesson
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECK = re.compile(r"""check\(\s*["']([a-z0-9_]+\.[a-z0-9_]+)["']""")
@@ -81,15 +84,16 @@ def _load(path: Path) -> nbformat.NotebookNode:
     return notebook
 
 
+def _checked_id(cell) -> str | None:
+    """The id of the question a code cell checks; a legacy id ("pl.halving") as its new name."""
+    match = CHECK.search(cell.source) if cell.cell_type == "code" else None
+    return canonical_question_id(match.group(1)) if match else None
+
+
 def _answer_cells(notebook) -> list[tuple[int, str]]:
     """(cell index, question id) of the cells that call ``check``, in notebook order."""
-    found = []
-    for index, cell in enumerate(notebook.cells):
-        if cell.cell_type == "code":
-            match = CHECK.search(cell.source)
-            if match:
-                found.append((index, match.group(1)))
-    return found
+    found = [(index, _checked_id(cell)) for index, cell in enumerate(notebook.cells)]
+    return [(index, question_id) for index, question_id in found if question_id]
 
 
 def _bytes(notebook) -> bytes:
@@ -102,8 +106,7 @@ def _first_answered(solution, exercise, count: int):
     notebook = copy.deepcopy(exercise)
     answered = [question_id for _, question_id in _answer_cells(solution)[:count]]
     for index, cell in enumerate(notebook.cells):
-        match = CHECK.search(cell.source) if cell.cell_type == "code" else None
-        if match and match.group(1) in answered:
+        if _checked_id(cell) in answered:
             notebook.cells[index] = copy.deepcopy(by_id[cell.get("id")])
     return notebook, answered
 
@@ -112,7 +115,7 @@ def _insert_after(notebook, question_id: str, source: str):
     """A copy of ``notebook`` with a new code cell right after the answer cell of ``question_id``."""
     notebook = copy.deepcopy(notebook)
     for index, cell in enumerate(notebook.cells):
-        if cell.cell_type == "code" and re.search(rf"""check\(\s*["']{re.escape(question_id)}["']""", cell.source):
+        if _checked_id(cell) == question_id:
             notebook.cells.insert(index + 1, new_code_cell(source))
             return notebook
     raise ValueError(f"no answer cell for {question_id}")
@@ -121,10 +124,11 @@ def _insert_after(notebook, question_id: str, source: str):
 def fixtures(set_id: str, root: Path = ROOT) -> list[Fixture]:
     """Fifteen fixture submissions for problem set ``set_id``, each with the points it deserves."""
     owner = problem_set(set_id)
+    set_id, stem = owner.id, lesson(owner.id).stem
     points = {q.id: float(q.points) for q in owner.questions}
     possible = float(owner.points)
-    solution = _load(root / "solutions" / f"{set_id}.ipynb")
-    exercise = _load(root / "exercises" / f"{set_id}.ipynb")
+    solution = _load(root / "solutions" / f"{stem}.ipynb")
+    exercise = _load(root / "exercises" / f"{stem}.ipynb")
     order = [question_id for _, question_id in _answer_cells(solution)]
     assert sorted(order) == sorted(points), f"{set_id}: the solution's check cells do not cover its questions"
     half = len(order) // 2
@@ -207,14 +211,14 @@ def fixtures(set_id: str, root: Path = ROOT) -> list[Fixture]:
 
 def _answer_name(solution, question_id: str) -> str:
     for cell in solution.cells:
-        if cell.cell_type == "code":
-            match = re.search(rf"""check\(\s*["']{re.escape(question_id)}["']\s*,\s*(\w+)\s*\)""", cell.source)
+        if _checked_id(cell) == question_id:
+            match = re.search(r"""check\(\s*["'][^"']+["']\s*,\s*(\w+)\s*\)""", cell.source)
             if match:
                 return match.group(1)
     raise ValueError(f"no check call for {question_id}")
 
 
-def write_fixtures(folder: Path, sets=("01_power_laws", "04_chinchilla")) -> list[tuple[Path, Fixture]]:
+def write_fixtures(folder: Path, sets=("power_laws", "chinchilla")) -> list[tuple[Path, Fixture]]:
     """Write the fixtures of each problem set of ``sets`` into ``folder``; return (path, fixture) pairs."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -231,6 +235,7 @@ if __name__ == "__main__":
     arguments = sys.argv[1:]
     if not arguments:
         sys.exit(__doc__)
-    sets = arguments[arguments.index("--sets") + 1:] if "--sets" in arguments else ["01_power_laws", "04_chinchilla"]
+    sets = (arguments[arguments.index("--sets") + 1:] if "--sets" in arguments
+            else ["power_laws", "chinchilla"])
     for path, fixture in write_fixtures(Path(arguments[0]), sets):
         print(f"{path}  deserves {fixture.expected:g} of {fixture.possible:g}")

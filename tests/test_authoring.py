@@ -1,4 +1,5 @@
-"""Tests of scalingedu.authoring (exercises generated from solutions) and of the committed problem-set notebooks."""
+"""Tests of scalingedu.tools.authoring (exercises generated from solutions) and of the committed problem-set
+notebooks."""
 from __future__ import annotations
 
 import ast
@@ -10,12 +11,22 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from notebook_kernel import run_then_probe
-from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from notebook_kernel import run_then_probe
 
-from scalingedu.tools.authoring import (BANNER_ID, MarkerError, build_exercise, build_exercises, stale_exercises)
-from scalingedu.grading import problem_set
+from scalingedu.grading import problem_set, question
+from scalingedu.lessons import lessons_with_problem_sets
+from scalingedu.tools.authoring import (
+    BANNER_ID,
+    MarkerError,
+    QuestionCellError,
+    build_exercise,
+    build_exercises,
+    mark_question_cell,
+    question_cell_id,
+    render_question_cells,
+    stale_exercises,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "solutions/test.ipynb"
@@ -160,36 +171,95 @@ def test_build_exercise_clears_outputs_keeps_ids_and_adds_a_banner():
 
 def make_project(tmp_path: Path) -> Path:
     (tmp_path / "solutions").mkdir()
-    nbformat.write(solution_notebook(), str(tmp_path / "solutions" / "a.ipynb"))
     shutil.copy(ROOT / "solutions" / "01_power_laws.ipynb", tmp_path / "solutions")
     return tmp_path
 
 
+def _edit(path: Path, change) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    change(notebook)
+    nbformat.write(notebook, str(path))
+
+
 def test_build_exercises_is_idempotent_and_stale_exercises_notices_changes(tmp_path):
     root = make_project(tmp_path)
-    assert [p.name for p in stale_exercises(root)] == ["01_power_laws.ipynb", "a.ipynb"]   # missing
-    written = build_exercises(root)
-    assert written == [root / "exercises" / "01_power_laws.ipynb", root / "exercises" / "a.ipynb"]
-    first = {p: p.read_bytes() for p in written}
-    assert build_exercises(root) == written
-    assert {p: p.read_bytes() for p in written} == first
+    solution, exercise = root / "solutions" / "01_power_laws.ipynb", root / "exercises" / "01_power_laws.ipynb"
+    assert stale_exercises(root) == [exercise]   # missing
+    assert build_exercises(root) == [exercise]
+    first = exercise.read_bytes()
+    assert build_exercises(root) == [exercise] and exercise.read_bytes() == first
     assert stale_exercises(root) == []
 
-    solution = nbformat.read(root / "solutions" / "a.ipynb", as_version=4)
-    solution.cells[0].source = "# A new title"
-    nbformat.write(solution, str(root / "solutions" / "a.ipynb"))
-    assert stale_exercises(root) == [root / "exercises" / "a.ipynb"]
+    _edit(solution, lambda nb: setattr(nb.cells[0], "source", "# A new title"))
+    assert stale_exercises(root) == [exercise]
+
+
+def test_a_question_cell_edited_by_hand_is_stale_and_rebuilt_from_its_source(tmp_path):
+    root = make_project(tmp_path)
+    build_exercises(root)
+    solution = root / "solutions" / "01_power_laws.ipynb"
+    halving = question("power_laws.halving")
+
+    def retype(notebook):
+        cell = next(c for c in notebook.cells if question_cell_id(c) == halving.id)
+        cell.source = cell.source.replace("halve", "third")
+    _edit(solution, retype)
+    # The exercise is built from the rendered cell, so only the solution itself is out of date.
+    assert stale_exercises(root) == [solution]
+    build_exercises(root)
+    assert stale_exercises(root) == []
+    cells = nbformat.read(solution, as_version=4).cells
+    assert next(c for c in cells if question_cell_id(c) == halving.id).source == halving.markdown(1)
+
+
+def test_a_solution_that_is_not_a_registered_lesson_is_refused(tmp_path):
+    root = make_project(tmp_path)
+    nbformat.write(solution_notebook(), str(root / "solutions" / "a.ipynb"))
+    with pytest.raises(QuestionCellError, match="a.ipynb belongs to no lesson"):
+        build_exercises(root)
 
 
 def test_re_executing_a_solution_does_not_make_its_exercise_stale(tmp_path):
     root = make_project(tmp_path)
     build_exercises(root)
-    solution = nbformat.read(root / "solutions" / "a.ipynb", as_version=4)
-    solution.cells[1].outputs = []
-    solution.cells[1].execution_count = 9
-    solution.cells[1].metadata["execution"] = {"iopub.status.busy": "2027-01-01T00:00:00Z"}
-    nbformat.write(solution, str(root / "solutions" / "a.ipynb"))
+
+    def re_execute(notebook):
+        cell = next(c for c in notebook.cells if c.cell_type == "code")
+        cell.outputs = []
+        cell.execution_count = 9
+        cell.metadata["execution"] = {"iopub.status.busy": "2027-01-01T00:00:00Z"}
+    _edit(root / "solutions" / "01_power_laws.ipynb", re_execute)
     assert stale_exercises(root) == []
+
+
+# Question cells rendered from the questions' source ----------------------------------------------------------------
+
+def _power_laws_solution():
+    return nbformat.read(ROOT / "solutions" / "01_power_laws.ipynb", as_version=4)
+
+
+def test_question_cells_are_rendered_with_number_title_id_points_and_kind():
+    rendered = render_question_cells(_power_laws_solution(), problem_set("power_laws"))
+    cells = [c for c in rendered.cells if question_cell_id(c)]
+    assert [question_cell_id(c) for c in cells] == list(problem_set("power_laws").ids)
+    assert cells[0].source.splitlines()[0] == (
+        "### 1. Halving the reducible loss (`power_laws.halving`, 2 points, compute)")
+    assert cells[5].source.startswith("### 6. A function for the local exponent (`power_laws.local_exponent`, "
+                                      "3 points, derive)\n\nWrite a function `local_exponent(x, y)`")
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda cells: cells.pop(next(i for i, c in enumerate(cells) if question_cell_id(c))), "missing: power_laws"),
+    (lambda cells: mark_question_cell(cells[0], "power_laws.nonsense"), "unknown: power_laws.nonsense"),
+    (lambda cells: cells.reverse(), "once each and in order"),
+    (lambda cells: [c for c in cells if c.cell_type == "code" and 'check("power_laws.floor"' in c.source][0]
+     .__setitem__("source", "floor = 1.0"), 'calls check\\("power_laws.floor"'),
+], ids=["missing", "unknown", "order", "no-check"])
+def test_question_cells_that_do_not_match_the_problem_set_are_refused(change, message):
+    notebook = _power_laws_solution()
+    change(notebook.cells)
+    with pytest.raises(QuestionCellError, match=message):
+        render_question_cells(notebook, problem_set("power_laws"), name="solutions/01_power_laws.ipynb")
 
 
 def test_build_exercises_needs_a_solutions_folder(tmp_path):
@@ -206,7 +276,7 @@ def test_committed_exercises_are_up_to_date():
     assert solutions and sorted(p.name for p in (ROOT / "exercises").glob("*.ipynb")) == solutions
 
 
-PROBLEM_SET_IDS = sorted(p.stem for p in (ROOT / "solutions").glob("*.ipynb"))
+PROBLEM_SET_IDS = [each.stem for each in lessons_with_problem_sets()]
 
 
 def _solution_lines(notebook) -> list[str]:
@@ -230,12 +300,12 @@ def _solution_lines(notebook) -> list[str]:
 def test_solution_notebook_covers_every_question_with_its_statement(set_id):
     notebook = nbformat.read(ROOT / "solutions" / f"{set_id}.ipynb", as_version=4)
     code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
-    markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
     checked = re.findall(r'check\("([^"]+)"', code)
     ps = problem_set(set_id)
     assert checked == list(ps.ids)
-    for q in ps.questions:
-        assert q.statement in markdown, f"the statement of {q.id} is not in the notebook"
+    questions = [c for c in notebook.cells if question_cell_id(c)]
+    for number, (q, cell) in enumerate(zip(ps.questions, questions, strict=True), start=1):
+        assert cell.source == q.markdown(number), f"the cell of {q.id} is not rendered from its source"
     assert notebook.cells[-1].source.strip() == "summary()"
 
 
@@ -255,7 +325,8 @@ def test_exercise_notebook_holds_no_solution_code(set_id):
 
 def execute_with_probe(path: Path) -> dict[str, str]:
     """Run a notebook in a fresh kernel, then read statuses() in the same kernel with an appended probe cell."""
-    printed = run_then_probe(path, "import json\nfrom scalingedu.grading import statuses\nprint(json.dumps(statuses()))")
+    printed = run_then_probe(path, "import json\nfrom scalingedu.grading import statuses\n"
+                                   "print(json.dumps(statuses()))")
     return json.loads(printed)
 
 

@@ -27,6 +27,7 @@ Run just this layer: ``pytest tests/test_browser.py -v``; leave it out: ``pytest
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -44,6 +45,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from scalingedu.lessons import LESSONS
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = Path(os.environ.get("SCALINGEDU_BROWSER_NOTEBOOKS") or ROOT / "notebooks")
@@ -228,8 +231,8 @@ class LabServer:
             env.pop(name, None)
         return env
 
-    def start(self) -> "LabServer":
-        for attempt in range(3):  # a free port can be taken between choosing it and binding it: try again
+    def start(self) -> LabServer:
+        for _attempt in range(3):  # a free port can be taken between choosing it and binding it: try again
             self.port = _free_port()
             command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={self.port}",
                        "--port-retries=0", "--ip=127.0.0.1", f"--IdentityProvider.token={self.token}",
@@ -370,7 +373,10 @@ def lab_page(lab_server, chromium):
 # ---------------------------------------------------------------------------------------------------------------
 
 def _lessons() -> list:
-    names = sorted(path.name for path in NOTEBOOKS.glob("*.ipynb"))
+    if "SCALINGEDU_BROWSER_NOTEBOOKS" in os.environ:
+        names = sorted(path.name for path in NOTEBOOKS.glob("*.ipynb"))
+    else:
+        names = [Path(each.notebook).name for each in LESSONS]
     if not names:
         return [pytest.param(None, marks=pytest.mark.skip(reason=f"no notebooks in {NOTEBOOKS}"))]
     return [pytest.param(name, id=name.removesuffix(".ipynb")) for name in names]
@@ -395,10 +401,8 @@ def test_lesson_runs_and_its_widget_redraws_in_jupyterlab(notebook, lab_server, 
         page.screenshot(path=str(shot))
         _lesson_widget(page, index).screenshot(path=str(shot.with_name(shot.stem + "-widget.png")))
     except (Exception, pytest.fail.Exception):
-        try:
+        with contextlib.suppress(PlaywrightError):
             page.screenshot(path=str(shot.with_name(shot.stem + "-FAILED.png")))
-        except PlaywrightError:
-            pass
         print(f"screenshot: {shot.with_name(shot.stem + '-FAILED.png')}")
         print("browser console errors:", *page.scalingedu_console or ["(none)"], sep="\n  ")
         print(f"JupyterLab log ({lab_server.log_path}), last lines:\n{lab_server.log_tail()}")

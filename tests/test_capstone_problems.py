@@ -49,7 +49,9 @@ def _tokens_for_loss(params, loss, unique):
     if saturation > 0:
         return unique * (1 - LAW.rd_star * math.log(1 - saturation / LAW.rd_star))
     # at most one epoch: the unique data seen is the run's own tokens, so solve the law for them numerically
-    gap = lambda log_tokens: _loss(params, math.exp(log_tokens), math.exp(log_tokens)) - loss
+    def gap(log_tokens):
+        return _loss(params, math.exp(log_tokens), math.exp(log_tokens)) - loss
+
     if gap(math.log(unique)) > 0:
         return math.inf
     return math.exp(brentq(gap, 0.0, math.log(unique), xtol=1e-12))
@@ -80,7 +82,10 @@ def _right_answers() -> dict:
     centre = math.log(chinchilla)
 
     unique = ps.UNIQUE_TOKENS
-    along_isoflop = lambda log_n: _loss(math.exp(log_n), flops / (6 * math.exp(log_n)), unique)
+
+    def along_isoflop(log_n):
+        return _loss(math.exp(log_n), flops / (6 * math.exp(log_n)), unique)
+
     n_data = math.exp(_best_log_params(along_isoflop, centre))
     epochs = flops / (6 * n_data) / unique
 
@@ -120,14 +125,15 @@ def _right_answers() -> dict:
         ])
 
     return {
-        "cap.flops": flops,
-        "cap.chinchilla_params": chinchilla,
-        "cap.epochs": epochs,
-        "cap.planned_params": planned,
-        "cap.accelerators": math.ceil(ps.BUDGET_DOLLARS / ps.PRICE / (ps.DEADLINE_DAYS * 24)),
-        "cap.memory_gb": memory(ps.MEMORY_TP, ps.MEMORY_STAGE) / 1e9,
-        "cap.smallest_tp": next(tp for tp in (1, 2, 4, 8) if memory(tp, ps.SMALLEST_TP_STAGE) <= usable),
-        "cap.plan_check": broken_conditions,
+        "capstone.flops": flops,
+        "capstone.chinchilla_params": chinchilla,
+        "capstone.epochs": epochs,
+        "capstone.planned_params": planned,
+        "capstone.accelerators": math.ceil(ps.BUDGET_DOLLARS / ps.PRICE / (ps.DEADLINE_DAYS * 24)),
+        "capstone.memory_gb": memory(ps.MEMORY_TP, ps.MEMORY_STAGE) / 1e9,
+        "capstone.smallest_tp":
+            next(tp for tp in (1, 2, 4, 8) if memory(tp, ps.SMALLEST_TP_STAGE) <= usable),
+        "capstone.plan_check": broken_conditions,
     }
 
 
@@ -135,7 +141,7 @@ RIGHT = _right_answers()
 
 
 def test_right_answers_earn_every_point():
-    problems = problem_set("09_capstone")
+    problems = problem_set("capstone")
     assert list(RIGHT) == list(problems.ids) and len(problems.questions) >= 5
     for question_id, answer in RIGHT.items():
         result = grade_answer(question_id, answer)
@@ -146,42 +152,63 @@ def test_independent_answers_agree_closely_with_the_library():
     """The planner's numerical solution of the tangency condition (rel. step 1e-4) and the nested search here
     agree to 1e-4; the data-constrained optimum to 1e-4 too."""
     flops = ps.budget_flops()
-    assert RIGHT["cap.planned_params"] == pytest.approx(
+    assert RIGHT["capstone.planned_params"] == pytest.approx(
         allocate_compute(flops, ps.UNIQUE_TOKENS, ps.INFERENCE_TOKENS).params, rel=1e-4)
-    assert RIGHT["cap.epochs"] == pytest.approx(data_constrained_optimal(flops, ps.UNIQUE_TOKENS).epochs, rel=1e-4)
+    assert RIGHT["capstone.epochs"] == pytest.approx(
+        data_constrained_optimal(flops, ps.UNIQUE_TOKENS).epochs, rel=1e-4)
 
 
 def _chinchilla_tokens():
-    return ps.budget_flops() / (6 * RIGHT["cap.chinchilla_params"])
+    return ps.budget_flops() / (6 * RIGHT["capstone.chinchilla_params"])
 
 
 @pytest.mark.parametrize("question_id, wrong", [
-    ("cap.flops", lambda right: right / ps.MFU),                           # forgot the MFU
-    ("cap.flops", lambda right: right * 100),                              # MFU as a percentage (40)
-    ("cap.flops", lambda right: right / 3600),                             # hours times FLOP/s, not seconds
-    ("cap.flops", lambda right: right * ps.PRICE),                         # multiplied by the price
-    ("cap.chinchilla_params", lambda right: float(LAW.unconstrained.G
-                                                   * ps.budget_flops() ** LAW.unconstrained.params_exponent)),
-    ("cap.chinchilla_params", lambda right: float(HOFFMANN_2022.compute_optimal(ps.budget_flops()).params)),
-    ("cap.chinchilla_params", lambda right: right / 1e9),                  # billions, not a count
-    ("cap.epochs", lambda right: _chinchilla_tokens() / ps.UNIQUE_TOKENS),  # Chinchilla's tokens / unique data
-    ("cap.epochs", lambda right: allocate_compute(ps.budget_flops(), ps.UNIQUE_TOKENS,
-                                                  ps.INFERENCE_TOKENS).epochs),  # the inference-aware plan's
-    ("cap.planned_params", lambda right: float(data_constrained_optimal(ps.budget_flops(),
-                                                                        ps.UNIQUE_TOKENS).params)),  # no demand
-    ("cap.planned_params", lambda right: allocate_compute(ps.budget_flops(), math.inf,
-                                                          ps.INFERENCE_TOKENS).params),  # no data limit
-    ("cap.planned_params", lambda right: RIGHT["cap.chinchilla_params"]),   # Chinchilla unchanged
-    ("cap.planned_params", lambda right: count_params(ps.planned_shape()).total),  # the rounded shape
-    ("cap.accelerators", lambda right: right - 1),                         # rounded down
-    ("cap.accelerators", lambda right: right * 24),                        # days, not hours
-    ("cap.accelerators", lambda right: right * ps.MFU),                    # MFU applied to the hours
-    ("cap.memory_gb", lambda right: right - 34 * ps.planned_shape().context * ps.planned_shape().d_model
-     / ps.MEMORY_TP * ps.planned_shape().n_layers / 1e9),                  # model states only
-    ("cap.memory_gb", lambda right: right * 1e9 / 2 ** 30),                # GiB
-    ("cap.memory_gb", lambda right: right * 1e9),                          # bytes
-    ("cap.smallest_tp", lambda right: 1),                                  # model states only: everything fits
-    ("cap.smallest_tp", lambda right: 8),                                  # the largest, not the smallest
+    # forgot the MFU
+    ("capstone.flops", lambda right: right / ps.MFU),
+    # MFU as a percentage (40)
+    ("capstone.flops", lambda right: right * 100),
+    # hours times FLOP/s, not seconds
+    ("capstone.flops", lambda right: right / 3600),
+    # multiplied by the price
+    ("capstone.flops", lambda right: right * ps.PRICE),
+    ("capstone.chinchilla_params", lambda right: float(
+        LAW.unconstrained.G * ps.budget_flops() ** LAW.unconstrained.params_exponent)),
+    ("capstone.chinchilla_params",
+     lambda right: float(HOFFMANN_2022.compute_optimal(ps.budget_flops()).params)),
+    # billions, not a count
+    ("capstone.chinchilla_params", lambda right: right / 1e9),
+    # Chinchilla's tokens / unique data
+    ("capstone.epochs", lambda right: _chinchilla_tokens() / ps.UNIQUE_TOKENS),
+    # the inference-aware plan's
+    ("capstone.epochs", lambda right: allocate_compute(ps.budget_flops(), ps.UNIQUE_TOKENS,
+                                                       ps.INFERENCE_TOKENS).epochs),
+    # no demand
+    ("capstone.planned_params",
+     lambda right: float(data_constrained_optimal(ps.budget_flops(), ps.UNIQUE_TOKENS).params)),
+    # no data limit
+    ("capstone.planned_params", lambda right: allocate_compute(ps.budget_flops(), math.inf,
+                                                               ps.INFERENCE_TOKENS).params),
+    # Chinchilla unchanged
+    ("capstone.planned_params", lambda right: RIGHT["capstone.chinchilla_params"]),
+    # the rounded shape
+    ("capstone.planned_params", lambda right: count_params(ps.planned_shape()).total),
+    # rounded down
+    ("capstone.accelerators", lambda right: right - 1),
+    # days, not hours
+    ("capstone.accelerators", lambda right: right * 24),
+    # MFU applied to the hours
+    ("capstone.accelerators", lambda right: right * ps.MFU),
+    # model states only
+    ("capstone.memory_gb", lambda right: right - 34 * ps.planned_shape().context
+     * ps.planned_shape().d_model / ps.MEMORY_TP * ps.planned_shape().n_layers / 1e9),
+    # GiB
+    ("capstone.memory_gb", lambda right: right * 1e9 / 2 ** 30),
+    # bytes
+    ("capstone.memory_gb", lambda right: right * 1e9),
+    # model states only: everything fits
+    ("capstone.smallest_tp", lambda right: 1),
+    # the largest, not the smallest
+    ("capstone.smallest_tp", lambda right: 8),
 ])
 def test_typical_mistakes_fail_a_public_check(question_id, wrong):
     answer = wrong(RIGHT[question_id])
@@ -191,27 +218,27 @@ def test_typical_mistakes_fail_a_public_check(question_id, wrong):
 @pytest.mark.parametrize("wrong", [
     lambda plan: 0,                                                        # trusts every plan
     lambda plan: int(abs(6 * plan.params * plan.tokens - plan.flops) > 1e-6 * plan.flops),   # only 6ND
-    lambda plan: RIGHT["cap.plan_check"](plan) > 0,                        # a yes/no, not a count
+    lambda plan: RIGHT["capstone.plan_check"](plan) > 0,                   # a yes/no, not a count
 ])
 def test_incomplete_plan_checkers_fail_a_public_check(wrong):
-    assert not all(check(wrong).passed for check in question("cap.plan_check").public_checks)
+    assert not all(check(wrong).passed for check in question("capstone.plan_check").public_checks)
 
 
 def test_a_checker_that_skips_memory_or_deadline_fails_only_the_hidden_check():
-    right = RIGHT["cap.plan_check"]
+    right = RIGHT["capstone.plan_check"]
 
     def no_memory(plan):
         fits = plan.memory.total <= (1 - plan.memory_headroom) * plan.memory.capacity
         return right(plan) - (not fits)
-    q = question("cap.plan_check")
+    q = question("capstone.plan_check")
     assert all(check(no_memory).passed for check in q.public_checks)
     assert not all(check(no_memory).passed for check in q.hidden_checks)
-    assert grade_answer("cap.plan_check", no_memory).status != "passed"
+    assert grade_answer("capstone.plan_check", no_memory).status != "passed"
 
 
 def test_the_projects_plan_is_consistent_and_every_altered_copy_breaks_something():
     plans = [case[0] for case in ps._plans_public() + ps._plans_hidden()]
-    counts = [RIGHT["cap.plan_check"](plan) for plan in plans]
+    counts = [RIGHT["capstone.plan_check"](plan) for plan in plans]
     assert counts[0] == 0 and counts[3] == 0                    # the project's plan and the other real plan
     assert all(c > 0 for i, c in enumerate(counts) if i not in (0, 3))
     assert len(set(map(repr, plans))) >= 2 and len(repr(plans[0])) < 100   # short feedback lines
@@ -221,6 +248,6 @@ def test_the_project_binds_both_data_and_demand():
     """The scenario is chosen so that every step matters: the data limit and the demand both move the plan."""
     plan = ps.project_plan()
     assert plan.epochs > 1.5 and plan.params < 0.7 * plan.chinchilla_params
-    assert plan.layout.tp == RIGHT["cap.smallest_tp"] and plan.layout.pp == 1
-    assert plan.accelerators_for_deadline == RIGHT["cap.accelerators"]
+    assert plan.layout.tp == RIGHT["capstone.smallest_tp"] and plan.layout.pp == 1
+    assert plan.accelerators_for_deadline == RIGHT["capstone.accelerators"]
     assert dataclasses.is_dataclass(plan)

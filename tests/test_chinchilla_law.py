@@ -16,9 +16,16 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize_scalar
 
-from scalingedu.data import (CHINCHILLA_APPROACH1_TABLE3, CHINCHILLA_TOKENS_PER_PARAM, EPOCH_2024_FIT,
-                             GOPHER_BUDGET_FLOPS, HOFFMANN_2022_ALLOCATION_EXPONENTS, HOFFMANN_2022_FIT,
-                             HOFFMANN_2022_TEX_FIT, model)
+from scalingedu.data import (
+    CHINCHILLA_APPROACH1_TABLE3,
+    CHINCHILLA_TOKENS_PER_PARAM,
+    EPOCH_2024_FIT,
+    GOPHER_BUDGET_FLOPS,
+    HOFFMANN_2022_ALLOCATION_EXPONENTS,
+    HOFFMANN_2022_FIT,
+    HOFFMANN_2022_TEX_FIT,
+    model,
+)
 from scalingedu.laws import EPOCH_2024, HOFFMANN_2022, HOFFMANN_2022_TEX, KAPLAN_2020, ChinchillaLaw
 from scalingedu.powerlaw import fit_power_law
 
@@ -35,7 +42,8 @@ def chinchilla_flops() -> float:
 
 # --- Eq. 4: the closed form ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("constants, law", [(HOFFMANN_2022_FIT, HOFFMANN_2022), (HOFFMANN_2022_TEX_FIT, HOFFMANN_2022_TEX),
+@pytest.mark.parametrize("constants, law", [(HOFFMANN_2022_FIT, HOFFMANN_2022),
+                                            (HOFFMANN_2022_TEX_FIT, HOFFMANN_2022_TEX),
                                             (EPOCH_2024_FIT, EPOCH_2024)])
 def test_compute_optimal_is_eq4_and_spends_the_budget(constants, law):
     """Eq. 4, computed here by hand from the constants, at the Gopher budget of 5.76e23 FLOPs (Fig. 2, Table 3).
@@ -203,7 +211,7 @@ def test_custom_law_validates_its_constants():
 # --- problem set 04: its expected values are the law's ---------------------------------------------------------------
 
 def _eq4_by_hand(flops, alpha, beta, A, B):
-    """A correct answer to ch.optimal_split, written independently of the library."""
+    """A correct answer to chinchilla.optimal_split, written independently of the library."""
     return (alpha * A / (beta * B)) ** (1 / (alpha + beta)) * (np.asarray(flops) / 6) ** (beta / (alpha + beta))
 
 
@@ -227,12 +235,13 @@ def _right_answers() -> dict:
         c2, c1, _ = np.polyfit(np.log10(runs.params[same]), runs.loss[same], 2)   # log10: same minimum
         optima.append(10 ** (-c1 / (2 * c2)))
     return {
-        "ch.exponent": epoch["beta"] / (epoch["alpha"] + epoch["beta"]),
-        "ch.optimal_split": _eq4_by_hand,
-        "ch.optimal_params": n_epoch,
-        "ch.tokens_per_param": ps.BUDGET_FLOPS / (6 * n_printed) / n_printed,
-        "ch.gopher_gap": loss(gopher.params, gopher.tokens) - loss(chinchilla.params, chinchilla.tokens),
-        "ch.isoflop_exponent": np.polyfit(np.log(budgets), np.log(optima), 1)[0],
+        "chinchilla.exponent": epoch["beta"] / (epoch["alpha"] + epoch["beta"]),
+        "chinchilla.optimal_split": _eq4_by_hand,
+        "chinchilla.optimal_params": n_epoch,
+        "chinchilla.tokens_per_param": ps.BUDGET_FLOPS / (6 * n_printed) / n_printed,
+        "chinchilla.gopher_gap":
+            loss(gopher.params, gopher.tokens) - loss(chinchilla.params, chinchilla.tokens),
+        "chinchilla.isoflop_exponent": np.polyfit(np.log(budgets), np.log(optima), 1)[0],
     }
 
 
@@ -240,7 +249,7 @@ def test_problem_set_right_answers_earn_every_point():
     from scalingedu.grading import grade_answer, problem_set
 
     answers = _right_answers()
-    ps = problem_set("04_chinchilla")
+    ps = problem_set("chinchilla")
     assert list(answers) == list(ps.ids) and len(ps.questions) >= 4
     for question_id, answer in answers.items():
         result = grade_answer(question_id, answer)
@@ -248,13 +257,20 @@ def test_problem_set_right_answers_earn_every_point():
 
 
 @pytest.mark.parametrize("question_id, wrong", [
-    ("ch.exponent", lambda right: 1 - right),                             # b instead of a
-    ("ch.optimal_params", lambda right: right * 6 ** 0.5126),             # forgot the 6 in C/6
-    ("ch.tokens_per_param", lambda right: 18.4),                          # the refit's ratio, not Eq. 10's
-    ("ch.gopher_gap", lambda right: -right),                              # Chinchilla minus Gopher
-    ("ch.isoflop_exponent", lambda right: EPOCH_2024.params_exponent),    # the truth, not the fit of the runs
-    ("ch.isoflop_exponent", lambda right: 1 - right),                     # the tokens' exponent
-    ("ch.optimal_split", lambda right: lambda flops, alpha, beta, A, B: right(flops, alpha, beta, A, B) * 1.01),
+    # b instead of a
+    ("chinchilla.exponent", lambda right: 1 - right),
+    # forgot the 6 in C/6
+    ("chinchilla.optimal_params", lambda right: right * 6 ** 0.5126),
+    # the refit's ratio, not Eq. 10's
+    ("chinchilla.tokens_per_param", lambda right: 18.4),
+    # Chinchilla minus Gopher
+    ("chinchilla.gopher_gap", lambda right: -right),
+    # the truth, not the fit of the runs
+    ("chinchilla.isoflop_exponent", lambda right: EPOCH_2024.params_exponent),
+    # the tokens' exponent
+    ("chinchilla.isoflop_exponent", lambda right: 1 - right),
+    ("chinchilla.optimal_split",
+     lambda right: lambda flops, alpha, beta, A, B: right(flops, alpha, beta, A, B) * 1.01),
 ])
 def test_problem_set_typical_mistakes_fail_a_public_check(question_id, wrong):
     from scalingedu.grading import question
@@ -276,3 +292,144 @@ def test_problem_set_runs_are_seeded_simulations_of_the_epoch_law():
     np.testing.assert_allclose(6 * runs.params * runs.tokens, runs.flops, rtol=1e-12)
     relative = np.log(runs.loss / EPOCH_2024.loss(runs.params, runs.tokens))
     assert 0.005 < np.std(relative) < 0.02                                 # about 1% noise, as stated
+
+
+# --- lesson 04's views: laws by label, IsoFLOP profiles, real models, simulated Approach 2 --------
+# (scalingedu.laws.comparison and scalingedu.laws.isoflop, which the lesson's widgets draw)
+
+ROUNDED = "Hoffmann 2022, Eq. 10 (rounded)"
+UNROUNDED = "Hoffmann 2022, Eq. 10 (unrounded)"
+EPOCH = "Epoch 2024 replication"
+
+
+def test_law_choices_are_the_library_laws():
+    from scalingedu.laws import KAPLAN_CHOICE, law_choice
+
+    assert law_choice(ROUNDED) is HOFFMANN_2022
+    assert law_choice(UNROUNDED) is HOFFMANN_2022_TEX
+    assert law_choice(EPOCH) is EPOCH_2024
+    assert law_choice(KAPLAN_CHOICE) is KAPLAN_2020
+    with pytest.raises(ValueError, match="unknown law 'Chinchilla'"):
+        law_choice("Chinchilla")
+
+
+@pytest.mark.parametrize("law", [HOFFMANN_2022, HOFFMANN_2022_TEX, EPOCH_2024, KAPLAN_2020])
+def test_optimal_tokens_for_params_inverts_the_allocation(law):
+    from scalingedu.laws import optimal_tokens_for_params
+
+    flops = np.array([1e19, 1e22, GOPHER_BUDGET_FLOPS, 1e26])
+    plan = law.compute_optimal(flops)
+    np.testing.assert_allclose(optimal_tokens_for_params(law, plan.params), plan.tokens, rtol=1e-9)
+    assert isinstance(optimal_tokens_for_params(law, 7e10), float)
+    with pytest.raises(ValueError, match="params must be > 0"):
+        optimal_tokens_for_params(law, -1.0)
+    with pytest.raises(TypeError, match="ChinchillaLaw or KaplanLaw"):
+        optimal_tokens_for_params("Chinchilla", 7e10)
+
+
+def test_isoflop_view_is_the_law_profile_with_its_optimum():
+    from scalingedu.laws import isoflop_view
+    from scalingedu.laws.isoflop import PARAMS_RANGE
+
+    view = isoflop_view(ROUNDED, GOPHER_BUDGET_FLOPS)
+    plan = HOFFMANN_2022.compute_optimal(GOPHER_BUDGET_FLOPS)
+    assert view.params[0] == pytest.approx(PARAMS_RANGE[0])
+    assert view.params[-1] == pytest.approx(PARAMS_RANGE[1])
+    expected = HOFFMANN_2022.isoflop_profile(GOPHER_BUDGET_FLOPS, view.params)
+    np.testing.assert_allclose(view.loss, expected)
+    assert view.optimum == plan and view.best == plan and view.extra_loss == 0
+    assert view.loss.min() >= plan.loss - 1e-12      # nothing on the profile beats the closed form
+
+
+def test_kaplans_plan_is_scored_by_eq10_and_costs_loss():
+    from scalingedu.laws import KAPLAN_CHOICE, isoflop_view
+
+    view = isoflop_view(KAPLAN_CHOICE, GOPHER_BUDGET_FLOPS)
+    kaplan = KAPLAN_2020.compute_optimal(GOPHER_BUDGET_FLOPS)
+    assert view.scored_by is HOFFMANN_2022
+    assert view.optimum.params == pytest.approx(kaplan.params)
+    assert view.optimum.loss == pytest.approx(HOFFMANN_2022.loss(kaplan.params, kaplan.tokens))
+    assert view.optimum.params > 10 * view.best.params   # Kaplan: far bigger model, fewer tokens
+    assert 0.05 < view.extra_loss < 0.2
+
+
+def test_isoflop_view_rejects_bad_inputs():
+    from scalingedu.laws import isoflop_view
+
+    with pytest.raises(ValueError, match="flops must be > 0"):
+        isoflop_view(ROUNDED, 0.0)
+    with pytest.raises(TypeError, match="one budget"):
+        isoflop_view(ROUNDED, [1e20, 1e21])
+    with pytest.raises(ValueError, match="outside the plotted range"):
+        isoflop_view(ChinchillaLaw(E=1.7, A=1.0, B=1e6, alpha=0.3, beta=0.3), 1e24)   # tiny N_opt
+    with pytest.raises(TypeError, match="LAW_CHOICES"):
+        isoflop_view(3.0, 1e24)
+
+
+def test_model_positions_place_real_models():
+    from scalingedu.laws import model_positions
+    from scalingedu.laws.comparison import MAP_MODELS
+
+    positions = {p.name: p for p in model_positions(ROUNDED)}
+    assert tuple(positions) == MAP_MODELS
+    chinchilla, deepseek = positions["Chinchilla"], positions["DeepSeek-V3"]
+    assert chinchilla.flops == pytest.approx(6 * 70e9 * 1.4e12)
+    assert chinchilla.loss == pytest.approx(HOFFMANN_2022.loss(70e9, 1.4e12))
+    assert deepseek.params == model("DeepSeek-V3").active_params          # MoE: active parameters
+    assert positions["Llama 3 8B"].training_ratio > 10       # far past the compute-optimal line
+    assert positions["Gopher"].training_ratio < 0.2          # far short of it
+    assert positions["Chinchilla"].tokens_per_param == pytest.approx(20.0)
+    with pytest.raises(ValueError, match="no published number of training tokens"):
+        model_positions(ROUNDED, names=("Mixtral 8x7B",))
+
+
+@pytest.mark.parametrize("law", [ROUNDED, UNROUNDED, EPOCH, "Kaplan 2020 allocation (Table 6)"])
+def test_profile_limits_contain_the_bowl_and_change_only_between_decades(law):
+    from scalingedu.laws import LAW_CHOICES, isoflop_view, profile_limits
+
+    assert law in LAW_CHOICES
+    for flops in (1e18, 3e20, GOPHER_BUDGET_FLOPS, 1e27):
+        low, high = profile_limits(law, flops)
+        view = isoflop_view(law, flops)
+        assert low < view.best.loss and view.optimum.loss < high
+    assert profile_limits(law, 2e21) == profile_limits(law, 8e21)
+
+
+def test_isoflop_experiment_simulates_and_fits_like_the_library():
+    from scalingedu.laws import fit_isoflop_parabolas, isoflop_experiment, simulate_runs
+    from scalingedu.laws.isoflop import LAB_BUDGETS, TARGET_FLOPS
+
+    experiment = isoflop_experiment(UNROUNDED, 0.01, 9, 10.0, 0)
+    runs = simulate_runs(HOFFMANN_2022_TEX, LAB_BUDGETS, 9, noise=0.01, seed=0, spread=10.0)
+    for key in ("params", "flops", "loss"):
+        np.testing.assert_array_equal(experiment.runs[key], runs[key])
+    fit = fit_isoflop_parabolas(runs["params"], runs["flops"], runs["loss"])
+    assert experiment.fit.a == pytest.approx(fit.a, rel=1e-12)
+    assert experiment.true_a == HOFFMANN_2022_TEX.params_exponent
+    assert list(experiment.budget_index[:10]) == [0] * 9 + [1]
+    true_target, fitted_target = experiment.target_params
+    assert true_target == pytest.approx(HOFFMANN_2022_TEX.compute_optimal(TARGET_FLOPS).params)
+    assert fitted_target == pytest.approx(float(fit.params_law(TARGET_FLOPS)))
+
+
+def test_noise_free_experiment_recovers_the_true_exponent():
+    from scalingedu.laws import TRUE_LAWS, isoflop_experiment
+
+    for truth in TRUE_LAWS:
+        experiment = isoflop_experiment(truth, 0.0, 7, 10.0, 0)
+        assert experiment.fit.a == pytest.approx(TRUE_LAWS[truth].params_exponent, abs=0.003)
+
+
+def test_isoflop_experiment_rejects_bad_inputs():
+    from scalingedu.laws import isoflop_experiment
+
+    with pytest.raises(ValueError, match="at least 3 model sizes"):
+        isoflop_experiment(UNROUNDED, 0.01, 2, 10.0, 0)
+    with pytest.raises(ValueError, match="do not curve upward"):
+        isoflop_experiment(UNROUNDED, 0.03, 9, 1.5, 0)      # the bowl is hidden by the noise
+    with pytest.raises(ValueError, match="unknown truth"):
+        isoflop_experiment("Kaplan", 0.01, 9, 10.0, 0)
+    with pytest.raises(ValueError, match="noise"):
+        isoflop_experiment(UNROUNDED, -0.01, 9, 10.0, 0)
+    with pytest.raises(TypeError, match="truth must be a label"):
+        isoflop_experiment(KAPLAN_2020, 0.01, 9, 10.0, 0)

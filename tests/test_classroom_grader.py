@@ -21,16 +21,19 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 from submission_fixtures import write_fixtures
 
-from scalingedu.tools.export import add_export_command, run_export
-from scalingedu.grading import grade_answer, problem_set
-from scalingedu.grading.classroom import (add_grade_command, feedback_text, find_submissions, grade_class,
-                                          run_grade)
-from scalingedu.grading.kernel_answers import (NeedCall, RemoteFunction, arguments_key, decode, probe_source,
-                                               request_text)
-from scalingedu.grading import submission
-from scalingedu.grading.submission import (SubmissionGrade, detect_problem_set, grade_submission,
-                                           read_code_cells)
+from scalingedu.grading import grade_answer, problem_set, submission
+from scalingedu.grading.classroom import add_grade_command, feedback_text, find_submissions, grade_class, run_grade
+from scalingedu.grading.kernel_answers import (
+    NeedCall,
+    RemoteFunction,
+    arguments_key,
+    decode,
+    probe_source,
+    request_text,
+)
+from scalingedu.grading.submission import SubmissionGrade, detect_problem_set, grade_submission, read_code_cells
 from scalingedu.laws import EPOCH_2024
+from scalingedu.tools.export import add_export_command, run_export
 
 ROOT = Path(__file__).resolve().parent.parent
 CELL_SECONDS = 4          # short, so that the hanging fixtures cost little
@@ -46,7 +49,7 @@ def sha256(path: Path) -> str:
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
     folder = tmp_path_factory.mktemp("submissions")
-    written = write_fixtures(folder, ("01_power_laws", "04_chinchilla"))
+    written = write_fixtures(folder, ("power_laws", "chinchilla"))
     before = {path.name: sha256(path) for path, _ in written}
     out = tmp_path_factory.mktemp("graded")
     started = time.perf_counter()
@@ -79,7 +82,7 @@ def test_submissions_are_byte_for_byte_unchanged(graded_class):
 
 def test_tampering_earns_nothing_beyond_the_honest_answers(graded_class):
     by_name = {g.submission: g for g in graded_class["report"].grades}
-    for set_id in ("01_power_laws", "04_chinchilla"):
+    for set_id in ("power_laws", "chinchilla"):
         tampered, partial = by_name[f"tamper_{set_id}.ipynb"], by_name[f"partial_{set_id}.ipynb"]
         assert tampered.total == partial.total < tampered.possible
         for honest, tricked in zip(partial.questions, tampered.questions):
@@ -91,19 +94,19 @@ def test_tampering_earns_nothing_beyond_the_honest_answers(graded_class):
 def test_failures_are_explained_and_answers_before_them_count(graded_class):
     out = graded_class["out"]
     by_name = {g.submission: g for g in graded_class["report"].grades}
-    stubborn = by_name["hang_stubborn_04_chinchilla.ipynb"]
+    stubborn = by_name["hang_stubborn_chinchilla.ipynb"]
     assert any("stopped responding" in event for event in stubborn.events)
     assert any(q.source.startswith("after cell") and q.points_earned == q.points_possible
                for q in stubborn.questions)
-    exited = by_name["kernel_exit_01_power_laws.ipynb"]
+    exited = by_name["kernel_exit_power_laws.ipynb"]
     assert any("kernel exited" in event for event in exited.events)
-    interrupted = by_name["hang_interruptible_01_power_laws.ipynb"]
+    interrupted = by_name["hang_interruptible_power_laws.ipynb"]
     assert any("interrupted" in event for event in interrupted.events)
-    corrupt = by_name["corrupt_truncated_04_chinchilla.ipynb"]
+    corrupt = by_name["corrupt_truncated_chinchilla.ipynb"]
     assert corrupt.status == "not a notebook" and "not valid JSON" in corrupt.events[-1]
-    text = (out / "feedback" / "corrupt_truncated_04_chinchilla.md").read_text()
+    text = (out / "feedback" / "corrupt_truncated_chinchilla.md").read_text()
     assert "not valid JSON" in text and "Score: 0 of 14" in text
-    raised = by_name["raises_04_chinchilla.ipynb"]
+    raised = by_name["raises_chinchilla.ipynb"]
     assert any("RuntimeError: I give up" in event for event in raised.events)
 
 
@@ -112,18 +115,19 @@ def test_gradebook_report_and_feedback_files(graded_class):
     with open(out / "gradebook.csv", newline="") as stream:
         rows = list(csv.DictReader(stream))
     columns = list(rows[0])
-    ids = list(problem_set("01_power_laws").ids) + list(problem_set("04_chinchilla").ids)
+    ids = list(problem_set("power_laws").ids) + list(problem_set("chinchilla").ids)
     assert columns == ["submission", "total", "possible", *ids]
     fixtures = graded_class["fixtures"]
     for row in rows:
         fixture = fixtures[row["submission"]]
         assert float(row["total"]) == pytest.approx(fixture.expected)
-        own = [c for c in ids if c.split(".")[0] == ("pl" if "01_power" in fixture.name else "ch")]
+        own_set = "power_laws" if "power_laws" in fixture.name else "chinchilla"
+        own = [c for c in ids if c.split(".")[0] == own_set]
         assert sum(float(row[c]) for c in own) == pytest.approx(float(row["total"]))
         assert all(row[c] == "" for c in ids if c not in own)
     data = json.loads((out / "report.json").read_text())
     assert len(data["submissions"]) == 30 and data["settings"]["cell_seconds"] == CELL_SECONDS
-    assert sorted(data["problem_sets"]) == ["01_power_laws", "04_chinchilla"]
+    assert sorted(data["problem_sets"]) == ["chinchilla", "power_laws"]
     assert len(report.feedback) == 30 and all(path.is_file() for path in report.feedback)
     for path in report.feedback:
         text = path.read_text().lower()
@@ -131,8 +135,10 @@ def test_gradebook_report_and_feedback_files(graded_class):
     # A question left blank (a number left as `...` or a stub function) shows no check as passed.
     blank = [q for g in report.grades for q in g.questions if q.status == "not answered"]
     assert blank and not any(c["passed"] for q in blank for c in q.checks)
-    blank_text = next(p for p in report.feedback if p.name.startswith("blank_01_power_laws")).read_text()
-    row = next(line for line in blank_text.splitlines() if line.startswith("| pl.local_exponent |"))
+    blank_text = next(p for p in report.feedback
+                      if p.name.startswith("blank_power_laws")).read_text()
+    row = next(line for line in blank_text.splitlines()
+               if line.startswith("| power_laws.local_exponent |"))
     assert "not answered" in row and "| 0 of " in row
 
 
@@ -153,15 +159,18 @@ def test_an_answer_that_passes_only_the_public_checks_gets_partial_credit_and_sa
                      "tokens_per_param = 'twenty'")
     grade = grade_submission(path, root=ROOT, cell_seconds=20)
     by_id = {q.question_id: q for q in grade.questions}
-    expected = grade_answer("ch.exponent", off_by_one_percent)     # the same answer graded directly
+    # the same answer graded directly
+    expected = grade_answer("chinchilla.exponent", off_by_one_percent)
     assert 0 < expected.points_earned < expected.points_possible
-    assert by_id["ch.exponent"].points_earned == pytest.approx(expected.points_earned)
-    assert by_id["ch.exponent"].status == "partial"
-    assert by_id["ch.optimal_split"].status == "failed" and by_id["ch.optimal_split"].points_earned == 0
-    assert by_id["ch.tokens_per_param"].status == "failed"
-    assert any("the text 'twenty'" in c["message"] for c in by_id["ch.tokens_per_param"].checks)
+    assert by_id["chinchilla.exponent"].points_earned == pytest.approx(expected.points_earned)
+    assert by_id["chinchilla.exponent"].status == "partial"
+    split = by_id["chinchilla.optimal_split"]
+    assert split.status == "failed" and split.points_earned == 0
+    tokens_per_param = by_id["chinchilla.tokens_per_param"]
+    assert tokens_per_param.status == "failed"
+    assert any("the text 'twenty'" in c["message"] for c in tokens_per_param.checks)
     text = feedback_text(grade, cell_seconds=20, notebook_seconds=600)
-    section = text.split("### ch.exponent")[1].split("###")[0]
+    section = text.split("### chinchilla.exponent")[1].split("###")[0]
     assert "Hidden checks passed: 0 of 1" in section and "not the stricter hidden checks" in section
     assert "All " not in section
 
@@ -207,7 +216,7 @@ def test_a_learner_function_is_called_in_its_kernel_not_in_the_grader(tmp_path):
                      "    G = (alpha * A / (beta * B)) ** (1 / (alpha + beta))\n"
                      "    return G * (np.asarray(flops) / SIX) ** (beta / (alpha + beta))")
     grade = grade_submission(path, root=ROOT, cell_seconds=20)
-    split = next(q for q in grade.questions if q.question_id == "ch.optimal_split")
+    split = next(q for q in grade.questions if q.question_id == "chinchilla.optimal_split")
     assert split.status == "passed" and split.points_earned == split.points_possible
 
 
@@ -225,9 +234,12 @@ def test_read_code_cells_salvages_what_it_can_and_explains_the_rest():
 
 
 def test_detect_problem_set_from_the_file_name_then_the_check_calls():
-    assert detect_problem_set(b"not json", "alice/04_chinchilla.ipynb") == "04_chinchilla"
+    assert detect_problem_set(b"not json", "alice/04_chinchilla.ipynb") == "chinchilla"
+    text = json.dumps({"cells": [{"source": 'check("power_laws.halving", x)'}]}).encode()
+    assert detect_problem_set(text, "homework.ipynb") == "power_laws"
+    # Legacy ids, on purpose: a notebook saved before ids were named by slug is still recognised.
     text = json.dumps({"cells": [{"source": 'check("pl.halving", x)\ncheck("pl.floor", y)'}]}).encode()
-    assert detect_problem_set(text, "homework.ipynb") == "01_power_laws"
+    assert detect_problem_set(text, "homework.ipynb") == "power_laws"
     assert detect_problem_set(b"{}", "homework.ipynb") is None
 
 
@@ -246,7 +258,7 @@ def test_answers_travel_as_data_and_grade_as_the_originals(value, tmp_path):
     reply = _probe_in_process({"answer": value}, "answer", [], tmp_path)
     assert reply["defined"]
     rebuilt = decode(reply["answer"])
-    for question_id in ("ch.exponent", "pl.halving"):
+    for question_id in ("chinchilla.exponent", "power_laws.halving"):
         direct, shipped = grade_answer(question_id, value), grade_answer(question_id, rebuilt)
         assert (shipped.points_earned, shipped.status) == (direct.points_earned, direct.status)
         assert [c.message for c in shipped.checks] == [c.message for c in direct.checks]
@@ -292,8 +304,8 @@ def _two_arguments(flops, alpha):
 
 @pytest.mark.parametrize("function", [_right_split, _wrong_split, _raising_split, _stub_split, _two_arguments])
 def test_remote_functions_grade_exactly_like_local_ones(function, tmp_path):
-    direct = grade_answer("ch.optimal_split", function)
-    shipped, calls = _grade_remote("ch.optimal_split", function, tmp_path)
+    direct = grade_answer("chinchilla.optimal_split", function)
+    shipped, calls = _grade_remote("chinchilla.optimal_split", function, tmp_path)
     assert (shipped.points_earned, shipped.status) == (direct.points_earned, direct.status)
     assert [c.message for c in shipped.checks] == [c.message for c in direct.checks]
     assert calls <= 4
@@ -316,14 +328,17 @@ def test_run_grade_writes_the_outputs_and_prints_a_line_per_submission(tmp_path,
     (folder / "carol.ipynb").write_bytes(b'{"cells": [')
     before = {path.name: sha256(path) for path in folder.iterdir()}
     args = _parser().parse_args(["grade", str(folder), "--out", str(tmp_path / "out"), "--problem-set",
-                                 "01_power_laws", "--cell-timeout", "20", "--no-progress", "--workers", "2"])
+                                 "power_laws", "--cell-timeout", "20", "--no-progress", "--workers",
+                                 "2"])
     assert run_grade(args) == 0
     printed = capsys.readouterr().out
     assert "bob.ipynb" in printed and "carol.ipynb" in printed and "(not a notebook)" in printed
-    rows = list(csv.DictReader(open(tmp_path / "out" / "gradebook.csv", newline="")))
+    with open(tmp_path / "out" / "gradebook.csv", newline="") as gradebook:
+        rows = list(csv.DictReader(gradebook))
     assert [row["submission"] for row in rows] == ["bob.ipynb", "carol.ipynb"]
-    halving = grade_answer("pl.halving", 2 ** (1 / 0.34)).points_earned
-    assert float(rows[0]["pl.halving"]) == pytest.approx(halving) and float(rows[1]["total"]) == 0
+    halving = grade_answer("power_laws.halving", 2 ** (1 / 0.34)).points_earned
+    assert float(rows[0]["power_laws.halving"]) == pytest.approx(halving)
+    assert float(rows[1]["total"]) == 0
     assert sorted(p.name for p in (tmp_path / "out" / "feedback").iterdir()) == ["bob.md", "carol.md"]
     assert {path.name: sha256(path) for path in folder.iterdir()} == before and good.is_file()
 

@@ -12,8 +12,15 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from scalingedu import compute, data
-from scalingedu.compute import (TrainingRun, flops_from_pf_days, forward_flops, implied_mfu, pf_days,
-                                training_flops, training_time)
+from scalingedu.compute import (
+    TrainingRun,
+    flops_from_pf_days,
+    forward_flops,
+    implied_mfu,
+    pf_days,
+    training_flops,
+    training_time,
+)
 
 GPT3_ROWS = [record for record in data.MODELS if record.family == "GPT-3"]
 

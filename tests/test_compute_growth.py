@@ -1,5 +1,5 @@
 """Tests of lesson 02's additions to scalingedu.compute (MFU, accelerator-hours, days, cost, energy, run budgets,
-published runs' implied utilisation) and of problem set 02_compute_budgets.
+published runs' implied utilisation) and of problem set compute_budgets.
 
 Hand-worked examples show their arithmetic; published figures come from scalingedu.data, and a figure typed here
 is a transcription of its source (named beside it) to check the library against.
@@ -11,10 +11,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scalingedu import compute, data
-from scalingedu.compute import (DEFAULT_PUE, RunBudget, accelerator_hours, board_power_watts, cost_dollars,
-                                energy_kwh, implied_mfu, mfu, published_run_utilisation, run_budget,
-                                throughput_tokens_per_second, training_days, training_flops, training_time)
+from scalingedu import data
+from scalingedu.compute import (
+    DEFAULT_PUE,
+    RunBudget,
+    accelerator_hours,
+    board_power_watts,
+    cost_dollars,
+    energy_kwh,
+    implied_mfu,
+    mfu,
+    published_run_utilisation,
+    run_budget,
+    throughput_tokens_per_second,
+    training_days,
+    training_flops,
+    training_time,
+)
 from scalingedu.grading import grade_answer, problem_set, question
 from scalingedu.problems import compute_budgets as cb
 from scalingedu.transformer import GPT2_SMALL_NANOGPT, count_params, flops_per_token
@@ -261,7 +274,7 @@ def test_run_budget_is_for_one_run():
         run_budget(np.array([1e9, 2e9]), 1e12, "A100", 8)
 
 
-# --- problem set 02_compute_budgets ---------------------------------------------------------------------------------
+# --- problem set compute_budgets ------------------------------------------------------------------
 
 def _llama3_8b_by_hand() -> int:
     """Llama 3 8B counted by hand from its shape (independently of count_params)."""
@@ -273,19 +286,20 @@ def _llama3_8b_by_hand() -> int:
 def right_answers() -> dict:
     chinchilla = training_flops(70e9, 1.4e12)
     return {
-        "cb.params": float(_llama3_8b_by_hand()),
-        "cb.pf_days": chinchilla / 8.64e19,
-        "cb.days": chinchilla / (1024 * data.accelerator("H100").peak_flops_per_second * 0.4) / 86400,
-        "cb.implied_mfu": 6 * 70e9 * 2e12 / (1_720_320 * 3600 * 312e12),
-        "cb.energy": 6.4e6 * 700 * 1.2 / 1e6,
-        "cb.flops_per_token": lambda params, n_layers, n_heads, d_head, context:
+        "compute_budgets.params": float(_llama3_8b_by_hand()),
+        "compute_budgets.pf_days": chinchilla / 8.64e19,
+        "compute_budgets.days":
+            chinchilla / (1024 * data.accelerator("H100").peak_flops_per_second * 0.4) / 86400,
+        "compute_budgets.implied_mfu": 6 * 70e9 * 2e12 / (1_720_320 * 3600 * 312e12),
+        "compute_budgets.energy": 6.4e6 * 700 * 1.2 / 1e6,
+        "compute_budgets.flops_per_token": lambda params, n_layers, n_heads, d_head, context:
             6 * params + 12 * n_layers * n_heads * d_head * context,
     }
 
 
 def test_problem_set_shape():
-    ps = problem_set("02_compute_budgets")
-    assert ps is cb.PROBLEM_SET and len(ps.questions) >= 4 and ps.prefix == "cb"
+    ps = problem_set("compute_budgets")
+    assert ps is cb.PROBLEM_SET and len(ps.questions) >= 4 and ps.prefix == "compute_budgets"
     assert all(q.hidden_checks for q in ps.questions)
     assert set(ps.ids) == set(right_answers())
 
@@ -302,12 +316,18 @@ def test_right_answers_earn_every_point(question_id):
 
 
 @pytest.mark.parametrize("question_id, wrong", [
-    ("cb.params", 12 * 32 * 4096 ** 2),                        # Kaplan's approximation: no embeddings
-    ("cb.pf_days", 6 * 70e9 * 1.4e12),                         # FLOPs, not PF-days
-    ("cb.days", 6 * 70e9 * 1.4e12 / (1024 * 1.979e15 * 0.4) / 86400),   # the 'with sparsity' peak
-    ("cb.implied_mfu", 100 * 6 * 70e9 * 2e12 / (1_720_320 * 3600 * 312e12)),   # a percentage
-    ("cb.energy", 6.4e6 * 700 / 1e6),                          # forgot the PUE
-    ("cb.flops_per_token", lambda params, n_layers, n_heads, d_head, context: 6 * params),
+    # Kaplan's approximation: no embeddings
+    ("compute_budgets.params", 12 * 32 * 4096 ** 2),
+    # FLOPs, not PF-days
+    ("compute_budgets.pf_days", 6 * 70e9 * 1.4e12),
+    # the 'with sparsity' peak
+    ("compute_budgets.days", 6 * 70e9 * 1.4e12 / (1024 * 1.979e15 * 0.4) / 86400),
+    # a percentage
+    ("compute_budgets.implied_mfu", 100 * 6 * 70e9 * 2e12 / (1_720_320 * 3600 * 312e12)),
+    # forgot the PUE
+    ("compute_budgets.energy", 6.4e6 * 700 / 1e6),
+    ("compute_budgets.flops_per_token",
+     lambda params, n_layers, n_heads, d_head, context: 6 * params),
 ])
 def test_common_mistakes_fail(question_id, wrong):
     grade = grade_answer(question_id, wrong)
@@ -317,6 +337,7 @@ def test_common_mistakes_fail(question_id, wrong):
 def test_forgetting_the_norms_passes_the_public_checks_only():
     """The public tolerance (2%) lets a count without the RMSNorm gains through; the hidden 1e-6 does not."""
     without_norms = _llama3_8b_by_hand() - (2 * 32 + 1) * 4096
+    # A legacy id, on purpose: notebooks saved with "cb.params" must still grade.
     grade = grade_answer("cb.params", float(without_norms))
     assert grade.status == "partial" and grade.hidden_failed
     assert all(c.passed for c in grade.checks if c.kind == "public")
@@ -324,6 +345,6 @@ def test_forgetting_the_norms_passes_the_public_checks_only():
 
 def test_a_function_that_only_knows_the_public_input_fails_the_hidden_checks():
     public = cb._public_flops_inputs()[0]
-    expected = right_answers()["cb.flops_per_token"](*public)
-    grade = grade_answer("cb.flops_per_token", lambda *args: expected)
+    expected = right_answers()["compute_budgets.flops_per_token"](*public)
+    grade = grade_answer("compute_budgets.flops_per_token", lambda *args: expected)
     assert grade.hidden_failed and grade.points_earned < grade.points_possible

@@ -3,12 +3,30 @@
 Figures typed in this file are transcriptions of the published sources (named beside them, as listed in
 shared/reference/facts.md) to check the library's tables against; the lessons import the tables, not these.
 """
+import ast
+import importlib
 import math
+import pkgutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from scalingedu import data
-from scalingedu.data import ACCELERATORS, GPT3_PF_DAYS, MODELS, accelerator, model
+from scalingedu.data import (
+    ACCELERATORS,
+    GPT3_PF_DAYS,
+    MODELS,
+    Accelerator,
+    ModelRecord,
+    PublishedConstants,
+    TransformerShape,
+    accelerator,
+    model,
+)
 
 ALL_CONSTANTS = {
     "KAPLAN_2020_PARAMS_LAW": data.KAPLAN_2020_PARAMS_LAW,
@@ -176,3 +194,115 @@ def test_published_constant_values():
     assert data.HOFFMANN_2022_FIT["E"] == 1.69
     with pytest.raises(KeyError):
         data.HOFFMANN_2022_FIT["gamma"]
+
+
+# --- the package: every public record names its source, one module per source ---------------------
+
+PUBLIC_CONSTANTS = [name for name in data.__all__ if not callable(getattr(data, name))]
+DATA_MODULES = sorted(info.name for info in pkgutil.iter_modules(data.__path__))
+
+
+def _attribute_docstrings() -> dict[str, str]:
+    """The docstring under each module-level assignment of scalingedu.data's modules, by name."""
+    docstrings = {}
+    for path in Path(data.__file__).parent.glob("*.py"):
+        body = ast.parse(path.read_text(encoding="utf-8")).body
+        for node, following in zip(body, body[1:]):
+            documented = (isinstance(following, ast.Expr)
+                          and isinstance(following.value, ast.Constant)
+                          and isinstance(following.value.value, str))
+            if not (documented and isinstance(node, (ast.Assign, ast.AnnAssign))):
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    docstrings[target.id] = following.value.value
+    return docstrings
+
+
+ATTRIBUTE_DOCSTRINGS = _attribute_docstrings()
+
+
+def _citations(record) -> list[str] | None:
+    """The sources a record carries; None for a plain number (its docstring names the source)."""
+    if isinstance(record, (PublishedConstants, Accelerator)):
+        return [record.source]
+    if isinstance(record, (ModelRecord, TransformerShape)):
+        return list(record.sources)
+    if isinstance(record, Mapping) and "source" in record:      # the shapes of MOE_ARCHITECTURES
+        return [record["source"]]
+    return None
+
+
+@pytest.mark.parametrize("name", PUBLIC_CONSTANTS)
+def test_every_public_record_names_its_source(name):
+    """A record, or every record of a tuple or lookup table, carries a non-empty source; a plain
+    number, or a table of plain numbers, has a docstring that names it."""
+    value = getattr(data, name)
+    if isinstance(value, tuple):
+        records = list(value)
+    elif isinstance(value, Mapping):
+        records = list(value.values())
+    else:
+        records = [value]
+    citations = [_citations(record) for record in records]
+    assert records
+    if all(found is not None for found in citations):
+        for found in citations:
+            assert found and all(isinstance(s, str) and s.strip() for s in found), name
+    else:
+        docstring = ATTRIBUTE_DOCSTRINGS.get(name, "")
+        assert docstring.strip(), f"{name} needs a docstring naming its source"
+
+
+def test_all_lists_every_public_name_once():
+    public = {name for name, value in vars(data).items()
+              if not name.startswith("_") and not isinstance(value, ModuleType)}
+    assert public - {"annotations"} == set(data.__all__)
+    assert len(data.__all__) == len(set(data.__all__))
+
+
+@pytest.mark.parametrize("name", DATA_MODULES)
+def test_every_module_names_its_sources_and_is_on_the_map(name):
+    module = importlib.import_module(f"scalingedu.data.{name}")
+    assert module.__doc__ and module.__doc__.strip()
+    assert f"scalingedu.data.{name}`" in data.__doc__      # the package docstring maps topics to it
+
+
+def test_the_data_depend_on_nothing_else_in_the_library():
+    """scalingedu.transformer imports the data (and TransformerShape from data.records), never the
+    reverse: importing the data loads no other part of the library."""
+    code = "import sys, scalingedu.data; print(' '.join(sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout.split()
+    ours = {m for m in loaded if m.startswith("scalingedu")}
+    outside = {m for m in ours if not m.startswith("scalingedu.data")}
+    assert outside <= {"scalingedu", "scalingedu._validate", "scalingedu._text"}, outside
+
+
+def test_published_constants_need_a_source_and_are_read_only():
+    with pytest.raises(ValueError, match="source"):
+        PublishedConstants({"alpha": 0.3}, source=" ")
+    with pytest.raises(TypeError, match="mapping"):
+        PublishedConstants([("alpha", 0.3)], source="somewhere")
+    given = {"alpha": 0.3}
+    constants = PublishedConstants(given, source="somewhere")
+    given["alpha"] = 1.0                                          # a copy is kept
+    assert constants["alpha"] == 0.3
+    with pytest.raises(TypeError):
+        constants.values["alpha"] = 1.0
+
+
+def test_single_published_figures_stay_plain_numbers():
+    """Lessons compute with these directly (e.g. ``GOPHER_BUDGET_FLOPS / 6``)."""
+    budget = data.GOPHER_BUDGET_FLOPS
+    assert budget == model("Gopher").training_flops == model("Chinchilla").training_flops == 5.76e23
+    assert data.PF_DAY_FLOPS == 8.64e19
+    assert data.DEEPSEEK_V3_PRETRAINING_GPU_HOURS == 2.664e6 < model("DeepSeek-V3").gpu_hours
+    assert data.GSHARD_TOP_K == 2 and isinstance(data.GSHARD_TOP_K, int)
+
+
+def test_moe_shapes_point_at_the_records_with_their_published_sizes():
+    assert "MODELS['Mixtral 8x7B']" in data.MOE_ARCHITECTURES["mixtral-8x7b"]["note"]
+    assert "MODELS['DeepSeek-V3']" in data.MOE_ARCHITECTURES["deepseek-v3"]["note"]
+    assert set(data.MOE_ARCHITECTURES) == {"switch-base-like", "mixtral-8x7b", "deepseek-v3"}

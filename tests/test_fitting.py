@@ -8,7 +8,7 @@ points of Hoffmann's Fig. 4 do not ship with the course); tolerances are stated 
 
 The full 4,500-start grid takes tens of seconds, so the test that compares it with the fast fit uses a documented
 sub-grid (every other grid value of each coordinate, 3^5 = 243 starts); the comparison with the full grid on a
-Hoffmann-sized data set is the benchmark ``bench_chinchilla_fit``.
+Hoffmann-sized data set is the benchmark ``scalingedu.tools.bench.bench_chinchilla_fit``.
 """
 import math
 
@@ -17,8 +17,17 @@ import pytest
 from scipy import optimize, special
 
 from scalingedu.data import CHINCHILLA_APPROACH1_TABLE3, HOFFMANN_2022_ALLOCATION_EXPONENTS
-from scalingedu.laws import (EPOCH_2024, HOFFMANN_2022, ChinchillaLaw, IsoFlopFit, fit_chinchilla,
-                             fit_chinchilla_grid, fit_isoflop_parabolas, huber_objective, simulate_runs)
+from scalingedu.laws import (
+    EPOCH_2024,
+    HOFFMANN_2022,
+    ChinchillaLaw,
+    IsoFlopFit,
+    fit_chinchilla,
+    fit_chinchilla_grid,
+    fit_isoflop_parabolas,
+    huber_objective,
+    simulate_runs,
+)
 from scalingedu.laws.fitting import HOFFMANN_GRID, HUBER_DELTA, _objective_and_gradient, hoffmann_grid_starts
 from scalingedu.powerlaw import fit_power_law
 
@@ -146,7 +155,7 @@ def test_fit_resists_outliers_on_uneven_heteroscedastic_data(seed):
     assert fitted.beta == pytest.approx(EPOCH_2024.beta, abs=0.03)
     assert fitted.alpha == pytest.approx(reference.alpha, abs=0.01)
     assert fitted.beta == pytest.approx(reference.beta, abs=0.01)
-    assert fitted.E == pytest.approx(reference.E, rel=0.02)
+    assert pytest.approx(reference.E, rel=0.02) == fitted.E
 
     logs = np.log(params), np.log(tokens), np.log(loss)
 
@@ -215,25 +224,25 @@ def test_bad_values_raise_errors_naming_the_parameter(function, which, value, er
 
 
 def test_shape_and_size_errors_name_the_parameters():
-    p, t, l = runs_tuple(GOOD)
+    p, t, loss = runs_tuple(GOOD)
     with pytest.raises(ValueError, match=r"params, tokens and loss .* \(params has 9, tokens has 8, loss has 9\)"):
-        fit_chinchilla(p, t[:-1], l)
+        fit_chinchilla(p, t[:-1], loss)
     with pytest.raises(ValueError, match="at least 5 runs"):
-        fit_chinchilla(p[:4], t[:4], l[:4])
+        fit_chinchilla(p[:4], t[:4], loss[:4])
     with pytest.raises(ValueError, match="tokens must be a 1-D sequence"):
-        fit_chinchilla(p, t.reshape(3, 3), l)
+        fit_chinchilla(p, t.reshape(3, 3), loss)
     with pytest.raises(ValueError, match="params is empty"):
         fit_chinchilla([], [], [])
     with pytest.raises(ValueError, match="delta must be > 0"):
-        fit_chinchilla(p, t, l, delta=0.0)
+        fit_chinchilla(p, t, loss, delta=0.0)
     with pytest.raises(TypeError, match="delta must be a single number"):
-        fit_chinchilla(p, t, l, delta=[1e-3, 1e-2])
+        fit_chinchilla(p, t, loss, delta=[1e-3, 1e-2])
     with pytest.raises(ValueError, match=r"starts must be rows of \(a, b, e, alpha, beta\)"):
-        fit_chinchilla_grid(p, t, l, starts=np.zeros((3, 4)))
+        fit_chinchilla_grid(p, t, loss, starts=np.zeros((3, 4)))
     with pytest.raises(ValueError, match=r"theta must be the 5 values"):
-        huber_objective([1.0, 2.0], p, t, l)
+        huber_objective([1.0, 2.0], p, t, loss)
     with pytest.raises(ValueError, match="theta must be finite"):
-        huber_objective([1.0, 2.0, math.nan, 0.3, 0.3], p, t, l)
+        huber_objective([1.0, 2.0, math.nan, 0.3, 0.3], p, t, loss)
 
 
 def test_degenerate_data_raise_a_clear_error():

@@ -1,4 +1,5 @@
-"""Tests of scalingedu.grading (instant checks, statuses, grading with hidden checks) and problem set 01_power_laws."""
+"""Tests of scalingedu.grading (instant checks, statuses, grading with hidden checks) and problem
+set power_laws."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,13 +7,27 @@ import pytest
 
 from scalingedu import grading
 from scalingedu.data import HOFFMANN_2022_FIT, KAPLAN_2020_PARAMS_LAW
-from scalingedu.grading import (Check, CheckResult, ProblemSet, Question, check, close_to, grade_answer, has_sign,
-                                is_function, is_function_matching, is_number, problem_set, question, statuses,
-                                summary)
+from scalingedu.grading import (
+    Check,
+    CheckResult,
+    ProblemSet,
+    Question,
+    check,
+    close_to,
+    grade_answer,
+    has_sign,
+    is_function,
+    is_function_matching,
+    is_number,
+    problem_set,
+    question,
+    statuses,
+    summary,
+)
 from scalingedu.powerlaw import fit_power_law
 from scalingedu.problems import power_laws
 
-SET_ID = "01_power_laws"
+SET_ID = "power_laws"
 IDS = problem_set(SET_ID).ids
 
 
@@ -24,7 +39,7 @@ def fresh_statuses():
 
 
 def local_exponent(x, y):
-    """A correct answer to pl.local_exponent, written independently of the library."""
+    """A correct answer to power_laws.local_exponent, written independently of the library."""
     return np.diff(np.log(y)) / np.diff(np.log(x))
 
 
@@ -33,20 +48,21 @@ def right_answers() -> dict:
     pure = fit_power_law(*power_laws.measurements())
     floor = fit_power_law(*power_laws.measurements_with_floor(), offset=True)
     return {
-        "pl.halving": 2 ** (1 / HOFFMANN_2022_FIT["alpha"]),
-        "pl.exponent": pure.b,
-        "pl.params_for_loss": pure.solve_for_x(power_laws.TARGET_LOSS),
-        "pl.floor": floor.c,
-        "pl.extrapolate": floor(power_laws.FAR_PARAMS),
-        "pl.local_exponent": local_exponent,
+        "power_laws.halving": 2 ** (1 / HOFFMANN_2022_FIT["alpha"]),
+        "power_laws.exponent": pure.b,
+        "power_laws.params_for_loss": pure.solve_for_x(power_laws.TARGET_LOSS),
+        "power_laws.floor": floor.c,
+        "power_laws.extrapolate": floor(power_laws.FAR_PARAMS),
+        "power_laws.local_exponent": local_exponent,
     }
 
 
 def wrong_answers() -> dict:
     """Answers of the right type that are wrong: off by a factor, or a function with an error in it."""
     right = right_answers()
-    wrong = {key: value * 1.5 for key, value in right.items() if key != "pl.local_exponent"}
-    wrong["pl.local_exponent"] = lambda x, y: np.diff(np.log(y)) / np.diff(x)   # forgot the log of x
+    wrong = {key: value * 1.5 for key, value in right.items() if key != "power_laws.local_exponent"}
+    # forgot the log of x
+    wrong["power_laws.local_exponent"] = lambda x, y: np.diff(np.log(y)) / np.diff(x)
     return wrong
 
 
@@ -76,10 +92,10 @@ def test_ids_are_unique_across_problem_sets():
 
 def test_unknown_question_id_lists_the_ids_of_its_problem_set():
     with pytest.raises(ValueError) as error:
-        check("pl.halvng", 7.7)
+        check("power_laws.halvng", 7.7)
     for known in IDS:
         assert known in str(error.value)
-    with pytest.raises(ValueError, match="pl.halving"):
+    with pytest.raises(ValueError, match="power_laws.halving"):
         question("zz.nothing")
     with pytest.raises(TypeError, match="question_id"):
         check(3, 7.7)
@@ -93,19 +109,38 @@ def test_unknown_problem_set_lists_known_sets():
 
 def test_question_and_problem_set_validate_their_fields():
     ok = (close_to(lambda: 1.0, rel=0.1),)
+
+    def make(id="x.y", points=1, kind="compute", title="t", public=ok, hidden=ok):
+        return Question(id, points, kind, title, "s", "h", public, hidden)
+
     with pytest.raises(ValueError, match="id"):
-        Question("NoDot", 1, "s", "h", ok, ok)
+        make(id="NoDot")
     with pytest.raises(ValueError, match="points"):
-        Question("x.y", 0, "s", "h", ok, ok)
+        make(points=0)
+    with pytest.raises(ValueError, match="kind"):
+        make(kind="guess")
+    with pytest.raises(ValueError, match="title"):
+        make(title="two\nlines")
     with pytest.raises(ValueError, match="hidden_checks"):
-        Question("x.y", 1, "s", "h", ok, ())
+        make(hidden=())
     with pytest.raises(ValueError, match="weight"):
-        Question("x.y", 1, "s", "h", (is_number(),), (is_number(),))
-    q = Question("x.y", 1, "s", "h", ok, ok)
+        make(public=(is_number(),), hidden=(is_number(),))
+    q = make()
     with pytest.raises(ValueError, match="repeats"):
         ProblemSet("x", "t", (q, q))
     with pytest.raises(ValueError, match="prefix"):
-        ProblemSet("x", "t", (q, Question("z.y", 1, "s", "h", ok, ok)))
+        ProblemSet("x", "t", (q, make(id="z.y")))
+
+
+def test_legacy_ids_find_the_same_questions_and_problem_sets(capsys):
+    """Notebooks saved before ids were named by slug ("cb.params", "02_compute_budgets") still check
+    and grade: a legacy id names the same question, and its status is kept under the new id."""
+    assert question("cb.params") is question("compute_budgets.params")
+    assert question("pl.halving") is question("power_laws.halving")
+    assert problem_set("02_compute_budgets") is problem_set("compute_budgets")
+    assert problem_set("01_power_laws") is problem_set(SET_ID)
+    result, _ = run_check(capsys, "pl.halving", right_answers()["power_laws.halving"])
+    assert result.status == "passed" and statuses()["power_laws.halving"] == "passed"
 
 
 # Instant feedback --------------------------------------------------------------------------------------------------
@@ -123,7 +158,7 @@ def test_a_stub_function_returning_ellipsis_is_not_answered(capsys):
     def stub(x, y):
         """The exercise's stub."""
         return ...
-    result, text = run_check(capsys, "pl.local_exponent", stub)
+    result, text = run_check(capsys, "power_laws.local_exponent", stub)
     assert result.status == "not answered"
     assert "Write the body" in text
 
@@ -158,15 +193,15 @@ def test_wrong_answer_fails_with_a_hint(capsys, question_id):
     (print, "function"),
 ])
 def test_wrong_type_gets_a_friendly_message_not_a_traceback(capsys, answer, words):
-    result, text = run_check(capsys, "pl.halving", answer)
+    result, text = run_check(capsys, "power_laws.halving", answer)
     assert result.status == "failed"
     assert words in text
     assert "Traceback" not in text and "Error" not in text
 
 
 def test_a_one_element_array_counts_as_a_number(capsys):
-    right = right_answers()["pl.halving"]
-    result, _ = run_check(capsys, "pl.halving", np.array([right]))
+    right = right_answers()["power_laws.halving"]
+    result, _ = run_check(capsys, "power_laws.halving", np.array([right]))
     assert result.status == "passed"
 
 
@@ -180,59 +215,61 @@ def test_a_one_element_array_counts_as_a_number(capsys):
     (lambda x, y: "slopes", "text"),
 ])
 def test_function_question_explains_what_is_wrong(capsys, answer, words):
-    result, text = run_check(capsys, "pl.local_exponent", answer)
+    result, text = run_check(capsys, "power_laws.local_exponent", answer)
     assert result.status == "failed"
     assert words in text
     assert "Traceback" not in text
 
 
 def test_positive_exponent_gets_the_sign_hint(capsys):
-    result, text = run_check(capsys, "pl.exponent", -right_answers()["pl.exponent"])
+    result, text = run_check(capsys, "power_laws.exponent", -right_answers()["power_laws.exponent"])
     assert result.status == "failed"
     assert "should be negative" in text and "exponent b is negative" in text
 
 
 def test_feedback_is_deterministic_and_not_displayed_twice(capsys):
-    first = run_check(capsys, "pl.floor", 1.7)[1]
-    second = run_check(capsys, "pl.floor", 1.7)[1]
+    first = run_check(capsys, "power_laws.floor", 1.7)[1]
+    second = run_check(capsys, "power_laws.floor", 1.7)[1]
     assert first == second
     assert "0x" not in first
-    assert hasattr(check("pl.floor", 1.7), "_ipython_display_")
+    assert hasattr(check("power_laws.floor", 1.7), "_ipython_display_")
 
 
 def test_latest_check_sets_the_status(capsys):
-    run_check(capsys, "pl.halving", 0.5)
-    assert statuses()["pl.halving"] == "failed"
-    run_check(capsys, "pl.halving", right_answers()["pl.halving"])
-    assert statuses()["pl.halving"] == "passed"
+    run_check(capsys, "power_laws.halving", 0.5)
+    assert statuses()["power_laws.halving"] == "failed"
+    run_check(capsys, "power_laws.halving", right_answers()["power_laws.halving"])
+    assert statuses()["power_laws.halving"] == "passed"
 
 
 # Statuses and summary ----------------------------------------------------------------------------------------------
 
 def test_statuses_cover_every_question_of_a_touched_problem_set(capsys):
     assert statuses() == {}
-    run_check(capsys, "pl.halving", right_answers()["pl.halving"])
-    run_check(capsys, "pl.floor", 99.0)
+    run_check(capsys, "power_laws.halving", right_answers()["power_laws.halving"])
+    run_check(capsys, "power_laws.floor", 99.0)
     current = statuses()
     assert list(current) == list(IDS)
-    assert current["pl.halving"] == "passed" and current["pl.floor"] == "failed"
-    assert {current[i] for i in IDS if i not in ("pl.halving", "pl.floor")} == {"not answered"}
+    assert current["power_laws.halving"] == "passed" and current["power_laws.floor"] == "failed"
+    others = {current[i] for i in IDS if i not in ("power_laws.halving", "power_laws.floor")}
+    assert others == {"not answered"}
     assert set(current.values()) <= {"not answered", "passed", "failed"}
 
 
 def test_summary_prints_a_row_per_question(capsys):
     summary()
     assert "No question has been checked" in capsys.readouterr().out
-    run_check(capsys, "pl.halving", right_answers()["pl.halving"])
-    run_check(capsys, "pl.exponent", 0.5)
+    run_check(capsys, "power_laws.halving", right_answers()["power_laws.halving"])
+    run_check(capsys, "power_laws.exponent", 0.5)
     summary()
     text = capsys.readouterr().out
     for q in problem_set(SET_ID).questions:
         row = next(line for line in text.splitlines() if line.split() and line.split()[0] == q.id)
         assert f"{q.points:g}" in row.split()
-    assert "public checks passed" in next(line for line in text.splitlines() if "pl.halving" in line)
-    assert "failed" in next(line for line in text.splitlines() if "pl.exponent" in line)
-    assert "not answered" in next(line for line in text.splitlines() if "pl.floor" in line)
+    halving = next(line for line in text.splitlines() if "power_laws.halving" in line)
+    assert "public checks passed" in halving
+    assert "failed" in next(line for line in text.splitlines() if "power_laws.exponent" in line)
+    assert "not answered" in next(line for line in text.splitlines() if "power_laws.floor" in line)
     assert "Public checks passed on 1 of 6 questions (2 of 13 points)" in text
     assert "Hidden checks" in text
 
@@ -249,8 +286,9 @@ def test_right_answer_earns_every_point(question_id):
 
 
 def test_roughly_right_answer_earns_partial_credit_and_fails_a_hidden_check():
-    roughly = right_answers()["pl.exponent"] * 1.05   # inside the public 10%, outside the hidden 1%
-    grade = grade_answer("pl.exponent", roughly)
+    # inside the public 10%, outside the hidden 1%
+    roughly = right_answers()["power_laws.exponent"] * 1.05
+    grade = grade_answer("power_laws.exponent", roughly)
     assert grade.status == "partial"
     assert 0 < grade.points_earned < grade.points_possible
     assert all(c.passed for c in grade.checks if c.kind == "public")
@@ -263,7 +301,7 @@ def test_roughly_right_answer_earns_partial_credit_and_fails_a_hidden_check():
 @pytest.mark.parametrize("answer, status", [(..., "not answered"), (None, "not answered"), ("1.7", "failed"),
                                             ([1, 2], "failed")])
 def test_unanswered_or_mistyped_answers_earn_nothing_without_raising(answer, status):
-    grade = grade_answer("pl.floor", answer)
+    grade = grade_answer("power_laws.floor", answer)
     assert grade.points_earned == 0
     assert grade.status == status
     assert not any(c.passed for c in grade.checks)
@@ -274,20 +312,20 @@ def test_a_stub_function_is_graded_not_answered_with_no_check_passed():
     or the instructor's feedback would say "public checks passed 1 of 2" on a blank exercise."""
     def stub(x, y):
         return ...
-    grade = grade_answer("pl.local_exponent", stub)
+    grade = grade_answer("power_laws.local_exponent", stub)
     assert (grade.status, grade.points_earned) == ("not answered", 0.0)
-    assert len(grade.checks) == len(question("pl.local_exponent").checks)
+    assert len(grade.checks) == len(question("power_laws.local_exponent").checks)
     assert [c.passed for c in grade.checks] == [False] * len(grade.checks)
     assert {c.message for c in grade.checks} == {"not answered"}
 
 
 def test_grade_answer_ignores_the_kernel_state(capsys):
-    right = right_answers()["pl.extrapolate"]
-    before = grade_answer("pl.extrapolate", right)
-    run_check(capsys, "pl.extrapolate", "wrong")
-    assert grade_answer("pl.extrapolate", right) == before
+    right = right_answers()["power_laws.extrapolate"]
+    before = grade_answer("power_laws.extrapolate", right)
+    run_check(capsys, "power_laws.extrapolate", "wrong")
+    assert grade_answer("power_laws.extrapolate", right) == before
     grading.reset()
-    grade_answer("pl.halving", 7.0)
+    grade_answer("power_laws.halving", 7.0)
     assert statuses() == {}
 
 
@@ -298,7 +336,7 @@ def test_hidden_checks_use_other_inputs_than_the_public_ones():
         """Answers the public input whatever it is given."""
         return local_exponent(*public_data)
 
-    grade = grade_answer("pl.local_exponent", memorised)
+    grade = grade_answer("power_laws.local_exponent", memorised)
     assert all(c.passed for c in grade.checks if c.kind == "public")
     assert grade.hidden_failed
     assert grade.points_earned < grade.points_possible
@@ -311,7 +349,7 @@ def test_a_function_that_changes_its_inputs_cannot_disturb_the_reference():
         y[:] = 1.0
         return result
 
-    assert grade_answer("pl.local_exponent", vandal).status == "passed"
+    assert grade_answer("power_laws.local_exponent", vandal).status == "passed"
 
 
 # Checks --------------------------------------------------------------------------------------------------------------

@@ -12,11 +12,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scalingedu.data import (KAPLAN_2020_ALLOCATION, KAPLAN_2020_BREAKDOWN, KAPLAN_2020_CRITICAL_BATCH,
-                             KAPLAN_2020_FRONTIER_THEORY, KAPLAN_2020_JOINT_LAW, KAPLAN_2020_MODEL_RANGE,
-                             KAPLAN_2020_OVERFITTING, KAPLAN_2020_SEED_VARIATION, KAPLAN_2020_SETUP,
-                             KAPLAN_2020_SINGLE_EPOCH_DATA, KAPLAN_2020_STEPS_LAW, KAPLAN_2020_TENFOLD_COMPUTE,
-                             PF_DAY_FLOPS)
+from scalingedu.data import (
+    KAPLAN_2020_ALLOCATION,
+    KAPLAN_2020_BREAKDOWN,
+    KAPLAN_2020_CRITICAL_BATCH,
+    KAPLAN_2020_FRONTIER_THEORY,
+    KAPLAN_2020_JOINT_LAW,
+    KAPLAN_2020_MODEL_RANGE,
+    KAPLAN_2020_OVERFITTING,
+    KAPLAN_2020_SEED_VARIATION,
+    KAPLAN_2020_SETUP,
+    KAPLAN_2020_SINGLE_EPOCH_DATA,
+    KAPLAN_2020_STEPS_LAW,
+    KAPLAN_2020_TENFOLD_COMPUTE,
+    PF_DAY_FLOPS,
+)
 from scalingedu.laws import KAPLAN_2020, KaplanLaw
 from scalingedu.laws.kaplan import BreakdownPoint
 
@@ -157,7 +167,7 @@ def test_joint_law_tends_to_its_limits():
     assert K.loss(1e40, 1e10) == pytest.approx(K.loss_at_infinite_params(1e10), rel=1e-9)
 
 
-# --- Eq. 1.4: the critical batch size ----------------------------------------------------------------------------------
+# --- Eq. 1.4: the critical batch size ---------------------------------------------------------------------------------
 
 def test_critical_batch_doubles_for_every_13_percent_lower_loss():
     """Fig. 10: 'the critical batch size approximately doubles for every 13% decrease in loss' (Eq. 1.4 with
@@ -179,7 +189,7 @@ def test_table6_batch_size_follows_from_eq14_on_the_frontier():
     np.testing.assert_allclose(batch, table6, rtol=0.20)
 
 
-# --- Eq. 1.6 and Appendix B: the compute-efficient frontier ------------------------------------------------------------
+# --- Eq. 1.6 and Appendix B: the compute-efficient frontier -----------------------------------------------------------
 
 def test_frontier_models_stop_ten_percent_above_their_converged_loss():
     """Eq. B.5: compute-efficient training stops alpha_N / alpha_S ≈ 10% above the converged loss."""
@@ -239,7 +249,7 @@ def test_a_loss_at_or_below_the_converged_loss_cannot_be_reached():
         K.compute_to_reach_loss(np.array([1e9, 1e6]), 3.0)   # 3.0 is below the 1e6 model's converged 3.3
 
 
-# --- Eq. 6.8: the breakdown point ---------------------------------------------------------------------------------------
+# --- Eq. 6.8: the breakdown point -------------------------------------------------------------------------------------
 
 def test_breakdown_point_reproduces_eq68():
     """Eq. 6.8: L(C_min) (Eq. 1.3) meets L(D(C_min)) (Eq. 1.2) at C* ~ 1e4 PF-days, N* ~ 1e12, D* ~ 1e12 tokens,
@@ -324,7 +334,7 @@ def test_constructing_a_law_without_the_new_constants_still_works():
     assert law == K
 
 
-# --- properties --------------------------------------------------------------------------------------------------------
+# --- properties -------------------------------------------------------------------------------------------------------
 
 @settings(max_examples=60, deadline=None)
 @given(params=st.floats(1e3, 1e13), penalty=st.floats(1e-4, 1.0))
@@ -350,10 +360,11 @@ def test_the_frontier_improves_with_compute_and_uses_bigger_models(pf_days, fact
     assert K.compute_to_reach_loss(small.params, small.loss) == pytest.approx(pf_days, rel=1e-6)
 
 
-# --- problem set 03_kaplan_laws: its expected values come from this module ------------------------------------------
+# --- problem set kaplan_laws: its expected values come from this module ------------------------
 
 def _penalty_answer(params, tokens):
-    """A correct answer to kl.overfitting_penalty, written from the data tables, independently of the library."""
+    """A correct answer to kaplan_laws.overfitting_penalty, written from the data tables,
+    independently of the library."""
     from scalingedu.data import KAPLAN_2020_JOINT_LAW as joint
     return (1 + (params / joint["N_c"]) ** (joint["alpha_N"] / joint["alpha_D"]) * joint["D_c"] / tokens) \
         ** joint["alpha_D"] - 1
@@ -361,8 +372,12 @@ def _penalty_answer(params, tokens):
 
 def _right_answers() -> dict:
     """What a learner following the statements computes from the published constants (never typed in)."""
-    from scalingedu.data import (KAPLAN_2020_COMPUTE_LAW, KAPLAN_2020_DATA_LAW, KAPLAN_2020_JOINT_LAW,
-                                 KAPLAN_2020_PARAMS_LAW)
+    from scalingedu.data import (
+        KAPLAN_2020_COMPUTE_LAW,
+        KAPLAN_2020_DATA_LAW,
+        KAPLAN_2020_JOINT_LAW,
+        KAPLAN_2020_PARAMS_LAW,
+    )
     from scalingedu.problems import kaplan_laws
     table6 = KAPLAN_2020_ALLOCATION
     params = table6["params_coefficient"] * (kaplan_laws.BUDGET_FLOPS / PF_DAY_FLOPS) ** table6["params_exponent"]
@@ -370,21 +385,23 @@ def _right_answers() -> dict:
     a_d, d_c = KAPLAN_2020_DATA_LAW["alpha_D"], KAPLAN_2020_DATA_LAW["D_c"]
     d0, p = table6["tokens_coefficient"], table6["tokens_exponent"]
     return {
-        "kl.loss_from_params": (KAPLAN_2020_PARAMS_LAW["N_c"] / kaplan_laws.TARGET_PARAMS)
+        "kaplan_laws.loss_from_params": (KAPLAN_2020_PARAMS_LAW["N_c"] / kaplan_laws.TARGET_PARAMS)
         ** KAPLAN_2020_PARAMS_LAW["alpha_N"],
-        "kl.data_for_cut": (1 / (1 - kaplan_laws.LOSS_CUT)) ** (1 / a_d),
-        "kl.exponent_ratio": KAPLAN_2020_JOINT_LAW["alpha_N"] / KAPLAN_2020_JOINT_LAW["alpha_D"],
-        "kl.overfitting_penalty": _penalty_answer,
-        "kl.kaplan_params": params,
-        "kl.tokens_per_param": kaplan_laws.BUDGET_FLOPS / (6 * params) / params,
-        "kl.breakdown": np.exp((a_c * np.log(c_c) - a_d * np.log(d_c / d0)) / (a_c - a_d * p)),
+        "kaplan_laws.data_for_cut": (1 / (1 - kaplan_laws.LOSS_CUT)) ** (1 / a_d),
+        "kaplan_laws.exponent_ratio":
+            KAPLAN_2020_JOINT_LAW["alpha_N"] / KAPLAN_2020_JOINT_LAW["alpha_D"],
+        "kaplan_laws.overfitting_penalty": _penalty_answer,
+        "kaplan_laws.kaplan_params": params,
+        "kaplan_laws.tokens_per_param": kaplan_laws.BUDGET_FLOPS / (6 * params) / params,
+        "kaplan_laws.breakdown":
+            np.exp((a_c * np.log(c_c) - a_d * np.log(d_c / d0)) / (a_c - a_d * p)),
     }
 
 
 def test_problem_set_03_right_answers_earn_every_point_with_hidden_checks():
     from scalingedu.grading import grade_answer, problem_set
     answers = _right_answers()
-    assert set(answers) == set(problem_set("03_kaplan_laws").ids)
+    assert set(answers) == set(problem_set("kaplan_laws").ids)
     for question_id, answer in answers.items():
         grade = grade_answer(question_id, answer)
         assert grade.status == "passed", (question_id, grade)
@@ -392,11 +409,15 @@ def test_problem_set_03_right_answers_earn_every_point_with_hidden_checks():
 
 
 @pytest.mark.parametrize("question_id, wrong, why", [
-    ("kl.exponent_ratio", 0.74, "the printed, rounded ratio passes the public check only"),
-    ("kl.data_for_cut", (1 / 0.95) ** (1 / 0.103), "Table 2's alpha_D instead of Eq. 1.2's"),
-    ("kl.loss_from_params", (6.4e13 / 1e10) ** 0.076, "Table 2's N_c instead of Eq. 1.1's"),
-    ("kl.kaplan_params", 1.3e9 * 5.76e23 ** 0.73, "the budget in FLOPs instead of PF-days"),
-    ("kl.tokens_per_param", 2e10 * (5.76e23 / 8.64e19) ** 0.27 / (1.3e9 * (5.76e23 / 8.64e19) ** 0.73),
+    ("kaplan_laws.exponent_ratio", 0.74, "the printed, rounded ratio passes the public check only"),
+    ("kaplan_laws.data_for_cut", (1 / 0.95) ** (1 / 0.103),
+     "Table 2's alpha_D instead of Eq. 1.2's"),
+    ("kaplan_laws.loss_from_params", (6.4e13 / 1e10) ** 0.076,
+     "Table 2's N_c instead of Eq. 1.1's"),
+    ("kaplan_laws.kaplan_params", 1.3e9 * 5.76e23 ** 0.73,
+     "the budget in FLOPs instead of PF-days"),
+    ("kaplan_laws.tokens_per_param",
+     2e10 * (5.76e23 / 8.64e19) ** 0.27 / (1.3e9 * (5.76e23 / 8.64e19) ** 0.73),
      "Table 6's separate D_opt instead of spending the budget"),
 ])
 def test_problem_set_03_common_mistakes_lose_points(question_id, wrong, why):
@@ -415,7 +436,97 @@ def test_problem_set_03_function_question_uses_other_inputs_when_graded():
             return _penalty_answer(params, tokens)
         return np.array([_penalty_answer(n, d) for n, d in zip(np.ravel(params), np.ravel(tokens))])
 
-    assert grade_answer("kl.overfitting_penalty", _penalty_answer).status == "passed"
-    grade = grade_answer("kl.overfitting_penalty", pairs_only)
+    assert grade_answer("kaplan_laws.overfitting_penalty", _penalty_answer).status == "passed"
+    grade = grade_answer("kaplan_laws.overfitting_penalty", pairs_only)
     assert all(c.passed for c in grade.checks if c.kind == "public")
     assert grade.hidden_failed and 0 < grade.points_earned < grade.points_possible
+
+
+# --- lesson 03's readouts: a point of the joint law, real models, three allocation rules ----------
+# (scalingedu.laws.kaplan and scalingedu.laws.comparison, which the lesson's widgets draw)
+
+def test_law_point_is_the_joint_law_and_its_limits():
+    from scalingedu.laws import law_point
+
+    point = law_point(1e9, 2e10)
+    assert point.loss == pytest.approx(KAPLAN_2020.loss(1e9, 2e10))
+    assert point.converged_loss == pytest.approx(KAPLAN_2020.loss(1e9, 1e30), rel=1e-9)
+    assert point.data_limited_loss == pytest.approx(KAPLAN_2020.loss(1e30, 2e10), rel=1e-9)
+    assert point.converged_loss < point.loss and point.data_limited_loss < point.loss
+    assert point.loss == pytest.approx(point.converged_loss * (1 + point.penalty))
+    assert point.tokens_per_param == pytest.approx(20.0)
+    # Eq. 4.4's bound and the largest model the data support are inverses of each other.
+    largest = law_point(1e6, point.bound_tokens).max_params
+    assert KAPLAN_2020.overfitting_bound_tokens(largest) == pytest.approx(point.bound_tokens)
+
+
+def test_law_point_says_when_the_data_are_too_few():
+    """Kaplan et al. §4.2: WebText2's 22B tokens suffice below ~1e9 parameters; the 1.5B model
+    overfits mildly."""
+    from scalingedu.data import KAPLAN_2020_MODEL_RANGE, KAPLAN_2020_SETUP
+    from scalingedu.laws import law_point
+
+    tokens = KAPLAN_2020_SETUP["dataset_tokens"]
+    assert not law_point(5e8, tokens).data_limited
+    largest = law_point(KAPLAN_2020_MODEL_RANGE["largest_params"], tokens)
+    assert largest.data_limited and largest.penalty < 0.05
+
+
+def test_law_point_rejects_bad_inputs():
+    from scalingedu.laws import law_point
+
+    with pytest.raises(ValueError, match="params must be > 0"):
+        law_point(0.0, 1e9)
+    with pytest.raises(ValueError, match="tokens must be finite"):
+        law_point(1e9, float("inf"))
+    with pytest.raises(TypeError, match="single number"):
+        law_point(np.array([1e9, 2e9]), 1e9)
+
+
+def test_preset_values_place_dense_models_and_refuse_the_others():
+    from scalingedu.data import model
+    from scalingedu.laws import preset_values
+
+    assert preset_values("GPT-3 175B") == (model("GPT-3 175B").params, model("GPT-3 175B").tokens)
+    with pytest.raises(ValueError, match="Mixture-of-Experts"):
+        preset_values("DeepSeek-V3")
+    with pytest.raises(ValueError, match="not published either"):
+        preset_values("Mixtral 8x7B")
+    with pytest.raises(ValueError, match="unknown model"):
+        preset_values("GPT-5")
+
+
+def test_allocations_follow_each_law():
+    from scalingedu.data import GOPHER_BUDGET_FLOPS
+    from scalingedu.laws import EPOCH_2024, HOFFMANN_2022, allocations
+
+    split = allocations(GOPHER_BUDGET_FLOPS)
+    assert list(split) == ["Kaplan 2020 (Table 6)", "Hoffmann 2022 (Eq. 10)", "Epoch 2024 (refit)"]
+    for law, allocation in zip((KAPLAN_2020, HOFFMANN_2022, EPOCH_2024), split.values()):
+        expected = law.compute_optimal(GOPHER_BUDGET_FLOPS)
+        assert allocation.params == pytest.approx(expected.params)
+        assert 6 * allocation.params * allocation.tokens == pytest.approx(GOPHER_BUDGET_FLOPS)
+    # Kaplan's rule puts far more of a large budget into parameters than either Chinchilla law.
+    assert split["Kaplan 2020 (Table 6)"].params > 10 * split["Epoch 2024 (refit)"].params
+    with pytest.raises(ValueError, match="flops"):
+        allocations(-1.0)
+
+
+def test_model_budget_uses_the_published_compute_or_6nd():
+    from scalingedu.data import model
+    from scalingedu.laws import model_budget
+
+    assert model_budget("GPT-3 175B") == model("GPT-3 175B").training_flops
+    llama = model("Llama 3 70B")
+    assert model_budget("Llama 3 70B") == pytest.approx(6 * llama.params * llama.tokens)
+    deepseek = model("DeepSeek-V3")
+    expected = 6 * deepseek.active_params * deepseek.tokens
+    assert model_budget("DeepSeek-V3") == pytest.approx(expected)
+    with pytest.raises(ValueError, match="budget is unknown"):
+        model_budget("Mixtral 8x7B")
+
+
+def test_kaplan_largest_run_is_about_fourteen_pf_days():
+    from scalingedu.laws import kaplan_largest_run_flops
+
+    assert kaplan_largest_run_flops() / 8.64e19 == pytest.approx(13.7, rel=0.01)

@@ -9,9 +9,24 @@ import platform
 import numpy as np
 import pytest
 
-from scalingedu.lab import (FULL_SWEEP, QUICK_SWEEP, CorpusMismatchError, MLPLanguageModel, ModelConfig,
-                            SweepDesign, check_corpus, decode, encode, load_corpus, load_provenance, load_results,
-                            six_nd_ratio, train, training_flops, training_flops_per_step)
+from scalingedu.lab import (
+    FULL_SWEEP,
+    QUICK_SWEEP,
+    CorpusMismatchError,
+    MLPLanguageModel,
+    ModelConfig,
+    SweepDesign,
+    check_corpus,
+    decode,
+    encode,
+    load_corpus,
+    load_provenance,
+    load_results,
+    six_nd_ratio,
+    train,
+    training_flops,
+    training_flops_per_step,
+)
 from scalingedu.lab import corpus as corpus_module
 from scalingedu.lab.sweep import read_results, run_sweep
 from scalingedu.laws import fit_chinchilla, fit_isoflop_parabolas

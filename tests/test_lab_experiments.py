@@ -6,12 +6,21 @@ import pytest
 
 from scalingedu.data import MUENNIGHOFF_2023_FIT, MUENNIGHOFF_2023_REPETITION
 from scalingedu.lab import FULL_SWEEP, ModelConfig, load_corpus, load_provenance, load_results, train
-from scalingedu.lab.analysis import bootstrap_exponent
-from scalingedu.lab.efficiency import bench_lab, matmul_flops_per_second, trainer_flops_per_second
-from scalingedu.lab.experiments import (EXPERIMENT_DESIGN, ExperimentRun, experiment_runs, fresh_equivalent_tokens,
-                                        muennighoff_effective_tokens, quality_runs, repetition_runs)
+from scalingedu.lab.analysis import bootstrap_exponent, isoflop_budget_view, sweep_fit
+from scalingedu.lab.efficiency import matmul_flops_per_second, trainer_flops_per_second
+from scalingedu.lab.experiments import (
+    EXPERIMENT_DESIGN,
+    ExperimentRun,
+    experiment_runs,
+    fresh_equivalent_tokens,
+    muennighoff_effective_tokens,
+    nearest_run,
+    quality_runs,
+    repetition_runs,
+)
 from scalingedu.lab.training import generate, train_isolated
 from scalingedu.laws import fit_isoflop_parabolas
+from scalingedu.tools.bench import bench_lab
 
 
 def _run(tokens, losses, final, **setting):
@@ -24,8 +33,8 @@ def _run(tokens, losses, final, **setting):
 
 def test_muennighoff_effective_data_matches_the_papers_claims():
     """Muennighoff et al. 2023 (arXiv:2305.16264): D' = U + U·R*·(1 - exp(-R/R*)) with R* = 15.39 (datablations
-    README, MUENNIGHOFF_2023_FIT). Its abstract: up to 4 epochs are nearly as good as unique data (we read "nearly" as D'/D > 0.9), and
-    returns fade around 16 epochs (the 16th epoch adds under 40 % of a fresh epoch)."""
+    README, MUENNIGHOFF_2023_FIT). Its abstract: up to 4 epochs are nearly as good as unique data (we read "nearly"
+    as D'/D > 0.9), and returns fade around 16 epochs (the 16th epoch adds under 40 % of a fresh epoch)."""
     unique = 1e9
     assert muennighoff_effective_tokens(unique, 1) == unique                      # no repetition: D' = U
     four = muennighoff_effective_tokens(unique, MUENNIGHOFF_2023_REPETITION["nearly_free_epochs"])
@@ -97,6 +106,7 @@ def test_matmul_and_trainer_speeds_are_measured():
 
 
 def test_bench_lab_prints_lab_mfu(capsys):
+    """scalingedu bench's lab figures (scalingedu.tools.bench.bench_lab)."""
     results = bench_lab()
     lines = dict(line.split(" ", 1) for line in capsys.readouterr().out.strip().splitlines())
     assert lines["lab_mfu"].endswith("ratio")
@@ -123,3 +133,50 @@ def test_generate_is_seeded_and_keeps_the_prompt():
     assert generate(run.model, "def ", 50, seed=1) == text
     with pytest.raises(ValueError, match="temperature"):
         generate(run.model, "x", 5, temperature=0)
+
+
+# --- lesson 05's views: one budget of the sweep, the nearest data experiment ----------------------
+
+def test_budget_view_is_the_budgets_runs_and_parabola():
+    results = load_results()
+    fit = fit_isoflop_parabolas(results["params"], results["flops"], results["val_loss"])
+    assert sweep_fit(results).a == pytest.approx(fit.a) and sweep_fit().a == pytest.approx(fit.a)
+    for index, budget in enumerate(fit.flops):
+        view = isoflop_budget_view(budget * 1.2, results)          # the nearest budget is chosen
+        assert view.flops == budget
+        rows = np.isclose(results["budget"], np.unique(results["budget"])[index])
+        np.testing.assert_array_equal(np.sort(view.runs_loss), np.sort(results["val_loss"][rows]))
+        # the parabola's lowest point on its grid is (close to) the reported minimum
+        assert view.curve_loss.min() == pytest.approx(view.optimum_loss, abs=2e-3)
+        assert view.optimum_tokens == pytest.approx(budget / (6 * view.optimum_params))
+        assert view.tokens_per_param == pytest.approx(view.optimum_tokens / view.optimum_params)
+
+
+def test_budget_view_rejects_bad_input():
+    results = load_results()
+    with pytest.raises(ValueError, match="flops"):
+        isoflop_budget_view(-1.0, results)
+    with pytest.raises(TypeError, match="single budget"):
+        isoflop_budget_view([1e10, 1e11], results)
+
+
+def test_nearest_run_picks_by_setting():
+    runs = experiment_runs()
+    assert nearest_run(quality_runs(runs), 0.12, "corruption").corruption == pytest.approx(0.1)
+    assert nearest_run(repetition_runs(runs), 3.4, "epochs").epochs == pytest.approx(4.0, rel=0.01)
+    with pytest.raises(ValueError, match="setting"):
+        nearest_run(runs, 1.0, "noise")
+    with pytest.raises(ValueError, match="value"):
+        nearest_run(runs, -0.1, "corruption")
+    with pytest.raises(ValueError, match="empty"):
+        nearest_run([], 1.0, "epochs")
+
+
+def test_experiment_runs_are_complete():
+    runs = experiment_runs()
+    quality, repetition = quality_runs(runs), repetition_runs(runs)
+    assert len(quality) >= 4 and quality[0].corruption == 0
+    assert len(repetition) >= 5 and repetition[0].epochs == pytest.approx(1.0)
+    assert len({run.tokens for run in runs}) == 1          # same training tokens in every run
+    for run in runs:
+        assert run.curve_tokens.size >= 8 and np.all(np.diff(run.curve_tokens) > 0)

@@ -12,7 +12,8 @@ from scalingedu.problems import scaling_lab as ps
 
 
 def _matmul_by_hand(width, depth, context, embedding, vocab):
-    """A right answer to lab.matmul_flops, written without the lab's counter: 6 FLOPs per weight per token."""
+    """A right answer to scaling_lab.matmul_flops, written without the lab's counter: 6 FLOPs per
+    weight per token."""
     return 6 * (context * embedding * width + (depth - 1) * width * width + width * vocab)
 
 
@@ -39,17 +40,18 @@ def _right_answers() -> dict:
     worth = run.unique_tokens * (1 + r_star * (1 - np.exp(-(run.epochs - 1) / r_star))) / run.tokens
     params = ModelConfig(ps.PREDICT_WIDTH).params
     return {
-        "lab.matmul_flops": _matmul_by_hand,
-        "lab.isoflop_exponent": slope,
-        "lab.tokens_per_param": budgets[-1] / (6 * optima[-1]) / optima[-1],
-        "lab.predict_loss": law.E + law.A / params ** law.alpha + law.B / ps.PREDICT_TOKENS ** law.beta,
-        "lab.repetition_worth": worth,
+        "scaling_lab.matmul_flops": _matmul_by_hand,
+        "scaling_lab.isoflop_exponent": slope,
+        "scaling_lab.tokens_per_param": budgets[-1] / (6 * optima[-1]) / optima[-1],
+        "scaling_lab.predict_loss":
+            law.E + law.A / params ** law.alpha + law.B / ps.PREDICT_TOKENS ** law.beta,
+        "scaling_lab.repetition_worth": worth,
     }
 
 
 def test_right_answers_earn_every_point():
     answers = _right_answers()
-    problems = problem_set("05_scaling_lab")
+    problems = problem_set("scaling_lab")
     assert list(answers) == list(problems.ids) and len(problems.questions) >= 4
     for question_id, answer in answers.items():
         result = grade_answer(question_id, answer)
@@ -82,16 +84,24 @@ def _worth_with_r_equal_to_epochs():
 
 @pytest.mark.parametrize("question_id, wrong", [
     # forward pass only: 2 FLOPs per weight instead of 6
-    ("lab.matmul_flops", lambda right: lambda w, d, c, e, v: right(w, d, c, e, v) / 3),
+    ("scaling_lab.matmul_flops", lambda right: lambda w, d, c, e, v: right(w, d, c, e, v) / 3),
     # 6N with all parameters, embeddings and biases included
-    ("lab.matmul_flops", lambda right: lambda w, d, c, e, v: 6.0 * ModelConfig(w, d, c, e, v).params),
-    ("lab.isoflop_exponent", lambda right: 1 - right),                    # the tokens' exponent b
-    ("lab.isoflop_exponent", lambda right: _best_run_exponent()),         # best runs instead of parabola minima
-    ("lab.tokens_per_param", lambda right: 1 / right),                    # N/D instead of D/N
-    ("lab.tokens_per_param", lambda right: right * 6),                    # forgot the 6 in C/(6N)
-    ("lab.predict_loss", lambda right: _train_loss_prediction()),         # fitted to the training loss
-    ("lab.predict_loss", lambda right: right - 0.5),                      # far off
-    ("lab.repetition_worth", lambda right: _worth_with_r_equal_to_epochs()),  # R = epochs, not epochs - 1
+    ("scaling_lab.matmul_flops",
+     lambda right: lambda w, d, c, e, v: 6.0 * ModelConfig(w, d, c, e, v).params),
+    # the tokens' exponent b
+    ("scaling_lab.isoflop_exponent", lambda right: 1 - right),
+    # best runs instead of parabola minima
+    ("scaling_lab.isoflop_exponent", lambda right: _best_run_exponent()),
+    # N/D instead of D/N
+    ("scaling_lab.tokens_per_param", lambda right: 1 / right),
+    # forgot the 6 in C/(6N)
+    ("scaling_lab.tokens_per_param", lambda right: right * 6),
+    # fitted to the training loss
+    ("scaling_lab.predict_loss", lambda right: _train_loss_prediction()),
+    # far off
+    ("scaling_lab.predict_loss", lambda right: right - 0.5),
+    # R = epochs, not epochs - 1
+    ("scaling_lab.repetition_worth", lambda right: _worth_with_r_equal_to_epochs()),
 ])
 def test_typical_mistakes_fail_a_public_check(question_id, wrong):
     answer = wrong(_right_answers()[question_id])
@@ -101,9 +111,9 @@ def test_typical_mistakes_fail_a_public_check(question_id, wrong):
 
 def test_the_best_run_mistake_is_really_different():
     # the best-run exponent must differ from the parabola fit, or the mistake above would test nothing
-    assert abs(_best_run_exponent() / _right_answers()["lab.isoflop_exponent"] - 1) > 0.02
+    assert abs(_best_run_exponent() / _right_answers()["scaling_lab.isoflop_exponent"] - 1) > 0.02
 
 
 def test_unanswered_questions_are_not_passed():
-    for question_id in problem_set("05_scaling_lab").ids:
+    for question_id in problem_set("scaling_lab").ids:
         assert grade_answer(question_id, ...).status != "passed"

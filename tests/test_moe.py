@@ -9,7 +9,6 @@ from scalingedu import moe
 from scalingedu.data import DEEPSEEK_V3_ROUTING, SWITCH_ROUTING, model
 from scalingedu.parallelism import collective_bytes
 
-
 # --- parameter counts --------------------------------------------------------------------------------------------
 
 def test_mixtral_counts_within_2_percent_of_published():
@@ -168,7 +167,8 @@ def test_route_rejects_bad_input():
 
 
 def test_route_handles_a_million_tokens():
-    """The issue asks for 1M tokens × 64 experts well under a second (timed by bench_moe); here: it is correct."""
+    """The issue asks for 1M tokens × 64 experts well under a second (timed by
+    scalingedu.tools.bench.bench_moe); here: it is correct."""
     logits = moe.skewed_logits(1_000_000, 64, skew=0.5, seed=0)
     routing = moe.route(logits, top_k=2, capacity_factor=1.25)
     assert routing.demand.sum() == 2_000_000

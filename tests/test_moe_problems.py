@@ -1,9 +1,10 @@
-"""Problem set 07 (scalingedu.problems.moe): right answers earn every point, typical mistakes fail a public check."""
+"""Problem set 07 (scalingedu.problems.mixture_of_experts): right answers earn every point, typical
+mistakes fail a public check."""
 import numpy as np
 import pytest
 
 from scalingedu.grading import grade_answer, problem_set, question
-from scalingedu.problems import moe as ps
+from scalingedu.problems import mixture_of_experts as ps
 
 
 def _right_answers() -> dict:
@@ -23,17 +24,18 @@ def _right_answers() -> dict:
 
     held = ps.A2A_TOKENS_PER_GPU * 8 * 7168 * ps.A2A_BYTES_PER_VALUE
     return {
-        "moe.active_params": active,
-        "moe.capacity": int(2 * ps.CAPACITY_TOKENS / ps.CAPACITY_EXPERTS * ps.CAPACITY_FACTOR),
-        "moe.drop_rate": np.maximum(counts - capacity, 0).sum() / tokens,
-        "moe.balancing_loss": experts * np.dot(f, probs.mean(axis=0)),
-        "moe.all_to_all": 2 * held * 63 / 64,
+        "mixture_of_experts.active_params": active,
+        "mixture_of_experts.capacity":
+            int(2 * ps.CAPACITY_TOKENS / ps.CAPACITY_EXPERTS * ps.CAPACITY_FACTOR),
+        "mixture_of_experts.drop_rate": np.maximum(counts - capacity, 0).sum() / tokens,
+        "mixture_of_experts.balancing_loss": experts * np.dot(f, probs.mean(axis=0)),
+        "mixture_of_experts.all_to_all": 2 * held * 63 / 64,
     }
 
 
 def test_right_answers_earn_every_point():
     answers = _right_answers()
-    problems = problem_set("07_mixture_of_experts")
+    problems = problem_set("mixture_of_experts")
     assert list(answers) == list(problems.ids) and len(problems.questions) >= 4
     for question_id, answer in answers.items():
         result = grade_answer(question_id, answer)
@@ -41,17 +43,28 @@ def test_right_answers_earn_every_point():
 
 
 @pytest.mark.parametrize("question_id, wrong", [
-    ("moe.active_params", lambda right: 46.7e9 * 2 / 8),                  # 2/8 of the total
-    ("moe.active_params", lambda right: right - 32000 * 4096),            # only the output embedding
-    ("moe.active_params", lambda right: 12.9),                            # billions, not a count
-    ("moe.capacity", lambda right: right // 2),                           # forgot top-2's two assignments
-    ("moe.capacity", lambda right: right / 1.25),                         # forgot the capacity factor
-    ("moe.drop_rate", lambda right: 100 * right),                         # a percentage
-    ("moe.drop_rate", lambda right: right * 4096 / (4096 - right * 4096)),  # dropped over kept
-    ("moe.balancing_loss", lambda right: right / 16),                     # forgot N
-    ("moe.all_to_all", lambda right: right / 2),                          # dispatch only
-    ("moe.all_to_all", lambda right: right * 64 / 63),                    # counted the local 1/64 too
-    ("moe.all_to_all", lambda right: right / 8),                          # forgot top-8
+    # 2/8 of the total
+    ("mixture_of_experts.active_params", lambda right: 46.7e9 * 2 / 8),
+    # only the output embedding
+    ("mixture_of_experts.active_params", lambda right: right - 32000 * 4096),
+    # billions, not a count
+    ("mixture_of_experts.active_params", lambda right: 12.9),
+    # forgot top-2's two assignments
+    ("mixture_of_experts.capacity", lambda right: right // 2),
+    # forgot the capacity factor
+    ("mixture_of_experts.capacity", lambda right: right / 1.25),
+    # a percentage
+    ("mixture_of_experts.drop_rate", lambda right: 100 * right),
+    # dropped over kept
+    ("mixture_of_experts.drop_rate", lambda right: right * 4096 / (4096 - right * 4096)),
+    # forgot N
+    ("mixture_of_experts.balancing_loss", lambda right: right / 16),
+    # dispatch only
+    ("mixture_of_experts.all_to_all", lambda right: right / 2),
+    # counted the local 1/64 too
+    ("mixture_of_experts.all_to_all", lambda right: right * 64 / 63),
+    # forgot top-8
+    ("mixture_of_experts.all_to_all", lambda right: right / 8),
 ])
 def test_typical_mistakes_fail_a_public_check(question_id, wrong):
     answer = wrong(_right_answers()[question_id])
@@ -62,7 +75,7 @@ def test_balancing_loss_from_argmax_probabilities_fails():
     """A common slip: P_i taken as the fraction of tokens (f again) instead of the mean probability."""
     logits = ps.router_logits()
     f = np.bincount(np.argmax(logits, axis=1), minlength=16) / logits.shape[0]
-    q = question("moe.balancing_loss")
+    q = question("mixture_of_experts.balancing_loss")
     assert not all(check(16 * np.dot(f, f)).passed for check in q.public_checks)
 
 

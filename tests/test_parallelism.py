@@ -9,13 +9,26 @@ import numpy as np
 import pytest
 
 from scalingedu.data import NARAYANAN_GPT3_TRAINING_TIME, ZERO_COMMUNICATION_VOLUME, ZERO_FIGURE1_EXAMPLE
-from scalingedu.parallelism import (LLAMA3_405B, PLANNER_MODELS, ParallelLayout, activation_memory,
-                                    activations_in_flight, check_layout, collective_bytes, data_parallel_bytes,
-                                    layout_memory, microbatches_for_bubble, pipeline_bubble, simulate_schedule,
-                                    step_communication, step_time, training_days, zero_memory)
+from scalingedu.parallelism import (
+    LLAMA3_405B,
+    PLANNER_MODELS,
+    ParallelLayout,
+    activation_memory,
+    activations_in_flight,
+    check_layout,
+    collective_bytes,
+    data_parallel_bytes,
+    layout_memory,
+    microbatches_for_bubble,
+    pipeline_bubble,
+    simulate_schedule,
+    step_communication,
+    step_time,
+    training_days,
+    zero_memory,
+)
 from scalingedu.parallelism.cpu_data_parallel import make_problem, ring_all_reduce, run_data_parallel
 from scalingedu.transformer import PRESETS, count_params
-
 
 # --- ZeRO -----------------------------------------------------------------------------------------------------------
 
@@ -265,3 +278,52 @@ def test_two_processes_match_single_process_training():
     assert 0 < run.comm_fraction < 1
     _, _, params = make_problem()
     assert run.gradient_bytes == 8 * sum(p.size for p in params.values())
+
+
+# --- lesson 06's views: a layout's memory and step time, pipeline timelines -----------------------
+
+def test_planner_view_is_the_library_for_every_stage():
+    from scalingedu.data import ACCELERATORS
+    from scalingedu.parallelism import planner_model, planner_view
+
+    view = planner_view("GPT-3 175B", "A100", 16, 8, 8, 1, 32, "selective", True)
+    shape = planner_model("GPT-3 175B")
+    for stage in range(4):
+        layout = ParallelLayout(n_gpus=1024, tp=8, pp=8, zero_stage=stage, microbatches=32,
+                                recompute="selective", sequence_parallel=True)
+        capacity = ACCELERATORS["A100"].memory_bytes
+        assert view.memory_by_stage[stage] == layout_memory(shape, layout, capacity)
+    expected = step_time(shape, view.layout, accelerator="A100")
+    assert view.time.total == pytest.approx(expected.total)
+    assert view.time.mfu == pytest.approx(expected.mfu)
+    totals = [m.total for m in view.memory_by_stage]
+    assert totals == sorted(totals, reverse=True)    # every ZeRO stage saves memory
+
+
+def test_planner_finds_the_smallest_stage_that_fits():
+    from scalingedu.parallelism import planner_view
+
+    # Llama 3 70B on 32 H100s, tp=8, pp=1, dp=4: plain DP needs 16 bytes × 70.6B / 8 = 141 GB of
+    # states per GPU
+    view = planner_view("Llama 3 70B", "H100", 4, 8, 1, 0, 1, "full", True)
+    assert view.smallest_fitting_stage == 1
+    assert not view.memory_by_stage[0].fits
+    stage = view.smallest_fitting_stage
+    assert stage is not None and view.memory_by_stage[stage].fits
+    assert all(not view.memory_by_stage[s].fits for s in range(stage))
+    with pytest.raises(ValueError, match="unknown GPU 'B300'"):
+        planner_view("Llama 3 70B", "B300", 4, 8, 1, 0, 1)
+
+
+def test_timeline_view_measures_the_formula():
+    from scalingedu.parallelism import timeline_view
+
+    view = timeline_view(4, 8, 2)
+    for run in view.runs:
+        expected = pipeline_bubble(4, 8, interleave=run.interleave)
+        assert run.bubble_fraction == pytest.approx(expected, rel=1e-12)
+    unbalanced = timeline_view(4, 8, 2, slow_stage=1.5)
+    assert all(run.bubble_fraction > pipeline_bubble(4, 8, interleave=run.interleave)
+               for run in unbalanced.runs)
+    odd = timeline_view(4, 6, 2)
+    assert odd.runs[2] is None and "multiple of stages" in odd.problem

@@ -66,7 +66,8 @@ def test_vectorised_and_scalars_stay_scalars():
     (lambda: collective_bytes("all_reduce", -1.0, 4), ["message_bytes", ">= 0"]),
     (lambda: collective_bytes("all_reduce", 1e6, 0), ["participants", "0"]),
     (lambda: collective_bytes("all_reduce", 1e6, 2.5), ["participants", "whole", "2.5"]),
-    (lambda: collective_time("all_reduce", 1e6, 4, bandwidth_bytes_per_second=0), ["bandwidth_bytes_per_second", "> 0"]),
+    (lambda: collective_time("all_reduce", 1e6, 4, bandwidth_bytes_per_second=0),
+     ["bandwidth_bytes_per_second", "> 0"]),
     (lambda: collective_time("all_reduce", 1e6, 4, bandwidth_bytes_per_second=1e9, latency_seconds=-1),
      ["latency_seconds", ">= 0"]),
 ])

@@ -1,5 +1,5 @@
-"""Tests of problem set 06_parallelism: right answers, computed here from the formulas without the library's
-parallelism functions, earn every point; typical mistakes fail a public check."""
+"""Tests of problem set parallelism: right answers, computed here from the formulas without the
+library's parallelism functions, earn every point; typical mistakes fail a public check."""
 from __future__ import annotations
 
 import math
@@ -26,19 +26,21 @@ def _right_answers() -> dict:
     budget = (ps.GPU_MEMORY_GB - ps.ACTIVATION_RESERVE_GB) * 1e9
     run = ps.RUN
     return {
-        "par.zero_memory": stages[2] / 1e9,
-        "par.smallest_stage": next(s for s, size in enumerate(stages) if size <= budget),
-        "par.bubble": (ps.PIPELINE_STAGES - 1) / (ps.PIPELINE_CHUNKS * ps.PIPELINE_MICROBATCHES),
-        "par.microbatches": math.ceil(round((ps.DEEP_PIPELINE - 1) / ps.MAX_BUBBLE, 9)),
-        "par.ring_bytes": _by_hand_ring,
-        "par.training_days": 8 * run["tokens"] * run["params"] / (run["n_gpus"] * run["flops_per_gpu_per_second"])
-                             / 86_400,
+        "parallelism.zero_memory": stages[2] / 1e9,
+        "parallelism.smallest_stage": next(s for s, size in enumerate(stages) if size <= budget),
+        "parallelism.bubble":
+            (ps.PIPELINE_STAGES - 1) / (ps.PIPELINE_CHUNKS * ps.PIPELINE_MICROBATCHES),
+        "parallelism.microbatches": math.ceil(round((ps.DEEP_PIPELINE - 1) / ps.MAX_BUBBLE, 9)),
+        "parallelism.ring_bytes": _by_hand_ring,
+        "parallelism.training_days":
+            8 * run["tokens"] * run["params"] / (run["n_gpus"] * run["flops_per_gpu_per_second"])
+            / 86_400,
     }
 
 
 def test_right_answers_earn_every_point():
     answers = _right_answers()
-    problems = problem_set("06_parallelism")
+    problems = problem_set("parallelism")
     assert list(answers) == list(problems.ids) and len(problems.questions) >= 4
     for question_id, answer in answers.items():
         result = grade_answer(question_id, answer)
@@ -47,24 +49,37 @@ def test_right_answers_earn_every_point():
 
 def test_the_numbers_are_the_ones_the_questions_describe():
     answers = _right_answers()
-    assert answers["par.smallest_stage"] == 2          # stage 1 (53.8 GB) is over the 40 GB left
-    assert answers["par.microbatches"] == 300
-    assert 14 < answers["par.training_days"] < 16
+    assert answers["parallelism.smallest_stage"] == 2  # stage 1 (53.8 GB) is over the 40 GB left
+    assert answers["parallelism.microbatches"] == 300
+    assert 14 < answers["parallelism.training_days"] < 16
 
 
 @pytest.mark.parametrize("question_id, wrong", [
-    ("par.zero_memory", lambda right: right * 1e9),                               # bytes, not GB
-    ("par.zero_memory", lambda right: (4 + 12 / 64) * count_params(PRESETS[ps.MODEL]).total / 1e9),  # stage 1
-    ("par.smallest_stage", lambda right: right - 1),
-    ("par.smallest_stage", lambda right: 3),
-    ("par.bubble", lambda right: right * ps.PIPELINE_CHUNKS),                     # forgot the interleaving
-    ("par.bubble", lambda right: right / (1 + right)),                            # share of the step instead
-    ("par.bubble", lambda right: 100 * right),                                    # percent
-    ("par.microbatches", lambda right: ps.DEEP_PIPELINE / ps.MAX_BUBBLE),         # p instead of p - 1
-    ("par.training_days", lambda right: right * 6 / 8),                           # 6TP/(nX): no recomputation
-    ("par.training_days", lambda right: right * 24),                              # hours
-    ("par.ring_bytes", lambda right: lambda m, n: (np.asarray(n) - 1) / np.asarray(n) * np.asarray(m)),  # RS only
-    ("par.ring_bytes", lambda right: lambda m, n: 2 * np.asarray(m) * np.ones_like(np.asarray(n, float))),  # 2M
+    # bytes, not GB
+    ("parallelism.zero_memory", lambda right: right * 1e9),
+    # stage 1
+    ("parallelism.zero_memory",
+     lambda right: (4 + 12 / 64) * count_params(PRESETS[ps.MODEL]).total / 1e9),
+    ("parallelism.smallest_stage", lambda right: right - 1),
+    ("parallelism.smallest_stage", lambda right: 3),
+    # forgot the interleaving
+    ("parallelism.bubble", lambda right: right * ps.PIPELINE_CHUNKS),
+    # share of the step instead
+    ("parallelism.bubble", lambda right: right / (1 + right)),
+    # percent
+    ("parallelism.bubble", lambda right: 100 * right),
+    # p instead of p - 1
+    ("parallelism.microbatches", lambda right: ps.DEEP_PIPELINE / ps.MAX_BUBBLE),
+    # 6TP/(nX): no recomputation
+    ("parallelism.training_days", lambda right: right * 6 / 8),
+    # hours
+    ("parallelism.training_days", lambda right: right * 24),
+    # RS only
+    ("parallelism.ring_bytes",
+     lambda right: lambda m, n: (np.asarray(n) - 1) / np.asarray(n) * np.asarray(m)),
+    # 2M
+    ("parallelism.ring_bytes",
+     lambda right: lambda m, n: 2 * np.asarray(m) * np.ones_like(np.asarray(n, float))),
 ])
 def test_typical_mistakes_fail_a_public_check(question_id, wrong):
     answer = wrong(_right_answers()[question_id])

@@ -14,8 +14,16 @@ from scalingedu.compute import implied_mfu
 from scalingedu.data import ACCELERATORS, DEEPSEEK_V3_RENTAL, LLAMA3_405B_RUN, model
 from scalingedu.moe import moe_total_params
 from scalingedu.parallelism import activations_in_flight, check_layout, layout_memory, zero_memory
-from scalingedu.planning import (MAX_BATCH_SEQUENCES, MAX_BUBBLE, MOE_EXPERTS, MOE_TOP_K, allocate_compute,
-                                 choose_architecture, plan_run, shape_for_params)
+from scalingedu.planning import (
+    MAX_BATCH_SEQUENCES,
+    MAX_BUBBLE,
+    MOE_EXPERTS,
+    MOE_TOP_K,
+    allocate_compute,
+    choose_architecture,
+    plan_run,
+    shape_for_params,
+)
 from scalingedu.returns import MUENNIGHOFF_2023, data_constrained_optimal, inference_optimal
 from scalingedu.transformer import count_params
 

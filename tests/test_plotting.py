@@ -1,70 +1,12 @@
-"""Tests of scalingedu.plotting: number formatting for readers, and figures in the course style."""
+"""Tests of scalingedu.plotting: figures in the course style (numbers: test_formatting.py)."""
 import matplotlib
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from matplotlib import colors
 from matplotlib.figure import Figure
 
 from scalingedu import plotting
-from scalingedu.plotting import PALETTE, figure_png, human, new_figure
-
-
-@pytest.mark.parametrize("value, unit, expected", [
-    (174.6e9, "params", "175B params"),  # GPT-3 175B (Table D.1: 174,600M)
-    (300e9, "tokens", "300B tokens"),
-    (1.4e12, "tokens", "1.4T tokens"),  # Chinchilla
-    (70e9, "params", "70B params"),
-    (12.9e9, "", "12.9B"),
-    (125e6, "params", "125M params"),
-    (1500, "", "1.5k"),
-    (999, "", "999"),
-    (0, "GPUs", "0 GPUs"),
-    (0.3, "", "0.3"),
-    (-2.5e6, "", "-2.5M"),
-    (3.14e23, "FLOPs", "3.14e23 FLOPs"),  # beyond 1e15: e-notation, no '+'
-    (1e15, "", "1e15"),
-    (8.64e19, "FLOPs", "8.64e19 FLOPs"),
-    # rounding that crosses a prefix boundary moves to the next prefix
-    (999_999, "", "1M"),
-    (999.6e9, "params", "1T params"),
-    (999.5, "", "1k"),
-    (9.996e14, "", "1e15"),
-    (6 * 175 * 10**9 * 300 * 10**9, "FLOPs", "3.15e23 FLOPs"),  # a Python int beyond int64
-    (np.float32(2.5e9), "", "2.5B"),
-    (np.int64(4096), "", "4.1k"),
-    (float("nan"), "params", "nan params"),
-    (float("inf"), "", "inf"),
-])
-def test_human(value, unit, expected):
-    assert human(value, unit) == expected
-
-
-@given(st.floats(min_value=-1e18, max_value=1e18, allow_nan=False))
-@settings(max_examples=200, deadline=None)
-def test_human_keeps_three_significant_figures_and_a_short_mantissa(value):
-    text = human(value)
-    suffixes = {"k": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
-    if text[-1] in suffixes:
-        mantissa = float(text[:-1])
-        assert 1 <= abs(mantissa) < 1000  # never '1e+03k'
-        reconstructed = mantissa * suffixes[text[-1]]
-    else:
-        reconstructed = float(text)
-    assert "e+" not in text
-    assert reconstructed == pytest.approx(value, rel=5e-3, abs=1e-300)
-
-
-@pytest.mark.parametrize("bad", ["175e9", None, True, [1.0, 2.0], np.array([1.0, 2.0])], ids=repr)
-def test_human_rejects_non_numbers_naming_value(bad):
-    with pytest.raises(TypeError, match="value"):
-        human(bad)
-
-
-def test_human_rejects_a_non_string_unit():
-    with pytest.raises(TypeError, match="unit"):
-        human(1e9, 3)
+from scalingedu.plotting import PALETTE, figure_png, new_figure
 
 
 def test_new_figure_is_detached_from_pyplot_and_in_the_course_style():
@@ -116,18 +58,3 @@ def test_figure_png_is_a_png_of_the_figure_size():
 def test_new_figure_rejects_bad_sizes(kwargs, error, name):
     with pytest.raises(error, match=name):
         new_figure(**kwargs)
-
-
-@pytest.mark.parametrize("seconds, expected", [
-    (0, "0 minutes"), (90, "1.5 minutes"), (3599, "60 minutes"), (3600, "1 hours"), (36 * 3600, "36 hours"),
-    (2 * 86400, "2 days"), (729 * 86400, "729 days"), (730 * 86400, "2 years"), (3.3e7, "382 days"), (1e8, "3.17 years"),
-])
-def test_duration_picks_the_largest_sensible_unit(seconds, expected):
-    assert plotting.duration(seconds) == expected
-
-
-@pytest.mark.parametrize("bad, error", [(-1.0, ValueError), (float("inf"), ValueError), ("60", TypeError),
-                                        ([60.0, 120.0], TypeError)])
-def test_duration_rejects_bad_input_naming_seconds(bad, error):
-    with pytest.raises(error, match="seconds"):
-        plotting.duration(bad)

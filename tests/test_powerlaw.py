@@ -9,7 +9,15 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from scalingedu.data import HOFFMANN_2022_FIT
-from scalingedu.powerlaw import PowerLaw, fit_power_law, local_slope
+from scalingedu.powerlaw import (
+    CURVE_X_RANGE,
+    PowerLaw,
+    extrapolation_experiment,
+    fit_power_law,
+    local_slope,
+    power_law_curve,
+    true_params_law,
+)
 
 E, A, ALPHA = HOFFMANN_2022_FIT["E"], HOFFMANN_2022_FIT["A"], HOFFMANN_2022_FIT["alpha"]
 N = np.logspace(7, 11, 20)  # 20 model sizes, 10M to 100B parameters
@@ -293,3 +301,67 @@ def test_2d_inputs_of_the_same_shape_are_fitted_as_flat_data():
     x = np.logspace(0, 2, 6).reshape(2, 3)
     fit = fit_power_law(x, 5.0 * x**1.5)
     assert fit.b == pytest.approx(1.5, rel=1e-10) and fit.n_points == 6
+
+
+# --- lesson 01's experiments: power_law_curve and extrapolation_experiment ------------------------
+
+def test_pure_power_law_has_constant_local_slope_equal_to_its_exponent():
+    curve = power_law_curve(3.0, -0.7)
+    np.testing.assert_allclose(curve.y, 3.0 * curve.x ** -0.7)
+    np.testing.assert_allclose(curve.slope, -0.7, atol=1e-12)
+    assert curve.x[0] == CURVE_X_RANGE[0] and curve.x[-1] == pytest.approx(CURVE_X_RANGE[1])
+
+
+def test_offset_bends_the_local_slope_toward_zero():
+    a, b, c = 2.0, -0.5, 0.3
+    curve = power_law_curve(a, b, c)
+    reducible = a * curve.slope_x ** b
+    # Analytic slope of y = a x^b + c: b * a x^b / (a x^b + c); finite differences agree closely.
+    np.testing.assert_allclose(curve.slope, b * reducible / (reducible + c), rtol=0.02)
+    assert curve.slope[0] < -0.4 and curve.slope[-1] > -0.01
+
+
+def test_power_law_curve_rejects_bad_inputs():
+    with pytest.raises(ValueError, match="a must be > 0"):
+        power_law_curve(0.0, -0.5)
+    with pytest.raises(ValueError, match="drops to y <= 0"):
+        power_law_curve(2.0, -0.5, -0.3)      # 2 x^-0.5 falls below 0.3 at x ≈ 44
+    with pytest.raises(ValueError, match="finite"):
+        power_law_curve(2.0, float("nan"))
+    with pytest.raises(ValueError, match="overflows"), np.errstate(over="ignore"):
+        power_law_curve(2.0, 200.0, x=[1e3, 1e4])
+
+
+def test_true_law_is_hoffmanns_parameter_term():
+    law = true_params_law()
+    fit = HOFFMANN_2022_FIT
+    assert law(1e9) == pytest.approx(fit["E"] + fit["A"] / 1e9 ** fit["alpha"])
+
+
+def test_extrapolation_experiment_is_seeded_and_noise_free_data_is_recovered():
+    first = extrapolation_experiment(0.03, 10, 2.0, seed=5)
+    again = extrapolation_experiment(0.03, 10, 2.0, seed=5)
+    other = extrapolation_experiment(0.03, 10, 2.0, seed=6)
+    np.testing.assert_array_equal(first.observed_loss, again.observed_loss)
+    assert not np.allclose(first.observed_loss, other.observed_loss)
+    assert first.params[0] == pytest.approx(1e7) and first.params[-1] == pytest.approx(1e9)
+    assert first.target_params == pytest.approx(1e11)
+
+    exact = extrapolation_experiment(0.0, 10, 2.0, seed=0)
+    np.testing.assert_allclose(exact.observed_loss, exact.law(exact.params))
+    assert abs(exact.offset_error) < 1e-3                  # the right shape recovers the truth
+    assert exact.offset.c == pytest.approx(HOFFMANN_2022_FIT["E"], rel=1e-3)
+    assert exact.plain_error < -0.2                        # a pure power law undershoots the floor
+
+
+def test_extrapolation_experiment_rejects_bad_inputs():
+    with pytest.raises(ValueError, match="at least 4 points"):
+        extrapolation_experiment(0.02, 3, 2.0, 0)
+    with pytest.raises(ValueError, match="noise"):
+        extrapolation_experiment(-0.01, 8, 2.0, 0)
+    with pytest.raises(ValueError, match="decades"):
+        extrapolation_experiment(0.02, 8, 0.0, 0)
+    with pytest.raises(ValueError, match="seed"):
+        extrapolation_experiment(0.02, 8, 2.0, -1)
+    with pytest.raises(TypeError, match="n_points"):
+        extrapolation_experiment(0.02, 8.5, 2.0, 0)

@@ -15,10 +15,22 @@ from scipy.optimize import brentq, minimize_scalar
 
 from scalingedu.data import MUENNIGHOFF_2023_FIGURE1, MUENNIGHOFF_2023_FIT, SARDANA_2023
 from scalingedu.laws import EPOCH_2024, HOFFMANN_2022, HOFFMANN_2022_TEX
-from scalingedu.returns import (MUENNIGHOFF_2023, DataConstrainedLaw, data_constrained_loss, data_constrained_optimal,
-                                flops_for_loss, frontier_exponent, frontier_step, gain_per_doubling,
-                                inference_optimal, lab_frontier, lifetime_flops, optimal_budget_for_params,
-                                smallest_params_for_loss, tokens_to_reach)
+from scalingedu.returns import (
+    MUENNIGHOFF_2023,
+    DataConstrainedLaw,
+    data_constrained_loss,
+    data_constrained_optimal,
+    flops_for_loss,
+    frontier_exponent,
+    frontier_step,
+    gain_per_doubling,
+    inference_optimal,
+    lab_frontier,
+    lifetime_flops,
+    optimal_budget_for_params,
+    smallest_params_for_loss,
+    tokens_to_reach,
+)
 
 LAWS = (HOFFMANN_2022, HOFFMANN_2022_TEX, EPOCH_2024)
 FIGURE1 = MUENNIGHOFF_2023_FIGURE1
@@ -28,9 +40,9 @@ FIGURE1 = MUENNIGHOFF_2023_FIGURE1
 
 def test_fit_constants_are_the_readmes_in_exponential_form():
     """README: A = exp(a), B = exp(b), E = exp(e) (exact arithmetic on the printed fit)."""
-    assert MUENNIGHOFF_2023.A == pytest.approx(np.exp(MUENNIGHOFF_2023_FIT["a"]), rel=1e-15)
-    assert MUENNIGHOFF_2023.B == pytest.approx(np.exp(MUENNIGHOFF_2023_FIT["b"]), rel=1e-15)
-    assert MUENNIGHOFF_2023.E == pytest.approx(np.exp(MUENNIGHOFF_2023_FIT["e"]), rel=1e-15)
+    assert pytest.approx(np.exp(MUENNIGHOFF_2023_FIT["a"]), rel=1e-15) == MUENNIGHOFF_2023.A
+    assert pytest.approx(np.exp(MUENNIGHOFF_2023_FIT["b"]), rel=1e-15) == MUENNIGHOFF_2023.B
+    assert pytest.approx(np.exp(MUENNIGHOFF_2023_FIT["e"]), rel=1e-15) == MUENNIGHOFF_2023.E
     assert MUENNIGHOFF_2023.alpha == MUENNIGHOFF_2023.beta == MUENNIGHOFF_2023_FIT["alpha"]
 
 
@@ -231,7 +243,7 @@ def test_optimal_budget_for_params_inverts_eq4(law):
     """Eq. 4 solved for C agrees with a numerical root of compute_optimal(C).params = N (tolerance 1e-10); the
     published figure it serves (Sardana et al.'s 13B Chinchilla model) is reproduced in the Fig. 1 test below."""
     for params in (1e9, 13e9, 70e9):
-        found = brentq(lambda c: law.compute_optimal(c).params - params, 1e15, 1e30, rtol=1e-14)
+        found = brentq(lambda c, params=params: law.compute_optimal(c).params - params, 1e15, 1e30, rtol=1e-14)
         assert optimal_budget_for_params(law, params) == pytest.approx(found, rel=1e-10)
 
 
@@ -260,7 +272,7 @@ def test_inference_errors():
         inference_optimal(MUENNIGHOFF_2023, 2.0, 1.0)
 
 
-# --- the frontier -------------------------------------------------------------------------------------------------------
+# --- the frontier -----------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("law", LAWS, ids=lambda law: law.name)
 def test_gain_per_doubling_falls_monotonically_along_the_frontier(law):

@@ -85,15 +85,16 @@ def _right_answers() -> dict:
     target = _hoffmann_frontier_loss(ps.INFERENCE_BUDGET_FLOPS)
     params, _ = _lifetime_optimal_params(target, ps.INFERENCE_DEMAND_TOKENS)
     return {
-        "returns.gain_per_doubling": now - _hoffmann_frontier_loss(2 * flops),
-        "returns.next_step_flops": next_flops,
-        "returns.next_step_dollars": next_flops / (H100_PEAK * ps.MFU * 3600) * ps.DOLLARS_PER_HOUR,
-        "returns.effective_tokens": effective_tokens,
-        "returns.data_constrained_loss": loss,
-        "returns.inference_size": params,
-        "returns.best_of_n": _best_of_n_by_enumeration(ps.SAMPLE_SUCCESS, ps.SAMPLES, ps.VERIFIER.true_positive,
-                                                       ps.VERIFIER.false_positive),
-        "returns.exact_match": math.exp(-ps.PER_TOKEN_LOSS) ** ps.ANSWER_TOKENS,
+        "diminishing_returns.gain_per_doubling": now - _hoffmann_frontier_loss(2 * flops),
+        "diminishing_returns.next_step_flops": next_flops,
+        "diminishing_returns.next_step_dollars":
+            next_flops / (H100_PEAK * ps.MFU * 3600) * ps.DOLLARS_PER_HOUR,
+        "diminishing_returns.effective_tokens": effective_tokens,
+        "diminishing_returns.data_constrained_loss": loss,
+        "diminishing_returns.inference_size": params,
+        "diminishing_returns.best_of_n": _best_of_n_by_enumeration(
+            ps.SAMPLE_SUCCESS, ps.SAMPLES, ps.VERIFIER.true_positive, ps.VERIFIER.false_positive),
+        "diminishing_returns.exact_match": math.exp(-ps.PER_TOKEN_LOSS) ** ps.ANSWER_TOKENS,
     }
 
 
@@ -103,7 +104,7 @@ def right_answers():
 
 
 def test_right_answers_earn_every_point(right_answers):
-    problems = problem_set("08_diminishing_returns")
+    problems = problem_set("diminishing_returns")
     assert list(right_answers) == list(problems.ids) and len(problems.questions) >= 5
     for question_id, answer in right_answers.items():
         result = grade_answer(question_id, answer)
@@ -150,33 +151,62 @@ def _precision():
 
 
 MISTAKES = [
-    ("returns.gain_per_doubling", lambda right: 1 - 2 ** -_gamma()),                       # the fraction, not nats
-    ("returns.gain_per_doubling", lambda right: right / (1 - 2 ** -_gamma()) * (1 - 2 ** -H["alpha"])),  # alpha
-    ("returns.gain_per_doubling", lambda right: (right / (1 - 2 ** -_gamma()) + H["E"]) * (1 - 2 ** -_gamma())),
-    ("returns.next_step_flops", lambda right: right / ps.FRONTIER_FLOPS),                  # the multiplier
-    ("returns.next_step_flops", lambda right: right / 6),                                  # forgot the 6 in C/6
-    ("returns.next_step_flops", lambda right: right - ps.FRONTIER_FLOPS),                  # only the extra FLOPs
-    ("returns.next_step_dollars", lambda right: right * ps.MFU),                           # forgot the MFU
-    ("returns.next_step_dollars", lambda right: right * (1 - ps.FRONTIER_FLOPS / _right_answers()
-                                                          ["returns.next_step_flops"])),    # priced the increment
-    ("returns.next_step_dollars", lambda right: right * 3600),                             # GPU-seconds priced
-    ("returns.effective_tokens", lambda right: _effective_tokens_with(20, MUENNIGHOFF_2023_FIT["rd_star"])),  # epochs
-    ("returns.effective_tokens", lambda right: _effective_tokens_with(19, MUENNIGHOFF_2023_FIT["rn_star"])),  # R_N*
-    ("returns.effective_tokens", lambda right: ps.DATA_TOKENS),                            # no discount
-    ("returns.effective_tokens", lambda right: right / ps.DATA_UNIQUE_TOKENS),             # epochs' worth
-    ("returns.data_constrained_loss", lambda right: _unconstrained_loss()),                # all data unique
-    ("returns.data_constrained_loss", lambda right: _only_data_discounted()),              # forgot N'
-    ("returns.data_constrained_loss", lambda right: _raw_log_constants_loss()),            # a, b, e not exponentiated
-    ("returns.inference_size", lambda right: _chinchilla_params_for_target()),             # ignored the demand
-    ("returns.inference_size", lambda right: _lifetime_optimal_params(HOFFMANN_2022.compute_optimal(
-        ps.INFERENCE_BUDGET_FLOPS).loss, ps.INFERENCE_DEMAND_TOKENS, inference_flops_per_param=6.0)[0]),  # 6N
-    ("returns.inference_size", lambda right: _lifetime_optimal_params(HOFFMANN_2022.compute_optimal(
-        ps.INFERENCE_BUDGET_FLOPS).loss, ps.INFERENCE_DEMAND_TOKENS)[1]),                 # tokens, not params
-    ("returns.best_of_n", lambda right: _coverage()),                                      # coverage
-    ("returns.best_of_n", lambda right: _precision()),                                     # the ceiling
-    ("returns.exact_match", lambda right: (1 - ps.PER_TOKEN_LOSS) ** ps.ANSWER_TOKENS),    # loss as error rate
-    ("returns.exact_match", lambda right: math.exp(-ps.PER_TOKEN_LOSS)),                   # one token
-    ("returns.exact_match", lambda right: 1 - ps.ANSWER_TOKENS * (1 - math.exp(-ps.PER_TOKEN_LOSS))),
+    # the fraction, not nats
+    ("diminishing_returns.gain_per_doubling", lambda right: 1 - 2 ** -_gamma()),
+    # alpha
+    ("diminishing_returns.gain_per_doubling",
+     lambda right: right / (1 - 2 ** -_gamma()) * (1 - 2 ** -H["alpha"])),
+    ("diminishing_returns.gain_per_doubling",
+     lambda right: (right / (1 - 2 ** -_gamma()) + H["E"]) * (1 - 2 ** -_gamma())),
+    # the multiplier
+    ("diminishing_returns.next_step_flops", lambda right: right / ps.FRONTIER_FLOPS),
+    # forgot the 6 in C/6
+    ("diminishing_returns.next_step_flops", lambda right: right / 6),
+    # only the extra FLOPs
+    ("diminishing_returns.next_step_flops", lambda right: right - ps.FRONTIER_FLOPS),
+    # forgot the MFU
+    ("diminishing_returns.next_step_dollars", lambda right: right * ps.MFU),
+    # priced the increment
+    ("diminishing_returns.next_step_dollars", lambda right: right * (
+        1 - ps.FRONTIER_FLOPS / _right_answers()["diminishing_returns.next_step_flops"])),
+    # GPU-seconds priced
+    ("diminishing_returns.next_step_dollars", lambda right: right * 3600),
+    # epochs
+    ("diminishing_returns.effective_tokens",
+     lambda right: _effective_tokens_with(20, MUENNIGHOFF_2023_FIT["rd_star"])),
+    # R_N*
+    ("diminishing_returns.effective_tokens",
+     lambda right: _effective_tokens_with(19, MUENNIGHOFF_2023_FIT["rn_star"])),
+    # no discount
+    ("diminishing_returns.effective_tokens", lambda right: ps.DATA_TOKENS),
+    # epochs' worth
+    ("diminishing_returns.effective_tokens", lambda right: right / ps.DATA_UNIQUE_TOKENS),
+    # all data unique
+    ("diminishing_returns.data_constrained_loss", lambda right: _unconstrained_loss()),
+    # forgot N'
+    ("diminishing_returns.data_constrained_loss", lambda right: _only_data_discounted()),
+    # a, b, e not exponentiated
+    ("diminishing_returns.data_constrained_loss", lambda right: _raw_log_constants_loss()),
+    # ignored the demand
+    ("diminishing_returns.inference_size", lambda right: _chinchilla_params_for_target()),
+    # 6N
+    ("diminishing_returns.inference_size", lambda right: _lifetime_optimal_params(
+        HOFFMANN_2022.compute_optimal(ps.INFERENCE_BUDGET_FLOPS).loss, ps.INFERENCE_DEMAND_TOKENS,
+        inference_flops_per_param=6.0)[0]),
+    # tokens, not params
+    ("diminishing_returns.inference_size", lambda right: _lifetime_optimal_params(
+        HOFFMANN_2022.compute_optimal(ps.INFERENCE_BUDGET_FLOPS).loss,
+        ps.INFERENCE_DEMAND_TOKENS)[1]),
+    # coverage
+    ("diminishing_returns.best_of_n", lambda right: _coverage()),
+    # the ceiling
+    ("diminishing_returns.best_of_n", lambda right: _precision()),
+    # loss as error rate
+    ("diminishing_returns.exact_match", lambda right: (1 - ps.PER_TOKEN_LOSS) ** ps.ANSWER_TOKENS),
+    # one token
+    ("diminishing_returns.exact_match", lambda right: math.exp(-ps.PER_TOKEN_LOSS)),
+    ("diminishing_returns.exact_match",
+     lambda right: 1 - ps.ANSWER_TOKENS * (1 - math.exp(-ps.PER_TOKEN_LOSS))),
 ]
 
 
@@ -190,7 +220,7 @@ def test_best_of_n_without_the_fallback_passes_publicly_but_fails_a_hidden_check
     """Forgetting the no-sample-accepted case is a small slip: hidden checks (tighter) catch it."""
     slip = _best_of_n_by_enumeration(ps.SAMPLE_SUCCESS, ps.SAMPLES, ps.VERIFIER.true_positive,
                                      ps.VERIFIER.false_positive, fallback=False)
-    q = question("returns.best_of_n")
+    q = question("diminishing_returns.best_of_n")
     assert all(check(slip).passed for check in q.public_checks)
     assert not all(check(slip).passed for check in q.hidden_checks)
 
@@ -204,10 +234,10 @@ def test_the_data_question_exercises_both_discounts():
 
 def test_the_inference_demand_moves_the_optimum_well_below_chinchilla(right_answers):
     chinchilla = HOFFMANN_2022.compute_optimal(ps.INFERENCE_BUDGET_FLOPS)
-    assert right_answers["returns.inference_size"] < 0.6 * chinchilla.params
+    assert right_answers["diminishing_returns.inference_size"] < 0.6 * chinchilla.params
 
 
 @pytest.mark.parametrize("bad", [None, "1e25", float("nan"), [1.0, 2.0]])
 def test_non_numbers_fail_with_a_message(bad):
-    result = question("returns.next_step_flops").public_checks[0](bad)
+    result = question("diminishing_returns.next_step_flops").public_checks[0](bad)
     assert not result.passed and result.message

@@ -6,8 +6,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scalingedu.returns import (ToyTask, Verifier, best_of_n_accuracy, compute_matched, coverage, exact_match,
-                                lab_emergence, power_law_token_loss, token_edit_distance, token_probability)
+from scalingedu.returns import (
+    ToyTask,
+    Verifier,
+    best_of_n_accuracy,
+    compute_matched,
+    coverage,
+    exact_match,
+    lab_emergence,
+    power_law_token_loss,
+    token_edit_distance,
+    token_probability,
+)
 
 TRIALS = 200_000
 

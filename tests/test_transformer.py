@@ -12,11 +12,24 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scalingedu import data
-from scalingedu.transformer import (GPT2_SMALL_NANOGPT, PRESETS, FlopsPerToken, ParamCount, TransformerShape,
-                                    architecture, as_printed, count_params, flops_per_token, kaplan_forward_flops_per_token,
-                                    matmul_params, palm_flops_per_token, preset, published_size,
-                                    training_flops_with_attention)
+from scalingedu import data, parallelism
+from scalingedu.transformer import (
+    GPT2_SMALL_NANOGPT,
+    PRESETS,
+    FlopsPerToken,
+    ParamCount,
+    TransformerShape,
+    architecture,
+    as_printed,
+    count_params,
+    flops_per_token,
+    kaplan_forward_flops_per_token,
+    matmul_params,
+    palm_flops_per_token,
+    preset,
+    published_size,
+    training_flops_with_attention,
+)
 
 # --- nanoGPT's transformer_sizing.ipynb: an exact check -------------------------------------------------------------
 
@@ -144,15 +157,61 @@ def test_llama_mlp_widths_follow_the_released_rule(name, multiple_of, multiplier
 
 def test_presets_are_real_models_with_sources():
     assert set(PRESETS) <= {record.name for record in data.MODELS}
-    assert {"GPT-3 175B", "Gopher", "Chinchilla", "Llama 2 7B", "Llama 2 70B", "Llama 3 8B", "Llama 3 70B"} <= set(PRESETS)
+    assert {"GPT-3 175B", "Gopher", "Chinchilla", "Llama 2 7B", "Llama 2 70B", "Llama 3 8B",
+            "Llama 3 70B"} <= set(PRESETS)
     for record in data.ARCHITECTURES:
         assert record.sources and all(s.strip() for s in record.sources), record.name
+        assert PRESETS[record.name] is record is preset(record.name) is architecture(record.name)
     assert preset("llama 3 8b") is PRESETS["Llama 3 8B"]
     with pytest.raises(ValueError) as info:
         preset("GPT-5")
     assert "GPT-5" in str(info.value) and "Llama 3 70B" in str(info.value)
     with pytest.raises(TypeError, match="name"):
         preset(7)
+
+
+def test_published_shapes_outside_the_presets_are_shapes_too():
+    """nanoGPT's GPT-2 small and Llama 3 405B are the records of scalingedu.data themselves."""
+    assert GPT2_SMALL_NANOGPT is data.NANOGPT_GPT2_SMALL
+    assert parallelism.LLAMA3_405B is data.LLAMA3_405B_ARCHITECTURE
+    for shape in (GPT2_SMALL_NANOGPT, parallelism.LLAMA3_405B):
+        assert isinstance(shape, TransformerShape) and shape.name and shape.sources and shape.note
+    assert "Llama 3 405B" not in PRESETS
+
+
+def test_the_description_is_no_part_of_the_shape():
+    """name, sources, note, size_reference and printed take no part in equality, hashing or the
+    printed form: solutions/02_compute_budgets prints the Llama 3 8B preset as exactly this."""
+    llama = PRESETS["Llama 3 8B"]
+    assert repr(llama) == ("TransformerShape(n_layers=32, d_model=4096, n_heads=32, d_ff=14336, "
+                           "vocab_size=128256, context=8192, d_head=128, n_kv_heads=8, "
+                           "gated_mlp=True, biases=False, tied_embeddings=False, "
+                           "positions='rotary', norm='rmsnorm')")
+    bare = TransformerShape(32, 4096, 32, 14336, 128256, 8192, n_kv_heads=8, gated_mlp=True,
+                            biases=False, tied_embeddings=False, positions="rotary", norm="rmsnorm")
+    assert bare == llama and hash(bare) == hash(llama)
+    assert (bare.name, bare.sources, bare.note, bare.size_reference, dict(bare.printed)) == (
+        "", (), "", None, {})
+    assert len({PRESETS["GPT-3 XL"], as_printed("GPT-3 XL")}) == 2      # hashable despite printed
+    printed = as_printed("GPT-3 XL")
+    assert printed.name == "GPT-3 XL" and printed.sources == PRESETS["GPT-3 XL"].sources
+    with pytest.raises(TypeError):                             # the description is keyword-only
+        TransformerShape(4, 256, 8, 1024, 1000, 128, None, None, False, True, True, "learned",
+                         "layernorm", "a name")
+
+
+@pytest.mark.parametrize("changes, error, words", [
+    ({"name": 3}, TypeError, "name"),
+    ({"note": None}, TypeError, "note"),
+    ({"sources": "one string"}, TypeError, "sources"),
+    ({"sources": ("fine", 2)}, TypeError, "sources"),
+    ({"size_reference": 70e9}, TypeError, "size_reference"),
+    ({"printed": {"heads": 24}}, ValueError, "heads"),
+    ({"printed": [("n_heads", 24)]}, TypeError, "printed"),
+])
+def test_a_bad_description_raises_an_error_naming_the_field(changes, error, words):
+    with pytest.raises(error, match=words):
+        dataclasses.replace(BASE, **changes)
 
 
 def test_kaplan_approximation_beside_the_exact_count():

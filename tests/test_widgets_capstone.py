@@ -22,7 +22,7 @@ def planner():
 
 
 def test_registered_with_the_budget_slider_first(planner):
-    assert WIDGETS == (RunPlanner,) and RunPlanner in all_widget_classes()
+    assert (RunPlanner,) == WIDGETS and RunPlanner in all_widget_classes()
     first = next(iter(planner.controls))
     assert first == "budget" and isinstance(planner.controls[first], ipywidgets.FloatLogSlider)
     assert list(planner.controls) == ["budget", "accelerator", "deadline", "unique_tokens", "inference_tokens"]

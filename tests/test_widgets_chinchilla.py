@@ -1,4 +1,5 @@
-"""Tests of lesson 04's widgets and the pure functions behind them (scalingedu.widgets.chinchilla)."""
+"""Tests of lesson 04's widgets (scalingedu.widgets.chinchilla); the functions they draw are
+tested in test_chinchilla_law.py."""
 from __future__ import annotations
 
 import io
@@ -8,14 +9,21 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from scalingedu.data import GOPHER_BUDGET_FLOPS, model
-from scalingedu.laws import EPOCH_2024, HOFFMANN_2022, HOFFMANN_2022_TEX, KAPLAN_2020, ChinchillaLaw
-from scalingedu.laws.fitting import fit_isoflop_parabolas, simulate_runs
+from scalingedu.data import GOPHER_BUDGET_FLOPS
+from scalingedu.laws import (
+    EPOCH_2024,
+    HOFFMANN_2022,
+    KAPLAN_2020,
+    KAPLAN_CHOICE,
+    LAW_CHOICES,
+    ChinchillaLaw,
+    isoflop_experiment,
+    isoflop_view,
+    optimal_tokens_for_params,
+)
+from scalingedu.laws.isoflop import FLOPS_RANGE
 from scalingedu.widgets import all_widget_classes
-from scalingedu.widgets.chinchilla import (FLOPS_RANGE, KAPLAN_CHOICE, LAB_BUDGETS, LAW_CHOICES, MAP_MODELS,
-                                           PARAMS_RANGE, TARGET_FLOPS, TRUE_LAWS, IsoFlopExplorer, IsoFlopLab,
-                                           isoflop_experiment, isoflop_view, law_choice, model_positions,
-                                           optimal_tokens_for_params, profile_limits)
+from scalingedu.widgets.chinchilla import IsoFlopExplorer, IsoFlopLab
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ROUNDED = "Hoffmann 2022, Eq. 10 (rounded)"
@@ -34,76 +42,6 @@ def _shown(widget) -> bool:
 
 def _pixels(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png))).astype(int)
-
-
-# --- the pure functions --------------------------------------------------------------------------------------------
-
-def test_law_choices_are_the_library_laws():
-    assert law_choice(ROUNDED) is HOFFMANN_2022
-    assert law_choice("Hoffmann 2022, Eq. 10 (unrounded)") is HOFFMANN_2022_TEX
-    assert law_choice(EPOCH) is EPOCH_2024
-    assert law_choice(KAPLAN_CHOICE) is KAPLAN_2020
-    with pytest.raises(ValueError, match="unknown law 'Chinchilla'"):
-        law_choice("Chinchilla")
-
-
-@pytest.mark.parametrize("law", [HOFFMANN_2022, HOFFMANN_2022_TEX, EPOCH_2024, KAPLAN_2020])
-def test_optimal_tokens_for_params_inverts_the_allocation(law):
-    flops = np.array([1e19, 1e22, GOPHER_BUDGET_FLOPS, 1e26])
-    plan = law.compute_optimal(flops)
-    np.testing.assert_allclose(optimal_tokens_for_params(law, plan.params), plan.tokens, rtol=1e-9)
-    assert isinstance(optimal_tokens_for_params(law, 7e10), float)
-    with pytest.raises(ValueError, match="params must be > 0"):
-        optimal_tokens_for_params(law, -1.0)
-
-
-def test_isoflop_view_is_the_law_profile_with_its_optimum():
-    view = isoflop_view(ROUNDED, GOPHER_BUDGET_FLOPS)
-    plan = HOFFMANN_2022.compute_optimal(GOPHER_BUDGET_FLOPS)
-    assert view.params[0] == pytest.approx(PARAMS_RANGE[0]) and view.params[-1] == pytest.approx(PARAMS_RANGE[1])
-    np.testing.assert_allclose(view.loss, HOFFMANN_2022.isoflop_profile(GOPHER_BUDGET_FLOPS, view.params))
-    assert view.optimum == plan and view.best == plan and view.extra_loss == 0
-    assert view.loss.min() >= plan.loss - 1e-12          # nothing on the profile beats the closed form
-
-
-def test_kaplans_plan_is_scored_by_eq10_and_costs_loss():
-    view = isoflop_view(KAPLAN_CHOICE, GOPHER_BUDGET_FLOPS)
-    kaplan = KAPLAN_2020.compute_optimal(GOPHER_BUDGET_FLOPS)
-    assert view.scored_by is HOFFMANN_2022
-    assert view.optimum.params == pytest.approx(kaplan.params)
-    assert view.optimum.loss == pytest.approx(HOFFMANN_2022.loss(kaplan.params, kaplan.tokens))
-    assert view.optimum.params > 10 * view.best.params   # Kaplan: a far bigger model on far fewer tokens
-    assert 0.05 < view.extra_loss < 0.2
-
-
-def test_isoflop_view_rejects_bad_inputs():
-    with pytest.raises(ValueError, match="flops must be > 0"):
-        isoflop_view(ROUNDED, 0.0)
-    with pytest.raises(TypeError, match="one budget"):
-        isoflop_view(ROUNDED, [1e20, 1e21])
-    with pytest.raises(ValueError, match="outside the plotted range"):
-        isoflop_view(ChinchillaLaw(E=1.7, A=1.0, B=1e6, alpha=0.3, beta=0.3), 1e24)   # tiny N_opt
-
-
-def test_model_positions_place_real_models():
-    positions = {p.name: p for p in model_positions(ROUNDED)}
-    assert tuple(positions) == MAP_MODELS
-    chinchilla, deepseek = positions["Chinchilla"], positions["DeepSeek-V3"]
-    assert chinchilla.flops == pytest.approx(6 * 70e9 * 1.4e12)
-    assert chinchilla.loss == pytest.approx(HOFFMANN_2022.loss(70e9, 1.4e12))
-    assert deepseek.params == model("DeepSeek-V3").active_params          # MoE: active parameters
-    assert positions["Llama 3 8B"].training_ratio > 10                    # far past the compute-optimal line
-    assert positions["Gopher"].training_ratio < 0.2                       # far short of it
-    assert positions["Chinchilla"].tokens_per_param == pytest.approx(20.0)
-
-
-@pytest.mark.parametrize("law", list(LAW_CHOICES))
-def test_profile_limits_contain_the_bowl_and_change_only_between_decades(law):
-    for flops in (1e18, 3e20, GOPHER_BUDGET_FLOPS, 1e27):
-        low, high = profile_limits(law, flops)
-        view = isoflop_view(law, flops)
-        assert low < view.best.loss and view.optimum.loss < high
-    assert profile_limits(law, 2e21) == profile_limits(law, 8e21)
 
 
 # --- IsoFlopExplorer ---------------------------------------------------------------------------------------------
@@ -235,42 +173,11 @@ def test_one_update_is_fast(explorer):
     assert np.median(times) < 0.15
 
 
-# --- Approach 2 on simulated runs: isoflop_experiment and IsoFlopLab -------------------------------------------
+# --- IsoFlopLab: Approach 2 on simulated runs ----------------------------------------------------
 
 @pytest.fixture
 def lab():
     return IsoFlopLab()
-
-
-def test_isoflop_experiment_simulates_and_fits_like_the_library():
-    experiment = isoflop_experiment(UNROUNDED, 0.01, 9, 10.0, 0)
-    runs = simulate_runs(HOFFMANN_2022_TEX, LAB_BUDGETS, 9, noise=0.01, seed=0, spread=10.0)
-    for key in ("params", "flops", "loss"):
-        np.testing.assert_array_equal(experiment.runs[key], runs[key])
-    fit = fit_isoflop_parabolas(runs["params"], runs["flops"], runs["loss"])
-    assert experiment.fit.a == pytest.approx(fit.a, rel=1e-12)
-    assert experiment.true_a == HOFFMANN_2022_TEX.params_exponent
-    assert list(experiment.budget_index[:10]) == [0] * 9 + [1]
-    true_target, fitted_target = experiment.target_params
-    assert true_target == pytest.approx(HOFFMANN_2022_TEX.compute_optimal(TARGET_FLOPS).params)
-    assert fitted_target == pytest.approx(float(fit.params_law(TARGET_FLOPS)))
-
-
-def test_noise_free_experiment_recovers_the_true_exponent():
-    for truth in TRUE_LAWS:
-        experiment = isoflop_experiment(truth, 0.0, 7, 10.0, 0)
-        assert experiment.fit.a == pytest.approx(TRUE_LAWS[truth].params_exponent, abs=0.003)
-
-
-def test_isoflop_experiment_rejects_bad_inputs():
-    with pytest.raises(ValueError, match="at least 3 model sizes"):
-        isoflop_experiment(UNROUNDED, 0.01, 2, 10.0, 0)
-    with pytest.raises(ValueError, match="do not curve upward"):
-        isoflop_experiment(UNROUNDED, 0.03, 9, 1.5, 0)      # the bowl is hidden by the noise
-    with pytest.raises(ValueError, match="unknown truth"):
-        isoflop_experiment("Kaplan", 0.01, 9, 10.0, 0)
-    with pytest.raises(ValueError, match="noise"):
-        isoflop_experiment(UNROUNDED, -0.01, 9, 10.0, 0)
 
 
 def test_lab_update_changes_the_plotted_data(lab):

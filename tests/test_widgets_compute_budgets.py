@@ -10,8 +10,14 @@ from PIL import Image
 from scalingedu import data
 from scalingedu.compute import implied_mfu, run_budget, training_days
 from scalingedu.widgets import all_widget_classes
-from scalingedu.widgets.compute_budgets import (COUNTS, CUSTOM, TIME_LIMITS_DAYS, WIDGETS, TrainingRunCalculator,
-                                                _decades)
+from scalingedu.widgets.compute_budgets import (
+    COUNTS,
+    CUSTOM,
+    TIME_LIMITS_DAYS,
+    WIDGETS,
+    TrainingRunCalculator,
+    _decades,
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -47,7 +53,7 @@ def _assert_plot_matches_the_library(widget):
 
 
 def test_the_widget_is_listed():
-    assert WIDGETS == (TrainingRunCalculator,)
+    assert (TrainingRunCalculator,) == WIDGETS
     assert TrainingRunCalculator in all_widget_classes()
 
 

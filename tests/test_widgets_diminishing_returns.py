@@ -7,11 +7,22 @@ import pytest
 
 from scalingedu.data import GOPHER_BUDGET_FLOPS
 from scalingedu.laws import HOFFMANN_2022, HOFFMANN_2022_TEX
-from scalingedu.returns import (data_constrained_optimal, frontier_step, inference_optimal, lab_emergence,
-                                optimal_budget_for_params, tokens_to_reach)
+from scalingedu.returns import (
+    data_constrained_optimal,
+    frontier_step,
+    inference_optimal,
+    lab_emergence,
+    optimal_budget_for_params,
+    tokens_to_reach,
+)
 from scalingedu.widgets import all_widget_classes
-from scalingedu.widgets.diminishing_returns import (WIDGETS, DataLimitExplorer, EmergenceByMetric, FrontierExplorer,
-                                                    InferenceDemandExplorer)
+from scalingedu.widgets.diminishing_returns import (
+    WIDGETS,
+    DataLimitExplorer,
+    EmergenceByMetric,
+    FrontierExplorer,
+    InferenceDemandExplorer,
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

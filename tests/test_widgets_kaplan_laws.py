@@ -1,4 +1,5 @@
-"""Tests of lesson 03's widgets and the pure functions behind them (scalingedu.widgets.kaplan_laws)."""
+"""Tests of lesson 03's widgets (scalingedu.widgets.kaplan_laws); the functions they draw are tested
+in test_kaplan.py."""
 from __future__ import annotations
 
 import io
@@ -9,10 +10,14 @@ import pytest
 from PIL import Image
 
 from scalingedu.data import GOPHER_BUDGET_FLOPS, KAPLAN_2020_MODEL_RANGE, KAPLAN_2020_SETUP, MODELS, model
-from scalingedu.laws import EPOCH_2024, HOFFMANN_2022, KAPLAN_2020
-from scalingedu.widgets.kaplan_laws import (BUDGET_PRESETS, CUSTOM, EXPLORER_PRESETS, AllocationComparer,
-                                            KaplanLawExplorer, allocations, kaplan_largest_run_flops, law_point,
-                                            model_budget, preset_values)
+from scalingedu.laws import KAPLAN_2020, allocations, law_point
+from scalingedu.widgets.kaplan_laws import (
+    BUDGET_PRESETS,
+    CUSTOM,
+    EXPLORER_PRESETS,
+    AllocationComparer,
+    KaplanLawExplorer,
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -31,77 +36,17 @@ def _shown(widget) -> bool:
     return widget.image.layout.display != "none" and widget.message.layout.display == "none"
 
 
-# --- the pure functions --------------------------------------------------------------------------------------------
+# --- the presets ---------------------------------------------------------------------------------
 
-def test_law_point_is_the_joint_law_and_its_limits():
-    point = law_point(1e9, 2e10)
-    assert point.loss == pytest.approx(KAPLAN_2020.loss(1e9, 2e10))
-    assert point.converged_loss == pytest.approx(KAPLAN_2020.loss(1e9, 1e30), rel=1e-9)
-    assert point.data_limited_loss == pytest.approx(KAPLAN_2020.loss(1e30, 2e10), rel=1e-9)
-    assert point.converged_loss < point.loss and point.data_limited_loss < point.loss
-    assert point.loss == pytest.approx(point.converged_loss * (1 + point.penalty))
-    assert point.tokens_per_param == pytest.approx(20.0)
-    # Eq. 4.4's bound and the largest model the data support are inverses of each other.
-    assert KAPLAN_2020.overfitting_bound_tokens(law_point(1e6, point.bound_tokens).max_params) == pytest.approx(
-        point.bound_tokens)
-
-
-def test_law_point_says_when_the_data_are_too_few():
-    """Kaplan et al. §4.2: WebText2's 22B tokens suffice below ~1e9 parameters; the 1.5B model overfits mildly."""
-    tokens = KAPLAN_2020_SETUP["dataset_tokens"]
-    assert not law_point(5e8, tokens).data_limited
-    largest = law_point(KAPLAN_2020_MODEL_RANGE["largest_params"], tokens)
-    assert largest.data_limited and largest.penalty < 0.05
-
-
-def test_law_point_rejects_bad_inputs():
-    with pytest.raises(ValueError, match="params must be > 0"):
-        law_point(0.0, 1e9)
-    with pytest.raises(ValueError, match="tokens must be finite"):
-        law_point(1e9, float("inf"))
-    with pytest.raises(TypeError, match="single number"):
-        law_point(np.array([1e9, 2e9]), 1e9)
-
-
-def test_presets_place_dense_models_and_refuse_the_others():
+def test_explorer_presets_list_the_placeable_models_first():
     assert EXPLORER_PRESETS[0] == CUSTOM
-    assert preset_values("GPT-3 175B") == (model("GPT-3 175B").params, model("GPT-3 175B").tokens)
-    with pytest.raises(ValueError, match="Mixture-of-Experts"):
-        preset_values("DeepSeek-V3")
-    with pytest.raises(ValueError, match="not published either"):
-        preset_values("Mixtral 8x7B")
-    with pytest.raises(ValueError, match="unknown model"):
-        preset_values("GPT-5")
     placeable = [name for name in EXPLORER_PRESETS[1:] if model(name).active_params is None]
     assert EXPLORER_PRESETS[1:len(placeable) + 1] == tuple(placeable)   # the refused ones come last
 
 
-def test_allocations_follow_each_law():
-    split = allocations(GOPHER_BUDGET_FLOPS)
-    assert list(split) == ["Kaplan 2020 (Table 6)", "Hoffmann 2022 (Eq. 10)", "Epoch 2024 (refit)"]
-    for law, allocation in zip((KAPLAN_2020, HOFFMANN_2022, EPOCH_2024), split.values()):
-        expected = law.compute_optimal(GOPHER_BUDGET_FLOPS)
-        assert allocation.params == pytest.approx(expected.params)
-        assert 6 * allocation.params * allocation.tokens == pytest.approx(GOPHER_BUDGET_FLOPS)
-    # Kaplan's rule puts far more of a large budget into parameters than either Chinchilla law.
-    assert split["Kaplan 2020 (Table 6)"].params > 10 * split["Epoch 2024 (refit)"].params
-    with pytest.raises(ValueError, match="flops"):
-        allocations(-1.0)
-
-
-def test_model_budget_uses_the_published_compute_or_6nd():
-    assert model_budget("GPT-3 175B") == model("GPT-3 175B").training_flops
-    llama = model("Llama 3 70B")
-    assert model_budget("Llama 3 70B") == pytest.approx(6 * llama.params * llama.tokens)
-    deepseek = model("DeepSeek-V3")
-    assert model_budget("DeepSeek-V3") == pytest.approx(6 * deepseek.active_params * deepseek.tokens)
-    with pytest.raises(ValueError, match="budget is unknown"):
-        model_budget("Mixtral 8x7B")
+def test_budget_presets_are_every_model():
+    assert BUDGET_PRESETS[0] == CUSTOM
     assert set(BUDGET_PRESETS[1:]) == {record.name for record in MODELS}
-
-
-def test_kaplan_largest_run_is_about_fourteen_pf_days():
-    assert kaplan_largest_run_flops() / 8.64e19 == pytest.approx(13.7, rel=0.01)
 
 
 # --- KaplanLawExplorer ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Tests of lesson 01's widgets and the pure functions behind them (scalingedu.widgets.power_laws)."""
+"""Tests of lesson 01's widgets (scalingedu.widgets.power_laws); the functions they draw are tested
+in test_powerlaw.py."""
 from __future__ import annotations
 
 import io
@@ -7,9 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from scalingedu.data import HOFFMANN_2022_FIT
-from scalingedu.widgets.power_laws import (EXPLORER_X_RANGE, ExtrapolationSimulator, PowerLawExplorer,
-                                           extrapolation_experiment, power_law_curve, true_params_law)
+from scalingedu.powerlaw import extrapolation_experiment
+from scalingedu.widgets.power_laws import ExtrapolationSimulator, PowerLawExplorer
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -26,68 +26,6 @@ def simulator():
 
 def _shown(widget) -> bool:
     return widget.image.layout.display != "none" and widget.message.layout.display == "none"
-
-
-# --- the pure functions --------------------------------------------------------------------------------------------
-
-def test_pure_power_law_has_constant_local_slope_equal_to_its_exponent():
-    curve = power_law_curve(3.0, -0.7)
-    np.testing.assert_allclose(curve.y, 3.0 * curve.x ** -0.7)
-    np.testing.assert_allclose(curve.slope, -0.7, atol=1e-12)
-    assert curve.x[0] == EXPLORER_X_RANGE[0] and curve.x[-1] == pytest.approx(EXPLORER_X_RANGE[1])
-
-
-def test_offset_bends_the_local_slope_toward_zero():
-    a, b, c = 2.0, -0.5, 0.3
-    curve = power_law_curve(a, b, c)
-    reducible = a * curve.slope_x ** b
-    # Analytic slope of y = a x^b + c: b * a x^b / (a x^b + c); finite differences agree closely on this grid.
-    np.testing.assert_allclose(curve.slope, b * reducible / (reducible + c), rtol=0.02)
-    assert curve.slope[0] < -0.4 and curve.slope[-1] > -0.01
-
-
-def test_power_law_curve_rejects_bad_inputs():
-    with pytest.raises(ValueError, match="a must be > 0"):
-        power_law_curve(0.0, -0.5)
-    with pytest.raises(ValueError, match="drops to y <= 0"):
-        power_law_curve(2.0, -0.5, -0.3)      # 2 x^-0.5 falls below 0.3 at x ≈ 44
-    with pytest.raises(ValueError, match="finite"):
-        power_law_curve(2.0, float("nan"))
-
-
-def test_true_law_is_hoffmanns_parameter_term():
-    law = true_params_law()
-    fit = HOFFMANN_2022_FIT
-    assert law(1e9) == pytest.approx(fit["E"] + fit["A"] / 1e9 ** fit["alpha"])
-
-
-def test_extrapolation_experiment_is_seeded_and_noise_free_data_is_recovered():
-    first = extrapolation_experiment(0.03, 10, 2.0, seed=5)
-    again = extrapolation_experiment(0.03, 10, 2.0, seed=5)
-    other = extrapolation_experiment(0.03, 10, 2.0, seed=6)
-    np.testing.assert_array_equal(first.observed_loss, again.observed_loss)
-    assert not np.allclose(first.observed_loss, other.observed_loss)
-    assert first.params[0] == pytest.approx(1e7) and first.params[-1] == pytest.approx(1e9)
-    assert first.target_params == pytest.approx(1e11)
-
-    exact = extrapolation_experiment(0.0, 10, 2.0, seed=0)
-    np.testing.assert_allclose(exact.observed_loss, exact.law(exact.params))
-    assert abs(exact.offset_error) < 1e-3                  # the right shape recovers the truth
-    assert exact.offset.c == pytest.approx(HOFFMANN_2022_FIT["E"], rel=1e-3)
-    assert exact.plain_error < -0.2                        # a pure power law undershoots the floor badly
-
-
-def test_extrapolation_experiment_rejects_bad_inputs():
-    with pytest.raises(ValueError, match="at least 4 points"):
-        extrapolation_experiment(0.02, 3, 2.0, 0)
-    with pytest.raises(ValueError, match="noise"):
-        extrapolation_experiment(-0.01, 8, 2.0, 0)
-    with pytest.raises(ValueError, match="decades"):
-        extrapolation_experiment(0.02, 8, 0.0, 0)
-    with pytest.raises(ValueError, match="seed"):
-        extrapolation_experiment(0.02, 8, 2.0, -1)
-    with pytest.raises(TypeError, match="n_points"):
-        extrapolation_experiment(0.02, 8.5, 2.0, 0)
 
 
 # --- PowerLawExplorer ----------------------------------------------------------------------------------------------

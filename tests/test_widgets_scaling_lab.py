@@ -1,22 +1,15 @@
-"""Tests of lesson 05's widgets and the pure functions behind them (scalingedu.widgets.scaling_lab)."""
+"""Tests of lesson 05's widgets (scalingedu.widgets.scaling_lab); the functions they draw are
+tested in test_lab_experiments.py."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from scalingedu.lab import load_results
-from scalingedu.lab.experiments import experiment_runs, quality_runs, repetition_runs
-from scalingedu.laws import fit_isoflop_parabolas
+from scalingedu.lab import sweep_fit
 from scalingedu.widgets import all_widget_classes
-from scalingedu.widgets.scaling_lab import (DataExperimentExplorer, LabIsoFlopProfiles, isoflop_budget_view,
-                                            nearest_run, sweep_fit)
+from scalingedu.widgets.scaling_lab import DataExperimentExplorer, LabIsoFlopProfiles
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture(scope="module")
-def results():
-    return load_results()
 
 
 @pytest.fixture
@@ -27,49 +20,6 @@ def profiles():
 @pytest.fixture
 def explorer():
     return DataExperimentExplorer()
-
-
-# --- pure functions -------------------------------------------------------------------------------------------------
-
-def test_budget_view_is_the_budgets_runs_and_parabola(results):
-    fit = fit_isoflop_parabolas(results["params"], results["flops"], results["val_loss"])
-    for index, budget in enumerate(fit.flops):
-        view = isoflop_budget_view(budget * 1.2, results)          # the nearest budget is chosen
-        assert view.flops == budget
-        rows = np.isclose(results["budget"], np.unique(results["budget"])[index])
-        np.testing.assert_array_equal(np.sort(view.runs_loss), np.sort(results["val_loss"][rows]))
-        # the parabola's lowest point on its grid is (close to) the reported minimum
-        assert view.curve_loss.min() == pytest.approx(view.optimum_loss, abs=2e-3)
-        assert view.optimum_tokens == pytest.approx(budget / (6 * view.optimum_params))
-
-
-def test_budget_view_rejects_bad_input(results):
-    with pytest.raises(ValueError, match="flops"):
-        isoflop_budget_view(-1.0, results)
-    with pytest.raises(TypeError, match="single budget"):
-        isoflop_budget_view([1e10, 1e11], results)
-
-
-def test_nearest_run_picks_by_setting():
-    runs = experiment_runs()
-    assert nearest_run(quality_runs(runs), 0.12, "corruption").corruption == pytest.approx(0.1)
-    assert nearest_run(repetition_runs(runs), 3.4, "epochs").epochs == pytest.approx(4.0, rel=0.01)
-    with pytest.raises(ValueError, match="setting"):
-        nearest_run(runs, 1.0, "noise")
-    with pytest.raises(ValueError, match="value"):
-        nearest_run(runs, -0.1, "corruption")
-    with pytest.raises(ValueError, match="empty"):
-        nearest_run([], 1.0, "epochs")
-
-
-def test_experiment_runs_are_complete():
-    runs = experiment_runs()
-    quality, repetition = quality_runs(runs), repetition_runs(runs)
-    assert len(quality) >= 4 and quality[0].corruption == 0
-    assert len(repetition) >= 5 and repetition[0].epochs == pytest.approx(1.0)
-    assert len({run.tokens for run in runs}) == 1                  # same training tokens in every run
-    for run in runs:
-        assert run.curve_tokens.size >= 8 and np.all(np.diff(run.curve_tokens) > 0)
 
 
 # --- the widgets ----------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 In a problem-set notebook::
 
     from scalingedu.grading import check, summary
-    check("pl.halving", halving_factor)   # runs the public checks, prints feedback with a hint
+    check("power_laws.halving", halving_factor)   # runs the public checks, prints feedback with a hint
     summary()                             # a table of every question: points and status
 
 ``check`` only runs public checks, and says so: hidden checks (stricter tolerances, other inputs) run when the
@@ -13,14 +13,24 @@ computed by the library from the same seeded data the learner gets; no answer is
 The per-kernel status record behind :func:`summary` and :func:`statuses` (in :mod:`scalingedu.grading.feedback`)
 is the only module-level state of the library.
 """
-from .checks import (Check, CheckResult, as_number, close_to, has_sign, is_function, is_function_matching,
-                     is_number)
+from .checks import Check, CheckResult, as_number, close_to, has_sign, is_function, is_function_matching, is_number
+from .factories import (
+                     DEFAULT_TOLERANCE,
+                     RubricItem,
+                     Tolerance,
+                     choice_question,
+                     function_question,
+                     number_question,
+                     text_question,
+)
 from .feedback import Feedback, check, reset, statuses, summary
 from .grader import CheckOutcome, GradeResult, grade_answer
-from .questions import ProblemSet, Question, problem_set, problem_sets, question
+from .questions import KINDS, ProblemSet, Question, problem_set, problem_sets, question
 
 __all__ = [
-    "Check", "CheckResult", "CheckOutcome", "Feedback", "GradeResult", "ProblemSet", "Question",
-    "as_number", "check", "close_to", "grade_answer", "has_sign", "is_function", "is_function_matching",
-    "is_number", "problem_set", "problem_sets", "question", "reset", "statuses", "summary",
+    "Check", "CheckResult", "CheckOutcome", "DEFAULT_TOLERANCE", "Feedback", "GradeResult", "KINDS",
+    "ProblemSet", "Question", "RubricItem", "Tolerance", "as_number", "check", "choice_question", "close_to",
+    "function_question", "grade_answer", "has_sign", "is_function", "is_function_matching", "is_number",
+    "number_question", "problem_set", "problem_sets", "question", "reset", "statuses", "summary",
+    "text_question",
 ]

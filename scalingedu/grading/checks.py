@@ -14,12 +14,14 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from .. import _validate as v
+from .._text import prose
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Check:
 
     def __post_init__(self):
         v.positive_number("weight", self.weight, allow_zero=True)
+        object.__setattr__(self, "hint", prose(self.hint))
         if not callable(self.function):
             raise TypeError(f"function must be callable, not {type(self.function).__name__}")
 

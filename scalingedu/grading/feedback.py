@@ -33,11 +33,16 @@ class Feedback:
         """Show nothing when ``check(...)`` ends a cell: the feedback was printed already."""
 
 
+_WHAT_TO_WRITE = {
+    "function": "Write the body of the function in place of `return ...`",
+    "choice": "Replace the `...` with the letter of the option you choose, in quotes (such as \"a\")",
+    "text": "Replace the `...` with your answer in a few sentences, in quotes",
+    "number": "Replace the `...` with your answer (a number)",
+}
+
+
 def _not_answered_text(q: Question) -> str:
-    if q.answer_kind == "function":
-        return (f"{q.id}: not answered yet. Write the body of the function in place of `return ...`, "
-                f"then run the cell again.")
-    return f"{q.id}: not answered yet. Replace the `...` with your answer (a number), then run the cell again."
+    return f"{q.id}: not answered yet. {_WHAT_TO_WRITE[q.answer_kind]}, then run the cell again."
 
 
 def _public_feedback(q: Question, answer) -> tuple[str, str]:

@@ -18,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

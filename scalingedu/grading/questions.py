@@ -1,33 +1,48 @@
 """Questions, problem sets, and the registry that finds them by id.
 
-A :class:`Question` has an id such as ``"pl.halving"`` (the part before the dot names its problem set), points, a
+A :class:`Question` is written once, in the problem-set module of its lesson (``scalingedu/problems/<slug>.py``):
+an id ``"<slug>.<name>"`` (``"power_laws.halving"``), points, what the learner does (``kind``), a title, a
 learner-facing statement and hint, and two lists of checks: public ones, run by ``check(...)`` in the learner's
-notebook for instant feedback, and hidden ones, run only by the grader. A :class:`ProblemSet` groups the questions
-of one notebook (id ``"01_power_laws"`` for ``solutions/01_power_laws.ipynb``). Problem sets are defined in the
-modules of :mod:`scalingedu.problems`; :func:`problem_set` and :func:`question` look them up.
+notebook for instant feedback, and hidden ones, run only by the grader ("hidden" means stricter tolerances and
+other inputs, not secret: the public repository ships them). The question cells of ``solutions/`` and
+``exercises/`` are rendered from it (:meth:`Question.markdown`) by ``scalingedu build-exercises``.
+
+A :class:`ProblemSet` groups the questions of one lesson (id ``"power_laws"``, the lesson's slug). The lesson
+registry (:mod:`scalingedu.lessons`) says which lessons have one; :func:`problem_set` and :func:`question` look
+them up, and accept the notebook stem (``"01_power_laws"``) and the question prefixes used before the slugs
+(``"pl.halving"``) too, so that older notebooks still check and grade.
 """
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass, field
 
 from .. import _validate as v
+from .._text import prose
+from ..lessons import lesson, lessons_with_problem_sets, slug_for_question_prefix
 from .checks import Check
 
 QUESTION_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
-ANSWER_KINDS = ("number", "function")
+ANSWER_KINDS = ("number", "function", "choice", "text")
+KINDS = ("recall", "compute", "derive", "fit", "decide", "design")
+"""What a question asks the learner to do: recall a fact, compute a number with a given formula, derive a
+formula (write it as a function), fit a law to data, decide between options with numbers, or design a plan."""
 
 
 @dataclass(frozen=True)
 class Question:
-    """One graded question: id, points, statement, hint, public checks and hidden checks.
+    """One graded question: id, points, kind, title, statement, hint, public checks and hidden checks.
 
-    ``answer_kind`` is "number" or "function" and only changes the wording of the feedback. Points are shared
-    among the checks (public and hidden) in proportion to their weights.
+    ``answer_kind`` ("number", "function", "choice" or "text") says what the answer is and changes the wording
+    of the feedback. Points are shared among the checks (public and hidden) in proportion to their weights.
+    Write questions with the factories of :mod:`scalingedu.grading.factories`, which apply the house rules.
     """
 
     id: str
     points: float
+    kind: str
+    title: str
     statement: str
     hint: str
     public_checks: tuple[Check, ...]
@@ -38,6 +53,16 @@ class Question:
         if not isinstance(self.id, str) or not QUESTION_ID.match(self.id):
             raise ValueError(f"question id must look like 'set.name' (lower case, digits, '_'), got {self.id!r}")
         v.positive_number(f"points of {self.id}", self.points)
+        if self.kind not in KINDS:
+            raise ValueError(f"kind of {self.id} must be one of {KINDS} (got {self.kind!r})")
+        for name in ("title", "statement"):
+            text = getattr(self, name)
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError(f"{name} of {self.id} must be a non-empty string")
+        if "\n" in self.title:
+            raise ValueError(f"title of {self.id} must be one line")
+        for name in ("statement", "hint"):   # written as triple-quoted prose in the problem modules
+            object.__setattr__(self, name, prose(getattr(self, name)))
         if self.answer_kind not in ANSWER_KINDS:
             raise ValueError(f"answer_kind of {self.id} must be one of {ANSWER_KINDS} (got {self.answer_kind!r})")
         for name in ("public_checks", "hidden_checks"):
@@ -59,6 +84,15 @@ class Question:
     def checks(self) -> tuple[Check, ...]:
         """Public checks followed by hidden checks."""
         return self.public_checks + self.hidden_checks
+
+    def heading(self, number: int) -> str:
+        """The Markdown heading of the question's cell: ``### 1. Title (`id`, 2 points, compute)``."""
+        unit = "point" if self.points == 1 else "points"
+        return f"### {number}. {self.title} (`{self.id}`, {self.points:g} {unit}, {self.kind})"
+
+    def markdown(self, number: int) -> str:
+        """The whole question cell of a problem-set notebook: heading, blank line, statement."""
+        return f"{self.heading(number)}\n\n{self.statement.strip()}"
 
 
 @dataclass(frozen=True)
@@ -96,58 +130,72 @@ class ProblemSet:
 
     def question(self, question_id: str) -> Question:
         """The question with this id; ValueError listing this set's ids if there is none."""
+        wanted = canonical_question_id(question_id)
         for q in self.questions:
-            if q.id == question_id:
+            if q.id == wanted:
                 return q
         raise ValueError(f"unknown question {question_id!r}; the questions of problem set {self.id} are: "
                          f"{', '.join(self.ids)}")
 
 
-def problem_sets() -> dict[str, ProblemSet]:
-    """Every problem set of :mod:`scalingedu.problems`, by id, after checking that all ids are unique."""
-    from ..problems import PROBLEM_SETS  # imported here: the problem modules import this module
+def canonical_question_id(question_id: str) -> str:
+    """The id as the problem sets spell it now: a legacy prefix (``"pl.halving"``) becomes the lesson's slug."""
+    prefix, dot, name = question_id.partition(".")
+    return f"{slug_for_question_prefix(prefix)}{dot}{name}"
 
+
+def problem_sets() -> dict[str, ProblemSet]:
+    """The ``PROBLEM_SET`` of every lesson that has one (in lesson order), by id.
+
+    Each set's id and question prefix must be its lesson's slug: the registry (:mod:`scalingedu.lessons`) is the
+    one place that lists the problem sets, and this is where that rule is enforced.
+    """
     found: dict[str, ProblemSet] = {}
-    owners: dict[str, str] = {}
-    for each in PROBLEM_SETS:
-        if each.id in found:
-            raise ValueError(f"two problem sets have the id {each.id!r}")
-        if each.prefix in owners:
-            raise ValueError(f"problem sets {owners[each.prefix]} and {each.id} share the question prefix "
-                             f"{each.prefix!r}")
-        found[each.id] = each
-        owners[each.prefix] = each.id
+    for each in lessons_with_problem_sets():
+        module = importlib.import_module(each.problem_module_name)
+        problem = getattr(module, "PROBLEM_SET", None)
+        if not isinstance(problem, ProblemSet):
+            raise ValueError(f"{each.problem_module_name} must define PROBLEM_SET, a ProblemSet")
+        if problem.id != each.slug or problem.prefix != each.slug:
+            raise ValueError(f"the problem set of lesson {each.stem} must have the id {each.slug!r} and question "
+                             f"ids '{each.slug}.<name>' (got id {problem.id!r}, prefix {problem.prefix!r})")
+        found[problem.id] = problem
     return found
 
 
 def problem_set(problem_set_id: str) -> ProblemSet:
-    """The problem set with this id (e.g. "01_power_laws"); ValueError listing the known ids otherwise."""
+    """The problem set with this id (a lesson slug such as "power_laws", or its stem "01_power_laws").
+
+    ValueError listing the known ids otherwise.
+    """
     if not isinstance(problem_set_id, str):
-        raise TypeError(f"problem_set_id must be a string such as '01_power_laws', "
+        raise TypeError(f"problem_set_id must be a string such as 'power_laws', "
                         f"not {type(problem_set_id).__name__}")
     sets = problem_sets()
-    if problem_set_id not in sets:
+    try:
+        slug = lesson(problem_set_id).slug
+    except ValueError:
+        slug = problem_set_id
+    if slug not in sets:
         raise ValueError(f"unknown problem set {problem_set_id!r}; known problem sets: {', '.join(sets)}")
-    return sets[problem_set_id]
+    return sets[slug]
 
 
 def problem_set_of(question_id: str) -> ProblemSet | None:
-    """The problem set whose questions share the prefix of ``question_id``, or None."""
-    prefix = question_id.split(".", 1)[0]
-    for each in problem_sets().values():
-        if each.prefix == prefix:
-            return each
-    return None
+    """The problem set whose questions share the prefix of ``question_id`` (or its legacy prefix), or None."""
+    prefix = canonical_question_id(question_id).split(".", 1)[0]
+    return problem_sets().get(prefix)
 
 
 def question(question_id: str) -> Question:
-    """The question with this id (e.g. "pl.halving").
+    """The question with this id (e.g. "power_laws.halving"; the legacy "pl.halving" works too).
 
     An unknown id raises ValueError listing the ids of the problem set it seems to belong to (same prefix), or
     of every problem set when the prefix is unknown too.
     """
     if not isinstance(question_id, str):
-        raise TypeError(f"question_id must be a string such as 'pl.halving', not {type(question_id).__name__}")
+        raise TypeError(f"question_id must be a string such as 'power_laws.halving', "
+                        f"not {type(question_id).__name__}")
     owner = problem_set_of(question_id)
     if owner is not None:
         return owner.question(question_id)

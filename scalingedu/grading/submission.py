@@ -41,9 +41,11 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from .. import _validate as v
+from ..lessons import lesson
 from .grader import GradeResult, grade_answer
 from .kernel_answers import NeedCall, RemoteFunction, arguments_key, decode, probe_source, request_text
-from .questions import ProblemSet, problem_set as find_problem_set, problem_sets
+from .questions import ProblemSet, canonical_question_id, problem_sets
+from .questions import problem_set as find_problem_set
 
 KERNEL_NAME = "python3"
 KERNEL_START_ATTEMPTS = 3
@@ -161,12 +163,11 @@ def detect_problem_set(raw: bytes, filename: str = "") -> str | None:
     text = raw.decode("utf-8", "replace")
     counts: dict[str, int] = {}
     for question_id in CHECK_CALL.findall(text.replace('\\"', '"')):
-        prefix = question_id.split(".", 1)[0]
+        prefix = canonical_question_id(question_id).split(".", 1)[0]
         counts[prefix] = counts.get(prefix, 0) + 1
     for prefix, _ in sorted(counts.items(), key=lambda item: -item[1]):
-        for each in sets.values():
-            if each.prefix == prefix:
-                return each.id
+        if prefix in sets:
+            return prefix
     return None
 
 
@@ -182,7 +183,7 @@ def _check_call_names(source: str) -> dict[str, str]:
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "check"
                 and len(node.args) >= 2 and isinstance(node.args[0], ast.Constant)
                 and isinstance(node.args[0].value, str) and isinstance(node.args[1], ast.Name)):
-            found.setdefault(node.args[0].value, node.args[1].id)
+            found.setdefault(canonical_question_id(node.args[0].value), node.args[1].id)
     return found
 
 
@@ -198,15 +199,16 @@ def answer_names_of_notebook(path: Path) -> dict[str, str]:
 
 
 def reference_answer_names(problem_set_id: str, root: Path | None) -> dict[str, str]:
-    """The answer name of each question, read from ``solutions/<id>.ipynb`` (or ``exercises/``) under ``root``.
+    """The answer name of each question, read from the set's solution (or exercise) notebook under ``root``.
 
     The grader reads answers under these names, whatever the submission's own ``check`` calls say; the names in
     the submission are only a fallback for an answer the learner stored under another name.
     """
     if root is None:
         return {}
+    stem = lesson(problem_set_id).stem
     for folder in ("solutions", "exercises"):
-        path = Path(root) / folder / f"{problem_set_id}.ipynb"
+        path = Path(root) / folder / f"{stem}.ipynb"
         if path.is_file():
             return answer_names_of_notebook(path)
     return {}

@@ -9,16 +9,21 @@ interval is the central ``level`` share of the bootstrap distribution (the perce
 
 Hoffmann et al. 2022 report such intervals in their Table 2 (Approach 2: a = 0.49, 0.462 to 0.534); Besiroglu et al.
 2024 argue that Approach 3's published interval was far too narrow for the number of runs behind it.
+
+Also here, for lesson 05's IsoFLOP profiles: :func:`sweep_fit` (Approach 2 on a whole sweep) and
+:func:`isoflop_budget_view` (one budget of a sweep: its runs, parabola and minimum).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import _validate as v
-from ..laws.fitting import fit_chinchilla, fit_isoflop_parabolas
+from ..laws.fitting import IsoFlopFit, fit_chinchilla, fit_isoflop_parabolas
 from .flops import six_nd
+from .sweep import load_results
 
 _REDRAWS = 50
 
@@ -79,3 +84,60 @@ def bootstrap_exponent(results: dict, approach: int = 2, *, samples: int = 1000,
     low, high = np.quantile(drawn, [(1 - share) / 2, (1 + share) / 2])
     return ExponentInterval(approach=approach, a=float(estimate), low=float(low), high=float(high), level=share,
                             samples=drawn, failed=failed)
+
+
+# --------------------------------------------------------------------------------------------------
+# IsoFLOP profiles of a sweep
+# --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class BudgetView:
+    """One budget of a sweep: its ``runs_params`` and ``runs_loss``, the fitted parabola
+    (``curve_params``, ``curve_loss``) and its minimum (``optimum_params``, ``optimum_tokens``,
+    ``optimum_loss``)."""
+
+    flops: float
+    runs_params: np.ndarray
+    runs_loss: np.ndarray
+    curve_params: np.ndarray
+    curve_loss: np.ndarray
+    optimum_params: float
+    optimum_tokens: float
+    optimum_loss: float
+    inside_sampled_range: bool
+
+    @property
+    def tokens_per_param(self) -> float:
+        return self.optimum_tokens / self.optimum_params
+
+
+def sweep_fit(results: dict | None = None) -> IsoFlopFit:
+    """Approach 2 on a sweep (by default the shipped one, :func:`load_results`): parabolas per
+    budget and power laws through the minima."""
+    data = load_results() if results is None else results
+    return fit_isoflop_parabolas(data["params"], data["flops"], data["val_loss"])
+
+
+def isoflop_budget_view(flops: float, results: dict | None = None,
+                        fit: IsoFlopFit | None = None) -> BudgetView:
+    """The sweep's budget nearest to ``flops`` (in log distance): its runs, parabola and minimum.
+
+    ``results`` defaults to the shipped sweep and ``fit`` to :func:`sweep_fit` of it (pass both to
+    reuse them across calls)."""
+    budget = float(v.positive("flops", flops)) if np.ndim(flops) == 0 else None
+    if budget is None:
+        raise TypeError("flops must be a single budget in FLOPs")
+    data = load_results() if results is None else results
+    fit = sweep_fit(data) if fit is None else fit
+    index = int(np.argmin(np.abs(np.log(fit.flops) - math.log(budget))))
+    rows = np.abs(np.log(data["flops"]) - math.log(fit.flops[index])) < 0.05
+    params, loss = data["params"][rows], data["val_loss"][rows]
+    order = np.argsort(params)
+    grid = np.geomspace(params.min() / 1.3, params.max() * 1.3, 120)
+    c2, c1, c0 = fit.coefficients[index]
+    return BudgetView(flops=float(fit.flops[index]), runs_params=params[order].astype(float),
+                      runs_loss=loss[order], curve_params=grid,
+                      curve_loss=c2 * np.log(grid) ** 2 + c1 * np.log(grid) + c0,
+                      optimum_params=float(fit.params[index]),
+                      optimum_tokens=float(fit.tokens[index]), optimum_loss=float(fit.loss[index]),
+                      inside_sampled_range=bool(fit.inside_sampled_range[index]))

@@ -16,6 +16,7 @@ import numpy as np
 from .. import _validate as v
 from .flops import training_flops_per_step
 from .model import MLPLanguageModel, ModelConfig
+from .processes import single_threaded_blas
 from .training import DEFAULT_BATCH, _windows
 
 
@@ -68,18 +69,8 @@ def _measure(width: int) -> dict:
 def measure_mfu(width: int | None = None) -> dict:
     """Trainer FLOP/s, matmul FLOP/s and their ratio for the sweep model of ``width`` (default: the largest),
     measured in one fresh worker process with a single BLAS thread."""
-    from .sweep import FULL_SWEEP, _single_threaded_blas
+    from .sweep import FULL_SWEEP
 
     chosen = max(FULL_SWEEP.widths) if width is None else v.positive_int("width", width)
-    with _single_threaded_blas(), multiprocessing.get_context("spawn").Pool(1) as pool:
+    with single_threaded_blas(), multiprocessing.get_context("spawn").Pool(1) as pool:
         return pool.apply(_measure, (chosen,))
-
-
-def bench_lab() -> dict:
-    """``scalingedu bench`` lines: ``lab_mfu`` (ratio) with the two FLOP/s it divides, single BLAS thread each."""
-    results = measure_mfu()
-    units = {"lab_matmul_flops_per_second": "FLOP/s", "lab_trainer_flops_per_second": "FLOP/s",
-             "lab_mfu": "ratio", "lab_model_params": "params"}
-    for name, value in results.items():
-        print(f"{name} {value:.4g} {units[name]}", flush=True)
-    return results

@@ -16,6 +16,7 @@ the end-of-run loss on the full validation set) and :func:`experiment_runs` regr
 from __future__ import annotations
 
 import argparse
+import math
 import multiprocessing
 import os
 import time
@@ -26,7 +27,8 @@ import numpy as np
 from .. import _validate as v
 from .corpus import check_corpus, load_corpus
 from .model import ModelConfig
-from .sweep import _single_threaded_blas, load_results, provenance, write_results
+from .processes import single_threaded_blas
+from .sweep import load_results, provenance, write_results
 
 EXPERIMENT_COLUMNS = ("corruption", "epochs", "unique_tokens", "tokens", "val_loss", "final")
 
@@ -77,11 +79,12 @@ def run_experiments(design: ExperimentDesign = EXPERIMENT_DESIGN, *, processes: 
     corpus = load_corpus()
     jobs = [(i, design, c, e, corpus.hash) for i, (c, e) in enumerate(design.runs())]
     results: list = [None] * len(jobs)
-    with _single_threaded_blas(), multiprocessing.get_context("spawn").Pool(min(workers, len(jobs))) as pool:
-        with tqdm(total=len(jobs), unit="run", desc="data experiments", disable=not progress) as bar:
-            for index, rows in pool.imap_unordered(_run_one, jobs):
-                results[index] = rows
-                bar.update(1)
+    spawn = multiprocessing.get_context("spawn")
+    with (single_threaded_blas(), spawn.Pool(min(workers, len(jobs))) as pool,
+          tqdm(total=len(jobs), unit="run", desc="data experiments", disable=not progress) as bar):
+        for index, rows in pool.imap_unordered(_run_one, jobs):
+            results[index] = rows
+            bar.update(1)
     rows = [row for run in results for row in run]
     return {name: np.array([row[k] for row in rows], dtype=np.int64 if name in ("unique_tokens", "final") else float)
             for k, name in enumerate(EXPERIMENT_COLUMNS)}
@@ -129,6 +132,18 @@ def repetition_runs(runs: list[ExperimentRun] | None = None) -> list[ExperimentR
     """The clean runs, by increasing number of epochs (the repetition experiment; 1 epoch = fresh data)."""
     runs = experiment_runs() if runs is None else runs
     return sorted((r for r in runs if r.corruption == 0), key=lambda r: r.epochs)
+
+
+def nearest_run(runs: list[ExperimentRun], value: float, setting: str) -> ExperimentRun:
+    """The run whose ``setting`` ("corruption" or "epochs") is nearest to ``value`` (epochs: nearest
+    in log)."""
+    v.one_of("setting", setting, {"corruption", "epochs"})
+    if not runs:
+        raise ValueError("runs is empty: give at least one experiment run")
+    target = float(v.positive("value", value, allow_zero=setting == "corruption"))
+    if setting == "epochs":
+        return min(runs, key=lambda run: abs(math.log(run.epochs) - math.log(target)))
+    return min(runs, key=lambda run: abs(run.corruption - target))
 
 
 def fresh_equivalent_tokens(run: ExperimentRun, fresh: ExperimentRun) -> float:

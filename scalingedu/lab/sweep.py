@@ -22,9 +22,7 @@ import json
 import multiprocessing
 import os
 import platform
-import sys
 import time
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
@@ -35,6 +33,7 @@ from .. import _validate as v
 from .corpus import check_corpus, load_corpus
 from .flops import six_nd
 from .model import ModelConfig
+from .processes import single_threaded_blas
 from .training import DEFAULT_BATCH, train
 
 COLUMNS = ("budget", "width", "params", "tokens", "steps", "batch", "flops", "flops_counted", "learning_rate",
@@ -118,22 +117,6 @@ def _run_one(job):
     return index, row
 
 
-@contextmanager
-def _single_threaded_blas():
-    """Children started while this is active get one BLAS thread each (spawned processes read it at import)."""
-    names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-    saved = {name: os.environ.get(name) for name in names}
-    os.environ.update({name: "1" for name in names})
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def run_design(design: SweepDesign, *, processes: int | None = None, progress: bool = True) -> dict[str, np.ndarray]:
     """Train every run of ``design`` and return the columns of :data:`COLUMNS` as arrays (rows in design order).
 
@@ -150,11 +133,12 @@ def run_design(design: SweepDesign, *, processes: int | None = None, progress: b
     jobs = [(index, design, budget, width, tokens, corpus.hash) for index, (budget, width, tokens) in enumerate(specs)]
     jobs.sort(key=lambda job: -job[2])          # equal budgets cost alike; the biggest budgets go first
     rows: list[dict | None] = [None] * len(jobs)
-    with _single_threaded_blas(), multiprocessing.get_context("spawn").Pool(min(workers, len(jobs))) as pool:
-        with tqdm(total=len(jobs), unit="run", desc="IsoFLOP sweep", disable=not progress) as bar:
-            for index, row in pool.imap_unordered(_run_one, jobs):
-                rows[index] = row
-                bar.update(1)
+    spawn = multiprocessing.get_context("spawn")
+    with (single_threaded_blas(), spawn.Pool(min(workers, len(jobs))) as pool,
+          tqdm(total=len(jobs), unit="run", desc="IsoFLOP sweep", disable=not progress) as bar):
+        for index, row in pool.imap_unordered(_run_one, jobs):
+            rows[index] = row
+            bar.update(1)
     return {name: np.array([row[name] for row in rows], dtype=np.int64 if name in _INTEGER_COLUMNS else float)
             for name in COLUMNS}
 

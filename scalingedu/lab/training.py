@@ -25,6 +25,7 @@ from .. import _validate as v
 from .corpus import VOCAB_SIZE, Corpus, load_corpus
 from .flops import six_nd, training_flops_per_step
 from .model import MLPLanguageModel, ModelConfig
+from .processes import single_threaded_blas
 
 DEFAULT_BATCH = 256
 VALIDATION_CHARACTERS = 16384
@@ -222,9 +223,7 @@ def train_isolated(config: ModelConfig, tokens: int, **options) -> RunResult:
     """
     import multiprocessing
 
-    from .sweep import _single_threaded_blas
-
     if "corpus" in options:
         raise TypeError("train_isolated reads the corpus in its worker: do not pass corpus")
-    with _single_threaded_blas(), multiprocessing.get_context("spawn").Pool(1) as pool:
+    with single_threaded_blas(), multiprocessing.get_context("spawn").Pool(1) as pool:
         return pool.apply(_train_job, ((config, tokens, options),))

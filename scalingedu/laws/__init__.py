@@ -2,14 +2,39 @@
 
 One concept per module: ``allocation`` (the ``Allocation`` plan), ``kaplan`` (``KAPLAN_2020``), ``chinchilla``
 (``ChinchillaLaw`` and its published constants), ``fitting`` (``fit_chinchilla``, the reference grid fit, and
-Approach 2's IsoFLOP parabolas).
+Approach 2's IsoFLOP parabolas), ``comparison`` (the laws side by side, by the labels the
+lessons use, and real models against them), ``isoflop`` (IsoFLOP profiles at one budget, and
+Approach 2 on simulated runs).
 """
 from .allocation import Allocation
 from .chinchilla import EPOCH_2024, HOFFMANN_2022, HOFFMANN_2022_TEX, ChinchillaLaw
-from .fitting import (IsoFlopFit, fit_chinchilla, fit_chinchilla_grid, fit_isoflop_parabolas, huber_objective,
-                      simulate_runs)
-from .kaplan import KAPLAN_2020, KaplanLaw
+from .comparison import (
+                         ALLOCATION_LAWS,
+                         KAPLAN_CHOICE,
+                         LAW_CHOICES,
+                         ModelPosition,
+                         allocations,
+                         law_choice,
+                         model_budget,
+                         model_positions,
+                         optimal_tokens_for_params,
+                         preset_values,
+)
+from .fitting import (
+                         IsoFlopFit,
+                         fit_chinchilla,
+                         fit_chinchilla_grid,
+                         fit_isoflop_parabolas,
+                         huber_objective,
+                         simulate_runs,
+)
+from .isoflop import TRUE_LAWS, IsoFlopExperiment, IsoFlopView, isoflop_experiment, isoflop_view, profile_limits
+from .kaplan import KAPLAN_2020, KaplanLaw, LawPoint, kaplan_largest_run_flops, law_point
 
-__all__ = ["Allocation", "ChinchillaLaw", "EPOCH_2024", "HOFFMANN_2022", "HOFFMANN_2022_TEX", "IsoFlopFit",
-           "KAPLAN_2020", "KaplanLaw", "fit_chinchilla", "fit_chinchilla_grid", "fit_isoflop_parabolas",
-           "huber_objective", "simulate_runs"]
+__all__ = ["ALLOCATION_LAWS", "Allocation", "ChinchillaLaw", "EPOCH_2024", "HOFFMANN_2022",
+           "HOFFMANN_2022_TEX", "IsoFlopExperiment", "IsoFlopFit", "IsoFlopView", "KAPLAN_2020",
+           "KAPLAN_CHOICE", "KaplanLaw", "LAW_CHOICES", "LawPoint", "ModelPosition", "TRUE_LAWS",
+           "allocations", "fit_chinchilla", "fit_chinchilla_grid", "fit_isoflop_parabolas",
+           "huber_objective", "isoflop_experiment", "isoflop_view", "kaplan_largest_run_flops",
+           "law_choice", "law_point", "model_budget", "model_positions",
+           "optimal_tokens_for_params", "preset_values", "profile_limits", "simulate_runs"]

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as v
+from ..compute import FLOPS_PER_PARAM_TOKEN
 from ..data import EPOCH_2024_FIT, HOFFMANN_2022_FIT, HOFFMANN_2022_TEX_FIT
 from .allocation import Allocation
-
-FLOPS_PER_PARAM_TOKEN = 6.0
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ before converging and refit with the **sum** of the Huber terms (an average shri
 by the number of runs, so the optimiser's tolerances stop it early); we use the sum as they do.
 
 - :func:`fit_chinchilla_grid` is the reference: Hoffmann's full grid, scipy's L-BFGS-B from every start, the
-  lowest objective wins. It is slow (tens of seconds; see :func:`bench_chinchilla_fit`).
+  lowest objective wins. It is slow (tens of seconds; ``scalingedu bench`` times it).
 - :func:`fit_chinchilla` reaches the same optimum much faster. For fixed exponents (alpha, beta) the law
   L = E + A·N^-alpha + B·D^-beta is *linear* in (E, A, B); so it first scores a 41 × 41 grid of exponent pairs
   (-0.5 to 2 in steps of 0.0625; negative ones too, since the unbounded L-BFGS of the grid fit can reach them)
@@ -34,15 +34,15 @@ from __future__ import annotations
 
 import math
 import numbers
-import time
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize
 
 from .. import _validate as v
+from ..compute import FLOPS_PER_PARAM_TOKEN
 from ..powerlaw import PowerLaw, fit_power_law
-from .chinchilla import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw
+from .chinchilla import ChinchillaLaw
 
 HUBER_DELTA = 1e-3
 """Hoffmann et al. 2022, App. D.2: the Huber loss's delta (larger overfits the small runs; smaller changes nothing)."""
@@ -431,51 +431,3 @@ def fit_isoflop_parabolas(params, flops, loss, *, budget_rtol=0.05) -> IsoFlopFi
         array.setflags(write=False)
     return IsoFlopFit(**arrays, params_law=fit_power_law(budgets, params_opt),
                       tokens_law=fit_power_law(budgets, tokens_opt))
-
-
-# --- benchmark ------------------------------------------------------------------------------------------------------
-
-def bench_chinchilla_fit(n_points: int = 243, seed: int = 0) -> dict:
-    """Time :func:`fit_chinchilla` against the full grid of :func:`fit_chinchilla_grid` on one simulated data set.
-
-    The data resemble Hoffmann's Approach 2 experiments: 9 budgets log-spaced from 6e18 to 3e21 FLOPs
-    (Hoffmann et al. 2022, §3.2), ``n_points // 9`` sizes per budget over a factor 30 either side of the optimum,
-    simulated from EPOCH_2024 (the law that fits the points of Hoffmann's Fig. 4 best) with 2 % log-normal noise
-    and 2 % of the runs made ×1.5 outliers. ``chinchilla_fit_seconds`` is the median of 5 fits; the grid runs
-    once. Prints ``name value unit`` lines and returns the values in a dict.
-
-    OpenBLAS's threads slow scipy's L-BFGS-B down by 10× or more on a machine whose cores are all busy; both fits
-    suffer alike, so the speedup holds, but the absolute times are cleanest with ``OPENBLAS_NUM_THREADS=1``.
-    """
-    from .chinchilla import EPOCH_2024
-
-    per_budget = v.positive_int("n_points", n_points, minimum=5 * 9) // 9
-    runs = simulate_runs(EPOCH_2024, np.geomspace(6e18, 3e21, 9), per_budget, noise=0.02, seed=seed,
-                         outlier_fraction=0.02)
-    data = (runs["params"], runs["tokens"], runs["loss"])
-    fast_times = []
-    for _ in range(5):                       # the median of 5 fits; the grid fit runs once
-        start = time.perf_counter()
-        fast = fit_chinchilla(*data)
-        fast_times.append(time.perf_counter() - start)
-    fast_seconds = float(np.median(fast_times))
-    start = time.perf_counter()
-    grid = fit_chinchilla_grid(*data)
-    grid_seconds = time.perf_counter() - start
-    fast_objective, grid_objective = huber_objective(fast, *data), huber_objective(grid, *data)
-    results = {
-        "chinchilla_fit_points": (float(runs["params"].size), "runs"),
-        "chinchilla_fit_seconds": (fast_seconds, "s"),
-        "chinchilla_grid_seconds": (grid_seconds, "s"),
-        "chinchilla_fit_speedup": (grid_seconds / fast_seconds, "x"),
-        "chinchilla_fit_objective": (fast_objective, "huber_sum"),
-        "chinchilla_grid_objective": (grid_objective, "huber_sum"),
-        "chinchilla_fit_objective_rel_diff": ((fast_objective - grid_objective) / grid_objective, "ratio"),
-        "chinchilla_fit_alpha_error": (fast.alpha - EPOCH_2024.alpha, "abs"),
-        "chinchilla_fit_beta_error": (fast.beta - EPOCH_2024.beta, "abs"),
-        "chinchilla_fit_grid_alpha_diff": (fast.alpha - grid.alpha, "abs"),
-        "chinchilla_fit_grid_beta_diff": (fast.beta - grid.beta, "abs"),
-    }
-    for name, (value, unit) in results.items():
-        print(f"{name} {value:.4g} {unit}", flush=True)
-    return {name: value for name, (value, unit) in results.items()}

@@ -23,9 +23,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as v
-from ..data import (KAPLAN_2020_ALLOCATION, KAPLAN_2020_COMPUTE_LAW, KAPLAN_2020_CRITICAL_BATCH,
-                    KAPLAN_2020_DATA_LAW, KAPLAN_2020_JOINT_LAW, KAPLAN_2020_OVERFITTING, KAPLAN_2020_PARAMS_LAW,
-                    KAPLAN_2020_STEPS_LAW, PF_DAY_FLOPS)
+from ..compute import FLOPS_PER_PARAM_TOKEN, training_flops
+from ..data import (
+    KAPLAN_2020_ALLOCATION,
+    KAPLAN_2020_COMPUTE_LAW,
+    KAPLAN_2020_CRITICAL_BATCH,
+    KAPLAN_2020_DATA_LAW,
+    KAPLAN_2020_JOINT_LAW,
+    KAPLAN_2020_MODEL_RANGE,
+    KAPLAN_2020_OVERFITTING,
+    KAPLAN_2020_PARAMS_LAW,
+    KAPLAN_2020_SETUP,
+    KAPLAN_2020_STEPS_LAW,
+    PF_DAY_FLOPS,
+)
 from .allocation import Allocation
 
 
@@ -111,7 +122,7 @@ class KaplanLaw:
         budget; see the module docstring.)"""
         c = v.positive("flops", flops)
         params = self.params_coefficient * (c / PF_DAY_FLOPS) ** self.params_exponent
-        tokens = c / (6 * params)
+        tokens = c / (FLOPS_PER_PARAM_TOKEN * params)
         loss = self.loss(params, tokens)
         return Allocation(params=v.scalar_or_array(params, flops), tokens=v.scalar_or_array(tokens, flops),
                           flops=v.scalar_or_array(c, flops), loss=v.scalar_or_array(np.asarray(loss), flops))
@@ -218,7 +229,7 @@ class KaplanLaw:
         steps = np.asarray(self.steps_to_reach_loss(params, loss))
         target = v.positive("loss", loss)
         n = v.positive("params", params)
-        flops = 6.0 * n * (self.B_star / target ** (1.0 / self.alpha_B)) * steps
+        flops = FLOPS_PER_PARAM_TOKEN * n * (self.B_star / target ** (1.0 / self.alpha_B)) * steps
         return v.scalar_or_array(flops / PF_DAY_FLOPS, params, loss)
 
     def compute_efficient_frontier(self, pf_days) -> Allocation:
@@ -243,7 +254,8 @@ class KaplanLaw:
         params = self._frontier_params(loss)
         flops = c * PF_DAY_FLOPS
         return Allocation(params=v.scalar_or_array(params, pf_days),
-                          tokens=v.scalar_or_array(flops / (6 * params), pf_days),
+                          tokens=v.scalar_or_array(flops / (FLOPS_PER_PARAM_TOKEN * params),
+                                                   pf_days),
                           flops=v.scalar_or_array(flops, pf_days), loss=v.scalar_or_array(loss, pf_days))
 
     def _frontier_params(self, loss: np.ndarray) -> np.ndarray:
@@ -254,7 +266,8 @@ class KaplanLaw:
         params = self._frontier_params(loss)
         excess = loss * self.steps_alpha_N / (self.alpha_S + self.steps_alpha_N)
         steps = self.S_c / excess ** (1.0 / self.alpha_S)
-        return 6.0 * params * (self.B_star / loss ** (1.0 / self.alpha_B)) * steps / PF_DAY_FLOPS
+        batch = self.B_star / loss ** (1.0 / self.alpha_B)
+        return FLOPS_PER_PARAM_TOKEN * params * batch * steps / PF_DAY_FLOPS
 
     def breakdown_point(self, *, tokens_coefficient: float | None = None,
                         tokens_exponent: float | None = None) -> BreakdownPoint:
@@ -292,3 +305,66 @@ KAPLAN_2020 = KaplanLaw(
     params_exponent=KAPLAN_2020_ALLOCATION["params_exponent"],
 )
 """Kaplan et al. 2020's published constants (Eqs. 1.1-1.3, Table 2, Table 6)."""
+
+
+@dataclass(frozen=True)
+class LawPoint:
+    """Kaplan's joint law at one (N, D): the loss, its two limits, how far the model is from
+    overfitting.
+
+    Losses are in nats/token: ``loss`` is L(N, D) (Eq. 1.5, Table 2), ``converged_loss`` is L(N, ∞)
+    (unlimited data), ``data_limited_loss`` is L(∞, D) (unlimited model size). ``penalty`` is Eq.
+    4.3's fraction by which the finite data raise the loss above L(N, ∞); ``bound_tokens`` is Eq.
+    4.4's D ≳ 5e3 · N^0.74 for this N, and ``max_params`` the largest model that ``tokens`` keep
+    inside that bound.
+    """
+
+    params: float
+    tokens: float
+    loss: float
+    converged_loss: float
+    data_limited_loss: float
+    penalty: float
+    bound_tokens: float
+    max_params: float
+
+    @property
+    def tokens_per_param(self) -> float:
+        return self.tokens / self.params
+
+    @property
+    def data_limited(self) -> bool:
+        """True when D is below Eq. 4.4's bound: the model would overfit noticeably (early stopping
+        limits it)."""
+        return self.tokens < self.bound_tokens
+
+
+def _single(name: str, value) -> float:
+    array = v.positive(name, value)
+    if array.ndim:
+        raise TypeError(f"{name} must be a single number here, not an array of shape {array.shape}")
+    return float(array)
+
+
+def law_point(params: float, tokens: float, law: KaplanLaw = KAPLAN_2020) -> LawPoint:
+    """The numbers of Kaplan's joint law at ``params`` (non-embedding parameters) and ``tokens``
+    (training tokens): the loss, its limits and the overfitting bound (:class:`LawPoint`)."""
+    n, d = _single("params", params), _single("tokens", tokens)
+    max_params = (d / law.overfitting_coefficient) ** (1.0 / law.overfitting_exponent)
+    return LawPoint(params=n, tokens=d, loss=law.loss(n, d),
+                    converged_loss=law.loss_at_infinite_data(n),
+                    data_limited_loss=law.loss_at_infinite_params(d),
+                    penalty=law.overfitting_penalty(n, d),
+                    bound_tokens=law.overfitting_bound_tokens(n), max_params=float(max_params))
+
+
+def kaplan_largest_run_flops() -> float:
+    """About the compute of Kaplan et al.'s largest runs: 6 · (1.5e9 params) · (2.5e5 steps × 512 ×
+    1024 tokens).
+
+    Derived here from the published setup (not a figure the paper prints): ≈ 1.2e21 FLOPs, about 14
+    PF-days.
+    """
+    setup = KAPLAN_2020_SETUP
+    tokens = setup["training_steps"] * setup["batch_sequences"] * setup["context_tokens"]
+    return training_flops(KAPLAN_2020_MODEL_RANGE["largest_params"], tokens)

@@ -4,10 +4,11 @@ A router left to itself tends to *collapse*: the experts that get more tokens ar
 and win still more tokens, until a few experts do all the work and the rest sit idle (and, with a capacity limit,
 tokens are dropped). Two cures are modelled:
 
-- :func:`load_balancing_loss`: Switch Transformer's auxiliary loss N·Σ f_i·P_i (Fedus et al. 2022, Eqs. 4-6),
-  added to the training loss with a small weight alpha (1e-2 in Switch). It is 1 when the routing is balanced and
-  N when every token goes to one expert. :func:`train_router` trains a toy router by gradient descent with and
-  without it, so that collapse and its cure can be watched step by step.
+- :func:`~scalingedu.moe.scores.load_balancing_loss`: Switch Transformer's auxiliary loss
+  N·Σ f_i·P_i (Fedus et al. 2022, Eqs. 4-6), added to the training loss with a small weight alpha
+  (1e-2 in Switch). It is 1 when the routing is balanced and N when every token goes to one expert.
+  :func:`train_router` trains a toy router by gradient descent with and without it, so that collapse
+  and its cure can be watched step by step.
 - :func:`simulate_bias_balancing`: DeepSeek-V3's auxiliary-loss-free balancing (technical report, section
   2.1.2): a per-expert bias b_i, used only to *choose* experts, falls by gamma after a step in which expert i was
   overloaded and rises by gamma when it was underloaded. No gradient, no change to the gates.
@@ -22,42 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as v
-from .routing import _sigmoid_in_place, _softmax_in_place, _top_k, expert_capacity, skewed_logits, softmax
-
-
-def _fractions(expert_index: np.ndarray, experts: int) -> np.ndarray:
-    return np.bincount(expert_index.ravel(), minlength=experts) / expert_index.size
-
-
-def load_balancing_loss(router_probs, expert_index) -> float:
-    """Switch Transformer's load-balancing loss N·Σ_i f_i·P_i, before the weight alpha (Fedus et al. 2022, Eqs. 4-6).
-
-    ``router_probs`` (tokens × N experts) are the router's probabilities; ``expert_index`` the expert each token
-    was sent to, one per token (top-1), or a (tokens × k) array of top-k choices, every choice counted. f_i is the
-    fraction of assignments sent to expert i (Eq. 5), P_i the mean router probability of expert i (Eq. 6). The loss
-    is 1 when the routing is uniform (f_i = 1/N, or P_i = 1/N), and N when every token goes to one expert with
-    probability 1. Its gradient acts through P only (f comes from an argmax): it pushes probability away from the
-    busiest experts.
-    """
-    probs = v.finite("router_probs", router_probs)
-    if probs.ndim != 2:
-        raise ValueError(f"router_probs must be a 2-D array (tokens × experts), got shape {probs.shape}")
-    if np.any(probs < 0):
-        raise ValueError("router_probs must be >= 0 (probabilities)")
-    index = np.asarray(expert_index)
-    if index.dtype.kind not in "iu":
-        raise TypeError(f"expert_index must hold whole numbers (expert numbers), not {index.dtype}")
-    if index.ndim == 1:
-        index = index[:, None]
-    tokens, experts = probs.shape
-    if index.ndim != 2 or index.shape[0] != tokens:
-        raise ValueError(f"expert_index must have one row per token ({tokens}), got shape {np.shape(expert_index)}")
-    if index.size and (index.min() < 0 or index.max() >= experts):
-        raise ValueError(f"expert_index must lie in [0, {experts - 1}] (got {index.min()} to {index.max()})")
-    f = _fractions(index, experts)
-    p = probs.mean(axis=0)
-    return float(experts * np.dot(f, p))
-
+from .routing import expert_capacity, skewed_logits, softmax
+from .scores import largest_k, sigmoid_in_place, softmax_in_place
 
 # ----------------------------------------------------------------------------------------------------------------
 # DeepSeek-V3's auxiliary-loss-free balancing
@@ -139,17 +106,17 @@ def simulate_balancing(*, method: str = "bias", experts: int = 16, tokens: int =
     biases = np.zeros((count, e))
     if method != "aux_loss":
         # Switch's loss is defined on softmax probabilities; without a learned offset they are fixed per batch.
-        mean_probs = _softmax_in_place(flat.copy()).reshape(count, n, e).mean(axis=1)
+        mean_probs = softmax_in_place(flat.copy()).reshape(count, n, e).mean(axis=1)
     if method == "none":
-        chosen, _ = _top_k(flat.copy(), k)
+        chosen, _ = largest_k(flat.copy(), k)
         keys = (np.arange(count)[:, None] * e + chosen.reshape(count, n * k)).ravel()
         demand[:] = np.bincount(keys, minlength=count * e).reshape(count, e)
     elif method == "bias":
-        affinity = _sigmoid_in_place(flat.copy()).reshape(count, n, e)
+        affinity = sigmoid_in_place(flat.copy()).reshape(count, n, e)
         bias = np.zeros(e, dtype=np.float32)
         for step in range(count):
             biases[step] = bias
-            chosen, _ = _top_k(affinity[step] + bias, k)
+            chosen, _ = largest_k(affinity[step] + bias, k)
             demand[step] = np.bincount(chosen.ravel(), minlength=e)
             # underloaded experts up by gamma, overloaded down, exactly even ones unchanged
             bias = bias + np.float32(g) * np.sign(demand[step].mean() - demand[step]).astype(np.float32)
@@ -159,8 +126,8 @@ def simulate_balancing(*, method: str = "bias", experts: int = 16, tokens: int =
         for step in range(count):
             biases[step] = offset
             logits = batches[step] + offset.astype(np.float32)
-            chosen, top = _top_k(logits, k)
-            probs = _softmax_in_place(logits, top[:, 0])
+            chosen, top = largest_k(logits, k)
+            probs = softmax_in_place(logits, top[:, 0])
             demand[step] = np.bincount(chosen.ravel(), minlength=e)
             f = demand[step] / (n * k)
             mean_probs[step] = probs.mean(axis=0)

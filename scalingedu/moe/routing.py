@@ -18,12 +18,12 @@ choices over second choices (GShard), and among equal choices to earlier tokens 
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import _validate as v
+from .scores import largest_k, load_balancing_loss, sigmoid_in_place, softmax_in_place
 
 METHODS = ("softmax", "sigmoid")
 
@@ -99,7 +99,6 @@ class Routing:
         For sigmoid routing, P_i is the mean of the affinities normalised to sum to 1 per token, as in DeepSeek-V3's
         sequence-wise balance loss (technical report, section 2.1.2).
         """
-        from .balancing import load_balancing_loss
         probs = self.router_probs
         if self.method == "sigmoid":
             probs = probs / probs.sum(axis=1, keepdims=True)
@@ -122,49 +121,7 @@ def _check_logits(logits) -> np.ndarray:
 
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Row-wise softmax of a 2-D array (a new array), shifted by each row's maximum so that exp cannot overflow."""
-    return _softmax_in_place(np.array(logits, dtype=float))
-
-
-def _softmax_in_place(scores: np.ndarray, row_max: np.ndarray | None = None) -> np.ndarray:
-    scores -= (scores.max(axis=1) if row_max is None else row_max)[:, None]
-    np.exp(scores, out=scores)
-    scores /= scores.sum(axis=1, keepdims=True)
-    return scores
-
-
-def _sigmoid_in_place(scores: np.ndarray) -> np.ndarray:
-    np.negative(scores, out=scores)
-    np.exp(scores, out=scores)
-    scores += 1.0
-    np.reciprocal(scores, out=scores)
-    return scores
-
-
-def _top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of the k largest scores per row, largest first (ties: lower index first), and those scores.
-
-    For the small k of real routers, k passes of argmax (each chosen entry masked for the next pass, then restored)
-    are several times faster than a partial sort of every row. ``scores`` is left as it was.
-    """
-    tokens, experts = scores.shape
-    if k > 8:
-        part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-        order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
-        chosen = np.take_along_axis(part, order, axis=1)
-        return chosen, np.take_along_axis(scores, chosen, axis=1)
-    flat = scores.reshape(-1)
-    row_starts = np.arange(tokens) * experts
-    chosen = np.empty((tokens, k), dtype=np.intp)
-    values = np.empty((tokens, k), dtype=scores.dtype)
-    for choice in range(k):
-        best = np.argmax(scores, axis=1)
-        chosen[:, choice] = best
-        values[:, choice] = flat[row_starts + best]
-        if choice < k - 1:
-            flat[row_starts + best] = -np.inf
-    for choice in range(k - 1):
-        flat[row_starts + chosen[:, choice]] = values[:, choice]
-    return chosen, values
+    return softmax_in_place(np.array(logits, dtype=float))
 
 
 def _positions_in_queue(flat_experts: np.ndarray, experts: int) -> np.ndarray:
@@ -186,7 +143,7 @@ def route(logits, *, top_k: int = 1, capacity_factor: float | None = None, metho
     (DeepSeek-V3; ``bias``, one number per expert, shifts the choice but not the gates). ``capacity_factor``
     sets each expert's capacity to :func:`expert_capacity` (tokens × top_k, experts, capacity_factor); None means
     no capacity limit. Vectorised NumPy: a million tokens over 64 experts take a fraction of a second
-    (:func:`bench_moe`).
+    (``scalingedu bench`` times it).
     """
     scores = _check_logits(logits)
     tokens, experts = scores.shape
@@ -196,20 +153,20 @@ def route(logits, *, top_k: int = 1, capacity_factor: float | None = None, metho
         if bias is not None:
             raise ValueError("bias is only used with method='sigmoid' (DeepSeek-V3's balancing); give bias=None")
         # Softmax is monotonic, so rank the logits; the best logit is also the row maximum the softmax needs.
-        chosen, top_logits = _top_k(scores, k)
-        probs = _softmax_in_place(scores, top_logits[:, 0])   # scores are a private float32 copy
+        chosen, top_logits = largest_k(scores, k)
+        probs = softmax_in_place(scores, top_logits[:, 0])   # scores are a private float32 copy
         gates = np.take_along_axis(probs, chosen, axis=1)
         if k > 1:
             gates = gates / gates.sum(axis=1, keepdims=True)
     else:
-        probs = _sigmoid_in_place(scores)
+        probs = sigmoid_in_place(scores)
         if bias is None:
-            chosen, _ = _top_k(probs, k)
+            chosen, _ = largest_k(probs, k)
         else:
             b = v.finite("bias", bias)
             if b.shape != (experts,):
                 raise ValueError(f"bias must have one value per expert, shape ({experts},) (got shape {b.shape})")
-            chosen, _ = _top_k(probs + b.astype(probs.dtype), k)
+            chosen, _ = largest_k(probs + b.astype(probs.dtype), k)
         gates = np.take_along_axis(probs, chosen, axis=1)
         gates = gates / gates.sum(axis=1, keepdims=True)
 
@@ -252,22 +209,3 @@ def skewed_logits(tokens: int, experts: int, *, skew: float = 0.0, noise: float 
     if s:
         logits += s * expert_preference(e)
     return logits
-
-
-def bench_moe(tokens: int = 1_000_000, experts: int = 64, top_k: int = 2, repeats: int = 3) -> dict:
-    """Time :func:`route` on ``tokens`` × ``experts`` random logits (best of ``repeats``), print and return it.
-
-    Prints ``name value unit`` lines, e.g. ``moe_route_1M_tokens_64_experts_top2 0.41 s``.
-    """
-    logits = skewed_logits(tokens, experts, skew=0.5, seed=0)
-    results = {}
-    for k in sorted({1, top_k}):
-        best = math.inf
-        for _ in range(repeats):
-            start = time.perf_counter()
-            route(logits, top_k=k, capacity_factor=1.25)
-            best = min(best, time.perf_counter() - start)
-        name = f"moe_route_{tokens / 1e6:g}M_tokens_{experts}_experts_top{k}"
-        results[name] = best
-        print(f"{name} {best:.3f} s")
-    return results

@@ -9,15 +9,16 @@ Lesson 06. One concept per module, public names re-exported here:
 - :mod:`.communication`: per-step communication of DP, ZeRO-1/2/3, TP and PP;
 - :mod:`.step_time`: step time, tokens/s, MFU, and Narayanan et al.'s training-time estimate;
 - :mod:`.models`: model presets from GPT-3 175B to Llama 3 405B;
-- :mod:`.cpu_data_parallel`: a real 2-process data-parallel run with a hand-written ring all-reduce.
+- :mod:`.cpu_data_parallel`: a real 2-process data-parallel run with a hand-written ring all-reduce;
+- :mod:`.planner`: the lesson's two views, a layout's memory and step time, and pipeline timelines.
 """
 from .collectives import COLLECTIVES, collective_bytes, collective_steps, collective_time
 from .communication import StepCommunication, data_parallel_bytes, step_communication
 from .layout import LayoutMemory, ParallelLayout, activations_in_flight, check_layout, layout_memory
 from .memory import RECOMPUTE, ZERO_STAGES, MemoryBreakdown, activation_memory, zero_memory
 from .models import LLAMA3_405B, PLANNER_MODELS, planner_model
-from .pipeline import (SCHEDULES, PipelineSchedule, microbatches_for_bubble, pipeline_bubble,
-                       simulate_schedule)
+from .pipeline import SCHEDULES, PipelineSchedule, microbatches_for_bubble, pipeline_bubble, simulate_schedule
+from .planner import PlannerView, TimelineView, planner_view, timeline_view
 from .step_time import StepTime, step_time, training_days
 
 __all__ = [
@@ -28,4 +29,5 @@ __all__ = [
     "LLAMA3_405B", "PLANNER_MODELS", "planner_model",
     "SCHEDULES", "PipelineSchedule", "microbatches_for_bubble", "pipeline_bubble", "simulate_schedule",
     "StepTime", "step_time", "training_days",
+    "PlannerView", "TimelineView", "planner_view", "timeline_view",
 ]

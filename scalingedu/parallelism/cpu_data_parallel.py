@@ -191,24 +191,3 @@ def run_data_parallel(world: int = 2, steps: int = 50, batch: int = 64, lr: floa
     return DataParallelRun(world, steps, losses, np.array([out[1] for out in outputs]), difference,
                            np.array([out[3] for out in outputs]), np.array([out[4] for out in outputs]),
                            outputs[0][5] / steps, outputs[0][6])
-
-
-def bench_cpu_data_parallel(repeats: int = 3) -> dict:
-    """Benchmark the 2-process run: wall time of run_data_parallel (process start included), the workers' share of
-    time in the all-reduce, and the largest weight difference from single-process training. Prints
-    ``name value unit`` lines and returns the values (medians over ``repeats`` runs)."""
-    walls, fractions, differences = [], [], []
-    for _ in range(v.positive_int("repeats", repeats)):
-        start = time.perf_counter()
-        run = run_data_parallel(world=2, steps=50)
-        walls.append(time.perf_counter() - start)
-        fractions.append(run.comm_fraction)
-        differences.append(run.max_param_difference)
-    values = {"cpu_data_parallel_seconds": float(np.median(walls)),
-              "cpu_data_parallel_comm_fraction": float(np.median(fractions)),
-              "cpu_data_parallel_max_param_difference": float(np.max(differences))}
-    units = {"cpu_data_parallel_seconds": "s", "cpu_data_parallel_comm_fraction": "ratio",
-             "cpu_data_parallel_max_param_difference": "abs"}
-    for name, value in values.items():
-        print(f"{name} {value:.4g} {units[name]}", flush=True)
-    return values

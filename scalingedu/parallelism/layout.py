@@ -88,7 +88,7 @@ def check_layout(shape: TransformerShape, layout: ParallelLayout) -> tuple[Trans
     v.one_of("recompute", layout.recompute, RECOMPUTE)
     if not isinstance(layout.sequence_parallel, bool):
         raise TypeError(f"sequence_parallel must be True or False, not {layout.sequence_parallel!r}")
-    layout.dp  # raises when tp·pp does not divide n_gpus
+    _ = layout.dp  # deliberate: computing dp raises a ValueError when tp·pp does not divide n_gpus
     if shape.n_heads % layout.tp or shape.n_kv_heads % layout.tp:
         raise ValueError(f"tp = {layout.tp} does not divide the {shape.n_heads} attention heads"
                          f"{'' if shape.n_kv_heads == shape.n_heads else f' and {shape.n_kv_heads} key/value heads'}"

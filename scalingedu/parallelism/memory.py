@@ -86,7 +86,8 @@ def data_parallel_degree(n_gpus: int, tp: int = 1, pp: int = 1) -> int:
         options = f"{below} or {below + model_parallel}" if below else f"{model_parallel}"
         raise ValueError(f"tp × pp = {tp} × {pp} = {model_parallel} does not divide n_gpus = {n_gpus}: use "
                          f"{options} GPUs, or degrees whose product divides {n_gpus} "
-                         f"(divisors: {', '.join(map(str, divisors(n_gpus)[:12]))}{'…' if len(divisors(n_gpus)) > 12 else ''})")
+                         f"(divisors: {', '.join(map(str, divisors(n_gpus)[:12]))}"
+                         f"{'…' if len(divisors(n_gpus)) > 12 else ''})")
     return n_gpus // model_parallel
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from ..data import LLAMA3_405B_ARCHITECTURE
-from ..transformer import PRESETS, TransformerShape, shape_from_record
+from ..transformer import PRESETS, TransformerShape
 
-LLAMA3_405B: TransformerShape = shape_from_record(LLAMA3_405B_ARCHITECTURE)
-"""Llama 3 405B (Llama 3 paper, Table 3), built from :data:`scalingedu.data.LLAMA3_405B_ARCHITECTURE`."""
+LLAMA3_405B: TransformerShape = LLAMA3_405B_ARCHITECTURE
+"""Llama 3 405B (Llama 3 paper, Table 3): :data:`scalingedu.data.LLAMA3_405B_ARCHITECTURE`."""
 
 PLANNER_MODELS = MappingProxyType({
     "Llama 3 8B": PRESETS["Llama 3 8B"],

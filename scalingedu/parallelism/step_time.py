@@ -86,7 +86,7 @@ def step_time(shape: TransformerShape, layout: ParallelLayout, *, accelerator: s
                               network_bytes_per_second=links["network"], gpus_per_node=links["gpus_per_node"])
     pipelined = compute + comm.tensor_parallel_seconds + comm.pipeline_seconds
     bubble = pipelined * pipeline_bubble(layout.pp, layout.microbatches, interleave=layout.interleave)
-    if layout.zero_stage == 3:
+    if layout.zero_stage == 3:  # noqa: SIM108 - a ternary would lose the comment on the else branch
         hidden_behind = pipelined
     else:  # the backward pass (2/3 of the compute) of the last micro-batch
         hidden_behind = pipelined / layout.microbatches * 2.0 / 3.0

@@ -1,20 +1,7 @@
-"""The graded problem sets: one module per problem-set notebook in solutions/.
+"""The graded problem sets: one module per lesson that has one, named by the lesson's slug.
 
-Each module defines ``PROBLEM_SET`` (a :class:`scalingedu.grading.ProblemSet`) and the seeded data its learners
-work with. :data:`PROBLEM_SETS` lists them all, found by looking through this package, ordered by id;
-:func:`scalingedu.grading.problem_set` looks one up by id.
+``scalingedu/problems/<slug>.py`` defines ``PROBLEM_SET`` (a :class:`scalingedu.grading.ProblemSet` with id
+``<slug>``), its questions (written with :mod:`scalingedu.grading.factories`) and the seeded data its learners
+work with. The lesson registry (:mod:`scalingedu.lessons`) lists which lessons have one;
+:func:`scalingedu.grading.problem_sets` and :func:`scalingedu.grading.problem_set` look them up.
 """
-import importlib
-import pkgutil
-
-
-def _discover():
-    found = []
-    for module_info in pkgutil.iter_modules(__path__):
-        module = importlib.import_module(f"{__name__}.{module_info.name}")
-        if hasattr(module, "PROBLEM_SET"):
-            found.append(module.PROBLEM_SET)
-    return tuple(sorted(found, key=lambda problem_set: problem_set.id))
-
-
-PROBLEM_SETS = _discover()

@@ -1,4 +1,4 @@
-"""Problem set 01_power_laws: read, fit and extrapolate power laws (solutions/01_power_laws.ipynb).
+"""Problem set power_laws: read, fit and extrapolate power laws (solutions/01_power_laws.ipynb).
 
 The learner gets two seeded, noisy data sets of loss against model size, made from published laws:
 
@@ -17,8 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..data import HOFFMANN_2022_FIT, KAPLAN_2020_PARAMS_LAW
-from ..grading import (ProblemSet, Question, close_to, has_sign, is_function, is_function_matching,
-                       is_number)
+from ..grading import ProblemSet, Tolerance, function_question, number_question
 from ..powerlaw import PowerLaw, fit_power_law, local_slope
 
 SEED_PURE = 2020
@@ -28,9 +27,9 @@ NOISE_PURE = 0.02
 NOISE_FLOOR = 0.01
 """Standard deviation of the multiplicative noise of :func:`measurements_with_floor`: about 1%."""
 TARGET_LOSS = 2.0
-"""Loss (nats/token) that question pl.params_for_loss asks about."""
+"""Loss (nats/token) that question power_laws.params_for_loss asks about."""
 FAR_PARAMS = 1e14
-"""Model size (parameters) at which question pl.extrapolate asks for the loss."""
+"""Model size (parameters) at which question power_laws.extrapolate asks for the loss."""
 _FAR_PARAMS_TEXT = f"{FAR_PARAMS:.0e}".replace("e+", "e")   # "1e14", as one would type it in Python
 
 
@@ -95,116 +94,96 @@ def _hidden_slope_inputs() -> list[tuple]:
     ]
 
 
-HALVING = Question(
-    id="pl.halving",
-    points=2,
-    statement=(
-        "Hoffmann et al. (2022) model the part of the loss that more parameters can remove as "
-        "$A / N^{\\alpha}$ with $\\alpha$ = "
-        f"{HOFFMANN_2022_FIT['alpha']:g} (`HOFFMANN_2022_FIT[\"alpha\"]`). By what factor must the "
-        "number of parameters $N$ grow to halve this term? Give the factor (a plain number, no units) as "
-        "`halving_factor`."
-    ),
-    hint=("Multiplying N by k multiplies N^-alpha by k^-alpha; solve k^-alpha = 1/2 for k. The factor is greater "
-          "than 1 (a growth), not the fraction 1/k."),
-    public_checks=(is_number(), close_to(_halving_factor, rel=0.05)),
-    hidden_checks=(close_to(_halving_factor, rel=0.002,
-                            hint="Compute the factor from alpha exactly rather than reading it off a plot."),),
+HALVING = number_question(
+    "power_laws.halving", points=2, kind="compute", title="Halving the reducible loss",
+    statement=f"""
+        Hoffmann et al. (2022) model the part of the loss that more parameters can remove as $A / N^{{\\alpha}}$
+        with $\\alpha$ = {HOFFMANN_2022_FIT['alpha']:g} (`HOFFMANN_2022_FIT[\"alpha\"]`). By what factor must
+        the number of parameters $N$ grow to halve this term? Give the factor (a plain number, no units) as
+        `halving_factor`.
+    """,
+    hint=("Multiplying N by k multiplies N^-alpha by k^-alpha; solve k^-alpha = 1/2 for k. The factor is "
+          "greater than 1 (a growth), not the fraction 1/k."),
+    expected=_halving_factor,
+    tolerance=Tolerance(0.05, hidden=0.002),   # an exact formula: the hidden check is stricter than usual
+    hidden_hint="Compute the factor from alpha exactly rather than reading it off a plot.",
 )
 
-EXPONENT = Question(
-    id="pl.exponent",
-    points=2,
-    statement=(
-        "`power_laws.measurements()` returns the loss (nats/token) of twelve models of $10^6$ to $10^{10}$ "
-        "parameters. Fit $L = a \\cdot N^{b}$ with `fit_power_law` and give the exponent $b$ (no units) as "
-        "`exponent`."
-    ),
+EXPONENT = number_question(
+    "power_laws.exponent", points=2, kind="fit", title="The exponent",
+    statement="""
+        `power_laws.measurements()` returns the loss (nats/token) of twelve models of $10^6$ to $10^{10}$
+        parameters. Fit $L = a \\cdot N^{b}$ with `fit_power_law` and give the exponent $b$ (no units) as
+        `exponent`.
+    """,
     hint="fit_power_law(params, loss) returns a PowerLaw; its exponent is the attribute b.",
-    public_checks=(
-        is_number(),
-        has_sign("negative", what="the exponent",
-                 hint="Loss falls as models grow, so in y = a·x^b the exponent b is negative."),
-        close_to(lambda: _pure_law().b, rel=0.10,
-                 hint="Fit a straight line to log(loss) against log(params); its slope is b."),
-    ),
-    hidden_checks=(close_to(lambda: _pure_law().b, rel=0.01,
-                            hint="Use fit_power_law without an offset, on all twelve points."),),
+    expected=lambda: _pure_law().b,
+    tolerance=Tolerance(0.10),   # a fit to noisy data: a hand fit through the points should pass in public
+    sign="negative", what="the exponent",
+    sign_hint="Loss falls as models grow, so in y = a·x^b the exponent b is negative.",
+    public_hint="Fit a straight line to log(loss) against log(params); its slope is b.",
+    hidden_hint="Use fit_power_law without an offset, on all twelve points.",
 )
 
-PARAMS_FOR_LOSS = Question(
-    id="pl.params_for_loss",
-    points=2,
-    statement=(
-        "With the law you fitted in the previous question, how many parameters would a model need to reach a "
-        f"loss of {TARGET_LOSS:g} nats/token (`power_laws.TARGET_LOSS`)? Give a count of parameters "
-        "(for example `9e9`, not `9` billion) as `params_needed`."
-    ),
+PARAMS_FOR_LOSS = number_question(
+    "power_laws.params_for_loss", points=2, kind="compute", title="How big for a target loss?",
+    statement=f"""
+        With the law you fitted in the previous question, how many parameters would a model need to reach a loss
+        of {TARGET_LOSS:g} nats/token (`power_laws.TARGET_LOSS`)? Give a count of parameters (for example `9e9`,
+        not `9` billion) as `params_needed`.
+    """,
     hint="Invert y = a·x^b: x = (y/a)^(1/b). A PowerLaw has a method solve_for_x for this.",
-    public_checks=(
-        is_number(),
-        has_sign("positive", what="the number of parameters"),
-        close_to(lambda: _pure_law().solve_for_x(TARGET_LOSS), rel=0.15,
-                 hint="Give a count of parameters, such as 9e9 for nine billion; use the fit of pl.exponent."),
-    ),
-    hidden_checks=(close_to(lambda: _pure_law().solve_for_x(TARGET_LOSS), rel=0.01),),
+    expected=lambda: _pure_law().solve_for_x(TARGET_LOSS),
+    # Inverting a power law magnifies the exponent's error: a loose public check, the usual hidden one.
+    tolerance=Tolerance(0.15, hidden=0.01),
+    sign="positive", what="the number of parameters",
+    public_hint="Give a count of parameters, such as 9e9 for nine billion; use the fit of the exponent question.",
 )
 
-FLOOR = Question(
-    id="pl.floor",
-    points=2,
-    statement=(
-        "`power_laws.measurements_with_floor()` returns the loss (nats/token) of fourteen models of $10^7$ to "
-        "$10^{12}$ parameters, trained on unlimited data. Fit $L = a \\cdot N^{b} + c$ with "
-        "`fit_power_law(..., offset=True)` and give the irreducible floor $c$ (nats/token) as `floor`."
-    ),
-    hint="Use offset=True: a pure power law has no floor (its c is 0). The floor is the attribute c of the fit.",
-    public_checks=(
-        is_number(),
-        has_sign("positive", what="the floor", hint="A loss floor is a positive number of nats per token."),
-        close_to(lambda: _floor_law().c, rel=0.05,
-                 hint="Fit with offset=True; c is in nats/token, like the loss, and lies below every data point."),
-    ),
-    hidden_checks=(close_to(lambda: _floor_law().c, rel=0.01,
-                            hint="Use fit_power_law with offset=True on all fourteen points."),),
+FLOOR = number_question(
+    "power_laws.floor", points=2, kind="fit", title="The floor",
+    statement="""
+        `power_laws.measurements_with_floor()` returns the loss (nats/token) of fourteen models of $10^7$ to
+        $10^{12}$ parameters, trained on unlimited data. Fit $L = a \\cdot N^{b} + c$ with `fit_power_law(...,
+        offset=True)` and give the irreducible floor $c$ (nats/token) as `floor`.
+    """,
+    hint=("Use offset=True: a pure power law has no floor (its c is 0). The floor is the attribute c of the "
+          "fit."),
+    expected=lambda: _floor_law().c,
+    tolerance=Tolerance(0.05, hidden=0.01),   # a three-parameter fit: c is the least certain of the three
+    sign="positive", what="the floor", sign_hint="A loss floor is a positive number of nats per token.",
+    public_hint="Fit with offset=True; c is in nats/token, like the loss, and lies below every data point.",
+    hidden_hint="Use fit_power_law with offset=True on all fourteen points.",
 )
 
-EXTRAPOLATE = Question(
-    id="pl.extrapolate",
-    points=2,
-    statement=(
-        "With the law with a floor that you fitted in the previous question, predict the loss (nats/token) of a "
-        f"model with {_FAR_PARAMS_TEXT} parameters (`power_laws.FAR_PARAMS`), a hundred times beyond the data. "
-        "Give it as `predicted_loss`."
-    ),
+EXTRAPOLATE = number_question(
+    "power_laws.extrapolate", points=2, kind="compute", title="Extrapolate",
+    statement=f"""
+        With the law with a floor that you fitted in the previous question, predict the loss (nats/token) of a
+        model with {_FAR_PARAMS_TEXT} parameters (`power_laws.FAR_PARAMS`), a hundred times beyond the data.
+        Give it as `predicted_loss`.
+    """,
     hint="A PowerLaw is callable: law(params) evaluates a·params^b + c.",
-    public_checks=(
-        is_number(),
-        close_to(lambda: _floor_law()(FAR_PARAMS), rel=0.02,
-                 hint="Evaluate the law WITH the offset at FAR_PARAMS; the prediction lies just above the floor c."),
-    ),
-    hidden_checks=(close_to(lambda: _floor_law()(FAR_PARAMS), rel=0.002),),
+    expected=lambda: _floor_law()(FAR_PARAMS),
+    tolerance=Tolerance(0.02),   # near the floor a loss varies little: 5% would accept the floor itself
+    public_hint="Evaluate the law WITH the offset at FAR_PARAMS; the prediction lies just above the floor c.",
 )
 
-LOCAL_EXPONENT = Question(
-    id="pl.local_exponent",
-    points=3,
-    statement=(
-        "Write a function `local_exponent(x, y)` that returns the local exponent "
-        "$\\Delta \\log y / \\Delta \\log x$ between each pair of neighbouring points: a NumPy array one shorter "
-        "than `x`. For a pure power law every value equals the exponent $b$."
-    ),
+LOCAL_EXPONENT = function_question(
+    "power_laws.local_exponent", points=3, kind="derive", title="A function for the local exponent",
+    statement="""
+        Write a function `local_exponent(x, y)` that returns the local exponent $\\Delta \\log y / \\Delta \\log
+        x$ between each pair of neighbouring points: a NumPy array one shorter than `x`. For a pure power law
+        every value equals the exponent $b$.
+    """,
     hint="Use np.diff on np.log(y) and on np.log(x), and divide. The result has len(x) - 1 values.",
-    public_checks=(
-        is_function(2),
-        is_function_matching(local_slope, _public_slope_inputs, what="the floor data"),
-    ),
-    hidden_checks=(is_function_matching(local_slope, _hidden_slope_inputs, what="other inputs"),),
-    answer_kind="function",
+    reference=local_slope, n_args=2,
+    public_inputs=_public_slope_inputs, public_what="the floor data",
+    hidden_inputs=_hidden_slope_inputs, hidden_what="other inputs",
 )
 
 PROBLEM_SET = ProblemSet(
-    id="01_power_laws",
+    id="power_laws",
     title="Power laws: read, fit and extrapolate",
     questions=(HALVING, EXPONENT, PARAMS_FOR_LOSS, FLOOR, EXTRAPOLATE, LOCAL_EXPONENT),
 )

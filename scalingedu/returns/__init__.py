@@ -6,14 +6,39 @@ for the next step, the lab's measured frontier), ``data_limits`` (Muennighoff et
 its optimum), ``inference`` (Sardana et al. 2023: training plus inference compute), ``test_time`` (a toy model of
 repeated sampling with a verifier), ``emergence`` (Schaeffer et al. 2023: smooth per-token loss, sharp exact match).
 """
-from .data_limits import (MUENNIGHOFF_2023, DataConstrainedAllocation, DataConstrainedLaw, data_constrained_loss,
-                          data_constrained_optimal)
-from .frontier import (FrontierStep, LabFrontier, flops_for_loss, frontier_exponent, frontier_loss, frontier_step,
-                       gain_per_doubling, lab_frontier)
-from .emergence import (LabEmergence, exact_match, lab_emergence, power_law_token_loss, token_edit_distance,
-                        token_probability)
-from .inference import (InferenceAllocation, inference_optimal, lifetime_flops, optimal_budget_for_params,
-                        smallest_params_for_loss, tokens_to_reach)
+from .data_limits import (
+                          MUENNIGHOFF_2023,
+                          DataConstrainedAllocation,
+                          DataConstrainedLaw,
+                          data_constrained_loss,
+                          data_constrained_optimal,
+)
+from .emergence import (
+                          LabEmergence,
+                          exact_match,
+                          lab_emergence,
+                          power_law_token_loss,
+                          token_edit_distance,
+                          token_probability,
+)
+from .frontier import (
+                          FrontierStep,
+                          LabFrontier,
+                          flops_for_loss,
+                          frontier_exponent,
+                          frontier_loss,
+                          frontier_step,
+                          gain_per_doubling,
+                          lab_frontier,
+)
+from .inference import (
+                          InferenceAllocation,
+                          inference_optimal,
+                          lifetime_flops,
+                          optimal_budget_for_params,
+                          smallest_params_for_loss,
+                          tokens_to_reach,
+)
 from .test_time import ComputeMatched, ToyTask, Verifier, best_of_n_accuracy, compute_matched, coverage
 
 __all__ = ["ComputeMatched", "DataConstrainedAllocation", "DataConstrainedLaw", "FrontierStep", "InferenceAllocation",

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as v
+from ..compute import FLOPS_PER_PARAM_TOKEN
 from ..data import MUENNIGHOFF_2023_FIT
 from ..laws import ChinchillaLaw
-from ..laws.chinchilla import FLOPS_PER_PARAM_TOKEN
 
 
 @dataclass(frozen=True)

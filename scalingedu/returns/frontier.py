@@ -16,9 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as v
-from ..compute import accelerator_hours, cost_dollars
+from ..compute import FLOPS_PER_PARAM_TOKEN, accelerator_hours, cost_dollars
 from ..laws import ChinchillaLaw
-from ..laws.chinchilla import FLOPS_PER_PARAM_TOKEN
 
 DEFAULT_STEP_NATS = 0.1
 

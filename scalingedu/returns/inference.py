@@ -22,9 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as v
-from ..compute import FORWARD_FLOPS_PER_PARAM_TOKEN
+from ..compute import FLOPS_PER_PARAM_TOKEN, FORWARD_FLOPS_PER_PARAM_TOKEN
 from ..laws import ChinchillaLaw
-from ..laws.chinchilla import FLOPS_PER_PARAM_TOKEN
 
 
 @dataclass(frozen=True)

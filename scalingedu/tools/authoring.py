@@ -20,11 +20,21 @@ Stubs keep the indentation of the BEGIN marker. Markdown cells may hold worked a
 here.*". Outputs and execution counts are cleared, cell ids kept, execution metadata dropped, and a banner cell on
 top says where the notebook comes from. The result depends only on the solution, so building twice gives
 byte-identical files.
+
+**Question cells come from the questions' one source.** A Markdown cell whose metadata holds
+``{"scalingedu": {"question": "<id>"}}`` is a question cell: its text (heading with number, title, id, points and
+kind, then the statement) is rendered from the :class:`~scalingedu.grading.Question` in
+``scalingedu/problems/<slug>.py`` by :func:`render_question_cells`, which ``build_exercises`` applies to the
+solution notebook before it writes the exercise. The direction is Python → notebook because statements quote
+values the library computes (published constants, targets), and the checks sit beside them in Python. A solution
+must hold one question cell per question of its problem set, in the problem set's order, each followed (before
+the next question cell) by a code cell that calls ``check("<id>", ...)``.
 """
 from __future__ import annotations
 
 import ast
 import copy
+import re
 from pathlib import Path
 
 import nbformat
@@ -43,8 +53,59 @@ NOTEBOOK_METADATA = {
 }
 
 
+QUESTION_METADATA_KEY = "scalingedu"
+
+
 class MarkerError(ValueError):
     """Solution markers that do not pair up, or a marked region that is not valid Python."""
+
+
+class QuestionCellError(ValueError):
+    """A solution notebook whose question cells do not match its problem set (missing, extra or out of order)."""
+
+
+def question_cell_id(cell) -> str | None:
+    """The question id a cell is marked with, or None for an ordinary cell."""
+    marker = cell.get("metadata", {}).get(QUESTION_METADATA_KEY, {})
+    return marker.get("question") if isinstance(marker, dict) else None
+
+
+def mark_question_cell(cell, question_id: str) -> None:
+    cell.setdefault("metadata", {})[QUESTION_METADATA_KEY] = {"question": question_id}
+
+
+def render_question_cells(notebook: nbformat.NotebookNode, problem, *,
+                          name: str = "the solution notebook") -> nbformat.NotebookNode:
+    """A copy of ``notebook`` with every question cell's text rendered from ``problem`` (a ProblemSet).
+
+    Raises :class:`QuestionCellError` naming the notebook when a question has no cell, a cell names a question
+    the set does not have, the cells are out of order, or a question's cell is not followed by its check call.
+    """
+    rendered = copy.deepcopy(notebook)
+    marked = [(index, question_cell_id(cell)) for index, cell in enumerate(rendered.cells)
+              if question_cell_id(cell)]
+    found = [question_id for _, question_id in marked]
+    if found != list(problem.ids):
+        missing = [i for i in problem.ids if i not in found]
+        extra = [i for i in found if i not in problem.ids]
+        detail = (f"missing: {', '.join(missing)}" if missing else "") + \
+                 (f"; unknown: {', '.join(extra)}" if extra else "")
+        raise QuestionCellError(
+            f"{name}: its question cells must be those of problem set {problem.id!r}, once each and in order "
+            f"({', '.join(problem.ids)}); found {', '.join(found) or 'none'}" + (f" ({detail})" if detail else ""))
+    bounds = [index for index, _ in marked] + [len(rendered.cells)]
+    for number, ((index, question_id), end) in enumerate(zip(marked, bounds[1:]), start=1):
+        q = problem.question(question_id)
+        cell = rendered.cells[index]
+        if cell.cell_type != "markdown":
+            raise QuestionCellError(f"{_where(name, index, cell)}: a question cell must be a Markdown cell")
+        cell.source = q.markdown(number)
+        calls = [c for c in rendered.cells[index + 1:end] if c.cell_type == "code"
+                 and re.search(rf"""check\(\s*["']{re.escape(question_id)}["']""", c.source)]
+        if not calls:
+            raise QuestionCellError(f"{_where(name, index, cell)}: no code cell after the question calls "
+                                    f'check("{question_id}", ...) before the next question')
+    return rendered
 
 
 def _where(name: str, index: int, cell) -> str:
@@ -206,39 +267,66 @@ def build_exercise(notebook: nbformat.NotebookNode, *, name: str = "the solution
     return exercise
 
 
-def _exercise_text(solution: Path, root: Path) -> str:
-    notebook = nbformat.read(solution, as_version=4)
-    exercise = build_exercise(notebook, name=solution.relative_to(root).as_posix())
-    text = nbformat.writes(exercise)
+def _text(notebook: nbformat.NotebookNode) -> str:
+    text = nbformat.writes(notebook)
     return text if text.endswith("\n") else text + "\n"
 
 
+def _built(solution: Path, root: Path) -> tuple[str, str]:
+    """(the solution's text with its question cells rendered, the exercise's text)."""
+    from ..grading import problem_set  # imported here: tools may import the course, not the reverse
+    from ..lessons import lesson
+
+    name = solution.relative_to(root).as_posix()
+    notebook = nbformat.read(solution, as_version=4)
+    rendered = render_question_cells(notebook, problem_set(lesson(solution.stem).slug), name=name)
+    return _text(rendered), _text(build_exercise(rendered, name=name))
+
+
 def _pairs(root: Path) -> list[tuple[Path, Path]]:
+    """(solution, exercise) paths of every lesson in the registry that has a problem set."""
+    from ..lessons import lessons_with_problem_sets
+
     root = Path(root)
-    solutions = root / "solutions"
-    if not solutions.is_dir():
-        raise FileNotFoundError(f"root must be the course checkout holding solutions/ (no {solutions})")
-    return [(path, root / "exercises" / path.name) for path in sorted(solutions.glob("*.ipynb"))]
+    folder = root / "solutions"
+    if not folder.is_dir():
+        raise FileNotFoundError(f"root must be the course checkout holding solutions/ (no {folder})")
+    known = {each.solution: each for each in lessons_with_problem_sets()}
+    for path in sorted(folder.glob("*.ipynb")):
+        if f"solutions/{path.name}" not in known:
+            raise QuestionCellError(f"solutions/{path.name} belongs to no lesson with a problem set in the registry "
+                                    f"(scalingedu/lessons.py): add the lesson there, or rename the notebook")
+    return [(root / each.solution, root / each.exercise) for each in known.values()
+            if (root / each.solution).is_file()]
 
 
 def build_exercises(root: Path) -> list[Path]:
-    """Write exercises/NAME.ipynb for every solutions/NAME.ipynb under ``root``; return the paths written."""
+    """Render the question cells of every solution under ``root`` and write its exercise; return paths written.
+
+    A solution is rewritten only when a question cell changed (its outputs are kept as they are).
+    """
     root = Path(root)
     written = []
     for solution, exercise in _pairs(root):
-        text = _exercise_text(solution, root)
+        solution_text, exercise_text = _built(solution, root)
+        if solution.read_bytes() != solution_text.encode("utf-8"):
+            solution.write_bytes(solution_text.encode("utf-8"))
+            written.append(solution)
         exercise.parent.mkdir(exist_ok=True)
-        exercise.write_bytes(text.encode("utf-8"))
+        exercise.write_bytes(exercise_text.encode("utf-8"))
         written.append(exercise)
     return written
 
 
 def stale_exercises(root: Path) -> list[Path]:
-    """The exercise notebooks under ``root`` that are missing or differ from what :func:`build_exercises` writes."""
+    """Notebooks that :func:`build_exercises` would change: exercises that are missing or out of date, and
+    solutions whose question cells differ from their questions' source."""
     root = Path(root)
     stale = []
     for solution, exercise in _pairs(root):
-        expected = _exercise_text(solution, root).encode("utf-8")
-        if not exercise.is_file() or exercise.read_bytes() != expected:
+        solution_text, exercise_text = _built(solution, root)
+        if solution.read_bytes() != solution_text.encode("utf-8"):
+            stale.append(solution)
+        if not exercise.is_file() or exercise.read_bytes() != exercise_text.encode("utf-8"):
             stale.append(exercise)
     return stale

@@ -1,6 +1,7 @@
 """The ``scalingedu`` command: project tasks for authors, instructors and benchmarks.
 
-    scalingedu build-exercises        write exercises/ from solutions/
+    scalingedu build-exercises        render question cells in solutions/ from their source, write exercises/
+    scalingedu build-readme           write the README's lesson table from the lesson registry
     scalingedu execute NOTEBOOK...    run notebooks top to bottom and save their outputs
     scalingedu bench                  print benchmark figures, one per line: name value unit
     scalingedu grade SUBMISSION.ipynb... --out DIR
@@ -19,8 +20,11 @@ from pathlib import Path
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scalingedu", description="Tasks of the scalingedu course.")
     commands = parser.add_subparsers(dest="command", required=True)
-    build = commands.add_parser("build-exercises", help="write exercises/ from solutions/ (solutions replaced by stubs)")
+    build = commands.add_parser("build-exercises",
+                                help="write exercises/ from solutions/ (solutions replaced by stubs)")
     build.add_argument("--check", action="store_true", help="only report whether exercises/ is up to date")
+    readme = commands.add_parser("build-readme", help="write README.md's lesson table from scalingedu/lessons.py")
+    readme.add_argument("--check", action="store_true", help="only report whether the table is up to date")
     run = commands.add_parser("execute", help="execute notebooks in place, top to bottom")
     run.add_argument("notebooks", nargs="+", type=Path)
     run.add_argument("--timeout", type=int, default=120, help="seconds allowed per cell (default 120)")
@@ -29,8 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--skip-notebooks", action="store_true", help="do not time notebook execution")
     bench.add_argument("--skip-fits", action="store_true",
                        help="do not time the Chinchilla fit against Hoffmann's 4,500-start grid (about a minute)")
-    from .export import add_export_command
     from ..grading.classroom import add_grade_command
+    from .export import add_export_command
     add_grade_command(commands)
     add_export_command(commands)
     from ..lab.sweep import add_sweep_command
@@ -45,10 +49,18 @@ def main(argv: list[str] | None = None) -> int:
             stale = stale_exercises(root)
             for path in stale:
                 print(f"out of date: {path.relative_to(root)}")
-            print("exercises/ is up to date" if not stale else "run: scalingedu build-exercises")
+            print("solutions/ and exercises/ are up to date" if not stale else "run: scalingedu build-exercises")
             return 1 if stale else 0
         for path in build_exercises(root):
             print(f"wrote {path.relative_to(root)}")
+        return 0
+    if args.command == "build-readme":
+        from .readme import readme_is_current, write_readme
+        if args.check:
+            current = readme_is_current(root)
+            print("README.md's lesson table is up to date" if current else "run: scalingedu build-readme")
+            return 0 if current else 1
+        print("wrote README.md's lesson table" if write_readme(root) else "README.md's lesson table is up to date")
         return 0
     if args.command == "execute":
         from .execute import execute_in_place

@@ -30,7 +30,7 @@ def export_lessons(notebooks, out_dir) -> list[Path]:
 
     Returns the pages written, index last. Raises FileNotFoundError for a missing notebook.
     """
-    from nbconvert import HTMLExporter   # imported here: nbconvert is slow to import and only needed now
+    from nbconvert import HTMLExporter  # imported here: nbconvert is slow to import and only needed now
 
     paths = [Path(p) for p in notebooks]
     for path in paths:
@@ -42,7 +42,7 @@ def export_lessons(notebooks, out_dir) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     exporter = HTMLExporter(template_name="lab")
     written, entries = [], []
-    for path in sorted(paths):
+    for path in paths:
         notebook = nbformat.read(path, as_version=4)
         title = lesson_title(notebook, path.stem)
         body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
@@ -69,16 +69,19 @@ def add_export_command(subparsers) -> argparse.ArgumentParser:
 
 
 def run_export(args: argparse.Namespace, root: Path | None = None) -> int:
-    """Run ``scalingedu export``; ``root`` is the course checkout (default: found from the current folder)."""
+    """Run ``scalingedu export``; ``root`` is the course checkout (default: found from the current folder).
+
+    Without named notebooks it exports every lesson of the registry (:data:`scalingedu.lessons.LESSONS`), in
+    learning order.
+    """
     notebooks = list(args.notebooks)
     if not notebooks:
-        if root is None:
-            from ..lessons import course_root
-            root = course_root()
-        if root is None or not (Path(root) / "notebooks").is_dir():
+        from ..lessons import LESSONS, course_root
+        root = course_root() if root is None else Path(root)
+        if root is None or not (root / "notebooks").is_dir():
             print("no notebooks/ folder found: run this in the course checkout or name the notebooks")
             return 2
-        notebooks = sorted((Path(root) / "notebooks").glob("*.ipynb"))
+        notebooks = [root / each.notebook for each in LESSONS]
     for page in export_lessons(notebooks, args.out):
         print(f"wrote {page}")
     return 0

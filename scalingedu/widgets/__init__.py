@@ -1,20 +1,14 @@
-"""Lesson widgets: one module per lesson, each listing its widget classes in ``WIDGETS``.
+"""Lesson widgets: one module per lesson, named by its slug, each listing its widget classes in ``WIDGETS``.
 
 Every widget follows the pattern of :mod:`scalingedu.widgets.base`: controls → a pure library function → artists
-updated in place → one render. In a notebook a widget is one line, e.g. ``ModelMap()``.
+updated in place → one render. In a notebook a widget is one line, e.g. ``ModelMap()``. Widget modules only draw:
+what a widget shows is computed by the subject modules (``laws``, ``parallelism``, ``moe``, …).
 """
 from __future__ import annotations
 
-import importlib
-import pkgutil
+from ..lessons import LESSONS
 
 
 def all_widget_classes() -> list[type]:
-    """Every lesson widget class, found in the modules of this package that define ``WIDGETS``."""
-    classes = []
-    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.name):
-        if module_info.name == "base":
-            continue
-        module = importlib.import_module(f"{__name__}.{module_info.name}")
-        classes.extend(getattr(module, "WIDGETS", ()))
-    return classes
+    """Every lesson widget class, lesson by lesson in the registry's order (:data:`scalingedu.lessons.LESSONS`)."""
+    return [cls for each in LESSONS for cls in each.widget_classes()]

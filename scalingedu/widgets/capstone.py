@@ -13,8 +13,9 @@ import numpy as np
 
 from ..compute import training_flops
 from ..data import ACCELERATORS, LLAMA3_405B_RUN, model
+from ..formatting import human, money
 from ..planning import MEMORY_HEADROOM, RunPlan, plan_run
-from ..plotting import PALETTE, human, new_figure
+from ..plotting import PALETTE, new_figure
 from ..returns import MUENNIGHOFF_2023
 from .base import LessonWidget
 
@@ -143,11 +144,12 @@ class RunPlanner(LessonWidget):
             f"tokens {human(plan.tokens)} ({plan.tokens_per_param:.0f}/param, {plan.epochs:.1f} epochs)\n"
             f"compute {plan.flops:.3g} FLOPs\n"
             f"{plan.n_accelerators:,} {accelerator} for {plan.days:.1f} days\n"
-            f"cost ${human(plan.cost_dollars)}, energy {energy}\n"
+            f"cost {money(plan.cost_dollars)}, energy {energy}\n"
             f"expected loss {plan.loss:.3f} nats/token\n"
             f"(Chinchilla at this budget: {plan.chinchilla_loss:.3f})")
         binds = [b.split(" (")[0] for b in plan.binding[1:]]
-        self.title.set_text(f"${human(budget)} on {accelerator}s in {deadline} days: binding beyond the budget: "
+        self.title.set_text(f"{money(budget)} on {accelerator}s in {deadline} days: "
+                            f"binding beyond the budget: "
                             f"{', '.join(dict.fromkeys(binds)) or 'nothing'}")
 
 

@@ -5,22 +5,14 @@ training tokens D = C / (6N). Its left panel is the IsoFLOP profile of the chose
 model size trained on the budget), with the optimum marked and real models whose own budget lies near C; its
 right panel maps parameters against tokens with the law's compute-optimal line, the budget's line of equal compute,
 and where real models sit (over-trained above the line, under-trained below it).
+:class:`IsoFlopLab` runs Hoffmann et al.'s Approach 2 on simulated runs of a known law.
 
-The widget is a thin shell over pure functions of this module, which tests call directly:
-
-- :func:`law_choice` / :data:`LAW_CHOICES`: the laws a learner can pick (Hoffmann et al. 2022's Eq. 10, rounded and
-  unrounded; the Epoch AI replication; and Kaplan et al. 2020's allocation for contrast);
-- :func:`isoflop_view`: the profile and the optimum at one budget;
-- :func:`optimal_tokens_for_params`: the law's compute-optimal number of tokens for a model of a given size;
-- :func:`model_positions`: where the real models of :data:`scalingedu.data.MODELS` sit against the law.
-
-Kaplan's Table 6 gives an allocation but no loss in the units of the Chinchilla laws (his losses are on WebText2),
-so when Kaplan is chosen the profile and the losses are those of Hoffmann et al.'s Eq. 10 (rounded): the widget
-shows where Kaplan's advice lands on Hoffmann's curve.
+The widgets only draw. The numbers come from :mod:`scalingedu.laws.isoflop` (:func:`isoflop_view`,
+:func:`profile_limits`, :func:`isoflop_experiment`) and :mod:`scalingedu.laws.comparison` (the
+laws a learner can pick, :func:`optimal_tokens_for_params`, :func:`model_positions`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import MappingProxyType
 
 import ipywidgets as widgets
@@ -29,39 +21,27 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FormatStrFormatter, NullLocator
 
-from .. import _validate as v
-from ..compute import flops_from_pf_days, training_flops
-from ..data import CHINCHILLA_TOKENS_PER_PARAM, GOPHER_BUDGET_FLOPS, HOFFMANN_2022_EXPERIMENTS, model
-from ..laws import EPOCH_2024, HOFFMANN_2022, HOFFMANN_2022_TEX, KAPLAN_2020, Allocation, ChinchillaLaw, KaplanLaw
-from ..laws.fitting import IsoFlopFit, fit_isoflop_parabolas, simulate_runs
-from ..plotting import PALETTE, human, new_figure
+from ..compute import FLOPS_PER_PARAM_TOKEN
+from ..data import CHINCHILLA_TOKENS_PER_PARAM, GOPHER_BUDGET_FLOPS
+from ..formatting import flops as flops_text
+from ..formatting import human, sci
+from ..laws import HOFFMANN_2022, ChinchillaLaw
+from ..laws.comparison import LAW_CHOICES, MAP_MODELS, model_positions, optimal_tokens_for_params
+from ..laws.isoflop import (
+    FLOPS_RANGE,
+    LAB_BUDGETS,
+    PARAMS_RANGE,
+    TARGET_FLOPS,
+    TRUE_LAWS,
+    isoflop_experiment,
+    isoflop_view,
+    profile_limits,
+)
+from ..plotting import PALETTE, new_figure
 from .base import LessonWidget
 
-# ----------------------------------------------------------------------------------------------------------------
-# The models (pure functions)
-# ----------------------------------------------------------------------------------------------------------------
-
-KAPLAN_CHOICE = "Kaplan 2020 allocation (Table 6)"
-LAW_CHOICES = MappingProxyType({
-    "Hoffmann 2022, Eq. 10 (rounded)": HOFFMANN_2022,
-    "Hoffmann 2022, Eq. 10 (unrounded)": HOFFMANN_2022_TEX,
-    "Epoch 2024 replication": EPOCH_2024,
-    KAPLAN_CHOICE: KAPLAN_2020,
-})
-"""The laws the explorer offers, by the label a learner sees."""
-
-KAPLAN_SCORED_BY = HOFFMANN_2022
-"""Kaplan's allocation has no loss in the Chinchilla laws' units: its plans are scored with Eq. 10 (rounded)."""
-
-PARAMS_RANGE = (1e6, 1e15)
-"""Model sizes (parameters) on the x axes: wide enough for every optimum between 1e18 and 1e27 FLOPs."""
 TOKENS_RANGE = (1e8, 1e16)
 """Training tokens on the map's y axis."""
-FLOPS_RANGE = (1e18, 1e27)
-"""Budgets the explorer's slider offers (FLOPs): from a small research run to beyond today's largest runs."""
-
-MAP_MODELS = ("GPT-3 175B", "Gopher", "Chinchilla", "Llama 2 70B", "Llama 3 8B", "Llama 3 70B", "DeepSeek-V3")
-"""Real models placed on the explorer (Mixture-of-Experts models at their active parameters)."""
 MODEL_STYLE = MappingProxyType({
     "GPT-3 175B": (PALETTE[5], "o"), "Gopher": (PALETTE[3], "s"), "Chinchilla": (PALETTE[2], "D"),
     "Llama 2 70B": (PALETTE[4], "^"), "Llama 3 8B": (PALETTE[1], "v"), "Llama 3 70B": (PALETTE[1], "^"),
@@ -69,121 +49,7 @@ MODEL_STYLE = MappingProxyType({
 })
 """Colour and marker of each model, the same in both panels."""
 NEAR_BUDGET_FACTOR = 2.0
-"""A model appears on the IsoFLOP profile when its own 6ND lies within this factor of the chosen budget."""
-
-
-def law_choice(name: str) -> ChinchillaLaw | KaplanLaw:
-    """The law behind a label of :data:`LAW_CHOICES`; ValueError listing the labels otherwise."""
-    v.one_of("law", name, LAW_CHOICES)
-    return LAW_CHOICES[name]
-
-
-def optimal_tokens_for_params(law: ChinchillaLaw | KaplanLaw, params):
-    """The number of training tokens that makes a model of ``params`` parameters compute-optimal under ``law``.
-
-    For a Chinchilla law, invert Eq. 4: N = G·(C/6)^a gives C/6 = (N/G)^(1/a), so D = (N/G)^(b/a) / G. For Kaplan,
-    invert Table 6 (N = 1.3e9·C^0.73, C in PF-days) for the budget C whose optimum is N, and let the law's own
-    allocation spend it (D = C / (6N), :meth:`KaplanLaw.compute_optimal`).
-    """
-    n = v.positive("params", params)
-    if isinstance(law, ChinchillaLaw):
-        tokens = (n / law.G) ** (law.tokens_exponent / law.params_exponent) / law.G
-    elif isinstance(law, KaplanLaw):
-        budget_pf_days = (n / law.params_coefficient) ** (1.0 / law.params_exponent)
-        tokens = law.compute_optimal(flops_from_pf_days(budget_pf_days)).tokens
-    else:
-        raise TypeError(f"law must be a ChinchillaLaw or KaplanLaw, not {type(law).__name__}")
-    return v.scalar_or_array(tokens, params)
-
-
-@dataclass(frozen=True)
-class IsoFlopView:
-    """One budget under one law: the IsoFLOP profile ``loss`` (nats/token) over ``params`` and the ``optimum``.
-
-    ``scored_by`` is the Chinchilla law that gives the losses (the law itself, or Eq. 10 for Kaplan's allocation);
-    ``best`` is that law's own optimum at the budget, the same as ``optimum`` unless Kaplan was chosen.
-    """
-
-    flops: float
-    params: np.ndarray
-    loss: np.ndarray
-    optimum: Allocation
-    best: Allocation
-    scored_by: ChinchillaLaw
-
-    @property
-    def extra_loss(self) -> float:
-        """How much higher the chosen plan's loss is than the best plan's at this budget (nats/token)."""
-        return float(self.optimum.loss - self.best.loss)
-
-
-def isoflop_view(law: str | ChinchillaLaw | KaplanLaw, flops: float, params=None) -> IsoFlopView:
-    """The IsoFLOP profile of ``law`` at a budget of ``flops`` FLOPs, and its compute-optimal plan.
-
-    ``law`` is a label of :data:`LAW_CHOICES` or a law object (for example one you fitted with
-    ``fit_chinchilla``). ``params`` defaults to 300 model sizes log-spaced over :data:`PARAMS_RANGE`. Raises
-    ValueError if the optimum falls outside the plotted range of model sizes.
-    """
-    chosen = law_choice(law) if isinstance(law, str) else law
-    if not isinstance(chosen, (ChinchillaLaw, KaplanLaw)):
-        raise TypeError(f"law must be a label of LAW_CHOICES or a ChinchillaLaw, not {type(chosen).__name__}")
-    budget = float(v.positive("flops", flops)) if np.ndim(flops) == 0 else None
-    if budget is None:
-        raise TypeError("flops must be one budget (a single number of FLOPs)")
-    grid = np.geomspace(*PARAMS_RANGE, 300) if params is None else v.positive("params", params).ravel()
-    scorer = chosen if isinstance(chosen, ChinchillaLaw) else KAPLAN_SCORED_BY
-    best = scorer.compute_optimal(budget)
-    if isinstance(chosen, ChinchillaLaw):
-        optimum = best
-    else:
-        plan = chosen.compute_optimal(budget)
-        optimum = Allocation(params=plan.params, tokens=plan.tokens, flops=plan.flops,
-                             loss=scorer.loss(plan.params, plan.tokens))
-    low, high = PARAMS_RANGE
-    if not low <= optimum.params <= high:
-        raise ValueError(f"at {budget:.3g} FLOPs the optimum of this law has {optimum.params:.3g} parameters, "
-                         f"outside the plotted range [{low:g}, {high:g}]")
-    return IsoFlopView(flops=budget, params=grid, loss=np.asarray(scorer.isoflop_profile(budget, grid)),
-                       optimum=optimum, best=best, scored_by=scorer)
-
-
-@dataclass(frozen=True)
-class ModelPosition:
-    """A real model against a law: its (active) ``params``, ``tokens``, its budget ``flops`` = 6ND, the law's
-    compute-optimal tokens for its size, and the predicted ``loss`` (nats/token) of the scoring law."""
-
-    name: str
-    params: float
-    tokens: float
-    flops: float
-    optimal_tokens: float
-    loss: float
-
-    @property
-    def tokens_per_param(self) -> float:
-        return self.tokens / self.params
-
-    @property
-    def training_ratio(self) -> float:
-        """tokens / the law's optimal tokens for this size: > 1 over-trained, < 1 under-trained."""
-        return self.tokens / self.optimal_tokens
-
-
-def model_positions(law: str | ChinchillaLaw | KaplanLaw, names=MAP_MODELS) -> list[ModelPosition]:
-    """Where the named models of :data:`scalingedu.data.MODELS` sit against ``law`` (budgets from 6ND)."""
-    chosen = law_choice(law) if isinstance(law, str) else law
-    scorer = chosen if isinstance(chosen, ChinchillaLaw) else KAPLAN_SCORED_BY
-    positions = []
-    for name in names:
-        record = model(name)
-        if record.tokens is None:
-            raise ValueError(f"{name} has no published number of training tokens; it cannot be placed")
-        params = record.active_params or record.params
-        positions.append(ModelPosition(name=record.name, params=params, tokens=record.tokens,
-                                       flops=training_flops(params, record.tokens),
-                                       optimal_tokens=float(optimal_tokens_for_params(chosen, params)),
-                                       loss=float(scorer.loss(params, record.tokens))))
-    return positions
+"""A model appears on the IsoFLOP profile when its own 6ND lies within this factor of the budget."""
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -195,38 +61,6 @@ _STYLE = {"description_width": "130px"}
 
 def _layout() -> widgets.Layout:
     return widgets.Layout(width="460px")
-
-
-def _flops_text(flops: float) -> str:
-    return f"{flops:.3g}".replace("e+", "e")
-
-
-LOSS_SPANS = (0.1, 0.2, 0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 3.0)
-"""Heights (nats/token) the profile's loss axis may take; the smallest that shows the bowls is used."""
-
-
-def profile_limits(law: str | ChinchillaLaw | KaplanLaw, flops: float) -> tuple[float, float]:
-    """Loss-axis limits for the IsoFLOP profiles of ``law`` at every budget in the decade of ``flops``.
-
-    The limits show each profile from 1/100 to 100 times its optimum (and Kaplan's plan, if chosen) for all budgets
-    from 10^k to 10^(k+1) FLOPs, snapped to round values. Because they depend only on the decade, moving the
-    budget inside a decade only repaints the curves; the axes are redrawn when the budget crosses a decade.
-    """
-    chosen = law_choice(law) if isinstance(law, str) else law
-    budget = float(v.positive("flops", flops))
-    decade = np.floor(np.log10(budget) + 1e-9)
-    losses, lowest = [], np.inf
-    edges = (max(10.0 ** decade, FLOPS_RANGE[0]), min(10.0 ** (decade + 1), FLOPS_RANGE[1]))
-    for edge in edges:
-        view = isoflop_view(chosen, edge, np.array(PARAMS_RANGE))
-        around = view.scored_by.isoflop_profile(edge, view.best.params * np.array([0.01, 100.0]))
-        losses.extend([float(np.max(around)), float(view.optimum.loss)])
-        lowest = min(lowest, float(view.best.loss))
-    shown = max(losses) - lowest
-    span = next((s for s in LOSS_SPANS if shown <= 0.85 * s), LOSS_SPANS[-1])
-    step = span / 5
-    bottom = np.floor((lowest - 0.08 * span) / step) * step
-    return float(round(bottom, 6)), float(round(bottom + span, 6))
 
 
 class IsoFlopExplorer(LessonWidget):
@@ -266,7 +100,8 @@ class IsoFlopExplorer(LessonWidget):
         figure, (profile, chart) = new_figure(2, width=11.5, height=5.0)
         self.grid = np.geomspace(*PARAMS_RANGE, 300)
         profile.set(xscale="log", xlim=PARAMS_RANGE, xlabel="parameters N (log scale)",
-                    ylabel="predicted final loss (nats/token)", title="IsoFLOP profile: every N trained on C/(6N) tokens")
+                    ylabel="predicted final loss (nats/token)",
+                    title="IsoFLOP profile: every N trained on C/(6N) tokens")
         profile.yaxis.set_major_formatter(FormatStrFormatter("%.2f"))   # same width at every budget: no jumps
         self.others = [profile.plot([], [], color="0.6", lw=1.2, ls="--")[0] for _ in range(len(self._laws))]
         self.others[0].set_label("other Chinchilla fits")
@@ -336,13 +171,14 @@ class IsoFlopExplorer(LessonWidget):
             near = 1 / NEAR_BUDGET_FACTOR <= position.flops / view.flops <= NEAR_BUDGET_FACTOR
             self.near[position.name].set_data([position.params], [position.loss])
             self.near[position.name].set_visible(near)
-        self.budget_line.set_data(self.grid, view.flops / (6.0 * self.grid))
+        self.budget_line.set_data(self.grid, view.flops / (FLOPS_PER_PARAM_TOKEN * self.grid))
         self.chart_optimum.set_data([view.optimum.params], [view.optimum.tokens])
         plan = view.optimum
         scored = f", loss {plan.loss:.3f} nats/token"
         if kaplan:
             scored = f", loss by Eq. 10 {plan.loss:.3f} (+{view.extra_loss:.3f} over Eq. 10's optimum)"
-        self.title.set_text(f"C = {_flops_text(view.flops)} FLOPs · {'Kaplan plan' if kaplan else 'optimum'}: "
+        chosen_plan = "Kaplan plan" if kaplan else "optimum"
+        self.title.set_text(f"C = {flops_text(view.flops)} · {chosen_plan}: "
                             f"N = {human(plan.params)} params, D = {human(plan.tokens)} tokens "
                             f"({plan.tokens / plan.params:.3g} tokens/param){scored}")
         tokens = optimal_tokens_for_params(chosen, self.grid)
@@ -368,77 +204,6 @@ def _set_band(band, x: np.ndarray, low: np.ndarray, high: np.ndarray) -> None:
 # ----------------------------------------------------------------------------------------------------------------
 # Approach 2 on simulated runs
 # ----------------------------------------------------------------------------------------------------------------
-
-TRUE_LAWS = MappingProxyType({
-    "Hoffmann 2022, Eq. 10 (unrounded)": HOFFMANN_2022_TEX,
-    "Hoffmann 2022, Eq. 10 (rounded)": HOFFMANN_2022,
-    "Epoch 2024 replication": EPOCH_2024,
-})
-"""The laws that can play the "truth" behind the simulated runs of :class:`IsoFlopLab`."""
-
-LAB_BUDGETS = np.geomspace(HOFFMANN_2022_EXPERIMENTS["isoflop_smallest_flops"],
-                           HOFFMANN_2022_EXPERIMENTS["isoflop_largest_flops"],
-                           int(HOFFMANN_2022_EXPERIMENTS["isoflop_budgets"]))
-"""Hoffmann et al.'s nine IsoFLOP budgets, 6e18 to 3e21 FLOPs (section 3.2), used by the simulated experiment."""
-
-LAB_OUTLIER_FACTOR = 1.1
-"""An outlier of the simulated experiment has a loss 10% too high (a failed or badly tuned run)."""
-
-TARGET_FLOPS = GOPHER_BUDGET_FLOPS
-"""Where the lab extrapolates the fitted N_opt: Gopher's budget, about 190 times the largest simulated budget."""
-
-
-@dataclass(frozen=True, eq=False)
-class IsoFlopExperiment:
-    """One simulated Approach 2 experiment (see :func:`isoflop_experiment`).
-
-    ``runs`` holds the simulated ``params``, ``tokens``, ``flops`` and ``loss`` arrays (SIMULATED, not measured),
-    ``budget_index`` the index of each run's budget in :data:`LAB_BUDGETS`, ``fit`` the parabolas and power laws of
-    :func:`scalingedu.laws.fitting.fit_isoflop_parabolas`, and ``truth`` the law the runs were simulated from.
-    """
-
-    runs: dict
-    budget_index: np.ndarray
-    fit: IsoFlopFit
-    truth: ChinchillaLaw
-
-    @property
-    def true_a(self) -> float:
-        return self.truth.params_exponent
-
-    @property
-    def target_params(self) -> tuple[float, float]:
-        """N_opt at :data:`TARGET_FLOPS`: the truth's, then the fitted power law's extrapolation."""
-        return float(self.truth.compute_optimal(TARGET_FLOPS).params), float(self.fit.params_law(TARGET_FLOPS))
-
-
-def isoflop_experiment(truth: str | ChinchillaLaw, noise: float, sizes: int, spread: float, seed: int,
-                       outlier_fraction: float = 0.0) -> IsoFlopExperiment:
-    """Simulate Hoffmann et al.'s Approach 2 with a known law, then fit it as they did.
-
-    At each of the nine budgets of :data:`LAB_BUDGETS`, ``sizes`` model sizes from N_opt/``spread`` to
-    N_opt·``spread`` around the true optimum are "trained" by :func:`scalingedu.laws.fitting.simulate_runs`:
-    their losses are the true law's, with multiplicative noise of relative size ``noise`` (0.01 = 1%), and a
-    fraction ``outlier_fraction`` of the runs made 10% worse (:data:`LAB_OUTLIER_FACTOR`). Then
-    :func:`scalingedu.laws.fitting.fit_isoflop_parabolas` fits a parabola in log N per budget and a power law
-    N_opt ∝ C^a through the minima. ValueError if a parabola cannot be fitted (fewer than 3 sizes, or noise that
-    hides the bowl so that the losses do not curve upward).
-    """
-    law = TRUE_LAWS[v.one_of("truth", truth, TRUE_LAWS)] if isinstance(truth, str) else truth
-    if not isinstance(law, ChinchillaLaw):
-        raise TypeError(f"truth must be a label of TRUE_LAWS or a ChinchillaLaw, not {type(law).__name__}")
-    noise = float(v.in_range("noise", noise, 0.0, 0.5))
-    sizes = v.positive_int("sizes", sizes, minimum=1, maximum=100)
-    spread = float(v.in_range("spread", spread, 1.0, 1e4, low_open=True))
-    seed = v.positive_int("seed", seed, minimum=0)
-    if sizes < 3:
-        raise ValueError(f"a parabola needs at least 3 model sizes per budget; you chose {sizes}")
-    runs = simulate_runs(law, LAB_BUDGETS, sizes, noise=noise, seed=seed, spread=spread,
-                         outlier_fraction=outlier_fraction, outlier_factor=LAB_OUTLIER_FACTOR)
-    fit = fit_isoflop_parabolas(runs["params"], runs["flops"], runs["loss"])
-    return IsoFlopExperiment(runs=runs, budget_index=np.repeat(np.arange(LAB_BUDGETS.size), sizes), fit=fit,
-                             truth=law)
-
 
 LAB_PARAMS_RANGE = (1e6, 1e12)
 LAB_FLOPS_RANGE = (1e18, 3e24)
@@ -498,8 +263,9 @@ class IsoFlopLab(LessonWidget):
                                     label="parabola minimum")
         self.true_minima, = runs_ax.plot([], [], "o", ms=8, mfc="none", mec=PALETTE[3], mew=1.4, zorder=4,
                                          label="true optimum")
-        runs_ax.text(0.02, 0.03, f"budgets {LAB_BUDGETS[0]:.0e} (dark) to {LAB_BUDGETS[-1]:.0e} FLOPs (light)"
-                     .replace("e+", "e"), transform=runs_ax.transAxes, fontsize=8, color="0.3")
+        budgets = (f"budgets {sci(LAB_BUDGETS[0], 1)} (dark) to {sci(LAB_BUDGETS[-1], 1)} FLOPs "
+                   f"(light)")
+        runs_ax.text(0.02, 0.03, budgets, transform=runs_ax.transAxes, fontsize=8, color="0.3")
 
         line_ax.set(xscale="log", yscale="log", xlim=LAB_FLOPS_RANGE, ylim=LAB_OPTIMUM_RANGE,
                     xlabel="training budget C (FLOPs, log scale)", ylabel="compute-optimal parameters N_opt",

@@ -14,7 +14,9 @@ from matplotlib.ticker import NullLocator
 from ..compute import implied_mfu, run_budget, training_days, training_flops
 from ..data import ACCELERATORS, MODELS, PF_DAY_FLOPS
 from ..data import model as model_record
-from ..plotting import PALETTE, duration, human, new_figure
+from ..formatting import duration, energy, human, money
+from ..formatting import pf_days as pf_days_text
+from ..plotting import PALETTE, new_figure
 from .base import LessonWidget
 
 CUSTOM = "custom"
@@ -47,22 +49,6 @@ def _decades(low: float, high: float, current: tuple[float, float] | None = None
         if c_lo <= lo and hi <= c_hi and lo - c_lo <= slack + 1 and c_hi - hi <= slack + 1:
             return current
     return float(10.0 ** np.floor(lo)), float(10.0 ** np.ceil(hi))
-
-
-def _money(dollars: float) -> str:
-    return "$0" if dollars == 0 else "$" + human(dollars)
-
-
-def _energy(kwh: float | None) -> str:
-    if kwh is None:
-        return "n/a"
-    if kwh >= 1e6:
-        return f"{kwh / 1e6:,.3g} GWh"
-    return f"{kwh / 1e3:.3g} MWh" if kwh >= 1e3 else f"{kwh:.3g} kWh"
-
-
-def _pf_days(value: float) -> str:
-    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
 
 
 def _model_options() -> list[str]:
@@ -244,13 +230,14 @@ class TrainingRunCalculator(LessonWidget):
             f"  parameters N    {human(budget.params)} (active per token)",
             f"  tokens D        {human(budget.tokens)} ({budget.tokens / budget.params:.3g} per parameter)",
             f"  compute 6ND     {budget.flops:.3g} FLOPs",
-            f"                  = {_pf_days(budget.pf_days)} PF-days",
+            f"                  = {pf_days_text(budget.pf_days)}",
             f"hardware: {budget.n_accelerators:,} × {chip_key} at {budget.mfu:.0%} MFU",
             f"  achieved        {budget.achieved_flops_per_second:.3g} FLOP/s",
             f"  wall clock      {duration(budget.seconds)}",
             f"  accel.-hours    {human(budget.accelerator_hours)}",
-            f"  cost            {_money(budget.cost_dollars)} at ${budget.dollars_per_accelerator_hour:.2f}/h",
-            f"  energy          {_energy(budget.energy_kwh)}",
+            f"  cost            {money(budget.cost_dollars)} at "
+            f"${budget.dollars_per_accelerator_hour:.2f}/h",
+            f"  energy          {energy(budget.energy_kwh)}",
             ("                  (" + f"{watts:g} W × hours × PUE {budget.pue:g})" if watts is not None
              else "                  (no board power on record)"),
         ]

@@ -4,7 +4,8 @@
   nats gained by doubling it, and the compute and money the next 0.1 nats would cost
   (:func:`scalingedu.returns.frontier_step`).
 - :class:`DataLimitExplorer`: a budget and a limited amount of unique text: how much repeated data is worth
-  (Muennighoff et al. 2023) and how many epochs the best run makes (:func:`scalingedu.returns.data_constrained_optimal`).
+  (Muennighoff et al. 2023) and how many epochs the best run makes
+  (:func:`scalingedu.returns.data_constrained_optimal`).
 - :class:`InferenceDemandExplorer`: the lifetime (training + inference) compute of every model that reaches a
   target quality, and how the cheapest one shrinks as demand grows (:func:`scalingedu.returns.inference_optimal`).
 - :class:`EmergenceByMetric`: one smooth per-token loss seen through exact match and token edit distance, on a
@@ -23,11 +24,24 @@ from matplotlib.ticker import NullLocator
 from .. import _validate as v
 from ..compute import training_flops
 from ..data import GOPHER_BUDGET_FLOPS, MUENNIGHOFF_2023_REPETITION, SARDANA_2023
+from ..formatting import human, money, sci
 from ..laws import EPOCH_2024, HOFFMANN_2022, HOFFMANN_2022_TEX
-from ..plotting import PALETTE, human, new_figure
-from ..returns import (MUENNIGHOFF_2023, data_constrained_loss, data_constrained_optimal, exact_match,
-                       frontier_step, inference_optimal, lab_emergence, lifetime_flops, optimal_budget_for_params,
-                       power_law_token_loss, smallest_params_for_loss, token_edit_distance, tokens_to_reach)
+from ..plotting import PALETTE, new_figure
+from ..returns import (
+    MUENNIGHOFF_2023,
+    data_constrained_loss,
+    data_constrained_optimal,
+    exact_match,
+    frontier_step,
+    inference_optimal,
+    lab_emergence,
+    lifetime_flops,
+    optimal_budget_for_params,
+    power_law_token_loss,
+    smallest_params_for_loss,
+    token_edit_distance,
+    tokens_to_reach,
+)
 from .base import LessonWidget
 
 LAWS = MappingProxyType({
@@ -46,16 +60,6 @@ def _layout() -> widgets.Layout:
 
 def _law(label: str):
     return LAWS[v.one_of("law", label, LAWS)]
-
-
-def _sci(value: float) -> str:
-    return f"{value:.2e}".replace("e+", "e")
-
-
-def _money(dollars: float) -> str:
-    if not np.isfinite(dollars):
-        return "out of reach"
-    return rf"\${human(dollars)}"
 
 
 def _quiet(*axes) -> None:
@@ -140,16 +144,17 @@ class FrontierExplorer(LessonWidget):
                                     [step.loss, step.loss, step.loss - step.step_nats])
         self.gain_curve.set_data(self.grid, curve.gain_per_doubling)
         self.gain_here.set_data([step.flops], [step.gain_per_doubling])
-        next_text = (f"×{step.next_step_multiplier:,.3g} the compute ({_sci(step.next_step_flops)} FLOPs)"
+        next_text = (f"×{step.next_step_multiplier:,.3g} the compute "
+                     f"({sci(step.next_step_flops)} FLOPs)"
                      if reachable else "impossible: within 0.1 nats of E")
         self.report.set_text(
             f"this run: N = {human(step.params)}, D = {human(step.tokens)}\n"
-            f"  cost {_money(step.dollars)} (H100, 40% MFU, \\${dollars_per_hour:.2f}/h)\n"
+            f"  cost {money(step.dollars, tex=True)} (H100, 40% MFU, \\${dollars_per_hour:.2f}/h)\n"
             f"gain per doubling: {step.gain_per_doubling:.4f} nats\n"
             f"distance to E: {step.reducible_loss:.3f} nats\n"
             f"next 0.1 nats: {next_text}\n"
-            f"  a run costing {_money(step.next_step_dollars)}")
-        self.title.set_text(f"{law}: C = {_sci(step.flops)} FLOPs → loss {step.loss:.3f} nats/token "
+            f"  a run costing {money(step.next_step_dollars, tex=True)}")
+        self.title.set_text(f"{law}: C = {sci(step.flops)} FLOPs → loss {step.loss:.3f} nats/token "
                             f"(E = {chosen.E:.3g})")
 
 

@@ -1,89 +1,52 @@
 """Widgets of lesson 03 (Kaplan et al. 2020, "Scaling Laws for Neural Language Models").
 
-Two widgets, each a thin shell over pure functions of this module (tests call them directly) and over
-:data:`scalingedu.laws.KAPLAN_2020`:
+Two widgets over :data:`scalingedu.laws.KAPLAN_2020`:
 
 - :class:`KaplanLawExplorer` draws the joint law L(N, D) of Eq. 1.5 (Table 2's fit) two ways: loss against training
   tokens for a family of model sizes, and loss against model size for a family of data sizes. Each panel has the
   limit where the other resource is unlimited, the single-variable fit of Eq. 1.1 or 1.2 for comparison, and the
   overfitting bound D = 5e3 · N^0.74 of Eq. 4.4. Sliders set N and D (or a preset puts a real dense model there);
-  :func:`law_point` gives the numbers of the readout.
+  :func:`scalingedu.laws.law_point` gives the numbers of the readout.
 - :class:`AllocationComparer` splits a compute budget the way Kaplan's Table 6 does (N_opt = 1.3e9 · C^0.73) and the
   way the Chinchilla laws do (Hoffmann et al. 2022's Eq. 10 and the Epoch AI replication of 2024), and shows model
   size and tokens per parameter for each, with real models for reference and the region beyond Kaplan's own
-  breakdown point (Eq. 6.8); :func:`allocations` and :func:`model_budget` are its pure functions.
+  breakdown point (Eq. 6.8); :func:`scalingedu.laws.allocations` and
+  :func:`scalingedu.laws.model_budget` give its numbers.
 
 Losses are in nats per token on Kaplan's WebText2 test set (GPT-2 tokenizer); N counts non-embedding parameters.
 Real models appear at their published (total) parameter counts, a small difference for models of their size.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, NullFormatter, NullLocator
 
-from .. import _validate as v
-from ..compute import training_flops
-from ..data import (CHINCHILLA_TOKENS_PER_PARAM, GOPHER_BUDGET_FLOPS, KAPLAN_2020_MODEL_RANGE, KAPLAN_2020_SETUP,
-                    MODELS, PF_DAY_FLOPS, model)
-from ..laws import EPOCH_2024, HOFFMANN_2022, KAPLAN_2020, Allocation, KaplanLaw
-from ..plotting import PALETTE, human, new_figure
+from ..data import (
+    CHINCHILLA_TOKENS_PER_PARAM,
+    GOPHER_BUDGET_FLOPS,
+    KAPLAN_2020_MODEL_RANGE,
+    KAPLAN_2020_SETUP,
+    MODELS,
+    PF_DAY_FLOPS,
+    model,
+)
+from ..formatting import human
+from ..laws import (
+    ALLOCATION_LAWS,
+    KAPLAN_2020,
+    allocations,
+    kaplan_largest_run_flops,
+    law_point,
+    model_budget,
+    preset_values,
+)
+from ..plotting import PALETTE, new_figure
 from .base import LessonWidget
-
-# ----------------------------------------------------------------------------------------------------------------
-# The models (pure functions)
-# ----------------------------------------------------------------------------------------------------------------
 
 CUSTOM = "(set with the sliders)"
 """The preset entry meaning "no preset": the sliders decide."""
-
-
-@dataclass(frozen=True)
-class LawPoint:
-    """Kaplan's joint law at one (N, D): the loss, its two limits, and how far the model is from overfitting.
-
-    Losses are in nats/token: ``loss`` is L(N, D) (Eq. 1.5, Table 2), ``converged_loss`` is L(N, ∞) (unlimited
-    data), ``data_limited_loss`` is L(∞, D) (unlimited model size). ``penalty`` is Eq. 4.3's fraction by which the
-    finite data raise the loss above L(N, ∞); ``bound_tokens`` is Eq. 4.4's D ≳ 5e3 · N^0.74 for this N, and
-    ``max_params`` the largest model that ``tokens`` keep inside that bound.
-    """
-
-    params: float
-    tokens: float
-    loss: float
-    converged_loss: float
-    data_limited_loss: float
-    penalty: float
-    bound_tokens: float
-    max_params: float
-
-    @property
-    def tokens_per_param(self) -> float:
-        return self.tokens / self.params
-
-    @property
-    def data_limited(self) -> bool:
-        """True when D is below Eq. 4.4's bound: the model would overfit noticeably (early stopping limits it)."""
-        return self.tokens < self.bound_tokens
-
-
-def _scalar(name: str, value) -> float:
-    array = v.positive(name, value)
-    if array.ndim:
-        raise TypeError(f"{name} must be a single number here, not an array of shape {array.shape}")
-    return float(array)
-
-
-def law_point(params: float, tokens: float, law: KaplanLaw = KAPLAN_2020) -> LawPoint:
-    """The numbers of Kaplan's joint law at ``params`` (non-embedding parameters) and ``tokens`` (training tokens)."""
-    n, d = _scalar("params", params), _scalar("tokens", tokens)
-    max_params = (d / law.overfitting_coefficient) ** (1.0 / law.overfitting_exponent)
-    return LawPoint(params=n, tokens=d, loss=law.loss(n, d), converged_loss=law.loss_at_infinite_data(n),
-                    data_limited_loss=law.loss_at_infinite_params(d), penalty=law.overfitting_penalty(n, d),
-                    bound_tokens=law.overfitting_bound_tokens(n), max_params=float(max_params))
 
 
 def _preset_names() -> tuple[str, ...]:
@@ -95,72 +58,12 @@ def _preset_names() -> tuple[str, ...]:
 EXPLORER_PRESETS = _preset_names()
 """The explorer's presets: dense models with published training tokens first, then those it cannot place."""
 
-
-def preset_values(name: str) -> tuple[float, float]:
-    """(parameters, training tokens) of a real model of :data:`scalingedu.data.MODELS`, for the law explorer.
-
-    Raises ValueError for a model the law cannot place: a Mixture-of-Experts model (Kaplan et al. measured dense
-    Transformers; neither the total nor the active parameter count is their N), or one whose training tokens were
-    not published.
-    """
-    record = model(name)
-    unpublished = "" if record.tokens is not None else " Its training tokens were not published either."
-    if record.active_params is not None:
-        raise ValueError(f"{record.name} is a Mixture-of-Experts model: Kaplan et al. measured dense Transformers, "
-                         f"and neither its {human(record.params)} total nor its {human(record.active_params)} "
-                         f"active parameters are the N of their law.{unpublished} Pick a dense model, or set N and D "
-                         f"with the sliders.")
-    if record.tokens is None:
-        raise ValueError(f"{record.name}: its training tokens were not published, so there is no D to put into "
-                         f"L(N, D). Pick another model, or set N and D with the sliders.")
-    return record.params, record.tokens
-
-
-LAWS = {"Kaplan 2020 (Table 6)": KAPLAN_2020, "Hoffmann 2022 (Eq. 10)": HOFFMANN_2022,
-        "Epoch 2024 (refit)": EPOCH_2024}
-"""The allocation rules the comparer shows, in drawing order."""
-
 LAW_COLOURS = {"Kaplan 2020 (Table 6)": PALETTE[0], "Hoffmann 2022 (Eq. 10)": PALETTE[1],
                "Epoch 2024 (refit)": PALETTE[2]}
-
-
-def allocations(flops) -> dict[str, Allocation]:
-    """The split of ``flops`` (a training budget in FLOPs, scalar or array) under each rule of :data:`LAWS`.
-
-    Kaplan's is Table 6's N_opt with D = flops / (6 N); the Chinchilla laws' is the closed form of Hoffmann et
-    al.'s Eq. 4 with their Eq. 10 constants, or with the refit of Besiroglu et al. 2024.
-    """
-    v.positive("flops", flops)
-    return {name: law.compute_optimal(flops) for name, law in LAWS.items()}
-
-
-def model_budget(name: str) -> float:
-    """A real model's training budget in FLOPs: the published figure if there is one, else 6 · N · D.
-
-    Mixture-of-Experts models count their active parameters (the ones each token passes through). Raises
-    ValueError when neither the budget nor the training tokens were published.
-    """
-    record = model(name)
-    if record.training_flops is not None:
-        return float(record.training_flops)
-    if record.tokens is None:
-        raise ValueError(f"{record.name}: neither its training compute nor its training tokens were published, so "
-                         f"its budget is unknown. Pick another model, or set the budget with the slider.")
-    return training_flops(record.active_params or record.params, record.tokens)
-
+"""The colour of each rule of :data:`scalingedu.laws.ALLOCATION_LAWS`."""
 
 BUDGET_PRESETS = (CUSTOM, *(record.name for record in MODELS))
 """The comparer's presets: every model of :data:`scalingedu.data.MODELS` (one has no known budget)."""
-
-
-def kaplan_largest_run_flops() -> float:
-    """About the compute of Kaplan et al.'s largest runs: 6 · (1.5e9 params) · (2.5e5 steps × 512 × 1024 tokens).
-
-    Derived here from the published setup (not a figure the paper prints): ≈ 1.2e21 FLOPs, about 14 PF-days.
-    """
-    setup = KAPLAN_2020_SETUP
-    tokens = setup["training_steps"] * setup["batch_sequences"] * setup["context_tokens"]
-    return training_flops(KAPLAN_2020_MODEL_RANGE["largest_params"], tokens)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -403,7 +306,7 @@ class AllocationComparer(_PresetMixin, LessonWidget):
         for name, offset in (("GPT-3 175B", (-60, 6)), ("Chinchilla", (8, -16))):
             size_ax.annotate(name, (model_budget(name), model(name).params), xytext=offset,
                              textcoords="offset points", fontsize=7.5, color="0.25")
-        colours = [LAW_COLOURS[name] for name in LAWS]
+        colours = [LAW_COLOURS[name] for name in ALLOCATION_LAWS]
         self.size_marks = self.animate(size_ax.scatter([1, 1, 1], [1, 1, 1], s=70, color=colours,
                                                        edgecolor="black", zorder=5))
         self.ratio_marks = self.animate(ratio_ax.scatter([1, 1, 1], [1, 1, 1], s=70, color=colours,
@@ -413,10 +316,12 @@ class AllocationComparer(_PresetMixin, LessonWidget):
         self.report = self.animate(size_ax.text(
             0.02, 0.97, "", transform=size_ax.transAxes, fontsize=7.8, family="DejaVu Sans Mono", va="top",
             bbox={"facecolor": "white", "alpha": 0.92, "edgecolor": "0.75"}, zorder=6))
-        figure.legend([handles[name] for name in LAWS] + [handles["rule"], handles["models"], self.size_line,
-                                                          handles["runs"], handles["beyond"]],
-                      [*LAWS, f"{rule:g} tokens/param (Chinchilla rule of thumb)", "real models (MoE: active N)",
-                       "your budget", "compute of Kaplan et al.'s runs",
+        keys = [handles[name] for name in ALLOCATION_LAWS]
+        figure.legend(keys + [handles["rule"], handles["models"], self.size_line, handles["runs"],
+                              handles["beyond"]],
+                      [*ALLOCATION_LAWS, f"{rule:g} tokens/param (Chinchilla rule of thumb)",
+                       "real models (MoE: active N)", "your budget",
+                       "compute of Kaplan et al.'s runs",
                        "beyond Kaplan's breakdown point (Eq. 6.8)"],
                       loc="outside lower center", ncols=4, fontsize=8.5)
         return figure, (size_ax, ratio_ax)
@@ -426,7 +331,7 @@ class AllocationComparer(_PresetMixin, LessonWidget):
             flops = model_budget(preset)
             self._set_silently(flops=flops)
         split = allocations(flops)
-        names = list(LAWS)
+        names = list(ALLOCATION_LAWS)
         self.size_marks.set_offsets([[flops, split[name].params] for name in names])
         self.ratio_marks.set_offsets([[flops, split[name].tokens_per_param] for name in names])
         self.size_line.set_xdata([flops, flops])

@@ -8,11 +8,11 @@ with the chosen stage highlighted and out-of-memory bars marked; right, where th
 with the tokens per second and the MFU. :class:`PipelineTimeline` draws the per-device timelines of GPipe, 1F1B and
 interleaved 1F1B from :func:`scalingedu.parallelism.simulate_schedule`, with the measured bubble next to the formula.
 
-Both are thin shells over :func:`planner_view` and :func:`timeline_view`, which the tests call directly.
+Both draw :func:`scalingedu.parallelism.planner_view` and
+:func:`scalingedu.parallelism.timeline_view`, which the tests call directly.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import MappingProxyType
 
 import ipywidgets as widgets
@@ -20,19 +20,14 @@ import numpy as np
 from matplotlib.collections import PolyCollection
 from matplotlib.patches import Patch
 
-from ..data import ACCELERATORS, INTERCONNECTS
-from ..parallelism import (PLANNER_MODELS, ParallelLayout, StepTime, layout_memory, pipeline_bubble,
-                           planner_model, simulate_schedule, step_time)
-from ..parallelism.layout import LayoutMemory
-from ..plotting import PALETTE, human, new_figure
+from ..data import INTERCONNECTS
+from ..formatting import human, short_duration
+from ..formatting import memory as memory_text
+from ..parallelism import PLANNER_MODELS, PlannerView, TimelineView, pipeline_bubble, planner_view, timeline_view
+from ..plotting import PALETTE, new_figure
 from .base import LessonWidget
 
 GB = 1e9
-
-# ----------------------------------------------------------------------------------------------------------------
-# The models (pure functions)
-# ----------------------------------------------------------------------------------------------------------------
-
 MEMORY_PARTS = ("params", "grads", "optimizer", "activations")
 MEMORY_LABELS = MappingProxyType({"params": "16-bit weights", "grads": "16-bit gradients",
                                   "optimizer": "optimizer state (K = 12)", "activations": "activations"})
@@ -43,66 +38,6 @@ TIME_LABELS = MappingProxyType({"compute": "compute", "tensor_parallel": "TP all
 TP_OPTIONS = (1, 2, 4, 8)
 PP_OPTIONS = (1, 2, 3, 4, 6, 7, 8, 9, 12, 14, 16, 18)
 """Pipeline degrees offered: enough divisors of 32, 40, 80, 96 and 126 layers to fit every planner model."""
-
-
-@dataclass(frozen=True)
-class PlannerView:
-    """A layout's memory per GPU under each ZeRO stage 0-3, and its step time under the chosen stage."""
-
-    layout: ParallelLayout
-    accelerator: str
-    memory_by_stage: tuple[LayoutMemory, ...]
-    time: StepTime
-
-    @property
-    def memory(self) -> LayoutMemory:
-        return self.memory_by_stage[self.layout.zero_stage]
-
-    @property
-    def smallest_fitting_stage(self) -> int | None:
-        return next((stage for stage, memory in enumerate(self.memory_by_stage) if memory.fits), None)
-
-
-def planner_view(model: str, accelerator: str, dp: int, tp: int, pp: int, zero_stage: int, microbatches: int,
-                 recompute: str = "selective", sequence_parallel: bool = True) -> PlannerView:
-    """Memory and step time of ``model`` on dp·tp·pp GPUs of type ``accelerator`` (see the module docstring)."""
-    shape = planner_model(model)
-    if accelerator not in INTERCONNECTS:
-        raise ValueError(f"unknown GPU {accelerator!r}; choose one of: {', '.join(INTERCONNECTS)}")
-    capacity = ACCELERATORS[accelerator].memory_bytes
-    base = dict(n_gpus=dp * tp * pp, tp=tp, pp=pp, microbatches=microbatches, recompute=recompute,
-                sequence_parallel=bool(sequence_parallel and tp > 1))
-    memories = tuple(layout_memory(shape, ParallelLayout(zero_stage=stage, **base), capacity) for stage in range(4))
-    layout = ParallelLayout(zero_stage=zero_stage, **base)
-    return PlannerView(layout, accelerator, memories, step_time(shape, layout, accelerator=accelerator))
-
-
-@dataclass(frozen=True)
-class TimelineView:
-    """The three schedules for one pipeline (None for the interleaved one when its conditions do not hold)."""
-
-    stages: int
-    microbatches: int
-    interleave: int
-    runs: tuple
-    problem: str | None
-
-
-def timeline_view(stages: int, microbatches: int, interleave: int = 2, slow_stage: float = 1.0) -> TimelineView:
-    """Simulate GPipe, 1F1B and interleaved 1F1B (forward 1, backward 2 time units per stage; the last stage
-    ``slow_stage`` times slower). The interleaved run is None, with ``problem`` saying why, when m is not a
-    multiple of p."""
-    times = np.ones(stages)
-    times[-1] = slow_stage
-    common = dict(forward_time=times, backward_time=2.0 * times)
-    gpipe = simulate_schedule("gpipe", stages, microbatches, **common)
-    one_f_one_b = simulate_schedule("1f1b", stages, microbatches, **common)
-    try:
-        interleaved, problem = simulate_schedule("interleaved", stages, microbatches, interleave=interleave,
-                                                 **common), None
-    except ValueError as error:
-        interleaved, problem = None, str(error)
-    return TimelineView(stages, microbatches, interleave, (gpipe, one_f_one_b, interleaved), problem)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -123,10 +58,6 @@ def _nice_ceiling(value: float) -> float:
         if step * 10.0 ** exponent >= value * (1 - 1e-12):
             return float(step * 10.0 ** exponent)
     return float(10.0 ** (exponent + 1))
-
-
-def _seconds(value: float) -> str:
-    return f"{value * 1e3:.0f} ms" if value < 1 else f"{value:.2f} s"
 
 
 class ClusterPlanner(LessonWidget):
@@ -251,9 +182,11 @@ class ClusterPlanner(LessonWidget):
             self.invalidate()
         bubble = pipeline_bubble(pp, microbatches)
         self.time_text.set_text(
-            f"step {_seconds(time.total)}  ·  {human(time.tokens_per_step, 'tokens')} per step\n"
+            f"step {short_duration(time.total)}  ·  "
+            f"{human(time.tokens_per_step, 'tokens')} per step\n"
             f"{human(time.tokens_per_second, 'tokens/s')}  ·  MFU {time.mfu:.1%}\n"
-            f"bubble (p-1)/m = {bubble:.1%}  ·  comm. per GPU {human(time.communication.total_bytes / GB)} GB")
+            f"bubble (p-1)/m = {bubble:.1%}  ·  "
+            f"comm. per GPU {memory_text(time.communication.total_bytes)}")
         n_gpus = view.layout.n_gpus
         fits = "fits" if view.memory.fits else "does NOT fit"
         if sequence_parallel:
@@ -345,7 +278,8 @@ class PipelineTimeline(LessonWidget):
             chunks = run.interleave
             formula = pipeline_bubble(stages, microbatches, interleave=chunks)
             ax.set_title(f"{title}{f' (v = {chunks})' if chunks > 1 else ''}: bubble {run.bubble_fraction:.1%} "
-                         f"measured, {'(p-1)/(v·m)' if chunks > 1 else '(p-1)/m'} = {formula:.1%}; step {run.makespan:.1f}; "
+                         f"measured, {'(p-1)/(v·m)' if chunks > 1 else '(p-1)/m'} = {formula:.1%}; "
+                         f"step {run.makespan:.1f}; "
                          f"device 0 holds {run.peak_activations[0]:.3g} micro-batches")
 
 

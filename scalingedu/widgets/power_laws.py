@@ -1,130 +1,28 @@
 """Widgets of lesson 01 (power laws): explore y = a·x^b + c, and fit-then-extrapolate a noisy scaling law.
 
-Two widgets, each a thin shell over a pure function of this module that tests can call directly:
+Two widgets, each drawing a function of :mod:`scalingedu.powerlaw` (where tests call it directly):
 
-- :class:`PowerLawExplorer` draws :func:`power_law_curve` (y = a·x^b + c) on linear axes, on log–log axes and as
-  its local slope d log y / d log x, so a learner sees a straight line on log–log axes bend once the offset c
-  (a floor) dominates.
-- :class:`ExtrapolationSimulator` runs :func:`extrapolation_experiment`: it samples a "true" law
-  L(N) = E + A/N^alpha (Hoffmann et al. 2022, Eq. 10, the parameter term at infinite data) with multiplicative
-  noise, fits it with and without an offset (:func:`scalingedu.powerlaw.fit_power_law`) and compares both fits'
-  predictions 100× beyond the largest model with the truth.
+- :class:`PowerLawExplorer` draws :func:`~scalingedu.powerlaw.power_law_curve` (y = a·x^b + c) on
+  linear axes, on log–log axes and as its local slope d log y / d log x, so a learner sees a
+  straight line on log–log axes bend once the offset c (a floor) dominates.
+- :class:`ExtrapolationSimulator` runs :func:`~scalingedu.powerlaw.extrapolation_experiment`: it
+  samples a "true" law L(N) = E + A/N^alpha (Hoffmann et al. 2022, Eq. 10, the parameter term at
+  infinite data) with multiplicative noise, fits it with and without an offset and compares both
+  fits' predictions 100× beyond the largest model with the truth.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import NullFormatter, ScalarFormatter
 
-from .. import _validate as v
-from ..data import HOFFMANN_2022_FIT
-from ..plotting import PALETTE, human, new_figure
-from ..powerlaw import PowerLaw, fit_power_law, local_slope
+from ..formatting import human
+from ..plotting import PALETTE, new_figure
+from ..powerlaw import CURVE_X_RANGE, PowerLawCurve, extrapolation_experiment, power_law_curve, true_params_law
 from .base import LessonWidget
-
-# ----------------------------------------------------------------------------------------------------------------
-# The models (pure functions)
-# ----------------------------------------------------------------------------------------------------------------
-
-EXPLORER_X_RANGE = (1.0, 1e6)
-"""x spans six decades in the explorer: enough for a curve to look straight, then bend."""
 
 LINEAR_X_RANGE = (0.0, 100.0)
 """The linear panel shows only x up to 100: on a linear axis the other decades would squash the curve flat."""
-
-
-@dataclass(frozen=True)
-class Curve:
-    """A sampled curve y(x) and its local slope d log y / d log x at the geometric midpoints ``slope_x``."""
-
-    x: np.ndarray
-    y: np.ndarray
-    slope_x: np.ndarray
-    slope: np.ndarray
-
-
-def power_law_curve(a: float, b: float, c: float = 0.0, *, x=None) -> Curve:
-    """Sample y = a·x^b + c and its local slope d log y / d log x.
-
-    For a pure power law (c = 0) the local slope is the exponent b everywhere: the curve is a straight line on
-    log–log axes. With c > 0 the slope is b·(a·x^b)/(a·x^b + c), which tends to 0 where the floor c dominates.
-    ``x`` defaults to 200 log-spaced points over :data:`EXPLORER_X_RANGE`. Raises ValueError if a <= 0, or if a
-    negative c drags y to zero or below inside the range (log axes cannot show it, and no loss can be negative).
-    """
-    a = float(v.positive("a", a))
-    b = float(v.finite("b", b))
-    c = float(v.finite("c", c))
-    xs = np.geomspace(*EXPLORER_X_RANGE, 200) if x is None else v.positive("x", x).ravel()
-    law = PowerLaw(a=a, b=b, c=c)
-    y = np.asarray(law(xs), dtype=float)
-    if not np.all(np.isfinite(y)):
-        raise ValueError(f"y = {a:.3g}·x^({b:.3g}) + {c:.3g} overflows in this range of x: choose a smaller exponent")
-    if np.any(y <= 0):
-        first = float(xs[np.argmax(y <= 0)])
-        raise ValueError(f"with a = {a:.3g}, b = {b:.3g} and c = {c:.3g} the curve drops to y <= 0 at "
-                         f"x ≈ {first:.3g}: log axes cannot show it, and a loss can never be negative. "
-                         f"Raise c or make the exponent b closer to zero.")
-    return Curve(x=xs, y=y, slope_x=np.sqrt(xs[1:] * xs[:-1]), slope=local_slope(xs, y))
-
-
-@dataclass(frozen=True)
-class ExtrapolationResult:
-    """One fit-and-extrapolate experiment (see :func:`extrapolation_experiment`). Losses in nats/token."""
-
-    params: np.ndarray            # model sizes N of the simulated runs (parameters)
-    observed_loss: np.ndarray     # noisy losses of those runs
-    plain: PowerLaw               # fit L = a·N^b (no offset)
-    offset: PowerLaw              # fit L = a·N^b + c
-    target_params: float          # where we predict: `factor` × the largest model
-    true_target_loss: float       # the true law at target_params
-    law: PowerLaw                 # the true law, E + A/N^alpha, as a PowerLaw (a = A, b = -alpha, c = E)
-
-    @property
-    def plain_error(self) -> float:
-        """Relative error of the plain fit's prediction at the target (fraction; negative = too optimistic)."""
-        return float(self.plain(self.target_params) / self.true_target_loss - 1.0)
-
-    @property
-    def offset_error(self) -> float:
-        """Relative error of the offset fit's prediction at the target (fraction)."""
-        return float(self.offset(self.target_params) / self.true_target_loss - 1.0)
-
-
-def true_params_law(constants=HOFFMANN_2022_FIT) -> PowerLaw:
-    """Hoffmann et al. 2022, Eq. 10, at infinite data: L(N) = E + A/N^alpha, written as a PowerLaw."""
-    return PowerLaw(a=constants["A"], b=-constants["alpha"], c=constants["E"])
-
-
-def extrapolation_experiment(noise: float, n_points: int, decades: float, seed: int, *,
-                             smallest_params: float = 1e7, factor: float = 100.0,
-                             law: PowerLaw | None = None) -> ExtrapolationResult:
-    """Simulate ``n_points`` training runs, fit them, and predict the loss ``factor``× beyond the largest one.
-
-    Model sizes are log-spaced from ``smallest_params`` over ``decades`` decades. Each observed loss is the true
-    law times exp(noise·z) with z standard normal (``numpy.random.default_rng(seed)``), so ``noise`` is roughly the
-    relative standard deviation (0.02 ≈ 2 %). The true law defaults to :func:`true_params_law`. Both fits use
-    :func:`scalingedu.powerlaw.fit_power_law`; the fit with an offset has three unknowns and needs 4+ points.
-    """
-    noise = float(v.in_range("noise", noise, 0.0, 1.0))
-    n_points = v.positive_int("n_points", n_points, minimum=2, maximum=10_000)
-    decades = float(v.in_range("decades", decades, 0.0, 8.0, low_open=True))
-    seed = v.positive_int("seed", seed, minimum=0)
-    smallest_params = float(v.positive("smallest_params", smallest_params))
-    factor = float(v.in_range("factor", factor, 1.0, 1e6, low_open=True))
-    if n_points < 4:
-        raise ValueError(f"the fit with an offset has three unknowns (a, b and the floor c) and needs at least "
-                         f"4 points; you chose n_points = {n_points}")
-    law = true_params_law() if law is None else law
-    params = smallest_params * np.logspace(0.0, decades, n_points)
-    rng = np.random.default_rng(seed)
-    observed = law(params) * np.exp(noise * rng.standard_normal(n_points))
-    target = float(params[-1] * factor)
-    return ExtrapolationResult(params=params, observed_loss=observed,
-                               plain=fit_power_law(params, observed),
-                               offset=fit_power_law(params, observed, offset=True),
-                               target_params=target, true_target_loss=float(law(target)), law=law)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -190,7 +88,7 @@ class PowerLawExplorer(LessonWidget):
                   ylabel="d log y / d log x (dimensionless)")
         linear.set_xlim(*LINEAR_X_RANGE)
         for ax in (loglog, slope):
-            ax.set_xlim(*EXPLORER_X_RANGE)
+            ax.set_xlim(*CURVE_X_RANGE)
         slope.axhline(0.0, color="0.6", lw=0.8)
         self.linear_curve, = linear.plot([], [], color=PALETTE[0], label=r"$y = a\,x^b + c$")
         self.linear_floor = linear.axhline(0.0, color="0.3", ls=":", lw=1.5, label="floor c")
@@ -234,7 +132,7 @@ class PowerLawExplorer(LessonWidget):
         self.formula.set_text(f"$y = {a:.3g}\\,x^{{{b:.2f}}}{offset}$")
         self._set_limits(curve, pure, b, c)
 
-    def _set_limits(self, curve: Curve, pure: np.ndarray, b: float, c: float) -> None:
+    def _set_limits(self, curve: PowerLawCurve, pure: np.ndarray, b: float, c: float) -> None:
         on_linear = curve.y[curve.x <= LINEAR_X_RANGE[1]]
         top = _nice_ceiling(max(float(on_linear.max()), c))
         bottom = min(0.0, float(on_linear.min()), c)

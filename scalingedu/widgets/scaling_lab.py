@@ -6,23 +6,22 @@ fitted through them (Approach 2) and its minimum, next to the power law through 
 on text with a fraction of its characters corrupted, and of one trained for several epochs on repeated text, each
 against the same model on clean, fresh text.
 
-Both are thin shells over pure functions of this module (:func:`isoflop_budget_view`, :func:`nearest_run`) that the
-tests call directly; the numbers come from :func:`scalingedu.lab.load_results` and
-:func:`scalingedu.lab.experiments.experiment_runs`, never from a training run in the widget.
+Both draw functions of :mod:`scalingedu.lab` (:func:`~scalingedu.lab.isoflop_budget_view`,
+:func:`~scalingedu.lab.sweep_fit`, :func:`~scalingedu.lab.nearest_run`), which the tests call
+directly; the numbers come from the shipped results, never from a training run in the widget.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
 
-from .. import _validate as v
-from ..lab.experiments import ExperimentRun, experiment_runs, quality_runs, repetition_runs
+from ..formatting import human
+from ..lab.analysis import isoflop_budget_view, sweep_fit
+from ..lab.experiments import experiment_runs, nearest_run, quality_runs, repetition_runs
 from ..lab.sweep import load_results
-from ..laws.fitting import IsoFlopFit, fit_isoflop_parabolas
-from ..plotting import PALETTE, human, new_figure
+from ..plotting import PALETTE, new_figure
 from .base import LessonWidget
 
 _STYLE = {"description_width": "150px"}
@@ -30,68 +29,6 @@ _STYLE = {"description_width": "150px"}
 
 def _layout() -> widgets.Layout:
     return widgets.Layout(width="460px")
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# The models (pure functions)
-# ----------------------------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True, eq=False)
-class BudgetView:
-    """One budget of a sweep: its ``runs_params`` and ``runs_loss``, the fitted parabola (``curve_params``,
-    ``curve_loss``) and its minimum (``optimum_params``, ``optimum_tokens``, ``optimum_loss``)."""
-
-    flops: float
-    runs_params: np.ndarray
-    runs_loss: np.ndarray
-    curve_params: np.ndarray
-    curve_loss: np.ndarray
-    optimum_params: float
-    optimum_tokens: float
-    optimum_loss: float
-    inside_sampled_range: bool
-
-    @property
-    def tokens_per_param(self) -> float:
-        return self.optimum_tokens / self.optimum_params
-
-
-def sweep_fit(results: dict | None = None) -> IsoFlopFit:
-    """Approach 2 on a sweep (by default the shipped one): parabolas per budget and power laws through the minima."""
-    data = load_results() if results is None else results
-    return fit_isoflop_parabolas(data["params"], data["flops"], data["val_loss"])
-
-
-def isoflop_budget_view(flops: float, results: dict | None = None, fit: IsoFlopFit | None = None) -> BudgetView:
-    """The sweep's budget nearest to ``flops`` (in log distance): its runs, parabola and minimum."""
-    budget = float(v.positive("flops", flops)) if np.ndim(flops) == 0 else None
-    if budget is None:
-        raise TypeError("flops must be a single budget in FLOPs")
-    data = load_results() if results is None else results
-    fit = sweep_fit(data) if fit is None else fit
-    index = int(np.argmin(np.abs(np.log(fit.flops) - math.log(budget))))
-    rows = np.abs(np.log(data["flops"]) - math.log(fit.flops[index])) < 0.05
-    params, loss = data["params"][rows], data["val_loss"][rows]
-    order = np.argsort(params)
-    grid = np.geomspace(params.min() / 1.3, params.max() * 1.3, 120)
-    c2, c1, c0 = fit.coefficients[index]
-    return BudgetView(flops=float(fit.flops[index]), runs_params=params[order].astype(float),
-                      runs_loss=loss[order], curve_params=grid,
-                      curve_loss=c2 * np.log(grid) ** 2 + c1 * np.log(grid) + c0,
-                      optimum_params=float(fit.params[index]), optimum_tokens=float(fit.tokens[index]),
-                      optimum_loss=float(fit.loss[index]),
-                      inside_sampled_range=bool(fit.inside_sampled_range[index]))
-
-
-def nearest_run(runs: list[ExperimentRun], value: float, setting: str) -> ExperimentRun:
-    """The run whose ``setting`` ("corruption" or "epochs") is nearest to ``value`` (epochs: nearest in log)."""
-    v.one_of("setting", setting, {"corruption", "epochs"})
-    if not runs:
-        raise ValueError("runs is empty: give at least one experiment run")
-    target = float(v.positive("value", value, allow_zero=setting == "corruption"))
-    if setting == "epochs":
-        return min(runs, key=lambda run: abs(math.log(run.epochs) - math.log(target)))
-    return min(runs, key=lambda run: abs(run.corruption - target))
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -4,9 +4,11 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from ..compute import pf_days, training_flops, training_time
+from ..compute import FLOPS_PER_PARAM_TOKEN, pf_days, training_flops, training_time
 from ..data import CHINCHILLA_TOKENS_PER_PARAM, MODELS, model
-from ..plotting import PALETTE, duration, human, new_figure
+from ..formatting import duration, human, sci
+from ..formatting import pf_days as pf_days_text
+from ..plotting import PALETTE, new_figure
 from .base import LessonWidget
 
 ISO_FLOP_LINES = (1e18, 1e20, 1e22, 1e24, 1e26)
@@ -42,11 +44,14 @@ class ModelMap(LessonWidget):
                title="Where would your model sit? Lines of equal training compute C = 6ND")
         params_grid = np.geomspace(*PARAMS_RANGE, 50)
         ratio = CHINCHILLA_TOKENS_PER_PARAM["tokens_per_param"]
+        six = FLOPS_PER_PARAM_TOKEN
         for flops in ISO_FLOP_LINES:
-            ax.plot(params_grid, flops / (6 * params_grid), color="0.75", lw=1, ls="--", zorder=1)
-            label_params = np.sqrt(flops / 6 / ratio)  # where the line crosses the D = ratio·N line, inside the axes
-            ax.annotate(f"{flops:.0e} FLOPs".replace("e+", "e"), (label_params * 0.35, flops / (6 * label_params * 0.35)),
-                        color="0.45", fontsize=8, rotation=-33, rotation_mode="anchor")
+            ax.plot(params_grid, flops / (six * params_grid), color="0.75", lw=1, ls="--", zorder=1)
+            # where the line crosses the D = ratio·N line, inside the axes
+            label_params = np.sqrt(flops / six / ratio)
+            at = label_params * 0.35
+            ax.annotate(f"{sci(flops, 1)} FLOPs", (at, flops / (six * at)), color="0.45",
+                        fontsize=8, rotation=-33, rotation_mode="anchor")
         ax.plot(params_grid, ratio * params_grid, color=PALETTE[2], lw=1.2, alpha=0.8, zorder=1,
                 label=f"{ratio:g} tokens per parameter (Chinchilla rule of thumb)")
         seen = set()
@@ -64,8 +69,8 @@ class ModelMap(LessonWidget):
             record = model(name)
             ax.annotate(name, (record.active_params or record.params, record.tokens), xytext=offset,
                         textcoords="offset points", fontsize=8)
-        self.yours = self.animate(ax.scatter([1e9], [2e10], s=220, marker="*", color=PALETTE[3], edgecolor="black", zorder=5,
-                                label="your model"))
+        self.yours = self.animate(ax.scatter([1e9], [2e10], s=220, marker="*", color=PALETTE[3], edgecolor="black",
+                                             zorder=5, label="your model"))
         self.caption = self.animate(ax.text(0.01, 0.99, "", transform=ax.transAxes, va="top", fontsize=9,
                                             bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "0.8"}))
         ax.legend(loc="lower right", fontsize=8)
@@ -78,14 +83,9 @@ class ModelMap(LessonWidget):
         self.yours.set_offsets([[params, tokens]])
         self.caption.set_text(
             f"your model: {human(params, 'parameters')}, {human(tokens, 'tokens')}\n"
-            f"compute 6ND = {flops:.3g} FLOPs = {_pf_days_text(flops)} PF-days\n"
+            f"compute 6ND = {flops:.3g} FLOPs = {pf_days_text(pf_days(flops))}\n"
             f"= {flops / gpt3.training_flops:.3g} x GPT-3 175B;  {tokens / params:.3g} tokens per parameter\n"
             f"{duration(run.seconds)} on {REFERENCE_COUNT:,} {REFERENCE_CHIP}s at {REFERENCE_MFU:.0%} MFU")
-
-
-def _pf_days_text(flops: float) -> str:
-    value = pf_days(flops)
-    return f"{value:,.0f}" if value >= 10 else f"{value:.3g}"
 
 
 WIDGETS = (ModelMap,)

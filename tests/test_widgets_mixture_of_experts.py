@@ -1,4 +1,5 @@
-"""Tests of lesson 07's widgets (scalingedu.widgets.moe): RouterSimulator and DenseVsMoE."""
+"""Tests of lesson 07's widgets (scalingedu.widgets.mixture_of_experts): RouterSimulator and
+DenseVsMoEExplorer."""
 from __future__ import annotations
 
 import io
@@ -9,8 +10,14 @@ from PIL import Image
 
 from scalingedu import moe
 from scalingedu.widgets import all_widget_classes
-from scalingedu.widgets.moe import (MAX_STEPS, METHOD_LABELS, SIMULATOR_SEED, SIMULATOR_TOKENS, DenseVsMoE,
-                                    RouterSimulator)
+from scalingedu.widgets.mixture_of_experts import (
+    MAX_STEPS,
+    METHOD_LABELS,
+    SIMULATOR_SEED,
+    SIMULATOR_TOKENS,
+    DenseVsMoEExplorer,
+    RouterSimulator,
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -22,7 +29,7 @@ def simulator():
 
 @pytest.fixture(scope="module")
 def comparison():
-    return DenseVsMoE()
+    return DenseVsMoEExplorer()
 
 
 def _shown(widget) -> bool:
@@ -41,7 +48,7 @@ def _library_history(method, *, skew=1.0, experts=16, top_k=2, capacity_factor=1
 # --- RouterSimulator ---------------------------------------------------------------------------------------------
 
 def test_widgets_are_registered_and_the_first_control_is_a_slider(simulator):
-    assert RouterSimulator in all_widget_classes() and DenseVsMoE in all_widget_classes()
+    assert RouterSimulator in all_widget_classes() and DenseVsMoEExplorer in all_widget_classes()
     import ipywidgets
     first = next(iter(simulator.controls.values()))
     assert isinstance(first, ipywidgets.FloatSlider)          # the browser test presses ArrowRight on it
@@ -125,7 +132,7 @@ def test_simulator_update_is_fast_enough():
     assert np.median(times) < 0.5
 
 
-# --- DenseVsMoE --------------------------------------------------------------------------------------------------
+# --- DenseVsMoEExplorer ---------------------------------------------------------------------------
 
 def test_comparison_draws_the_library_numbers(comparison):
     comparison.update(flops=1e24, experts=64, top_k=2)
@@ -140,7 +147,7 @@ def test_comparison_draws_the_library_numbers(comparison):
 
 @pytest.mark.parametrize("name, value", [("flops", 1e21), ("experts", 128), ("top_k", 4)])
 def test_comparison_controls_change_the_picture(name, value):
-    widget = DenseVsMoE()
+    widget = DenseVsMoEExplorer()
     renders, image = widget.renders, bytes(widget.image.value)
     widget.controls[name].value = value
     assert widget.renders == renders + 1 and widget.error is None
@@ -153,3 +160,21 @@ def test_more_experts_more_memory_same_compute(comparison):
     comparison.update(experts=256)
     assert comparison.param_bars[2].get_width() > 20 * small
     assert comparison.param_bars[1].get_width() == pytest.approx(comparison.param_bars[0].get_width())
+
+
+def test_the_widget_is_not_the_result_dataclass():
+    """The widget and moe.expert_parallel.DenseVsMoE (the numbers it draws) have different names."""
+    from scalingedu.widgets import mixture_of_experts
+
+    assert DenseVsMoEExplorer.__name__ != moe.DenseVsMoE.__name__
+    assert not hasattr(mixture_of_experts, "DenseVsMoE")
+
+
+def test_the_report_reads_bytes_and_flops_for_a_reader(comparison):
+    from scalingedu.formatting import memory
+
+    comparison.update(flops=1e24, experts=64, top_k=2)
+    result = moe.dense_vs_moe(1e24, 64, 2)
+    texts = [label.get_text() for label in comparison.memory_labels]
+    assert texts[0] == memory(result.dense_inference_bytes) and texts[0].endswith(" GB")
+    assert "e+" not in comparison.summary.get_text()

@@ -1,12 +1,12 @@
-"""Widgets of lesson 07 (Mixture-of-Experts).
+"""Widgets of lesson 07 (Mixture-of-Experts; its slug and this module's name: mixture_of_experts).
 
 - :class:`RouterSimulator`: a skewed router sends batches of tokens to experts; choose how many experts, the
   top-k, the capacity factor, the skew and how to balance (nothing, Switch's auxiliary loss, DeepSeek-V3's bias
   rule), and watch each expert's load against its capacity, the drop rate and the balancing loss over steps.
   A thin shell over :func:`scalingedu.moe.simulate_balancing`.
-- :class:`DenseVsMoE`: at a training budget, the Chinchilla-optimal dense model against an MoE with the same
-  FLOPs per token and tokens: parameters (active and total) and memory (training and inference). A thin shell over
-  :func:`scalingedu.moe.dense_vs_moe`.
+- :class:`DenseVsMoEExplorer`: at a training budget, the Chinchilla-optimal dense model against an
+  MoE with the same FLOPs per token and tokens: parameters (active and total) and memory (training
+  and inference). A thin shell over :func:`scalingedu.moe.dense_vs_moe`.
 """
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator, NullLocator
 
 from ..data import ACCELERATORS
+from ..formatting import human, sci
+from ..formatting import memory as memory_text
 from ..moe import dense_vs_moe, expert_preference, simulate_balancing, skewed_logits
-from ..plotting import PALETTE, human, new_figure
+from ..plotting import PALETTE, new_figure
 from .base import LessonWidget
 
 _STYLE = {"description_width": "150px"}
@@ -207,14 +209,7 @@ BYTES_LIMITS = (1e8, 1e17)
 _GB = 1e9
 
 
-def _bytes_text(value: float) -> str:
-    """Bytes for a reader: '140 GB', '1.3 TB', '0.25 GB'."""
-    if value >= 1e12:
-        return f"{value / 1e12:,.3g} TB"
-    return f"{value / _GB:,.3g} GB"
-
-
-class DenseVsMoE(LessonWidget):
+class DenseVsMoEExplorer(LessonWidget):
     """At a training budget: the compute-optimal dense model against an MoE of equal FLOPs per token.
 
     Controls: ``flops`` (training budget), ``experts`` and ``top_k``. The dense model is Chinchilla-optimal
@@ -283,12 +278,13 @@ class DenseVsMoE(LessonWidget):
                 bar.set_width(value - low)
                 label.set_x(value * 1.3)
             for label, value in zip(labels, values):
-                label.set_text(human(value) if bars is self.param_bars else _bytes_text(value))
+                label.set_text(human(value) if bars is self.param_bars else memory_text(value))
         self.summary.set_text(
-            (f"C = {flops:.2e} FLOPs: both train on {human(result.tokens)} tokens at {result.flops_per_token:.2e} "
-             f"FLOPs/token.\nThe MoE ({experts} experts, top-{top_k}) holds "
-             f"{result.moe_total_params / result.dense_params:.1f}× the parameters; a dense model that big would "
-             f"need {result.same_total_dense_flops:.2e} FLOPs on the same tokens.").replace("e+", "e"))
+            f"C = {sci(flops)} FLOPs: both train on {human(result.tokens)} tokens at "
+            f"{sci(result.flops_per_token)} FLOPs/token.\nThe MoE ({experts} experts, top-{top_k}) "
+            f"holds {result.moe_total_params / result.dense_params:.1f}× the parameters; a dense "
+            f"model that big would need {sci(result.same_total_dense_flops)} FLOPs on the same "
+            f"tokens.")
 
 
-WIDGETS = (RouterSimulator, DenseVsMoE)
+WIDGETS = (RouterSimulator, DenseVsMoEExplorer)

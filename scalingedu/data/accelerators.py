@@ -1,0 +1,73 @@
+"""Accelerators: peak dense bf16 throughput, memory and bandwidth, and board power.
+
+Sources per chip: karpathy/nanoGPT: model.py and NVIDIA's datasheet (A100); jax-ml/scaling-book:
+roofline.md (H100); NVIDIA's product pages (H800, H200); Google Cloud's TPU documentation (TPU v4,
+v5p); the Llama model cards for board power. Secondary figures say so in their ``note``.
+"""
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from .records import Accelerator
+
+_GB = 1e9
+ACCELERATORS = MappingProxyType({
+    "A100": Accelerator(
+        "NVIDIA A100 (SXM, 80 GB)", 312e12, 80 * _GB, 2.0e12,
+        source="""
+            karpathy/nanoGPT: model.py estimate_mfu ('A100 GPU bfloat16 peak flops is 312 TFLOPS'); NVIDIA A100
+            datasheet for memory and bandwidth
+        """,
+        note="""
+            Memory bandwidth (about 2.0 TB/s for the 80 GB SXM part) is the datasheet value, not checked here.
+        """),
+    "H100": Accelerator(
+        "NVIDIA H100 (SXM, 80 GB)", 989e12, 80 * _GB, 3.35e12,
+        source="jax-ml/scaling-book: roofline.md (9.89e14 bf16 FLOP/s dense, HBM 3.35 TB/s)",
+        note="""
+            NVIDIA's 1,979 TFLOP/s is 'with sparsity'; the dense figure is half. NVIDIA's sheet not checked here.
+        """),
+    "H800": Accelerator(
+        "NVIDIA H800 (SXM, 80 GB)", 989e12, 80 * _GB, 3.35e12,
+        source="China-market H100 variant: same compute as the H100 SXM, reduced interconnect",
+        note="""
+            Assumed equal to the H100 for dense bf16; secondary information, not checked in a primary text.
+        """),
+    "H200": Accelerator(
+        "NVIDIA H200 (SXM, 141 GB)", 989e12, 141 * _GB, 4.8e12,
+        source="NVIDIA H200 product page (same compute as H100 SXM; 141 GB HBM3e at 4.8 TB/s)",
+        note="Secondary: not checked against a primary text here."),
+    "TPU v4": Accelerator(
+        "Google TPU v4", 275e12, 32 * 2**30, 1.2e12,
+        source="Google Cloud TPU v4 documentation (275 TFLOP/s bf16, 32 GiB HBM2 per chip)",
+        note="""
+            Secondary: not checked against a primary text here. PaLM reports 46.2% MFU on 6144 TPU v4 chips.
+        """),
+    "TPU v5p": Accelerator(
+        "Google TPU v5p", 459e12, 95 * _GB, 2.765e12,
+        source="Google Cloud TPU v5p documentation (459 TFLOP/s bf16, 95 GB HBM2e per chip)",
+        note="Secondary: not checked against a primary text here."),
+})
+"""Accelerators by short name. Peak figures are dense bf16 (no structured sparsity)."""
+
+
+def accelerator(name: str) -> Accelerator:
+    """Look up an accelerator by short name (case-insensitive), e.g. ``accelerator('H100')``."""
+    if not isinstance(name, str):
+        raise TypeError(f"accelerator must be a name such as 'H100', not {type(name).__name__}")
+    for key, value in ACCELERATORS.items():
+        if key.lower() == name.lower():
+            return value
+    raise ValueError(f"unknown accelerator {name!r}; choose one of: {', '.join(ACCELERATORS)}")
+
+
+ACCELERATOR_BOARD_POWER_WATTS = MappingProxyType({"A100": 400.0, "H100": 700.0, "H800": 700.0,
+                                                  "H200": 700.0})
+"""Board power (TDP) per accelerator in watts, by key of :data:`ACCELERATORS`.
+
+A100 400 W: meta-llama/llama: MODEL_CARD.md ('A100-80GB (TDP of 350-400W)', 400 W in its table) [P].
+H100 700 W: meta-llama/llama3: MODEL_CARD.md ('H100-80GB (TDP of 700W)') [P]. H800 and H200 700 W:
+NVIDIA's SXM product pages [S: not checked here]. TPUs are left out: no figure checked. A board's
+TDP is its maximum; average draw in training is usually lower, and hosts, network and storage draw
+power too.
+"""
