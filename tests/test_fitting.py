@@ -17,18 +17,19 @@ import pytest
 from scipy import optimize, special
 
 from scalingedu.data import CHINCHILLA_APPROACH1_TABLE3, HOFFMANN_2022_ALLOCATION_EXPONENTS
-from scalingedu.laws import (
-    EPOCH_2024,
-    HOFFMANN_2022,
-    ChinchillaLaw,
+from scalingedu.laws import EPOCH_2024, HOFFMANN_2022, ChinchillaLaw
+from scalingedu.laws.fitting import (
+    HOFFMANN_GRID,
+    HUBER_DELTA,
     IsoFlopFit,
+    _objective_and_gradient,
     fit_chinchilla,
     fit_chinchilla_grid,
     fit_isoflop_parabolas,
+    hoffmann_grid_starts,
     huber_objective,
     simulate_runs,
 )
-from scalingedu.laws.fitting import HOFFMANN_GRID, HUBER_DELTA, _objective_and_gradient, hoffmann_grid_starts
 from scalingedu.powerlaw import fit_power_law
 
 WIDE_BUDGETS = np.geomspace(1e18, 1e22, 9)        # four decades of compute, as in Hoffmann's Fig. 4 data

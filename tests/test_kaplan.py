@@ -12,21 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scalingedu.data import (
-    KAPLAN_2020_ALLOCATION,
-    KAPLAN_2020_BREAKDOWN,
-    KAPLAN_2020_CRITICAL_BATCH,
-    KAPLAN_2020_FRONTIER_THEORY,
-    KAPLAN_2020_JOINT_LAW,
-    KAPLAN_2020_MODEL_RANGE,
-    KAPLAN_2020_OVERFITTING,
-    KAPLAN_2020_SEED_VARIATION,
-    KAPLAN_2020_SETUP,
-    KAPLAN_2020_SINGLE_EPOCH_DATA,
-    KAPLAN_2020_STEPS_LAW,
-    KAPLAN_2020_TENFOLD_COMPUTE,
-    PF_DAY_FLOPS,
-)
+from scalingedu import data
 from scalingedu.laws import KAPLAN_2020, KaplanLaw
 from scalingedu.laws.kaplan import BreakdownPoint
 
@@ -42,18 +28,19 @@ def _slope(x, y) -> float:
 
 def test_lesson_03_constants_are_the_printed_ones():
     """Table 3 (L(N, S) fit), Table 5 / Eq. 1.4 (B*, alpha_B), Eq. 6.7, Eq. 6.8, Eqs. 6.4-6.5 and B.5, §2.2-2.3."""
-    assert dict(KAPLAN_2020_STEPS_LAW.values) == {"alpha_N": 0.077, "alpha_S": 0.76, "N_c": 6.5e13, "S_c": 2.1e3}
-    assert dict(KAPLAN_2020_CRITICAL_BATCH.values) == {"B_star": 2.1e8, "alpha_B": 0.21}
-    assert dict(KAPLAN_2020_SINGLE_EPOCH_DATA.values) == {"tokens_coefficient": 4e10, "tokens_exponent": 0.26}
-    assert dict(KAPLAN_2020_BREAKDOWN.values) == {"pf_days": 1e4, "params": 1e12, "tokens": 1e12, "loss": 1.7}
-    assert dict(KAPLAN_2020_FRONTIER_THEORY.values) == {"alpha_C_min": 0.054, "params_exponent": 0.71,
+    assert dict(data.KAPLAN_2020_STEPS_LAW.values) == {"alpha_N": 0.077, "alpha_S": 0.76, "N_c": 6.5e13, "S_c": 2.1e3}
+    assert dict(data.KAPLAN_2020_CRITICAL_BATCH.values) == {"B_star": 2.1e8, "alpha_B": 0.21}
+    assert dict(data.KAPLAN_2020_SINGLE_EPOCH_DATA.values) == {"tokens_coefficient": 4e10, "tokens_exponent": 0.26}
+    assert dict(data.KAPLAN_2020_BREAKDOWN.values) == {"pf_days": 1e4, "params": 1e12, "tokens": 1e12, "loss": 1.7}
+    assert dict(data.KAPLAN_2020_FRONTIER_THEORY.values) == {"alpha_C_min": 0.054, "params_exponent": 0.71,
                                                          "stop_above_converged": 0.10}
-    assert KAPLAN_2020_SETUP["dataset_tokens"] == 2.29e10 and KAPLAN_2020_SETUP["vocab_size"] == 50257
-    assert KAPLAN_2020_SEED_VARIATION["loss"] == 0.02
-    assert dict(KAPLAN_2020_TENFOLD_COMPUTE.values) == {"params_factor": 5.5, "tokens_factor": 1.8}
-    for record in (KAPLAN_2020_STEPS_LAW, KAPLAN_2020_CRITICAL_BATCH, KAPLAN_2020_SINGLE_EPOCH_DATA,
-                   KAPLAN_2020_BREAKDOWN, KAPLAN_2020_FRONTIER_THEORY, KAPLAN_2020_SETUP, KAPLAN_2020_SEED_VARIATION,
-                   KAPLAN_2020_TENFOLD_COMPUTE):
+    assert data.KAPLAN_2020_SETUP["dataset_tokens"] == 2.29e10 and data.KAPLAN_2020_SETUP["vocab_size"] == 50257
+    assert data.KAPLAN_2020_SEED_VARIATION["loss"] == 0.02
+    assert dict(data.KAPLAN_2020_TENFOLD_COMPUTE.values) == {"params_factor": 5.5, "tokens_factor": 1.8}
+    for record in (data.KAPLAN_2020_STEPS_LAW, data.KAPLAN_2020_CRITICAL_BATCH, data.KAPLAN_2020_SINGLE_EPOCH_DATA,
+                   data.KAPLAN_2020_BREAKDOWN, data.KAPLAN_2020_FRONTIER_THEORY, data.KAPLAN_2020_SETUP,
+                   data.KAPLAN_2020_SEED_VARIATION,
+                   data.KAPLAN_2020_TENFOLD_COMPUTE):
         assert record.source.strip()
 
 
@@ -68,9 +55,9 @@ def test_the_library_law_uses_the_published_constants():
 
 def test_table6_optimal_params_at_one_pf_day():
     """Table 6: N_opt = 1.3e9 · C_min^0.73 params with C_min in PF-days, so 1.3e9 at 1 PF-day (exact)."""
-    assert K.optimal_params(1.0) == pytest.approx(KAPLAN_2020_ALLOCATION["params_coefficient"], rel=1e-12)
+    assert K.optimal_params(1.0) == pytest.approx(data.KAPLAN_2020_ALLOCATION["params_coefficient"], rel=1e-12)
     assert K.optimal_params(1.0) == pytest.approx(1.3e9, rel=1e-12)
-    assert K.compute_optimal(PF_DAY_FLOPS).params == pytest.approx(1.3e9, rel=1e-12)
+    assert K.compute_optimal(data.PF_DAY_FLOPS).params == pytest.approx(1.3e9, rel=1e-12)
 
 
 def test_tenfold_compute_gives_five_and_a_half_times_the_model_and_under_twice_the_data():
@@ -79,8 +66,8 @@ def test_tenfold_compute_gives_five_and_a_half_times_the_model_and_under_twice_t
     Table 6 gives 10^0.73 = 5.37 and, with D = C/(6N), 10^0.27 = 1.86: within the rounding of the summary (4%).
     """
     low, high = K.compute_optimal(1e21), K.compute_optimal(1e22)
-    assert high.params / low.params == pytest.approx(KAPLAN_2020_TENFOLD_COMPUTE["params_factor"], rel=0.04)
-    assert high.tokens / low.tokens == pytest.approx(KAPLAN_2020_TENFOLD_COMPUTE["tokens_factor"], rel=0.04)
+    assert high.params / low.params == pytest.approx(data.KAPLAN_2020_TENFOLD_COMPUTE["params_factor"], rel=0.04)
+    assert high.tokens / low.tokens == pytest.approx(data.KAPLAN_2020_TENFOLD_COMPUTE["tokens_factor"], rel=0.04)
     assert (high.params / low.params) * (high.tokens / low.tokens) == pytest.approx(10.0)
 
 
@@ -89,12 +76,12 @@ def test_table6_data_is_a_separate_fit_about_eq67s_two_c_over_6n():
     critical batch size uses twice the minimum compute); that formula with Table 6's N_opt gives 2.2e10 · C^0.27.
     Eq. 6.7 itself prints 4e10 · C^0.26, about twice that: a discrepancy inside the paper, noted in data.py."""
     pf_days = np.geomspace(1e-3, 1e4, 8)
-    formula = 2 * pf_days * PF_DAY_FLOPS / (6 * K.optimal_params(pf_days))
+    formula = 2 * pf_days * data.PF_DAY_FLOPS / (6 * K.optimal_params(pf_days))
     np.testing.assert_allclose(K.optimal_tokens(pf_days), formula, rtol=0.12)
-    printed = KAPLAN_2020_SINGLE_EPOCH_DATA["tokens_coefficient"] * pf_days ** 0.26
+    printed = data.KAPLAN_2020_SINGLE_EPOCH_DATA["tokens_coefficient"] * pf_days ** 0.26
     assert np.all(printed / formula > 1.6)
     # Table 6's N_opt and D_opt spend about 1.8 C, not C (the data note of KAPLAN_2020_ALLOCATION).
-    spent = 6 * K.optimal_params(pf_days) * K.optimal_tokens(pf_days) / (pf_days * PF_DAY_FLOPS)
+    spent = 6 * K.optimal_params(pf_days) * K.optimal_tokens(pf_days) / (pf_days * data.PF_DAY_FLOPS)
     np.testing.assert_allclose(spent, 1.8, rtol=0.02)
 
 
@@ -110,8 +97,8 @@ def test_compute_optimal_spends_the_budget_and_favours_parameters():
 
 def test_eq44_exponent_is_the_ratio_of_table2_exponents():
     """Eq. 4.4's 0.74 is alpha_N / alpha_D of the joint fit (Table 2): 0.076 / 0.103 = 0.738 (printed rounded)."""
-    ratio = KAPLAN_2020_JOINT_LAW["alpha_N"] / KAPLAN_2020_JOINT_LAW["alpha_D"]
-    assert ratio == pytest.approx(KAPLAN_2020_OVERFITTING["exponent"], abs=0.005)
+    ratio = data.KAPLAN_2020_JOINT_LAW["alpha_N"] / data.KAPLAN_2020_JOINT_LAW["alpha_D"]
+    assert ratio == pytest.approx(data.KAPLAN_2020_OVERFITTING["exponent"], abs=0.005)
     assert K.joint_alpha_N / K.joint_alpha_D == pytest.approx(K.overfitting_exponent, abs=0.005)
 
 
@@ -121,8 +108,8 @@ def test_eq44_coefficient_follows_from_eq43_and_the_seed_noise():
     Solving Eq. 4.3 with Table 2's constants gives 5.5e3 · N^0.738; the paper prints one significant figure, so the
     tolerance is 15% over the sizes it discusses (1e6 to 1e12 parameters).
     """
-    threshold = KAPLAN_2020_SEED_VARIATION["loss"]
-    assert K.tokens_for_penalty(1.0, threshold) == pytest.approx(KAPLAN_2020_OVERFITTING["tokens_coefficient"],
+    threshold = data.KAPLAN_2020_SEED_VARIATION["loss"]
+    assert K.tokens_for_penalty(1.0, threshold) == pytest.approx(data.KAPLAN_2020_OVERFITTING["tokens_coefficient"],
                                                                  rel=0.15)
     params = np.geomspace(1e6, 1e12, 7)
     np.testing.assert_allclose(K.tokens_for_penalty(params, threshold), K.overfitting_bound_tokens(params), rtol=0.15)
@@ -132,9 +119,9 @@ def test_eq44_coefficient_follows_from_eq43_and_the_seed_noise():
 def test_webtext2_suffices_up_to_a_billion_parameters():
     """§4.2, after Eq. 4.4: 'models smaller than 10^9 parameters can be trained with minimal overfitting on the
     22B token WebText2 dataset, but our largest models will encounter some mild overfitting'."""
-    tokens = KAPLAN_2020_SETUP["dataset_tokens"]
+    tokens = data.KAPLAN_2020_SETUP["dataset_tokens"]
     assert K.overfitting_bound_tokens(1e9) == pytest.approx(tokens, rel=0.05)
-    largest = KAPLAN_2020_MODEL_RANGE["largest_params"]
+    largest = data.KAPLAN_2020_MODEL_RANGE["largest_params"]
     assert K.overfitting_bound_tokens(largest) > tokens                     # the 1.5B model is past the bound ...
     assert 0.02 < K.overfitting_penalty(largest, tokens) < 0.05             # ... but only mildly (2.8 %)
     assert K.overfitting_penalty(1e8, tokens) < 0.005
@@ -156,9 +143,10 @@ def test_single_variable_fits_differ_slightly_from_the_joint_fit():
     Over the ranges Kaplan et al. measured the two descriptions agree within 6%; L(N) of Eq. 1.1 sits a constant
     (8.8/6.4)^0.076 = 2.4% above Table 2's converged L(N, ∞).
     """
-    params = np.geomspace(KAPLAN_2020_MODEL_RANGE["smallest_params"], KAPLAN_2020_MODEL_RANGE["largest_params"], 20)
+    sizes, setup = data.KAPLAN_2020_MODEL_RANGE, data.KAPLAN_2020_SETUP
+    params = np.geomspace(sizes["smallest_params"], sizes["largest_params"], 20)
     np.testing.assert_allclose(K.loss_from_params(params) / K.loss_at_infinite_data(params), (8.8 / 6.4) ** 0.076)
-    tokens = np.geomspace(KAPLAN_2020_SETUP["smallest_data_tokens"], KAPLAN_2020_SETUP["largest_data_tokens"], 20)
+    tokens = np.geomspace(setup["smallest_data_tokens"], setup["largest_data_tokens"], 20)
     np.testing.assert_allclose(K.loss_from_tokens(tokens), K.loss_at_infinite_params(tokens), rtol=0.06)
 
 
@@ -173,7 +161,7 @@ def test_critical_batch_doubles_for_every_13_percent_lower_loss():
     """Fig. 10: 'the critical batch size approximately doubles for every 13% decrease in loss' (Eq. 1.4 with
     alpha_B = 0.21 gives 0.87^(-1/0.21) = 1.94; 'approximately', so 5%)."""
     assert K.critical_batch_size(0.87 * 3.0) / K.critical_batch_size(3.0) == pytest.approx(2.0, rel=0.05)
-    assert K.critical_batch_size(1.0) == pytest.approx(KAPLAN_2020_CRITICAL_BATCH["B_star"])
+    assert K.critical_batch_size(1.0) == pytest.approx(data.KAPLAN_2020_CRITICAL_BATCH["B_star"])
 
 
 def test_table6_batch_size_follows_from_eq14_on_the_frontier():
@@ -183,8 +171,8 @@ def test_table6_batch_size_follows_from_eq14_on_the_frontier():
     pf_days = np.geomspace(1e-6, 10.0, 8)
     frontier = K.compute_efficient_frontier(pf_days)
     batch = K.critical_batch_size(frontier.loss)
-    table6 = KAPLAN_2020_ALLOCATION["batch_coefficient"] * pf_days ** KAPLAN_2020_ALLOCATION["batch_exponent"]
-    assert _slope(pf_days, batch) == pytest.approx(KAPLAN_2020_ALLOCATION["batch_exponent"], rel=0.05)
+    table6 = data.KAPLAN_2020_ALLOCATION["batch_coefficient"] * pf_days ** data.KAPLAN_2020_ALLOCATION["batch_exponent"]
+    assert _slope(pf_days, batch) == pytest.approx(data.KAPLAN_2020_ALLOCATION["batch_exponent"], rel=0.05)
     assert K.critical_batch_size(K.compute_efficient_frontier(1.0).loss) == pytest.approx(2.0e6, rel=0.07)
     np.testing.assert_allclose(batch, table6, rtol=0.20)
 
@@ -196,7 +184,8 @@ def test_frontier_models_stop_ten_percent_above_their_converged_loss():
     frontier = K.compute_efficient_frontier(np.geomspace(1e-6, 1e4, 6))
     converged = (K.steps_N_c / frontier.params) ** K.steps_alpha_N
     np.testing.assert_allclose(frontier.loss / converged - 1, K.steps_alpha_N / K.alpha_S, rtol=1e-6)
-    assert K.steps_alpha_N / K.alpha_S == pytest.approx(KAPLAN_2020_FRONTIER_THEORY["stop_above_converged"], rel=0.02)
+    theory = data.KAPLAN_2020_FRONTIER_THEORY
+    assert K.steps_alpha_N / K.alpha_S == pytest.approx(theory["stop_above_converged"], rel=0.02)
 
 
 def test_frontier_is_the_lower_envelope_of_the_learning_curves():
@@ -221,10 +210,11 @@ def test_frontier_exponents_reproduce_eqs_64_and_65():
     frontier = K.compute_efficient_frontier(pf_days)
     closed_form = 1 / (1 / K.alpha_S + 1 / K.alpha_B + 1 / K.steps_alpha_N)
     assert -_slope(pf_days, frontier.loss) == pytest.approx(closed_form, rel=1e-6)
-    assert -_slope(pf_days, frontier.loss) == pytest.approx(KAPLAN_2020_FRONTIER_THEORY["alpha_C_min"], rel=0.05)
+    assert -_slope(pf_days, frontier.loss) == pytest.approx(data.KAPLAN_2020_FRONTIER_THEORY["alpha_C_min"], rel=0.05)
     assert _slope(pf_days, frontier.params) == pytest.approx(closed_form / K.steps_alpha_N, rel=1e-6)
-    assert _slope(pf_days, frontier.params) == pytest.approx(KAPLAN_2020_FRONTIER_THEORY["params_exponent"], rel=0.05)
-    assert _slope(pf_days, frontier.params) == pytest.approx(KAPLAN_2020_ALLOCATION["params_exponent"], rel=0.08)
+    theory = data.KAPLAN_2020_FRONTIER_THEORY
+    assert _slope(pf_days, frontier.params) == pytest.approx(theory["params_exponent"], rel=0.05)
+    assert _slope(pf_days, frontier.params) == pytest.approx(data.KAPLAN_2020_ALLOCATION["params_exponent"], rel=0.08)
 
 
 def test_predicted_frontier_loss_tracks_eq13():
@@ -238,7 +228,7 @@ def test_learning_curve_law_round_trips():
     steps = K.steps_to_reach_loss(1e8, 3.2)
     assert K.loss_from_params_and_steps(1e8, steps) == pytest.approx(3.2)
     tokens = K.critical_batch_size(3.2) * steps
-    assert K.compute_to_reach_loss(1e8, 3.2) == pytest.approx(6 * 1e8 * tokens / PF_DAY_FLOPS)
+    assert K.compute_to_reach_loss(1e8, 3.2) == pytest.approx(6 * 1e8 * tokens / data.PF_DAY_FLOPS)
 
 
 def test_a_loss_at_or_below_the_converged_loss_cannot_be_reached():
@@ -259,7 +249,7 @@ def test_breakdown_point_reproduces_eq68():
     C* and N* within 30%, D* within a factor 10 (it lands at 10^11.4), L* within 5%.
     """
     point = K.breakdown_point()
-    published = KAPLAN_2020_BREAKDOWN
+    published = data.KAPLAN_2020_BREAKDOWN
     assert point.pf_days == pytest.approx(published["pf_days"], rel=0.3)
     assert point.params == pytest.approx(published["params"], rel=0.3)
     assert 0.1 < point.tokens / published["tokens"] < 10
@@ -267,18 +257,18 @@ def test_breakdown_point_reproduces_eq68():
     # Both laws give the same loss there, and the model is Table 6's for that budget.
     assert K.loss_from_compute(point.pf_days) == pytest.approx(K.loss_from_tokens(point.tokens), rel=1e-9)
     assert point.params == pytest.approx(K.optimal_params(point.pf_days))
-    assert point.flops == pytest.approx(point.pf_days * PF_DAY_FLOPS)
+    assert point.flops == pytest.approx(point.pf_days * data.PF_DAY_FLOPS)
 
 
 def test_breakdown_point_is_very_sensitive_to_the_data_law():
     """Fig. 15: 'the location of this point is highly sensitive to the precise exponents'. Eq. 6.7's printed
     4e10 · C^0.26 instead of Table 6's D_opt moves C* about tenfold (to 1.1e5 PF-days) and L* to 1.49: still
     inside the paper's 'order of magnitude in either direction'."""
-    printed = KAPLAN_2020_SINGLE_EPOCH_DATA
+    printed = data.KAPLAN_2020_SINGLE_EPOCH_DATA
     moved = K.breakdown_point(tokens_coefficient=printed["tokens_coefficient"],
                               tokens_exponent=printed["tokens_exponent"])
     assert 5 < moved.pf_days / K.breakdown_point().pf_days < 15
-    assert 0.1 < moved.pf_days / KAPLAN_2020_BREAKDOWN["pf_days"] <= 11
+    assert 0.1 < moved.pf_days / data.KAPLAN_2020_BREAKDOWN["pf_days"] <= 11
     assert moved.loss == pytest.approx(1.49, abs=0.01)
 
 
@@ -365,31 +355,25 @@ def test_the_frontier_improves_with_compute_and_uses_bigger_models(pf_days, fact
 def _penalty_answer(params, tokens):
     """A correct answer to kaplan_laws.overfitting_penalty, written from the data tables,
     independently of the library."""
-    from scalingedu.data import KAPLAN_2020_JOINT_LAW as joint
+    joint = data.KAPLAN_2020_JOINT_LAW
     return (1 + (params / joint["N_c"]) ** (joint["alpha_N"] / joint["alpha_D"]) * joint["D_c"] / tokens) \
         ** joint["alpha_D"] - 1
 
 
 def _right_answers() -> dict:
     """What a learner following the statements computes from the published constants (never typed in)."""
-    from scalingedu.data import (
-        KAPLAN_2020_COMPUTE_LAW,
-        KAPLAN_2020_DATA_LAW,
-        KAPLAN_2020_JOINT_LAW,
-        KAPLAN_2020_PARAMS_LAW,
-    )
     from scalingedu.problems import kaplan_laws
-    table6 = KAPLAN_2020_ALLOCATION
-    params = table6["params_coefficient"] * (kaplan_laws.BUDGET_FLOPS / PF_DAY_FLOPS) ** table6["params_exponent"]
-    a_c, c_c = KAPLAN_2020_COMPUTE_LAW["alpha_C"], KAPLAN_2020_COMPUTE_LAW["C_c_pf_days"]
-    a_d, d_c = KAPLAN_2020_DATA_LAW["alpha_D"], KAPLAN_2020_DATA_LAW["D_c"]
+    table6 = data.KAPLAN_2020_ALLOCATION
+    params = table6["params_coefficient"] * (kaplan_laws.BUDGET_FLOPS / data.PF_DAY_FLOPS) ** table6["params_exponent"]
+    a_c, c_c = data.KAPLAN_2020_COMPUTE_LAW["alpha_C"], data.KAPLAN_2020_COMPUTE_LAW["C_c_pf_days"]
+    a_d, d_c = data.KAPLAN_2020_DATA_LAW["alpha_D"], data.KAPLAN_2020_DATA_LAW["D_c"]
     d0, p = table6["tokens_coefficient"], table6["tokens_exponent"]
     return {
-        "kaplan_laws.loss_from_params": (KAPLAN_2020_PARAMS_LAW["N_c"] / kaplan_laws.TARGET_PARAMS)
-        ** KAPLAN_2020_PARAMS_LAW["alpha_N"],
+        "kaplan_laws.loss_from_params": (data.KAPLAN_2020_PARAMS_LAW["N_c"] / kaplan_laws.TARGET_PARAMS)
+        ** data.KAPLAN_2020_PARAMS_LAW["alpha_N"],
         "kaplan_laws.data_for_cut": (1 / (1 - kaplan_laws.LOSS_CUT)) ** (1 / a_d),
         "kaplan_laws.exponent_ratio":
-            KAPLAN_2020_JOINT_LAW["alpha_N"] / KAPLAN_2020_JOINT_LAW["alpha_D"],
+            data.KAPLAN_2020_JOINT_LAW["alpha_N"] / data.KAPLAN_2020_JOINT_LAW["alpha_D"],
         "kaplan_laws.overfitting_penalty": _penalty_answer,
         "kaplan_laws.kaplan_params": params,
         "kaplan_laws.tokens_per_param": kaplan_laws.BUDGET_FLOPS / (6 * params) / params,
@@ -463,12 +447,11 @@ def test_law_point_is_the_joint_law_and_its_limits():
 def test_law_point_says_when_the_data_are_too_few():
     """Kaplan et al. §4.2: WebText2's 22B tokens suffice below ~1e9 parameters; the 1.5B model
     overfits mildly."""
-    from scalingedu.data import KAPLAN_2020_MODEL_RANGE, KAPLAN_2020_SETUP
     from scalingedu.laws import law_point
 
-    tokens = KAPLAN_2020_SETUP["dataset_tokens"]
+    tokens = data.KAPLAN_2020_SETUP["dataset_tokens"]
     assert not law_point(5e8, tokens).data_limited
-    largest = law_point(KAPLAN_2020_MODEL_RANGE["largest_params"], tokens)
+    largest = law_point(data.KAPLAN_2020_MODEL_RANGE["largest_params"], tokens)
     assert largest.data_limited and largest.penalty < 0.05
 
 
@@ -484,10 +467,9 @@ def test_law_point_rejects_bad_inputs():
 
 
 def test_preset_values_place_dense_models_and_refuse_the_others():
-    from scalingedu.data import model
     from scalingedu.laws import preset_values
 
-    assert preset_values("GPT-3 175B") == (model("GPT-3 175B").params, model("GPT-3 175B").tokens)
+    assert preset_values("GPT-3 175B") == (data.model("GPT-3 175B").params, data.model("GPT-3 175B").tokens)
     with pytest.raises(ValueError, match="Mixture-of-Experts"):
         preset_values("DeepSeek-V3")
     with pytest.raises(ValueError, match="not published either"):
@@ -497,15 +479,14 @@ def test_preset_values_place_dense_models_and_refuse_the_others():
 
 
 def test_allocations_follow_each_law():
-    from scalingedu.data import GOPHER_BUDGET_FLOPS
     from scalingedu.laws import EPOCH_2024, HOFFMANN_2022, allocations
 
-    split = allocations(GOPHER_BUDGET_FLOPS)
+    split = allocations(data.GOPHER_BUDGET_FLOPS)
     assert list(split) == ["Kaplan 2020 (Table 6)", "Hoffmann 2022 (Eq. 10)", "Epoch 2024 (refit)"]
     for law, allocation in zip((KAPLAN_2020, HOFFMANN_2022, EPOCH_2024), split.values()):
-        expected = law.compute_optimal(GOPHER_BUDGET_FLOPS)
+        expected = law.compute_optimal(data.GOPHER_BUDGET_FLOPS)
         assert allocation.params == pytest.approx(expected.params)
-        assert 6 * allocation.params * allocation.tokens == pytest.approx(GOPHER_BUDGET_FLOPS)
+        assert 6 * allocation.params * allocation.tokens == pytest.approx(data.GOPHER_BUDGET_FLOPS)
     # Kaplan's rule puts far more of a large budget into parameters than either Chinchilla law.
     assert split["Kaplan 2020 (Table 6)"].params > 10 * split["Epoch 2024 (refit)"].params
     with pytest.raises(ValueError, match="flops"):
@@ -513,13 +494,12 @@ def test_allocations_follow_each_law():
 
 
 def test_model_budget_uses_the_published_compute_or_6nd():
-    from scalingedu.data import model
     from scalingedu.laws import model_budget
 
-    assert model_budget("GPT-3 175B") == model("GPT-3 175B").training_flops
-    llama = model("Llama 3 70B")
+    assert model_budget("GPT-3 175B") == data.model("GPT-3 175B").training_flops
+    llama = data.model("Llama 3 70B")
     assert model_budget("Llama 3 70B") == pytest.approx(6 * llama.params * llama.tokens)
-    deepseek = model("DeepSeek-V3")
+    deepseek = data.model("DeepSeek-V3")
     expected = 6 * deepseek.active_params * deepseek.tokens
     assert model_budget("DeepSeek-V3") == pytest.approx(expected)
     with pytest.raises(ValueError, match="budget is unknown"):

@@ -9,9 +9,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from scalingedu.laws import KAPLAN_CHOICE
 from scalingedu.plotting import new_figure
 from scalingedu.widgets import all_widget_classes
 from scalingedu.widgets.base import LessonWidget
+from scalingedu.widgets.capstone import RunPlanner
+from scalingedu.widgets.chinchilla import IsoFlopExplorer, IsoFlopLab
+from scalingedu.widgets.compute_budgets import TrainingRunCalculator
+from scalingedu.widgets.diminishing_returns import FrontierExplorer
+from scalingedu.widgets.kaplan_laws import AllocationComparer, KaplanLawExplorer
+from scalingedu.widgets.mixture_of_experts import MAX_STEPS, RouterSimulator
+from scalingedu.widgets.power_laws import ExtrapolationSimulator, PowerLawExplorer
 from scalingedu.widgets.start_here import ModelMap
 
 
@@ -53,12 +61,50 @@ def test_model_error_is_shown_as_a_message_not_raised():
     assert widget.error is None and widget.image.layout.display is None
 
 
-def test_update_rejects_unknown_controls_and_out_of_range_values():
-    widget = SquareRoot()
-    with pytest.raises(TypeError, match="unknown control"):
-        widget.update(shfit=1.0)
-    with pytest.raises(ValueError, match=r"shift must lie in \[-5, 5\]"):
-        widget.update(shift=50.0)
+REFUSED_UPDATES = {  # widget -> what its update() refuses before drawing: (values, error, message)
+    SquareRoot: [(dict(shfit=1.0), TypeError, "unknown control"),
+                 (dict(shift=50.0), ValueError, r"shift must lie in \[-5, 5\]")],
+    PowerLawExplorer: [(dict(b=5.0), ValueError, "b must lie in"), (dict(a=1e3), ValueError, "a must lie in"),
+                       (dict(exponent=1.0), TypeError, "unknown control")],
+    ExtrapolationSimulator: [(dict(noise_percent=50.0), ValueError, "noise_percent must lie in"),
+                             (dict(n_points=1), ValueError, "n_points must lie in"),
+                             (dict(seed=1000), ValueError, "seed must lie in")],
+    TrainingRunCalculator: [(dict(mfu=0.9), ValueError, "mfu must lie in"),
+                            (dict(params=1e13), ValueError, "params must lie in"),
+                            (dict(tokens=1e8), ValueError, "tokens must lie in"),
+                            (dict(price=-1.0), ValueError, "price must lie in"),
+                            (dict(n_accelerators=3000), ValueError, "n_accelerators must be one of"),
+                            (dict(model="GPT-5"), ValueError, "model must be one of"),
+                            (dict(chip="B200"), ValueError, "chip must be one of"),
+                            (dict(gpus=8), TypeError, "unknown control")],
+    KaplanLawExplorer: [(dict(params=1e15), ValueError, "params must lie in"),
+                        (dict(tokens=10.0), ValueError, "tokens must lie in"),
+                        (dict(preset="GPT-5"), ValueError, "preset must be one of"),
+                        (dict(data=1e9), TypeError, "unknown control")],
+    AllocationComparer: [(dict(flops=1e30), ValueError, "flops must lie in"),
+                         (dict(preset="GPT-5"), ValueError, "preset must be one of")],
+    IsoFlopExplorer: [(dict(flops=1e30), ValueError, "flops must lie in"),
+                      (dict(law="Chinchilla"), ValueError, "law must be one of"),
+                      (dict(budget=1e20), TypeError, "unknown control")],
+    IsoFlopLab: [(dict(noise_percent=10.0), ValueError, "noise_percent must lie in"),
+                 (dict(sizes=1), ValueError, "sizes must lie in"),
+                 (dict(truth=KAPLAN_CHOICE), ValueError, "truth must be one of")],
+    RouterSimulator: [(dict(steps=MAX_STEPS + 1), ValueError, "steps must lie in"),
+                      (dict(method="magic"), ValueError, "method must be one of"),
+                      (dict(gamma=0.1), TypeError, "unknown control")],
+    FrontierExplorer: [(dict(flops=1e40), ValueError, "flops must lie in"),
+                       (dict(law="Kaplan"), ValueError, "law must be one of")],
+    RunPlanner: [(dict(budget=1e12), ValueError, "budget must lie in"),
+                 (dict(accelerator="B200"), ValueError, "accelerator must be one of")],
+}
+
+
+@pytest.mark.parametrize("factory", REFUSED_UPDATES, ids=lambda factory: factory.__name__)
+def test_update_refuses_unknown_controls_and_values_the_controls_cannot_hold(factory):
+    widget = factory()
+    for values, error, match in REFUSED_UPDATES[factory]:
+        with pytest.raises(error, match=match):
+            widget.update(**values)
 
 
 def test_static_readers_get_the_first_state_as_png():

@@ -141,22 +141,6 @@ def test_a_chip_without_board_power_says_so(calculator):
     assert "energy          n/a" in calculator.report.get_text()
 
 
-@pytest.mark.parametrize("values, match", [
-    (dict(mfu=0.9), "mfu must lie in"), (dict(params=1e13), "params must lie in"),
-    (dict(tokens=1e8), "tokens must lie in"), (dict(price=-1.0), "price must lie in"),
-    (dict(n_accelerators=3000), "n_accelerators must be one of"), (dict(model="GPT-5"), "model must be one of"),
-    (dict(chip="B200"), "chip must be one of"),
-])
-def test_update_out_of_range_raises(calculator, values, match):
-    with pytest.raises(ValueError, match=match):
-        calculator.update(**values)
-
-
-def test_unknown_control_raises(calculator):
-    with pytest.raises(TypeError, match="unknown control"):
-        calculator.update(gpus=8)
-
-
 def test_initial_values_and_a_static_picture():
     widget = TrainingRunCalculator(model=CUSTOM, params=1e9, tokens=2e10, chip="H100", n_accelerators=8)
     assert widget.values["model"] == CUSTOM and widget.values["params"] == 1e9

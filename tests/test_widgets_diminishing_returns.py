@@ -100,13 +100,7 @@ def test_emergence_widget_uses_the_lab_losses():
     assert "5-character" in widget.lab_text.get_text()
 
 
-def test_bad_values_are_refused_not_drawn():
-    widget = FrontierExplorer()
-    with pytest.raises(ValueError, match="flops must lie in"):
-        widget.update(flops=1e40)
-    with pytest.raises(ValueError, match="law must be one of"):
-        widget.update(law="Kaplan")
-    # the model's own checks show a message instead of a traceback:
+def test_the_models_own_checks_show_a_message_not_a_traceback():
     emergence = EmergenceByMetric()
     emergence.controls["answer_tokens"].max = 100
     emergence.update(answer_tokens=60)

@@ -91,7 +91,8 @@ def test_every_control_of_every_widget_changes_the_plot(lesson: Lesson):
     results = _run_lesson_and_probe(ROOT / lesson.notebook)
     types_found = {r["type"] for r in results}
     listed = {c.__name__ for c in lesson.widget_classes()}
-    assert listed <= types_found, f"{lesson.notebook} shows no moved {sorted(listed - types_found)}"
+    assert listed <= types_found, (f"{lesson.notebook} holds no {sorted(listed - types_found)} under a name: bind "
+                                   f"each widget of WIDGETS to a name in the lesson (`explorer = Widget()`)")
     for result in results:
         where = f"{result['widget']}.{result['control']}"
         assert result["error"] is None, f"{where} showed an error: {result['error']}"

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import multiprocessing
 import os
 import time
 from dataclasses import asdict, dataclass
@@ -27,8 +26,7 @@ import numpy as np
 from .. import _validate as v
 from .corpus import check_corpus, load_corpus
 from .model import ModelConfig
-from .processes import single_threaded_blas
-from .sweep import load_results, provenance, write_results
+from .sweep import load_results, provenance, run_jobs, write_results
 
 EXPERIMENT_COLUMNS = ("corruption", "epochs", "unique_tokens", "tokens", "val_loss", "final")
 
@@ -71,20 +69,11 @@ def _run_one(job):
 def run_experiments(design: ExperimentDesign = EXPERIMENT_DESIGN, *, processes: int | None = None,
                     progress: bool = True) -> dict[str, np.ndarray]:
     """Train every run of ``design`` over worker processes; return the columns of :data:`EXPERIMENT_COLUMNS`."""
-    from tqdm.auto import tqdm
-
     if not isinstance(design, ExperimentDesign):
         raise TypeError(f"design must be an ExperimentDesign, not {type(design).__name__}")
-    workers = v.positive_int("processes", (os.cpu_count() or 1) if processes is None else processes, maximum=64)
     corpus = load_corpus()
     jobs = [(i, design, c, e, corpus.hash) for i, (c, e) in enumerate(design.runs())]
-    results: list = [None] * len(jobs)
-    spawn = multiprocessing.get_context("spawn")
-    with (single_threaded_blas(), spawn.Pool(min(workers, len(jobs))) as pool,
-          tqdm(total=len(jobs), unit="run", desc="data experiments", disable=not progress) as bar):
-        for index, rows in pool.imap_unordered(_run_one, jobs):
-            results[index] = rows
-            bar.update(1)
+    results = run_jobs(_run_one, jobs, processes=processes, desc="data experiments", progress=progress)
     rows = [row for run in results for row in run]
     return {name: np.array([row[k] for row in rows], dtype=np.int64 if name in ("unique_tokens", "final") else float)
             for k, name in enumerate(EXPERIMENT_COLUMNS)}

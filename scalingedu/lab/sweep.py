@@ -117,28 +117,39 @@ def _run_one(job):
     return index, row
 
 
+def run_jobs(worker, jobs: list, *, processes: int | None, desc: str, progress: bool) -> list:
+    """``worker(job)`` for every job, over ``processes`` spawned worker processes (default: one per core), each
+    with one BLAS thread; a ``tqdm.auto`` bar titled ``desc`` counts finished jobs.
+
+    Each job starts with its index ``i`` (0 to len(jobs) - 1, in any order in ``jobs``) and ``worker`` returns
+    ``(i, result)``: the results come back as a list in index order, whichever process finished first.
+    """
+    from tqdm.auto import tqdm
+
+    workers = v.positive_int("processes", (os.cpu_count() or 1) if processes is None else processes, maximum=64)
+    results: list = [None] * len(jobs)
+    spawn = multiprocessing.get_context("spawn")
+    with (single_threaded_blas(), spawn.Pool(min(workers, len(jobs))) as pool,
+          tqdm(total=len(jobs), unit="run", desc=desc, disable=not progress) as bar):
+        for index, result in pool.imap_unordered(worker, jobs):
+            results[index] = result
+            bar.update(1)
+    return results
+
+
 def run_design(design: SweepDesign, *, processes: int | None = None, progress: bool = True) -> dict[str, np.ndarray]:
     """Train every run of ``design`` and return the columns of :data:`COLUMNS` as arrays (rows in design order).
 
     Runs go to ``processes`` worker processes (default: one per core, at most 2 per the design's needs), the most
     expensive first so that the cores finish together; a ``tqdm.auto`` bar counts finished runs.
     """
-    from tqdm.auto import tqdm
-
     if not isinstance(design, SweepDesign):
         raise TypeError(f"design must be a SweepDesign, not {type(design).__name__}")
-    workers = v.positive_int("processes", os.cpu_count() or 1 if processes is None else processes, maximum=64)
     corpus = load_corpus()
     specs = design.runs()
     jobs = [(index, design, budget, width, tokens, corpus.hash) for index, (budget, width, tokens) in enumerate(specs)]
     jobs.sort(key=lambda job: -job[2])          # equal budgets cost alike; the biggest budgets go first
-    rows: list[dict | None] = [None] * len(jobs)
-    spawn = multiprocessing.get_context("spawn")
-    with (single_threaded_blas(), spawn.Pool(min(workers, len(jobs))) as pool,
-          tqdm(total=len(jobs), unit="run", desc="IsoFLOP sweep", disable=not progress) as bar):
-        for index, row in pool.imap_unordered(_run_one, jobs):
-            rows[index] = row
-            bar.update(1)
+    rows = run_jobs(_run_one, jobs, processes=processes, desc="IsoFLOP sweep", progress=progress)
     return {name: np.array([row[name] for row in rows], dtype=np.int64 if name in _INTEGER_COLUMNS else float)
             for name in COLUMNS}
 

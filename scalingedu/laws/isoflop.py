@@ -145,15 +145,19 @@ class IsoFlopExperiment:
     """One simulated Approach 2 experiment (see :func:`isoflop_experiment`).
 
     ``runs`` holds the simulated ``params``, ``tokens``, ``flops`` and ``loss`` arrays (SIMULATED,
-    not measured), ``budget_index`` the index of each run's budget in :data:`LAB_BUDGETS`, ``fit``
-    the parabolas and power laws of :func:`scalingedu.laws.fitting.fit_isoflop_parabolas`, and
-    ``truth`` the law the runs were simulated from.
+    not measured), ``fit`` the parabolas and power laws of
+    :func:`scalingedu.laws.fitting.fit_isoflop_parabolas`, and ``truth`` the law the runs were
+    simulated from; ``budget_index`` is the index of each run's budget in :data:`LAB_BUDGETS`.
     """
 
     runs: dict
-    budget_index: np.ndarray
     fit: IsoFlopFit
     truth: ChinchillaLaw
+
+    @property
+    def budget_index(self) -> np.ndarray:
+        """The index of each run's budget in :data:`LAB_BUDGETS` (read from the runs' own budgets)."""
+        return np.searchsorted(LAB_BUDGETS, self.runs["flops"])
 
     @property
     def true_a(self) -> float:
@@ -192,5 +196,4 @@ def isoflop_experiment(truth: str | ChinchillaLaw, noise: float, sizes: int, spr
     runs = simulate_runs(law, LAB_BUDGETS, sizes, noise=noise, seed=seed, spread=spread,
                          outlier_fraction=outlier_fraction, outlier_factor=LAB_OUTLIER_FACTOR)
     fit = fit_isoflop_parabolas(runs["params"], runs["flops"], runs["loss"])
-    return IsoFlopExperiment(runs=runs, budget_index=np.repeat(np.arange(LAB_BUDGETS.size), sizes),
-                             fit=fit, truth=law)
+    return IsoFlopExperiment(runs=runs, fit=fit, truth=law)

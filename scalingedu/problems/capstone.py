@@ -93,8 +93,10 @@ class _Plan(RunPlan):
     """A RunPlan whose repr is one line (the grader's feedback quotes its inputs)."""
 
     def __repr__(self) -> str:
-        return (f"RunPlan(${self.budget_dollars:,.0f} on {self.n_accelerators:,} {self.accelerator_name}s, "
-                f"{self.days:.1f} of {self.deadline_days:g} days)")
+        return (f"""
+            RunPlan(${self.budget_dollars:,.0f} on {self.n_accelerators:,} {self.accelerator_name}s, {self.days:.1f}
+            of {self.deadline_days:g} days)
+        """)
 
 
 def _short_repr(plan: RunPlan) -> _Plan:
@@ -190,13 +192,16 @@ FLOPS = number_question(
         dollars per accelerator-hour, and the run is expected to reach a model FLOPs utilisation (MFU) of
         {MFU:g}. How many FLOPs of training compute does the budget buy? Give the number of FLOPs as `flops`.
     """,
-    hint=("Money buys hours (budget / price); each hour is 3600 seconds of peak FLOP/s, of which "
-          "the run uses MFU."),
+    hint="""
+        Money buys hours (budget / price); each hour is 3600 seconds of peak FLOP/s, of which the run uses MFU.
+    """,
     expected=budget_flops,
     tolerance=Tolerance(0.01, hidden=1e-6),   # a product of given numbers: exact in hidden
     sign="positive", what="the compute",
-    public_hint=("Multiply the hours by 3600 (seconds per hour), by the peak FLOP/s and by the MFU "
-                 "(0.4, not 40): a run does not reach its chip's peak."),
+    public_hint="""
+        Multiply the hours by 3600 (seconds per hour), by the peak FLOP/s and by the MFU (0.4, not 40): a run does
+        not reach its chip's peak.
+    """,
 )
 
 CHINCHILLA_PARAMS = number_question(
@@ -209,13 +214,16 @@ CHINCHILLA_PARAMS = number_question(
         et al. 2022, Eq. 4: N_opt = G·(C/6)^a with G = (alpha·A/(beta·B))^(1/(alpha+beta)) and a =
         beta/(alpha+beta)). Give a count of parameters as `chinchilla_params`.
     """,
-    hint=("The closed form splits C/6 = N·D, not C: divide the FLOPs by 6 before raising them to "
-          "the power a."),
+    hint="""
+        The closed form splits C/6 = N·D, not C: divide the FLOPs by 6 before raising them to the power a.
+    """,
     expected=_chinchilla_params,
     tolerance=Tolerance(0.01, hidden=1e-4),   # a closed form: 1% in public, rounding in hidden
     sign="positive", what="the number of parameters",
-    public_hint=("Use the planner's law (Muennighoff et al.'s constants, not Hoffmann et al.'s), "
-                 "C/6 inside the power, and a count such as 2e11, not 200."),
+    public_hint="""
+        Use the planner's law (Muennighoff et al.'s constants, not Hoffmann et al.'s), C/6 inside the power, and a
+        count such as 2e11, not 200.
+    """,
 )
 
 EPOCHS = number_question(
@@ -228,15 +236,17 @@ EPOCHS = number_question(
         `epochs`.
     """,
     hint="""
-    Epochs = tokens of the optimum / unique tokens. The data-constrained optimum is not Chinchilla's split
-    divided by the unique data: repetition moves the optimum to a smaller model trained on more tokens.
-""",
+        Epochs = tokens of the optimum / unique tokens. The data-constrained optimum is not Chinchilla's split
+        divided by the unique data: repetition moves the optimum to a smaller model trained on more tokens.
+    """,
     expected=_epochs,
     # A numerical optimum: 2% lets one's own search along the IsoFLOP curve pass in public.
     tolerance=Tolerance(0.02, hidden=1e-3),
     sign="positive", what="the number of epochs",
-    public_hint=("Re-optimise the split under the data-constrained law instead of dividing "
-                 "Chinchilla's tokens by the unique tokens."),
+    public_hint="""
+        Re-optimise the split under the data-constrained law instead of dividing Chinchilla's tokens by the unique
+        tokens.
+    """,
 )
 
 PLANNED_PARAMS = number_question(
@@ -250,15 +260,16 @@ PLANNED_PARAMS = number_question(
         parameters does the planned model have (before rounding to a real shape)? Give it as `planned_params`.
     """,
     hint="""
-    Pass the FLOPs, the unique tokens and the inference demand together: dropping the demand gives the
-    data-constrained optimum, dropping the data limit a model a few per cent too small.
-""",
+        Pass the FLOPs, the unique tokens and the inference demand together: dropping the demand gives the
+        data-constrained optimum, dropping the data limit a model a few per cent too small.
+    """,
     expected=_planned_params,
     # The root of an equation: 2% in public rejects dropping the data limit (6.5% off).
     tolerance=Tolerance(0.02, hidden=1e-3),
     sign="positive", what="the number of parameters",
-    public_hint=("Account for both the data limit and the inference demand, and give the ideal "
-                 "size, not the rounded shape's."),
+    public_hint="""
+        Account for both the data limit and the inference demand, and give the ideal size, not the rounded shape's.
+    """,
 )
 
 ACCELERATORS_NEEDED = number_question(
@@ -268,8 +279,9 @@ ACCELERATORS_NEEDED = number_question(
         budget is spent on accelerator-hours. What is the smallest whole number of accelerators that spends them
         within the deadline? Give it as `accelerators`.
     """,
-    hint=("Accelerator-hours = budget / price; divide by the hours of the deadline (days × 24) and "
-          "round up."),
+    hint="""
+        Accelerator-hours = budget / price; divide by the hours of the deadline (days × 24) and round up.
+    """,
     expected=_accelerators,
     # A whole number: within half an accelerator in public (rounding down fails), exact in hidden.
     tolerance=Tolerance(0.5, hidden=0.01, absolute=True),
@@ -287,15 +299,16 @@ MEMORY_GB = number_question(
         gradients, optimizer) plus activations? Give the number of GB as `memory_gb`.
     """,
     hint="""
-    Model states: ZeRO on the parameters split tp ways (stage 1 shards only the optimizer state over the n/tp
-    replicas); activations: 34·s·b·h/t per layer for every layer, for min(pp, m) micro-batches
-    (`scalingedu.parallelism.layout_memory` adds both).
-""",
+        Model states: ZeRO on the parameters split tp ways (stage 1 shards only the optimizer state over the n/tp
+        replicas); activations: 34·s·b·h/t per layer for every layer, for min(pp, m) micro-batches
+        (`scalingedu.parallelism.layout_memory` adds both).
+    """,
     expected=_memory_gb,
     tolerance=Tolerance(0.02, hidden=1e-4),   # formulas of a given shape: rounding only in hidden
     sign="positive", what="the memory",
-    public_hint=("Add the activations to the model states, and give GB (1e9 bytes), not bytes or "
-                 "GiB."),
+    public_hint="""
+        Add the activations to the model states, and give GB (1e9 bytes), not bytes or GiB.
+    """,
 )
 
 SMALLEST_TP = number_question(
@@ -309,9 +322,9 @@ SMALLEST_TP = number_question(
         `smallest_tp`.
     """,
     hint="""
-    ZeRO-3 shards the model states almost to nothing; what remains is the activations, which only tensor (and
-    sequence) parallelism divides. Compare the total with the usable memory, not the full 80 GB.
-""",
+        ZeRO-3 shards the model states almost to nothing; what remains is the activations, which only tensor (and
+        sequence) parallelism divides. Compare the total with the usable memory, not the full 80 GB.
+    """,
     expected=_smallest_tp,
     tolerance=Tolerance(0.01, hidden=0.01, absolute=True),   # one of four degrees: exact in both
     public_hint="Count the activations too: with ZeRO-3 they are most of the memory.",
@@ -329,9 +342,9 @@ PLAN_CHECK = function_question(
         {PLAN_TOLERANCE:g} of the field on the right.
     """,
     hint="""
-    Compare each recomputed value with the stored field: abs(recomputed - stored) > 1e-6 · abs(stored) counts as
-    broken. Sum the broken conditions as whole numbers (True counts as 1).
-""",
+        Compare each recomputed value with the stored field: abs(recomputed - stored) > 1e-6 · abs(stored) counts as
+        broken. Sum the broken conditions as whole numbers (True counts as 1).
+    """,
     reference=broken_conditions, n_args=1,
     public_inputs=_plans_public, public_what="the project's plan and two altered copies",
     hidden_inputs=_plans_hidden, hidden_what="another plan and six more altered copies",

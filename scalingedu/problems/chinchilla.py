@@ -97,9 +97,9 @@ EXPONENT = number_question(
         $\\alpha$ and $\\beta$ (a plain number) and give it as `params_exponent`.
     """,
     hint="""
-    At the optimum the two terms' marginal gains balance: alpha·A/N^alpha = beta·B/D^beta. Substitute D = C/(6N)
-    and solve for N as a power of C. (alpha/(alpha+beta) is b, the exponent of the tokens.)
-""",
+        At the optimum the two terms' marginal gains balance: alpha·A/N^alpha = beta·B/D^beta. Substitute D = C/(6N)
+        and solve for N as a power of C. (alpha/(alpha+beta) is b, the exponent of the tokens.)
+    """,
     expected=lambda: EPOCH_2024.params_exponent,
     # 2% rejects b = alpha/(alpha + beta), 5% off; the hidden check rejects rounded alpha and beta.
     tolerance=Tolerance(0.02, hidden=0.001),
@@ -115,12 +115,15 @@ OPTIMAL_PARAMS = number_question(
         G\\,(C/6)^{{a}}$ with $G = (\\alpha A / (\\beta B))^{{1/(\\alpha+\\beta)}}$. Give a count of parameters
         (for example `7e10`, not `70`) as `optimal_params`.
     """,
-    hint=("G = (alpha*A/(beta*B))**(1/(alpha+beta)) and a = beta/(alpha+beta); remember the 6 in "
-          "C/6. EPOCH_2024.compute_optimal(C).params gives the same number."),
+    hint="""
+        G = (alpha*A/(beta*B))**(1/(alpha+beta)) and a = beta/(alpha+beta); remember the 6 in C/6.
+        EPOCH_2024.compute_optimal(C).params gives the same number.
+    """,
     expected=lambda: EPOCH_2024.compute_optimal(BUDGET_FLOPS).params,
     sign="positive", what="the number of parameters",
-    public_hint=("Give a count of parameters, such as 9.6e10 for 96 billion, and divide the budget "
-                 "by 6."),
+    public_hint="""
+        Give a count of parameters, such as 9.6e10 for 96 billion, and divide the budget by 6.
+    """,
 )
 
 TOKENS_PER_PARAM = number_question(
@@ -131,8 +134,10 @@ TOKENS_PER_PARAM = number_question(
         {_BUDGET_TEXT} FLOPs. How many training tokens per parameter does their compute-optimal plan use? Give
         the ratio $D_{{opt}}/N_{{opt}}$ (tokens per parameter, a plain number) as `tokens_per_param`.
     """,
-    hint=("Find N_opt with Eq. 4 and the HOFFMANN_2022 constants, then D_opt = C/(6·N_opt). The "
-          "answer is far from the popular 20, which is the point of the question."),
+    hint="""
+        Find N_opt with Eq. 4 and the HOFFMANN_2022 constants, then D_opt = C/(6·N_opt). The answer is far from the
+        popular 20, which is the point of the question.
+    """,
     expected=lambda: HOFFMANN_2022.compute_optimal(BUDGET_FLOPS).tokens_per_param,
     sign="positive", what="the ratio",
     public_hint="Use HOFFMANN_2022 (Eq. 10), not EPOCH_2024, and divide tokens by parameters.",
@@ -147,13 +152,16 @@ GOPHER_GAP = number_question(
         predicted loss than Chinchilla's? Give the difference in nats/token as `loss_gap` (positive if Gopher's
         is higher).
     """,
-    hint=("HOFFMANN_2022.loss(params, tokens) gives the predicted loss; use record.params and "
-          "record.tokens of each model and subtract Chinchilla's loss from Gopher's."),
+    hint="""
+        HOFFMANN_2022.loss(params, tokens) gives the predicted loss; use record.params and record.tokens of each
+        model and subtract Chinchilla's loss from Gopher's.
+    """,
     expected=_gopher_gap,
     tolerance=Tolerance(0.05, hidden=0.002),   # an exact formula: a stricter hidden check
     sign="positive", what="the gap",
-    sign_hint=("Chinchilla's predicted loss is the lower one: subtract Chinchilla's loss from "
-               "Gopher's."),
+    sign_hint="""
+        Chinchilla's predicted loss is the lower one: subtract Chinchilla's loss from Gopher's.
+    """,
 )
 
 OPTIMAL_SPLIT = function_question(
@@ -163,8 +171,10 @@ OPTIMAL_SPLIT = function_question(
         parameters of Eq. 4 for a budget of `flops` FLOPs (a NumPy array of budgets), without calling the
         library's `compute_optimal`. It should return an array of the same shape as `flops`.
     """,
-    hint=("N_opt = G·(C/6)^a with G = (alpha·A/(beta·B))^(1/(alpha+beta)) and a = "
-          "beta/(alpha+beta). NumPy's ** works element by element on arrays."),
+    hint="""
+        N_opt = G·(C/6)^a with G = (alpha·A/(beta·B))^(1/(alpha+beta)) and a = beta/(alpha+beta). NumPy's ** works
+        element by element on arrays.
+    """,
     reference=_eq4_params, n_args=5,
     public_inputs=_public_split_inputs, public_what="Eq. 10's constants",
     hidden_inputs=_hidden_split_inputs, hidden_what="other laws and budgets",
@@ -180,16 +190,18 @@ ISOFLOP_EXPONENT = number_question(
         exponent $a$ (a plain number) as `isoflop_exponent`.
     """,
     hint="""
-    A parabola c2·x² + c1·x + c0 has its minimum at x = -c1/(2·c2); with x = ln N, N_opt = exp(-c1/(2·c2)). Fit
-    the power law of N_opt against the budget; the exponent is the attribute b of the fitted PowerLaw. Use the
-    simulated runs, not the law they were made from.
-""",
+        A parabola c2·x² + c1·x + c0 has its minimum at x = -c1/(2·c2); with x = ln N, N_opt = exp(-c1/(2·c2)). Fit
+        the power law of N_opt against the budget; the exponent is the attribute b of the fitted PowerLaw. Use the
+        simulated runs, not the law they were made from.
+    """,
     expected=_isoflop_exponent,
     # A fit, but of seeded runs everyone shares: 3% rejects the exponent of the law the runs were
     # made from (0.513, 4.5% off), which the hint warns about.
     tolerance=Tolerance(0.03, hidden=0.002),
-    public_hint=("Fit the runs: one parabola per budget (select a budget with runs.flops == "
-                 "budget), then a power law of the six minima against the six budgets."),
+    public_hint="""
+        Fit the runs: one parabola per budget (select a budget with runs.flops == budget), then a power law of the
+        six minima against the six budgets.
+    """,
     hidden_hint="Use all seven runs of every budget and a parabola (degree 2) in ln N.",
 )
 

@@ -88,24 +88,24 @@ def _hidden_flops_inputs() -> list[tuple]:
 
 PARAMS = number_question(
     "compute_budgets.params", points=3, kind="compute", title="Count Llama 3 8B",
-    statement=(
-        f"{SHAPE_MODEL} (`compute_budgets.SHAPE`) has {_shape_text()}. Count its parameters "
-        "exactly and give the total (a count, such as `8.1e9`) as `n_params`."
-    ),
+    statement=f"""
+        {SHAPE_MODEL} (`compute_budgets.SHAPE`) has {_shape_text()}. Count its parameters exactly and give the
+        total (a count, such as `8.1e9`) as `n_params`.
+    """,
     hint="""
-    Per layer: Q and output projections d_model × (heads·d_head); K and V d_model × (kv_heads·d_head); three
-    d_model × d_ff matrices; two gains. Then the input embedding and the output layer, vocab × d_model each, and
-    the final gain. Kaplan's 12·L·d_model² leaves the embeddings out.
-""",
+        Per layer: Q and output projections d_model × (heads·d_head); K and V d_model × (kv_heads·d_head); three
+        d_model × d_ff matrices; two gains. Then the input embedding and the output layer, vocab × d_model each, and
+        the final gain. Kaplan's 12·L·d_model² leaves the embeddings out.
+    """,
     expected=_params,
     # An exact count: 2% forgives the norm gains but not the embeddings (an eighth of the model);
     # the hidden check wants every parameter.
     tolerance=Tolerance(0.02, hidden=1e-6),
     sign="positive", what="the number of parameters",
     public_hint=f"""
-    Count the embeddings: with a {SHAPE.vocab_size:,}-token vocabulary and untied input and output layers they
-    are about an eighth of the model. Key and value projections are smaller than the query's.
-""",
+        Count the embeddings: with a {SHAPE.vocab_size:,}-token vocabulary and untied input and output layers they
+        are about an eighth of the model. Key and value projections are smaller than the query's.
+    """,
     hidden_hint="An exact count includes the RMSNorm gains (two per layer and a final one).",
 )
 
@@ -116,8 +116,9 @@ PF_DAYS = number_question(
         {model(RUN_MODEL).tokens / 1e12:g}T tokens. With $C \\approx 6ND$, how much compute did its training
         take, in petaflop/s-days? Give it as `chinchilla_pf_days`.
     """,
-    hint=("One PF-day is 10^15 FLOP/s for 86,400 seconds: 8.64e19 FLOPs "
-          "(scalingedu.data.PF_DAY_FLOPS)."),
+    hint="""
+        One PF-day is 10^15 FLOP/s for 86,400 seconds: 8.64e19 FLOPs (scalingedu.data.PF_DAY_FLOPS).
+    """,
     expected=_pf_days,
     public_hint="Compute 6·N·D in FLOPs first, then divide by the FLOPs in one PF-day.",
 )
@@ -129,12 +130,15 @@ DAYS = number_question(
         `compute_budgets.CHIP`) running at an MFU of {MFU:g} (`compute_budgets.MFU`)? Use the chip's dense bf16
         peak from `scalingedu.data.accelerator`, and give wall-clock days as `chinchilla_days`.
     """,
-    hint=(f"days = FLOPs / (chips × peak FLOP/s × MFU) / 86,400. The {CHIP}'s dense bf16 peak is "
-          f"{accelerator(CHIP).peak_flops_per_second:.3g} FLOP/s."),
+    hint=f"""
+        days = FLOPs / (chips × peak FLOP/s × MFU) / 86,400. The {CHIP}'s dense bf16 peak is
+        {accelerator(CHIP).peak_flops_per_second:.3g} FLOP/s.
+    """,
     expected=_days,
     sign="positive", what="the number of days",
-    public_hint=("Did you use the dense peak (not NVIDIA's 'with sparsity' figure) and divide by "
-                 "86,400 s/day?"),
+    public_hint="""
+        Did you use the dense peak (not NVIDIA's 'with sparsity' figure) and divide by 86,400 s/day?
+    """,
 )
 
 IMPLIED_MFU = number_question(
@@ -148,8 +152,9 @@ IMPLIED_MFU = number_question(
     """,
     hint="MFU = 6ND / (GPU-hours × 3600 s × peak FLOP/s).",
     expected=_implied_mfu,
-    public_hint=("Give a fraction such as 0.5, not a percentage; convert hours to seconds before "
-                 "dividing."),
+    public_hint="""
+        Give a fraction such as 0.5, not a percentage; convert hours to seconds before dividing.
+    """,
 )
 
 ENERGY = number_question(
@@ -163,8 +168,9 @@ ENERGY = number_question(
     hint="energy (kWh) = hours × watts / 1000 × PUE; 1 MWh = 1000 kWh.",
     expected=_energy_mwh,
     sign="positive", what="the energy",
-    public_hint=("Check the units: watts × hours gives watt-hours; divide by 10^6 for MWh. "
-                 "Multiply by the PUE."),
+    public_hint="""
+        Check the units: watts × hours gives watt-hours; divide by 10^6 for MWh. Multiply by the PUE.
+    """,
 )
 
 FLOPS_PER_TOKEN = function_question(
@@ -176,8 +182,10 @@ FLOPS_PER_TOKEN = function_question(
         the parameters, $L$ the layers, $H$ the heads, $Q$ the head width and $T$ the context. It should also
         work when `context` is a NumPy array.
     """,
-    hint=("6 FLOPs per parameter per token (2 forward, 4 backward) plus 12 per layer, head, head "
-          "dimension and context position."),
+    hint="""
+        6 FLOPs per parameter per token (2 forward, 4 backward) plus 12 per layer, head, head dimension and context
+        position.
+    """,
     reference=palm_flops_per_token, n_args=5,
     public_inputs=_public_flops_inputs, public_what="GPT-3 175B's shape",
     hidden_inputs=_hidden_flops_inputs, hidden_what="other shapes",

@@ -115,13 +115,16 @@ GAIN_PER_DOUBLING = number_question(
         it out from the closed form (you may use `HOFFMANN_2022.compute_optimal` for the loss at 1e24 FLOPs, but
         not `scalingedu.returns`). Give a positive number of nats as `gain`.
     """,
-    hint=("A doubling multiplies the reducible loss L − E by 2^(−gamma), so the gain is (L(C) − "
-          "E)·(1 − 2^(−gamma)). Use gamma (about 0.154), not alpha or beta, and L − E, not L."),
+    hint="""
+        A doubling multiplies the reducible loss L − E by 2^(−gamma), so the gain is (L(C) − E)·(1 − 2^(−gamma)).
+        Use gamma (about 0.154), not alpha or beta, and L − E, not L.
+    """,
     expected=_gain_per_doubling,
     tolerance=Tolerance(0.01, hidden=1e-5),   # a closed form: 1% in public, only rounding in hidden
     sign="positive", what="the loss gained",
-    public_hint=("Give nats, not the fraction 1 − 2^(−gamma), and take that fraction of L − E "
-                 "only: E can never be removed."),
+    public_hint="""
+        Give nats, not the fraction 1 − 2^(−gamma), and take that fraction of L − E only: E can never be removed.
+    """,
 )
 
 NEXT_STEP_FLOPS = number_question(
@@ -134,14 +137,16 @@ NEXT_STEP_FLOPS = number_question(
         = K·(C/6)^(−gamma), with K = A·G^(−alpha) + B·G^beta and G = `HOFFMANN_2022.G`.
     """,
     hint="""
-    K and gamma do not change: C_next = 6·(K / (L_next − E))^(1/gamma), with L_next = L(1e24) − 0.1. Check it:
-    HOFFMANN_2022.compute_optimal(C_next).loss should be 0.1 below the loss at 1e24.
-""",
+        K and gamma do not change: C_next = 6·(K / (L_next − E))^(1/gamma), with L_next = L(1e24) − 0.1. Check it:
+        HOFFMANN_2022.compute_optimal(C_next).loss should be 0.1 below the loss at 1e24.
+    """,
     expected=_next_step_flops,
     tolerance=Tolerance(0.01, hidden=1e-4),   # a closed form: 1% in public, only rounding in hidden
     sign="positive", what="the number of FLOPs",
-    public_hint=("Give the new run's FLOPs (about 1e25 to 1e26), not its ratio to 1e24; remember "
-                 "the 6 in C/6 and that only L − E shrinks."),
+    public_hint="""
+        Give the new run's FLOPs (about 1e25 to 1e26), not its ratio to 1e24; remember the 6 in C/6 and that only L
+        − E shrinks.
+    """,
 )
 
 NEXT_STEP_DOLLARS = number_question(
@@ -152,14 +157,18 @@ NEXT_STEP_DOLLARS = number_question(
         rented at $2 per GPU-hour? Give the cost of the whole new run in dollars as `next_dollars` (you may use
         `scalingedu.compute.accelerator_hours` and `cost_dollars`).
     """,
-    hint=(f"GPU-hours = FLOPs / ({_PEAK_TFLOPS:.0f}e12 FLOP/s × 0.4 × 3600 s/h); dollars = "
-          "GPU-hours × 2. Price the whole new run, not the difference to the 1e24 run."),
+    hint=f"""
+        GPU-hours = FLOPs / ({_PEAK_TFLOPS:.0f}e12 FLOP/s × 0.4 × 3600 s/h); dollars = GPU-hours × 2. Price the
+        whole new run, not the difference to the 1e24 run.
+    """,
     expected=_next_step_dollars,
     # 0.5% rejects a peak rounded to 1,000 TFLOP/s (1.1% off); only rounding in hidden.
     tolerance=Tolerance(0.005, hidden=1e-4),
     sign="positive", what="the cost",
-    public_hint=("Divide by the 40% MFU (the chips do not run at peak), convert seconds to hours, "
-                 "and price the whole new run rather than the extra FLOPs over 1e24."),
+    public_hint="""
+        Divide by the 40% MFU (the chips do not run at peak), convert seconds to hours, and price the whole new run
+        rather than the extra FLOPs over 1e24.
+    """,
 )
 
 EFFECTIVE_TOKENS = number_question(
@@ -171,14 +180,18 @@ EFFECTIVE_TOKENS = number_question(
         epochs (epochs after the first) and R_D* = `MUENNIGHOFF_2023_FIT[\"rd_star\"]` (about 15.4). How many
         effective tokens is the run worth? Give a count of tokens as `effective_tokens`.
     """,
-    hint=("R_D = D/U − 1 = 19, not 20: the first epoch is new data. Use R_D* = 15.39 (data), not "
-          "R_N* = 5.31 (parameters). D' lies between U and D."),
+    hint="""
+        R_D = D/U − 1 = 19, not 20: the first epoch is new data. Use R_D* = 15.39 (data), not R_N* = 5.31
+        (parameters). D' lies between U and D.
+    """,
     expected=_effective_tokens,
     # 0.5% rejects R_D = 20 (2.4% off); R_D* rounded to 15.4 passes in public, not in hidden.
     tolerance=Tolerance(0.005, hidden=1e-5),
     sign="positive", what="the number of tokens",
-    public_hint=("Count only the repeated epochs (R_D = D/U − 1), use the data constant R_D*, and "
-                 "give tokens (about 2e11), not a number of epochs."),
+    public_hint="""
+        Count only the repeated epochs (R_D = D/U − 1), use the data constant R_D*, and give tokens (about 2e11),
+        not a number of epochs.
+    """,
 )
 
 DATA_CONSTRAINED_LOSS = number_question(
@@ -193,14 +206,18 @@ DATA_CONSTRAINED_LOSS = number_question(
         (alpha·A/(beta·B))^(1/(alpha+beta))); R_N = N/U_N − 1; N' = U_N + U_N·R_N*·(1 − exp(−R_N/R_N*)). Give
         the loss in nats per token as `loss`.
     """,
-    hint=("The fit stores logarithms: A = exp(6.255), not 6.255. D_to_N(20e9) is about 1.0e9, so "
-          "R_N is about 2.9 and N' is about 3.3e9. Discount both N and D."),
+    hint="""
+        The fit stores logarithms: A = exp(6.255), not 6.255. D_to_N(20e9) is about 1.0e9, so R_N is about 2.9 and
+        N' is about 3.3e9. Discount both N and D.
+    """,
     expected=_data_constrained_loss,
     # A loss in nats, compared in nats: 0.002 in public (5% would be 0.1 nats), rounding in hidden.
     tolerance=Tolerance(0.002, hidden=1e-5, absolute=True),
     sign="positive", what="the loss",
-    public_hint=("Use the effective data D' (not the 400B tokens) and the effective parameters N' "
-                 "(not 4e9), and exponentiate a, b and e."),
+    public_hint="""
+        Use the effective data D' (not the 400B tokens) and the effective parameters N' (not 4e9), and exponentiate
+        a, b and e.
+    """,
 )
 
 INFERENCE_SIZE = number_question(
@@ -214,17 +231,17 @@ INFERENCE_SIZE = number_question(
         brings a model of N parameters exactly to the target loss. Give N in parameters as `params`.
     """,
     hint="""
-    Solve L(N, D) = target for D: D(N) = (B / (target − E − A/N^alpha))^(1/beta), defined only for N large
-    enough. Minimise the total over log N (scipy.optimize.minimize_scalar with bounds, or a fine grid). A
-    forward pass costs 2N per token, training 6N per token. The answer is smaller than Chinchilla's 14.6B.
-""",
+        Solve L(N, D) = target for D: D(N) = (B / (target − E − A/N^alpha))^(1/beta), defined only for N large
+        enough. Minimise the total over log N (scipy.optimize.minimize_scalar with bounds, or a fine grid). A
+        forward pass costs 2N per token, training 6N per token. The answer is smaller than Chinchilla's 14.6B.
+    """,
     expected=_inference_params,
     tolerance=Tolerance(0.02),   # a numerical minimum: a fine grid over log N passes in public
     sign="positive", what="the number of parameters",
     public_hint="""
-    Count 2N FLOPs per inference token (not 6N), give parameters (not training tokens), and do not stop at the
-    Chinchilla-optimal size: the demand moves the optimum.
-""",
+        Count 2N FLOPs per inference token (not 6N), give parameters (not training tokens), and do not stop at the
+        Chinchilla-optimal size: the demand moves the optimum.
+    """,
 )
 
 BEST_OF_N = number_question(
@@ -238,15 +255,17 @@ BEST_OF_N = number_question(
         (best-of-N accuracy)? Give a probability between 0 and 1 as `accuracy`.
     """,
     hint="""
-    Each sample is right-and-accepted (q1 = p·tp), wrong-and-accepted (q2 = (1 − p)·fp) or rejected (q0 = 1 − q1
-    − q2). If any is accepted, the pick is right with probability q1/(q1 + q2); if none is (chance q0^k), a
-    random rejected sample is right with probability p·(1 − tp)/q0. Coverage, 1 − (1 − p)^k, is higher: it
-    assumes a perfect picker.
-""",
+        Each sample is right-and-accepted (q1 = p·tp), wrong-and-accepted (q2 = (1 − p)·fp) or rejected (q0 = 1 − q1
+        − q2). If any is accepted, the pick is right with probability q1/(q1 + q2); if none is (chance q0^k), a
+        random rejected sample is right with probability p·(1 − tp)/q0. Coverage, 1 − (1 − p)^k, is higher: it
+        assumes a perfect picker.
+    """,
     expected=_best_of_n,
     tolerance=Tolerance(0.01, hidden=1e-4),   # an exact formula: 1% in public, rounding in hidden
-    public_hint=("This is not coverage (at least one right sample): the verifier's wrong "
-                 "acceptances lower the chance that the *chosen* sample is right."),
+    public_hint="""
+        This is not coverage (at least one right sample): the verifier's wrong acceptances lower the chance that the
+        *chosen* sample is right.
+    """,
     hidden_hint="Include the case in which no sample is accepted.",
 )
 
@@ -258,12 +277,15 @@ EXACT_MATCH = number_question(
         independently with probability exp(−loss) of being right, what is the chance that a 30-token answer is
         exactly right? Give a probability between 0 and 1 as `exact`.
     """,
-    hint=("The chance of one right token is exp(−0.08), not 1 − 0.08 (a loss is a negative "
-          "log-probability, not an error rate); all 30 must be right."),
+    hint="""
+        The chance of one right token is exp(−0.08), not 1 − 0.08 (a loss is a negative log-probability, not an
+        error rate); all 30 must be right.
+    """,
     expected=_exact_match,
     tolerance=Tolerance(0.02, hidden=1e-6),   # exp(−2.4) exactly: 2% in public, rounding in hidden
-    public_hint=("Multiply the per-token probability exp(−loss) over all 30 tokens: exp(−30 × "
-                 "0.08)."),
+    public_hint="""
+        Multiply the per-token probability exp(−loss) over all 30 tokens: exp(−30 × 0.08).
+    """,
 )
 
 PROBLEM_SET = ProblemSet(

@@ -13,18 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data import (
-    GOPHER_BUDGET_FLOPS,
-    KAPLAN_2020_ALLOCATION,
-    KAPLAN_2020_COMPUTE_LAW,
-    KAPLAN_2020_DATA_LAW,
-    KAPLAN_2020_JOINT_LAW,
-    KAPLAN_2020_MODEL_RANGE,
-    KAPLAN_2020_OVERFITTING,
-    KAPLAN_2020_PARAMS_LAW,
-    KAPLAN_2020_SETUP,
-    PF_DAY_FLOPS,
-)
+from .. import data
 from ..grading import ProblemSet, Tolerance, function_question, number_question
 from ..laws import KAPLAN_2020
 
@@ -32,7 +21,7 @@ TARGET_PARAMS = 1e10
 """Non-embedding parameters of the model that question kaplan_laws.loss_from_params asks about."""
 LOSS_CUT = 0.05
 """The fraction by which question kaplan_laws.data_for_cut wants the loss lowered (5%)."""
-BUDGET_FLOPS = GOPHER_BUDGET_FLOPS
+BUDGET_FLOPS = data.GOPHER_BUDGET_FLOPS
 """The budget of questions kaplan_laws.kaplan_params and kaplan_laws.tokens_per_param: Gopher's and
 Chinchilla's, in FLOPs."""
 
@@ -64,8 +53,8 @@ def _breakdown_pf_days() -> float:
 
 
 def _public_penalty_inputs() -> list[tuple]:
-    largest = KAPLAN_2020_MODEL_RANGE["largest_params"]
-    webtext2 = KAPLAN_2020_SETUP["dataset_tokens"]
+    largest = data.KAPLAN_2020_MODEL_RANGE["largest_params"]
+    webtext2 = data.KAPLAN_2020_SETUP["dataset_tokens"]
     return [(largest, webtext2), (np.array([1e8, 1e9, 1e10]), np.array([1e10, 1e10, 1e10]))]
 
 
@@ -89,8 +78,8 @@ def _latex(value: float, digits: int = 3) -> str:
 
 
 _PARAMS_TEXT = f"{TARGET_PARAMS:.0e}".replace("e+", "e")   # "1e10", as one would type it in Python
-_ALLOCATION = KAPLAN_2020_ALLOCATION
-_PRINTED_EXPONENT = f"{KAPLAN_2020_OVERFITTING['exponent']:g}"
+_ALLOCATION = data.KAPLAN_2020_ALLOCATION
+_PRINTED_EXPONENT = f"{data.KAPLAN_2020_OVERFITTING['exponent']:g}"
 _N_OPT = f"{_latex(_ALLOCATION['params_coefficient'], 2)}\\cdot C^{{{_ALLOCATION['params_exponent']:g}}}"
 _D_OPT = f"{_latex(_ALLOCATION['tokens_coefficient'], 1)}\\cdot C^{{{_ALLOCATION['tokens_exponent']:g}}}"
 
@@ -102,13 +91,16 @@ LOSS_FROM_PARAMS = number_question(
         `KAPLAN_2020_PARAMS_LAW`, what test loss (nats/token) does a model with {_PARAMS_TEXT} non-embedding
         parameters (`kaplan_laws.TARGET_PARAMS`) reach when data are not the bottleneck? Give it as `loss_10b`.
     """,
-    hint=("L = (N_c / N) ** alpha_N with N_c and alpha_N from KAPLAN_2020_PARAMS_LAW, N = "
-          f"{_PARAMS_TEXT} (a count)."),
+    hint=f"""
+        L = (N_c / N) ** alpha_N with N_c and alpha_N from KAPLAN_2020_PARAMS_LAW, N = {_PARAMS_TEXT} (a count).
+    """,
     expected=_loss_from_params,
     tolerance=Tolerance(0.01),   # printed constants: 1% rejects the joint fit's N_c (2.4% off)
     sign="positive", what="a loss",
-    public_hint=(f"Use Eq. 1.1's constants (N_c = {KAPLAN_2020_PARAMS_LAW['N_c']:g}, alpha_N = "
-                 f"{KAPLAN_2020_PARAMS_LAW['alpha_N']:g}), not Table 2's joint fit."),
+    public_hint=f"""
+        Use Eq. 1.1's constants (N_c = {data.KAPLAN_2020_PARAMS_LAW['N_c']:g}, alpha_N =
+        {data.KAPLAN_2020_PARAMS_LAW['alpha_N']:g}), not Table 2's joint fit.
+    """,
 )
 
 DATA_FOR_CUT = number_question(
@@ -119,13 +111,17 @@ DATA_FOR_CUT = number_question(
         what factor must the training data grow to lower the data-limited loss by {LOSS_CUT:.0%}
         (`kaplan_laws.LOSS_CUT`)? Give the factor (a plain number greater than 1) as `data_factor`.
     """,
-    hint=("Multiplying D by k multiplies the loss by k^(-alpha_D). Solve k^(-alpha_D) = 1 - "
-          f"{LOSS_CUT:g} for k: k = (1 / {1 - LOSS_CUT:g}) ** (1 / alpha_D)."),
+    hint=f"""
+        Multiplying D by k multiplies the loss by k^(-alpha_D). Solve k^(-alpha_D) = 1 - {LOSS_CUT:g} for k: k = (1
+        / {1 - LOSS_CUT:g}) ** (1 / alpha_D).
+    """,
     expected=_data_for_cut,
     # 3% rejects Table 2's alpha_D (4% off); only the hidden check rejects 1.05^(1/alpha_D) (2.6%).
     tolerance=Tolerance(0.03, hidden=0.002),
-    public_hint=(f"The factor is (1 / (1 - cut)) ** (1 / alpha_D), with alpha_D = "
-                 f"{KAPLAN_2020_DATA_LAW['alpha_D']:g} of Eq. 1.2."),
+    public_hint=f"""
+        The factor is (1 / (1 - cut)) ** (1 / alpha_D), with alpha_D = {data.KAPLAN_2020_DATA_LAW['alpha_D']:g} of Eq.
+        1.2.
+    """,
 )
 
 EXPONENT_RATIO = number_question(
@@ -136,14 +132,17 @@ EXPONENT_RATIO = number_question(
         `KAPLAN_2020_JOINT_LAW`). Compute the ratio from the table (do not type the rounded {_PRINTED_EXPONENT})
         and give it as `exponent_ratio`.
     """,
-    hint=("KAPLAN_2020_JOINT_LAW['alpha_N'] / KAPLAN_2020_JOINT_LAW['alpha_D'], the joint fit's "
-          "exponents."),
+    hint="""
+        KAPLAN_2020_JOINT_LAW['alpha_N'] / KAPLAN_2020_JOINT_LAW['alpha_D'], the joint fit's exponents.
+    """,
     expected=_exponent_ratio,
     # 2% rejects Eq. 1.2's alpha_D (8% off); the printed 0.74 (0.3% off) fails only the hidden one.
     tolerance=Tolerance(0.02, hidden=0.001),
     sign="positive", what="the ratio",
-    public_hint=(f"Use Table 2's exponents (alpha_D = {KAPLAN_2020_JOINT_LAW['alpha_D']:g}), not "
-                 f"Eq. 1.2's alpha_D = {KAPLAN_2020_DATA_LAW['alpha_D']:g}."),
+    public_hint=f"""
+        Use Table 2's exponents (alpha_D = {data.KAPLAN_2020_JOINT_LAW['alpha_D']:g}), not Eq. 1.2's alpha_D =
+        {data.KAPLAN_2020_DATA_LAW['alpha_D']:g}.
+    """,
     hidden_hint="Compute the ratio from the table; the printed 0.74 is rounded.",
 )
 
@@ -157,9 +156,9 @@ OVERFITTING_PENALTY = function_question(
         (`KAPLAN_2020_JOINT_LAW`). It should work on numbers and on NumPy arrays.
     """,
     hint="""
-    Read alpha_N, alpha_D, N_c and D_c from KAPLAN_2020_JOINT_LAW and write the formula with NumPy-friendly
-    operators (** and /), so that arrays work too. The result is a fraction: 0.03 means 3%.
-""",
+        Read alpha_N, alpha_D, N_c and D_c from KAPLAN_2020_JOINT_LAW and write the formula with NumPy-friendly
+        operators (** and /), so that arrays work too. The result is a fraction: 0.03 means 3%.
+    """,
     reference=_penalty_reference, n_args=2,
     public_inputs=_public_penalty_inputs, public_what="Kaplan's largest model and a row",
     hidden_inputs=_hidden_penalty_inputs, hidden_what="other sizes and grids",
@@ -174,12 +173,14 @@ KAPLAN_PARAMS = number_question(
         $N_{{opt}} = {_N_OPT}$ with $C$ in PF-days (constants in `KAPLAN_2020_ALLOCATION`, one PF-day is
         `PF_DAY_FLOPS`)? Give a count of parameters as `kaplan_params`.
     """,
-    hint=(f"Convert the budget to PF-days first (divide by PF_DAY_FLOPS = {PF_DAY_FLOPS:.3g}), "
-          "then apply Table 6."),
+    hint=f"""
+        Convert the budget to PF-days first (divide by PF_DAY_FLOPS = {data.PF_DAY_FLOPS:.3g}), then apply Table 6.
+    """,
     expected=_kaplan_params,
     sign="positive", what="the number of parameters",
-    public_hint=("Table 6 takes C in PF-days, not FLOPs: divide the budget by PF_DAY_FLOPS before "
-                 "the power."),
+    public_hint="""
+        Table 6 takes C in PF-days, not FLOPs: divide the budget by PF_DAY_FLOPS before the power.
+    """,
 )
 
 TOKENS_PER_PARAM = number_question(
@@ -188,12 +189,14 @@ TOKENS_PER_PARAM = number_question(
         Spend that whole budget on the model of the previous question: it trains on $D = C/(6N)$ tokens. How
         many training tokens per parameter is that? Give $D/N$ (a plain number) as `tokens_per_param`.
     """,
-    hint=("D = BUDGET_FLOPS / (6 * kaplan_params), then divide by kaplan_params. Use FLOPs here, "
-          "not PF-days."),
+    hint="""
+        D = BUDGET_FLOPS / (6 * kaplan_params), then divide by kaplan_params. Use FLOPs here, not PF-days.
+    """,
     expected=_tokens_per_param,
     sign="positive", what="tokens per parameter",
-    public_hint=("C = 6ND with C in FLOPs. The answer is far below Chinchilla's 20: that is the "
-                 "point."),
+    public_hint="""
+        C = 6ND with C in FLOPs. The answer is far below Chinchilla's 20: that is the point.
+    """,
 )
 
 BREAKDOWN = number_question(
@@ -205,14 +208,16 @@ BREAKDOWN = number_question(
         (`KAPLAN_2020_ALLOCATION`'s tokens coefficient and exponent). Give $C^*$ in PF-days as
         `breakdown_pf_days`.
     """,
-    hint=("Take logarithms: alpha_C·(ln C_c − ln C) = alpha_D·(ln D_c − ln d0 − p·ln C). This is "
-          "linear in ln C; solve it and exponentiate."),
+    hint="""
+        Take logarithms: alpha_C·(ln C_c − ln C) = alpha_D·(ln D_c − ln d0 − p·ln C). This is linear in ln C; solve
+        it and exponentiate.
+    """,
     expected=_breakdown_pf_days,
     sign="positive", what="the compute",
     public_hint=f"""
-    Keep C in PF-days throughout (Eq. 1.3's C_c is {KAPLAN_2020_COMPUTE_LAW['C_c_pf_days']:g} PF-days); the
-    answer is between 1e3 and 1e5.
-""",
+        Keep C in PF-days throughout (Eq. 1.3's C_c is {data.KAPLAN_2020_COMPUTE_LAW['C_c_pf_days']:g} PF-days); the
+        answer is between 1e3 and 1e5.
+    """,
 )
 
 PROBLEM_SET = ProblemSet(

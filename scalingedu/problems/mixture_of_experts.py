@@ -81,17 +81,19 @@ ACTIVE_PARAMS = number_question(
         embedding tables as the published figure does. Give a count of parameters as `active_params`.
     """,
     hint="""
-    Per layer: attention = 2·4096·4096 (Q, output) + 2·4096·1024 (K, V: 8 heads × 128); 2 experts ×
-    3·4096·14336; the router; norms. Multiply by 32, then add 2·32000·4096 for the embeddings and the final
-    norm. It is not 2/8 of the total: attention and embeddings are shared.
-""",
+        Per layer: attention = 2·4096·4096 (Q, output) + 2·4096·1024 (K, V: 8 heads × 128); 2 experts ×
+        3·4096·14336; the router; norms. Multiply by 32, then add 2·32000·4096 for the embeddings and the final
+        norm. It is not 2/8 of the total: attention and embeddings are shared.
+    """,
     expected=_mixtral_active,
     # An exact count: 1% forgives slips in public; the hidden 0.01% is less than the router and the
     # norms together.
     tolerance=Tolerance(0.01, hidden=1e-4),
     sign="positive", what="the number of parameters",
-    public_hint=("Count the shared parts (attention, embeddings, router, norms) in full and only 2 "
-                 "of the 8 experts; give a count such as 1.2e10, not 12."),
+    public_hint="""
+        Count the shared parts (attention, embeddings, router, norms) in full and only 2 of the 8 experts; give a
+        count such as 1.2e10, not 12.
+    """,
     hidden_hint="Count every part exactly, norms and router included.",
 )
 
@@ -103,8 +105,9 @@ CAPACITY = number_question(
         token-expert assignments (GShard's capacity for top-2 is 2N/E times the factor), how many assignments
         can each expert accept? Round down to a whole number and give it as `capacity`.
     """,
-    hint=("Top-2 routing makes 2 assignments per token: capacity = floor(2 × tokens / experts × "
-          "capacity factor)."),
+    hint="""
+        Top-2 routing makes 2 assignments per token: capacity = floor(2 × tokens / experts × capacity factor).
+    """,
     expected=_capacity,
     # A whole number: within half an assignment in both checks.
     tolerance=Tolerance(0.5, hidden=0.5, absolute=True),
@@ -122,14 +125,15 @@ DROP_RATE = number_question(
         `drop_rate`.
     """,
     hint="""
-    Count the tokens each expert is sent (np.bincount of the argmax, minlength=16); an expert drops max(count -
-    capacity, 0). Add the drops up and divide by the number of tokens.
-""",
+        Count the tokens each expert is sent (np.bincount of the argmax, minlength=16); an expert drops max(count -
+        capacity, 0). Add the drops up and divide by the number of tokens.
+    """,
     expected=_drop_rate,
     # A count of seeded tokens: 1% in public; the hidden 1e-6 is less than one token in 4,096.
     tolerance=Tolerance(0.01, hidden=1e-6),
-    public_hint=("Give a fraction (0.2 for 20%), and count only the tokens over "
-                 "each expert's capacity."),
+    public_hint="""
+        Give a fraction (0.2 for 20%), and count only the tokens over each expert's capacity.
+    """,
 )
 
 BALANCING_LOSS = number_question(
@@ -141,8 +145,10 @@ BALANCING_LOSS = number_question(
         choice is expert i (before any dropping), P_i the mean over tokens of the softmax probability of expert
         i. Give it as `balancing_loss` (1 would be perfectly balanced).
     """,
-    hint=("Softmax of each row: exp(logits - max) / sum. P = probs.mean(axis=0); f from "
-          "np.bincount of the argmax divided by the tokens; the loss is 16 * np.dot(f, P)."),
+    hint="""
+        Softmax of each row: exp(logits - max) / sum. P = probs.mean(axis=0); f from np.bincount of the argmax
+        divided by the tokens; the loss is 16 * np.dot(f, P).
+    """,
     expected=_balancing_loss,
     # Computed exactly from seeded logits: 0.5% in public, only float rounding in hidden.
     tolerance=Tolerance(0.005, hidden=1e-5),
@@ -161,15 +167,16 @@ ALL_TO_ALL = number_question(
         (dispatch plus combine), assuming balanced routing? Give it as `forward_bytes`.
     """,
     hint="""
-    One all-to-all: tokens × top-k × d_model × 2 bytes held, (64-1)/64 of it sent
-    (scalingedu.parallelism.collective_bytes('all_to_all', ...)). Forward = dispatch + combine = 2 of them.
-""",
+        One all-to-all: tokens × top-k × d_model × 2 bytes held, (64-1)/64 of it sent
+        (scalingedu.parallelism.collective_bytes('all_to_all', ...)). Forward = dispatch + combine = 2 of them.
+    """,
     expected=_deepseek_forward_bytes,
     # 0.5% rejects sending all 64/64 of the data (1.6% too much); only rounding in hidden.
     tolerance=Tolerance(0.005, hidden=1e-6),
     sign="positive", what="the number of bytes",
-    public_hint=("Count k = 8 copies of each token, 2 bytes per value, two all-to-alls, and only "
-                 "the 63/64 that leave the GPU."),
+    public_hint="""
+        Count k = 8 copies of each token, 2 bytes per value, two all-to-alls, and only the 63/64 that leave the GPU.
+    """,
 )
 
 PROBLEM_SET = ProblemSet(

@@ -69,13 +69,17 @@ ZERO_MEMORY = number_question(
         stage {ZERO_STAGE}. How many GB (1 GB = 1e9 bytes) of model states (weights, gradients, optimizer state) does
         each GPU hold? Give the number of GB as `state_gb`.
     """,
-    hint=("ZeRO stage 2 shards the optimizer state and the gradients over the data-parallel GPUs "
-          "but keeps the 16-bit weights whole: 2Ψ + (2 + K)Ψ/N_d bytes."),
+    hint="""
+        ZeRO stage 2 shards the optimizer state and the gradients over the data-parallel GPUs but keeps the 16-bit
+        weights whole: 2Ψ + (2 + K)Ψ/N_d bytes.
+    """,
     expected=lambda: _state_gb(ZERO_STAGE),
     tolerance=Tolerance(0.02),   # one formula on a published shape: 2% is room for rounding
     sign="positive", what="the memory",
-    public_hint=("Stage 2: the 2-byte weights stay whole; gradients (2 bytes) and optimizer (12 "
-                 "bytes) are divided by the number of GPUs. Give GB, not bytes."),
+    public_hint="""
+        Stage 2: the 2-byte weights stay whole; gradients (2 bytes) and optimizer (12 bytes) are divided by the
+        number of GPUs. Give GB, not bytes.
+    """,
 )
 
 SMALLEST_STAGE = number_question(
@@ -86,8 +90,9 @@ SMALLEST_STAGE = number_question(
         every GPU free for activations. What is the smallest ZeRO stage (0, 1, 2 or 3) whose model states fit in
         the rest? Give it as `smallest_stage`.
     """,
-    hint=("Compute the per-GPU state of every stage with the ZeRO formulas and compare each with "
-          "80 - 40 GB."),
+    hint="""
+        Compute the per-GPU state of every stage with the ZeRO formulas and compare each with 80 - 40 GB.
+    """,
     expected=lambda: float(_smallest_stage()),
     tolerance=Tolerance(0.01, hidden=0.01, absolute=True),   # a stage number: exact in both checks
     public_hint="Check stages in order 0, 1, 2, 3 and stop at the first that fits.",
@@ -129,8 +134,9 @@ RING_BYTES = function_question(
         over the network in a ring all-reduce of a buffer of `message_bytes` bytes (NumPy arrays of the same
         shape in, an array of that shape out), without calling the library's `collective_bytes`.
     """,
-    hint=("A ring all-reduce is a reduce-scatter then an all-gather, each n - 1 steps of one chunk "
-          "of M/n bytes."),
+    hint="""
+        A ring all-reduce is a reduce-scatter then an all-gather, each n - 1 steps of one chunk of M/n bytes.
+    """,
     reference=_ring_allreduce, n_args=2,
     public_inputs=_allreduce_inputs_public, public_what="three ring sizes",
     hidden_inputs=_allreduce_inputs_hidden, hidden_what="more sizes, including n = 1",
@@ -145,8 +151,9 @@ TRAINING_DAYS = number_question(
         with activation recomputation, using Narayanan et al.'s 8TP/(nX) (`problems.parallelism.RUN`). Give the
         number of days as `days`.
     """,
-    hint=("8 FLOPs per parameter and token with recomputation (6 without); divide seconds by "
-          "86,400."),
+    hint="""
+        8 FLOPs per parameter and token with recomputation (6 without); divide seconds by 86,400.
+    """,
     expected=lambda: training_days(**RUN),
     tolerance=Tolerance(0.02, hidden=0.001),   # one formula of given numbers: rounding only
     sign="positive", what="the time",

@@ -102,8 +102,10 @@ HALVING = number_question(
         the number of parameters $N$ grow to halve this term? Give the factor (a plain number, no units) as
         `halving_factor`.
     """,
-    hint=("Multiplying N by k multiplies N^-alpha by k^-alpha; solve k^-alpha = 1/2 for k. The factor is "
-          "greater than 1 (a growth), not the fraction 1/k."),
+    hint="""
+        Multiplying N by k multiplies N^-alpha by k^-alpha; solve k^-alpha = 1/2 for k. The factor is greater than 1
+        (a growth), not the fraction 1/k.
+    """,
     expected=_halving_factor,
     tolerance=Tolerance(0.05, hidden=0.002),   # an exact formula: the hidden check is stricter than usual
     hidden_hint="Compute the factor from alpha exactly rather than reading it off a plot.",
@@ -147,8 +149,9 @@ FLOOR = number_question(
         $10^{12}$ parameters, trained on unlimited data. Fit $L = a \\cdot N^{b} + c$ with `fit_power_law(...,
         offset=True)` and give the irreducible floor $c$ (nats/token) as `floor`.
     """,
-    hint=("Use offset=True: a pure power law has no floor (its c is 0). The floor is the attribute c of the "
-          "fit."),
+    hint="""
+        Use offset=True: a pure power law has no floor (its c is 0). The floor is the attribute c of the fit.
+    """,
     expected=lambda: _floor_law().c,
     tolerance=Tolerance(0.05, hidden=0.01),   # a three-parameter fit: c is the least certain of the three
     sign="positive", what="the floor", sign_hint="A loss floor is a positive number of nats per token.",

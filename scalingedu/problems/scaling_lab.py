@@ -79,10 +79,10 @@ MATMUL_FLOPS = function_question(
         product of an (m × n) by an (n × p) matrix as 2·m·n·p. Do not call the lab's counter.
     """,
     hint="""
-    List the weight matrices: (context·embedding × width), depth − 1 of (width × width), (width × vocab).
-    Forward costs 2 FLOPs per weight per token; backward twice that (gradients of the inputs and of the
-    weights). Embeddings and biases are not matrix products.
-""",
+        List the weight matrices: (context·embedding × width), depth − 1 of (width × width), (width × vocab).
+        Forward costs 2 FLOPs per weight per token; backward twice that (gradients of the inputs and of the
+        weights). Embeddings and biases are not matrix products.
+    """,
     reference=_matmul_flops_per_token, n_args=5,
     public_inputs=_public_shapes, public_what="the sweep's width-48 model",
     hidden_inputs=_hidden_shapes, hidden_what="other shapes",
@@ -98,16 +98,17 @@ ISOFLOP_EXPONENT = number_question(
         budget's `flops`. Give the exponent $a$ as `isoflop_exponent`.
     """,
     hint="""
-    Select a budget's runs with results['budget'] == budget. A parabola c2·x² + c1·x + c0 is lowest at x =
-    -c1/(2·c2), so N_opt = exp(-c1/(2·c2)). The best run of each budget is not the parabola's minimum.
-""",
+        Select a budget's runs with results['budget'] == budget. A parabola c2·x² + c1·x + c0 is lowest at x =
+        -c1/(2·c2), so N_opt = exp(-c1/(2·c2)). The best run of each budget is not the parabola's minimum.
+    """,
     expected=_isoflop_exponent,
     # A fit, but of shipped runs everyone shares: 2% in public (the best run of each budget in place
     # of the parabola's minimum is 10% off).
     tolerance=Tolerance(0.02, hidden=0.002),
     sign="positive", what="the exponent",
-    public_hint=("Fit the parabola's minimum for each budget (not the best run), then a line "
-                 "through (ln C, ln N_opt)."),
+    public_hint="""
+        Fit the parabola's minimum for each budget (not the best run), then a line through (ln C, ln N_opt).
+    """,
 )
 
 TOKENS_PER_PARAM = number_question(
@@ -117,8 +118,9 @@ TOKENS_PER_PARAM = number_question(
         At the sweep's largest budget, how many training characters per parameter does the compute-optimal model
         of Approach 2 use? Give $D_{opt}/N_{opt}$ with $D_{opt} = C/(6 N_{opt})$ as `tokens_per_param`.
     """,
-    hint=("Use the largest budget's N_opt from your parabola and C = that budget's FLOPs; divide "
-          "D_opt by N_opt."),
+    hint="""
+        Use the largest budget's N_opt from your parabola and C = that budget's FLOPs; divide D_opt by N_opt.
+    """,
     expected=_tokens_per_param,
     # 3% rejects the best run's D/N (7% off) with room to spare; the usual hidden 0.5%.
     tolerance=Tolerance(0.03, hidden=0.005),
@@ -134,8 +136,10 @@ PREDICT_LOSS = number_question(
         {PREDICT_TOKENS:,} characters. Give the prediction (nats per character) as `predicted_loss`; then train
         that model and compare.
     """,
-    hint=("law.loss(N, D) evaluates the fitted law; N is the number of parameters (not the width), "
-          "D the number of training characters."),
+    hint="""
+        law.loss(N, D) evaluates the fitted law; N is the number of parameters (not the width), D the number of
+        training characters.
+    """,
     expected=_predicted_loss,
     # The sweep's losses all lie within 15% of the answer: 5% would accept a poor prediction.
     tolerance=Tolerance(0.01),

@@ -29,10 +29,23 @@ from ..plotting import rgba_to_png
 
 
 class LessonWidget:
-    """Base class: subclasses define ``build_controls``, ``build_figure`` and ``draw``."""
+    """Base class: subclasses define ``build_controls``, ``build_figure`` and ``draw``.
 
-    def __init__(self):
+    A subclass's constructor takes the controls' first values as keywords and passes them on to
+    ``LessonWidget.__init__``, which sets them on the controls that ``build_controls`` made.
+    """
+
+    DEBOUNCED = False
+    """True for a widget whose redraw is heavy: its sliders then report a new value only when released."""
+
+    def __init__(self, **initial):
         self.controls: dict[str, widgets.ValueWidget] = self.build_controls()
+        for name, value in initial.items():
+            self.controls[name].value = value
+        if self.DEBOUNCED:
+            for control in self.controls.values():
+                if control.has_trait("continuous_update"):
+                    control.continuous_update = False
         self._dynamic_artists: list = []
         self._background = None
         self.figure, self.axes = self.build_figure()
@@ -156,6 +169,13 @@ class LessonWidget:
             # Static renderers (GitHub, nbviewer) cannot run widgets: give them the first state as a picture.
             bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
         return bundle
+
+
+def log_slider(description: str, low: float, high: float, step: float, **options) -> widgets.FloatLogSlider:
+    """A slider from 10**``low`` to 10**``high`` that moves ``step`` decades at a time (readout ".3g" unless
+    ``readout_format`` says otherwise); other ``options`` (style, layout, ...) go to ``FloatLogSlider``."""
+    options.setdefault("readout_format", ".3g")
+    return widgets.FloatLogSlider(base=10, min=low, max=high, step=step, description=description, **options)
 
 
 def _check_within_control(name: str, control, value) -> None:

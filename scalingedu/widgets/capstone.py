@@ -17,7 +17,7 @@ from ..formatting import human, money
 from ..planning import MEMORY_HEADROOM, RunPlan, plan_run
 from ..plotting import PALETTE, new_figure
 from ..returns import MUENNIGHOFF_2023
-from .base import LessonWidget
+from .base import LessonWidget, log_slider
 
 GB = 1e9
 _STYLE = {"description_width": "170px"}
@@ -34,31 +34,23 @@ class RunPlanner(LessonWidget):
     """Plan a training run and see why: controls ``budget`` (dollars), ``accelerator``, ``deadline`` (days),
     ``unique_tokens`` (the data limit) and ``inference_tokens`` (lifetime serving demand)."""
 
+    DEBOUNCED = True
+
     def __init__(self, *, budget: float = 2e7, accelerator: str = "H100", deadline: int = 90,
                  unique_tokens: float = 1e13, inference_tokens: float = 1e12):
-        self._initial = dict(budget=budget, accelerator=accelerator, deadline=deadline, unique_tokens=unique_tokens,
-                             inference_tokens=inference_tokens)
         self.plan: RunPlan | None = None
-        super().__init__()
+        super().__init__(budget=budget, accelerator=accelerator, deadline=deadline, unique_tokens=unique_tokens,
+                         inference_tokens=inference_tokens)
 
     def build_controls(self):
-        start = self._initial
         return {
-            "budget": widgets.FloatLogSlider(value=start["budget"], base=10, min=5, max=8, step=0.05,
-                                             description="budget ($)", readout_format=".3g", style=_STYLE,
-                                             layout=_layout(), continuous_update=False),
-            "accelerator": widgets.Dropdown(options=list(ACCELERATORS), value=start["accelerator"],
-                                            description="accelerator", style=_STYLE, layout=_layout()),
-            "deadline": widgets.IntSlider(value=start["deadline"], min=14, max=365, step=1,
-                                          description="deadline (days)", style=_STYLE, layout=_layout(),
-                                          continuous_update=False),
-            "unique_tokens": widgets.FloatLogSlider(value=start["unique_tokens"], base=10, min=11, max=14, step=0.05,
-                                                    description="unique data (tokens)", readout_format=".3g",
-                                                    style=_STYLE, layout=_layout(), continuous_update=False),
-            "inference_tokens": widgets.FloatLogSlider(value=start["inference_tokens"], base=10, min=10, max=16,
-                                                       step=0.1, description="inference demand (tokens)",
-                                                       readout_format=".3g", style=_STYLE, layout=_layout(),
-                                                       continuous_update=False),
+            "budget": log_slider("budget ($)", 5, 8, 0.05, style=_STYLE, layout=_layout()),
+            "accelerator": widgets.Dropdown(options=list(ACCELERATORS), description="accelerator", style=_STYLE,
+                                            layout=_layout()),
+            "deadline": widgets.IntSlider(min=14, max=365, step=1, description="deadline (days)", style=_STYLE,
+                                          layout=_layout()),
+            "unique_tokens": log_slider("unique data (tokens)", 11, 14, 0.05, style=_STYLE, layout=_layout()),
+            "inference_tokens": log_slider("inference demand (tokens)", 10, 16, 0.1, style=_STYLE, layout=_layout()),
         }
 
     def build_figure(self):

@@ -38,7 +38,7 @@ from ..laws.isoflop import (
     profile_limits,
 )
 from ..plotting import PALETTE, new_figure
-from .base import LessonWidget
+from .base import LessonWidget, log_slider
 
 TOKENS_RANGE = (1e8, 1e16)
 """Training tokens on the map's y axis."""
@@ -82,18 +82,14 @@ class IsoFlopExplorer(LessonWidget):
             if not isinstance(extra, ChinchillaLaw):
                 raise TypeError(f"extra law {label!r} must be a ChinchillaLaw, not {type(extra).__name__}")
             self._laws[str(label)] = extra
-        self._initial = {"flops": flops, "law": law}
         self._limits = None
-        super().__init__()
+        super().__init__(flops=flops, law=law)
 
     def build_controls(self):
         low, high = np.log10(FLOPS_RANGE)
         return {
-            "flops": widgets.FloatLogSlider(value=self._initial["flops"], base=10, min=low, max=high, step=0.05,
-                                            readout_format=".3g", description="budget C (FLOPs)", style=_STYLE,
-                                            layout=_layout()),
-            "law": widgets.Dropdown(options=list(self._laws), value=self._initial["law"], description="law",
-                                    style=_STYLE, layout=_layout()),
+            "flops": log_slider("budget C (FLOPs)", low, high, 0.05, style=_STYLE, layout=_layout()),
+            "law": widgets.Dropdown(options=list(self._laws), description="law", style=_STYLE, layout=_layout()),
         }
 
     def build_figure(self):
@@ -222,31 +218,25 @@ class IsoFlopLab(LessonWidget):
     than 3 sizes, or noise that hides a bowl, shows a message instead of the plot.
     """
 
+    DEBOUNCED = True
+
     def __init__(self, *, noise_percent: float = 1.0, sizes: int = 9, spread: float = 10.0,
                  outlier_percent: float = 0.0, seed: int = 0, truth: str = "Hoffmann 2022, Eq. 10 (unrounded)"):
-        self._initial = {"noise_percent": noise_percent, "sizes": sizes, "spread": spread,
-                         "outlier_percent": outlier_percent, "seed": seed, "truth": truth}
         self._loss_limits = None
-        super().__init__()
+        super().__init__(noise_percent=noise_percent, sizes=sizes, spread=spread, outlier_percent=outlier_percent,
+                         seed=seed, truth=truth)
 
     def build_controls(self):
-        start, slow = self._initial, {"style": _STYLE, "continuous_update": False}
         return {
-            "noise_percent": widgets.FloatSlider(value=start["noise_percent"], min=0.0, max=5.0, step=0.25,
-                                                 readout_format=".2f", description="noise (%)", layout=_layout(),
-                                                 **slow),
-            "sizes": widgets.IntSlider(value=start["sizes"], min=2, max=15, description="sizes per budget",
-                                       layout=_layout(), **slow),
-            "spread": widgets.FloatLogSlider(value=start["spread"], base=10, min=np.log10(1.5), max=2.0, step=0.05,
-                                             readout_format=".3g", description="spread (× either side)",
-                                             layout=_layout(), **slow),
-            "outlier_percent": widgets.FloatSlider(value=start["outlier_percent"], min=0.0, max=20.0, step=1.0,
-                                                   readout_format=".0f", description="outliers (%)",
-                                                   layout=_layout(), **slow),
-            "seed": widgets.IntSlider(value=start["seed"], min=0, max=99, description="random seed",
-                                      layout=_layout(), **slow),
-            "truth": widgets.Dropdown(options=list(TRUE_LAWS), value=start["truth"], description="true law",
-                                      style=_STYLE, layout=_layout()),
+            "noise_percent": widgets.FloatSlider(min=0.0, max=5.0, step=0.25, readout_format=".2f",
+                                                 description="noise (%)", style=_STYLE, layout=_layout()),
+            "sizes": widgets.IntSlider(min=2, max=15, description="sizes per budget", style=_STYLE, layout=_layout()),
+            "spread": log_slider("spread (× either side)", np.log10(1.5), 2.0, 0.05, style=_STYLE, layout=_layout()),
+            "outlier_percent": widgets.FloatSlider(min=0.0, max=20.0, step=1.0, readout_format=".0f",
+                                                   description="outliers (%)", style=_STYLE, layout=_layout()),
+            "seed": widgets.IntSlider(min=0, max=99, description="random seed", style=_STYLE, layout=_layout()),
+            "truth": widgets.Dropdown(options=list(TRUE_LAWS), description="true law", style=_STYLE,
+                                      layout=_layout()),
         }
 
     def build_figure(self):

@@ -17,7 +17,7 @@ from ..data import model as model_record
 from ..formatting import duration, energy, human, money
 from ..formatting import pf_days as pf_days_text
 from ..plotting import PALETTE, new_figure
-from .base import LessonWidget
+from .base import LessonWidget, log_slider
 
 CUSTOM = "custom"
 PARAMS_RANGE = (1e8, 1e12)
@@ -51,6 +51,19 @@ def _decades(low: float, high: float, current: tuple[float, float] | None = None
     return float(10.0 ** np.floor(lo)), float(10.0 ** np.ceil(hi))
 
 
+def _beside_published_runs(ax, names: list[str], values, colours, *, xlabel: str, title: str):
+    """Log-scale bars of published runs (``names``, ``values``, ``colours``) below a bar for your run, which is
+    returned (its width is set on each draw)."""
+    y = np.arange(len(names) + 1)
+    ax.barh(y[1:], values, left=1.0, color=colours, height=0.65)
+    yours = ax.barh([0], [1.0], left=1.0, color=YOURS, height=0.65)[0]
+    ax.set_yticks(y, ["your run", *names])
+    ax.invert_yaxis()
+    ax.set(xscale="log", xlabel=xlabel, title=title)
+    ax.grid(axis="y", visible=False)
+    return yours
+
+
 def _model_options() -> list[str]:
     return [record.name for record in MODELS if record.tokens is not None] + [CUSTOM]
 
@@ -67,6 +80,8 @@ class TrainingRunCalculator(LessonWidget):
     ``TrainingRunCalculator(model="custom", params=1e9, tokens=2e10)``.
     """
 
+    DEBOUNCED = True
+
     def __init__(self, *, model: str = "Llama 2 70B", params: float | None = None, tokens: float | None = None,
                  chip: str | None = None, n_accelerators: int = 2048, mfu: float = 0.4, price: float = 2.0):
         start = {"model": model, "n_accelerators": n_accelerators, "mfu": mfu, "price": price}
@@ -77,36 +92,27 @@ class TrainingRunCalculator(LessonWidget):
         start.setdefault("params", 1e9)
         start.setdefault("tokens", 2e10)
         start.setdefault("chip", "A100")
-        self._initial = start
         self._limits = None
-        super().__init__()
+        super().__init__(**start)
 
     # --- controls -------------------------------------------------------------------------------------------------
     def build_controls(self):
         style = {"description_width": "150px"}
         layout = widgets.Layout(width="460px")
-        slow = {"style": style, "layout": layout, "continuous_update": False}
-        start = self._initial
+        looks = {"style": style, "layout": layout}
         chips = [(f"{key}: {spec.peak_flops_per_second / 1e12:.0f} TFLOP/s bf16", key)
                  for key, spec in ACCELERATORS.items()]
         return {
-            "model": widgets.Dropdown(options=_model_options(), value=start["model"], description="model",
-                                      style=style, layout=layout),
-            "params": widgets.FloatLogSlider(value=start["params"], base=10, min=np.log10(PARAMS_RANGE[0]),
-                                             max=np.log10(PARAMS_RANGE[1]), step=0.05, readout_format=".3g",
-                                             description="parameters N (active)", **slow),
-            "tokens": widgets.FloatLogSlider(value=start["tokens"], base=10, min=np.log10(TOKENS_RANGE[0]),
-                                             max=np.log10(TOKENS_RANGE[1]), step=0.05, readout_format=".3g",
-                                             description="training tokens D", **slow),
-            "chip": widgets.Dropdown(options=chips, value=start["chip"], description="accelerator",
-                                     style=style, layout=layout),
-            "n_accelerators": widgets.Dropdown(options=[(f"{n:,}", n) for n in COUNTS],
-                                               value=start["n_accelerators"], description="accelerators",
-                                               style=style, layout=layout),
-            "mfu": widgets.FloatSlider(value=start["mfu"], min=0.0, max=0.8, step=0.01, readout_format=".2f",
-                                       description="MFU (fraction of peak)", **slow),
-            "price": widgets.FloatSlider(value=start["price"], min=0.0, max=10.0, step=0.25, readout_format=".2f",
-                                         description="$ per accelerator-hour", **slow),
+            "model": widgets.Dropdown(options=_model_options(), description="model", **looks),
+            "params": log_slider("parameters N (active)", *np.log10(PARAMS_RANGE), 0.05, **looks),
+            "tokens": log_slider("training tokens D", *np.log10(TOKENS_RANGE), 0.05, **looks),
+            "chip": widgets.Dropdown(options=chips, description="accelerator", **looks),
+            "n_accelerators": widgets.Dropdown(options=[(f"{n:,}", n) for n in COUNTS], description="accelerators",
+                                               **looks),
+            "mfu": widgets.FloatSlider(min=0.0, max=0.8, step=0.01, readout_format=".2f",
+                                       description="MFU (fraction of peak)", **looks),
+            "price": widgets.FloatSlider(min=0.0, max=10.0, step=0.25, readout_format=".2f",
+                                         description="$ per accelerator-hour", **looks),
         }
 
     def layout_controls(self):
@@ -160,15 +166,9 @@ class TrainingRunCalculator(LessonWidget):
 
         references = [model_record(name) for name in COMPUTE_REFERENCES]
         self.reference_flops = np.array([training_flops(r.active_params or r.params, r.tokens) for r in references])
-        labels = ["your run"] + [r.name + (" (active)" if r.active_params else "") for r in references]
-        y = np.arange(len(labels))
-        compute_ax.barh(y[1:], self.reference_flops, left=1.0, color="0.65", height=0.65)
-        self.compute_bar = compute_ax.barh([0], [1.0], left=1.0, color=YOURS, height=0.65)[0]
-        compute_ax.set_yticks(y, labels)
-        compute_ax.invert_yaxis()
-        compute_ax.set(xscale="log", xlabel="training compute C = 6ND (FLOPs, log scale)",
-                       title="compute vs published runs")
-        compute_ax.grid(axis="y", visible=False)
+        self.compute_bar = _beside_published_runs(
+            compute_ax, [r.name + (" (active)" if r.active_params else "") for r in references], self.reference_flops,
+            "0.65", xlabel="training compute C = 6ND (FLOPs, log scale)", title="compute vs published runs")
         pf = compute_ax.secondary_xaxis("top", functions=(lambda f: f / PF_DAY_FLOPS, lambda p: p * PF_DAY_FLOPS))
         pf.set_xlabel("PF-days (log scale)", fontsize=9)
         pf.xaxis.set_minor_locator(NullLocator())
@@ -176,16 +176,10 @@ class TrainingRunCalculator(LessonWidget):
 
         published = [r for r in MODELS if r.gpu_hours is not None]
         self.reference_hours = np.array([r.gpu_hours for r in published])
-        labels = ["your run"] + [f"{r.name} ({r.accelerator})" for r in published]
-        y = np.arange(len(labels))
-        hours_ax.barh(y[1:], self.reference_hours, left=1.0, height=0.65,
-                      color=[CHIP_COLOURS.get(r.accelerator, "0.6") for r in published])
-        self.hours_bar = hours_ax.barh([0], [1.0], left=1.0, color=YOURS, height=0.65)[0]
-        hours_ax.set_yticks(y, labels)
-        hours_ax.invert_yaxis()
-        hours_ax.set(xscale="log", xlabel="accelerator-hours (log scale)",
-                     title="accelerator-hours vs published runs")
-        hours_ax.grid(axis="y", visible=False)
+        self.hours_bar = _beside_published_runs(
+            hours_ax, [f"{r.name} ({r.accelerator})" for r in published], self.reference_hours,
+            [CHIP_COLOURS.get(r.accelerator, "0.6") for r in published], xlabel="accelerator-hours (log scale)",
+            title="accelerator-hours vs published runs")
 
         self.counts = np.array(COUNTS, dtype=float)
         time_ax.set(xscale="log", yscale="log", xlim=(0.8, COUNTS[-1] * 1.25), ylim=TIME_LIMITS_DAYS,

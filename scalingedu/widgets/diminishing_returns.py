@@ -42,7 +42,7 @@ from ..returns import (
     token_edit_distance,
     tokens_to_reach,
 )
-from .base import LessonWidget
+from .base import LessonWidget, log_slider
 
 LAWS = MappingProxyType({
     "Hoffmann 2022, Eq. 10 (rounded)": HOFFMANN_2022,
@@ -85,21 +85,16 @@ class FrontierExplorer(LessonWidget):
 
     def __init__(self, *, flops: float = GOPHER_BUDGET_FLOPS, law: str = "Hoffmann 2022, Eq. 10 (rounded)",
                  dollars_per_hour: float = 2.0):
-        self._initial = {"flops": flops, "law": law, "dollars_per_hour": dollars_per_hour}
-        super().__init__()
+        super().__init__(flops=flops, law=law, dollars_per_hour=dollars_per_hour)
 
     def build_controls(self):
-        start = self._initial
         low, high = np.log10(FRONTIER_FLOPS_RANGE)
         return {
-            "flops": widgets.FloatLogSlider(value=start["flops"], base=10, min=low, max=high, step=0.1,
-                                            readout_format=".2e", description="budget (FLOPs)", style=_STYLE,
-                                            layout=_layout()),
-            "law": widgets.Dropdown(options=list(LAWS), value=start["law"], description="law", style=_STYLE,
-                                    layout=_layout()),
-            "dollars_per_hour": widgets.FloatSlider(value=start["dollars_per_hour"], min=0.5, max=10.0, step=0.25,
-                                                    readout_format=".2f", description="$ per H100-hour",
-                                                    style=_STYLE, layout=_layout()),
+            "flops": log_slider("budget (FLOPs)", low, high, 0.1, readout_format=".2e", style=_STYLE,
+                                layout=_layout()),
+            "law": widgets.Dropdown(options=list(LAWS), description="law", style=_STYLE, layout=_layout()),
+            "dollars_per_hour": widgets.FloatSlider(min=0.5, max=10.0, step=0.25, readout_format=".2f",
+                                                    description="$ per H100-hour", style=_STYLE, layout=_layout()),
         }
 
     def build_figure(self):
@@ -175,18 +170,13 @@ class DataLimitExplorer(LessonWidget):
     """
 
     def __init__(self, *, unique_tokens: float = 1e11, flops: float = 1e23):
-        self._initial = {"unique_tokens": unique_tokens, "flops": flops}
-        super().__init__()
+        super().__init__(unique_tokens=unique_tokens, flops=flops)
 
     def build_controls(self):
-        start = self._initial
         return {
-            "unique_tokens": widgets.FloatLogSlider(value=start["unique_tokens"], base=10, min=9, max=13, step=0.1,
-                                                    readout_format=".2e", description="unique tokens",
-                                                    style=_STYLE, layout=_layout()),
-            "flops": widgets.FloatLogSlider(value=start["flops"], base=10, min=20, max=25, step=0.1,
-                                            readout_format=".2e", description="budget (FLOPs)", style=_STYLE,
-                                            layout=_layout()),
+            "unique_tokens": log_slider("unique tokens", 9, 13, 0.1, readout_format=".2e", style=_STYLE,
+                                        layout=_layout()),
+            "flops": log_slider("budget (FLOPs)", 20, 25, 0.1, readout_format=".2e", style=_STYLE, layout=_layout()),
         }
 
     def build_figure(self):
@@ -267,23 +257,15 @@ class InferenceDemandExplorer(LessonWidget):
     def __init__(self, *, inference_tokens: float = SARDANA_2023["figure1_inference_tokens"],
                  quality_of: float = SARDANA_2023["figure1_chinchilla_params"],
                  law: str = "Hoffmann 2022, Eq. 10 (unrounded)"):
-        self._initial = {"inference_tokens": inference_tokens, "quality_of": quality_of, "law": law}
-        super().__init__()
+        super().__init__(inference_tokens=inference_tokens, quality_of=quality_of, law=law)
 
     def build_controls(self):
-        start = self._initial
         return {
-            "inference_tokens": widgets.FloatLogSlider(value=start["inference_tokens"], base=10,
-                                                       min=np.log10(DEMAND_RANGE[0]), max=np.log10(DEMAND_RANGE[1]),
-                                                       step=0.1, readout_format=".2e",
-                                                       description="lifetime inference tokens", style=_STYLE,
-                                                       layout=_layout()),
-            "quality_of": widgets.FloatLogSlider(value=start["quality_of"], base=10, min=9, max=np.log10(4e11),
-                                                 step=0.05, readout_format=".3g",
-                                                 description="quality of Chinchilla-optimal (params)",
-                                                 style=_STYLE, layout=_layout()),
-            "law": widgets.Dropdown(options=list(LAWS), value=start["law"], description="law", style=_STYLE,
-                                    layout=_layout()),
+            "inference_tokens": log_slider("lifetime inference tokens", *np.log10(DEMAND_RANGE), 0.1,
+                                           readout_format=".2e", style=_STYLE, layout=_layout()),
+            "quality_of": log_slider("quality of Chinchilla-optimal (params)", 9, np.log10(4e11), 0.05, style=_STYLE,
+                                     layout=_layout()),
+            "law": widgets.Dropdown(options=list(LAWS), description="law", style=_STYLE, layout=_layout()),
         }
 
     def build_figure(self):
@@ -356,12 +338,10 @@ class EmergenceByMetric(LessonWidget):
     """
 
     def __init__(self, *, answer_tokens: int = 10):
-        self._initial = {"answer_tokens": answer_tokens}
-        super().__init__()
+        super().__init__(answer_tokens=answer_tokens)
 
     def build_controls(self):
-        return {"answer_tokens": widgets.IntSlider(value=self._initial["answer_tokens"], min=1,
-                                                   max=MAX_ANSWER_TOKENS, description="answer length (tokens)",
+        return {"answer_tokens": widgets.IntSlider(min=1, max=MAX_ANSWER_TOKENS, description="answer length (tokens)",
                                                    style=_STYLE, layout=_layout())}
 
     def build_figure(self):

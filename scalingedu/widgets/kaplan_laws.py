@@ -43,7 +43,7 @@ from ..laws import (
     preset_values,
 )
 from ..plotting import PALETTE, new_figure
-from .base import LessonWidget
+from .base import LessonWidget, log_slider
 
 CUSTOM = "(set with the sliders)"
 """The preset entry meaning "no preset": the sliders decide."""
@@ -75,6 +75,14 @@ _STYLE = {"description_width": "150px"}
 
 def _layout(width: str = "460px") -> widgets.Layout:
     return widgets.Layout(width=width)
+
+
+def _log_log_panels(left: dict, right: dict):
+    """The figure of both widgets: two log-log panels side by side, set up with ``ax.set`` keywords each."""
+    figure, axes = new_figure(2, width=11.0, height=5.0)
+    for ax, settings in zip(axes, (left, right)):
+        ax.set(xscale="log", yscale="log", **settings)
+    return figure, axes
 
 
 def _plain_log_ticks(ax, ticks) -> None:
@@ -133,35 +141,27 @@ class KaplanLawExplorer(_PresetMixin, LessonWidget):
     FAMILY_TOKENS = (1e8, 1e9, 1e10, 1e11, 1e12)
 
     def __init__(self, *, params: float | None = None, tokens: float | None = None, preset: str = CUSTOM):
-        self._initial = {"params": KAPLAN_2020_MODEL_RANGE["largest_params"] if params is None else params,
-                         "tokens": KAPLAN_2020_SETUP["dataset_tokens"] if tokens is None else tokens,
-                         "preset": preset}
-        super().__init__()
+        super().__init__(params=KAPLAN_2020_MODEL_RANGE["largest_params"] if params is None else params,
+                         tokens=KAPLAN_2020_SETUP["dataset_tokens"] if tokens is None else tokens, preset=preset)
 
     def build_controls(self):
-        start = self._initial
         return {
-            "params": widgets.FloatLogSlider(value=start["params"], base=10, min=6, max=13, step=0.05,
-                                             readout_format=".3g", description="parameters N", style=_STYLE,
-                                             layout=_layout()),
-            "tokens": widgets.FloatLogSlider(value=start["tokens"], base=10, min=7, max=14, step=0.05,
-                                             readout_format=".3g", description="training tokens D", style=_STYLE,
-                                             layout=_layout()),
-            "preset": widgets.Dropdown(options=EXPLORER_PRESETS, value=start["preset"],
-                                       description="or a real model", style=_STYLE, layout=_layout()),
+            "params": log_slider("parameters N", 6, 13, 0.05, style=_STYLE, layout=_layout()),
+            "tokens": log_slider("training tokens D", 7, 14, 0.05, style=_STYLE, layout=_layout()),
+            "preset": widgets.Dropdown(options=EXPLORER_PRESETS, description="or a real model", style=_STYLE,
+                                       layout=_layout()),
         }
 
     def build_figure(self):
         law = KAPLAN_2020
-        figure, (data_ax, size_ax) = new_figure(2, width=11.0, height=5.0)
+        loss_label = "test loss L (nats/token, log scale)"
+        figure, (data_ax, size_ax) = _log_log_panels(
+            dict(xlim=self.TOKENS_RANGE, ylim=self.LOSS_RANGE, xlabel="training tokens D", ylabel=loss_label,
+                 title="loss against data, for several model sizes"),
+            dict(xlim=self.PARAMS_RANGE, ylim=self.LOSS_RANGE, xlabel="non-embedding parameters N", ylabel=loss_label,
+                 title="loss against model size, for several data sizes"))
         self.tokens_grid = np.geomspace(*self.TOKENS_RANGE, 160)
         self.params_grid = np.geomspace(*self.PARAMS_RANGE, 160)
-        data_ax.set(xscale="log", yscale="log", xlim=self.TOKENS_RANGE, ylim=self.LOSS_RANGE,
-                    xlabel="training tokens D", ylabel="test loss L (nats/token, log scale)",
-                    title="loss against data, for several model sizes")
-        size_ax.set(xscale="log", yscale="log", xlim=self.PARAMS_RANGE, ylim=self.LOSS_RANGE,
-                    xlabel="non-embedding parameters N", ylabel="test loss L (nats/token, log scale)",
-                    title="loss against model size, for several data sizes")
         for ax in (data_ax, size_ax):
             _plain_log_ticks(ax, self.LOSS_TICKS)
         setup = KAPLAN_2020_SETUP
@@ -246,34 +246,30 @@ class AllocationComparer(_PresetMixin, LessonWidget):
     ``AllocationComparer(flops=1e21)``.
     """
 
+    DEBOUNCED = True
     FLOPS_RANGE = (1e17, 1e26)
     PARAMS_RANGE = (1e6, 1e15)
     RATIO_RANGE = (1e-2, 1e4)
 
     def __init__(self, *, flops: float = GOPHER_BUDGET_FLOPS, preset: str = CUSTOM):
-        self._initial = {"flops": flops, "preset": preset}
-        super().__init__()
+        super().__init__(flops=flops, preset=preset)
 
     def build_controls(self):
-        start = self._initial
         return {
-            "flops": widgets.FloatLogSlider(value=start["flops"], base=10, min=17, max=26, step=0.05,
-                                            readout_format=".3g", description="training budget (FLOPs)",
-                                            style=_STYLE, layout=_layout(), continuous_update=False),
-            "preset": widgets.Dropdown(options=BUDGET_PRESETS, value=start["preset"],
-                                       description="or a real model's budget", style=_STYLE, layout=_layout()),
+            "flops": log_slider("training budget (FLOPs)", 17, 26, 0.05, style=_STYLE, layout=_layout()),
+            "preset": widgets.Dropdown(options=BUDGET_PRESETS, description="or a real model's budget", style=_STYLE,
+                                       layout=_layout()),
         }
 
     def build_figure(self):
-        figure, (size_ax, ratio_ax) = new_figure(2, width=11.0, height=5.0)
+        budget_label = "training budget C (FLOPs)"
+        figure, (size_ax, ratio_ax) = _log_log_panels(
+            dict(xlim=self.FLOPS_RANGE, ylim=self.PARAMS_RANGE, xlabel=budget_label, ylabel="parameters N",
+                 title="compute-optimal model size"),
+            dict(xlim=self.FLOPS_RANGE, ylim=self.RATIO_RANGE, xlabel=budget_label,
+                 ylabel="training tokens per parameter D/N", title="tokens per parameter"))
         flops = np.geomspace(*self.FLOPS_RANGE, 120)
         self.laws_at = allocations(flops)
-        size_ax.set(xscale="log", yscale="log", xlim=self.FLOPS_RANGE, ylim=self.PARAMS_RANGE,
-                    xlabel="training budget C (FLOPs)", ylabel="parameters N",
-                    title="compute-optimal model size")
-        ratio_ax.set(xscale="log", yscale="log", xlim=self.FLOPS_RANGE, ylim=self.RATIO_RANGE,
-                     xlabel="training budget C (FLOPs)", ylabel="training tokens per parameter D/N",
-                     title="tokens per parameter")
         ratio_ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
         for ax in (size_ax, ratio_ax):
             top = ax.secondary_xaxis("top", functions=(lambda f: f / PF_DAY_FLOPS, lambda p: p * PF_DAY_FLOPS))

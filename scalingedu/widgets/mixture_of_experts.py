@@ -19,7 +19,7 @@ from ..formatting import human, sci
 from ..formatting import memory as memory_text
 from ..moe import dense_vs_moe, expert_preference, simulate_balancing, skewed_logits
 from ..plotting import PALETTE, new_figure
-from .base import LessonWidget
+from .base import LessonWidget, log_slider
 
 _STYLE = {"description_width": "150px"}
 
@@ -61,31 +61,30 @@ class RouterSimulator(LessonWidget):
     The batches are SIMULATED (seeded), :data:`SIMULATOR_TOKENS` tokens each.
     """
 
+    DEBOUNCED = True
+
     def __init__(self, *, skew: float = 1.0, experts: int = 16, top_k: int = 2, capacity_factor: float = 1.25,
                  method: str = "DeepSeek-V3 bias", steps: int = 100):
-        self._initial = {"skew": skew, "experts": experts, "top_k": top_k, "capacity_factor": capacity_factor,
-                         "method": method, "steps": steps}
         self._reference_key = None
         self._reference = None
         self._noise: dict[int, np.ndarray] = {}
         self._limits = None
         self._load_limits = None
-        super().__init__()
+        super().__init__(skew=skew, experts=experts, top_k=top_k, capacity_factor=capacity_factor, method=method,
+                         steps=steps)
 
     def build_controls(self):
-        start, slow = self._initial, {"style": _STYLE, "layout": _layout(), "continuous_update": False}
+        looks = {"style": _STYLE, "layout": _layout()}
         return {
-            "skew": widgets.FloatSlider(value=start["skew"], min=0.0, max=3.0, step=0.25, readout_format=".2f",
-                                        description="router skew", **slow),
-            "experts": widgets.IntSlider(value=start["experts"], min=4, max=MAX_EXPERTS, step=4,
-                                         description="experts", **slow),
-            "top_k": widgets.IntSlider(value=start["top_k"], min=1, max=4, description="top-k", **slow),
-            "capacity_factor": widgets.FloatSlider(value=start["capacity_factor"], min=0.5, max=3.0, step=0.05,
-                                                   readout_format=".2f", description="capacity factor", **slow),
-            "method": widgets.Dropdown(options=list(METHOD_LABELS), value=start["method"],
-                                       description="balancing", style=_STYLE, layout=_layout()),
-            "steps": widgets.IntSlider(value=start["steps"], min=1, max=MAX_STEPS, description="training steps",
-                                       **slow),
+            "skew": widgets.FloatSlider(min=0.0, max=3.0, step=0.25, readout_format=".2f", description="router skew",
+                                        **looks),
+            "experts": widgets.IntSlider(min=4, max=MAX_EXPERTS, step=4, description="experts", **looks),
+            "top_k": widgets.IntSlider(min=1, max=4, description="top-k", **looks),
+            "capacity_factor": widgets.FloatSlider(min=0.5, max=3.0, step=0.05, readout_format=".2f",
+                                                   description="capacity factor", **looks),
+            "method": widgets.Dropdown(options=list(METHOD_LABELS), description="balancing", style=_STYLE,
+                                       layout=_layout()),
+            "steps": widgets.IntSlider(min=1, max=MAX_STEPS, description="training steps", **looks),
         }
 
     def build_figure(self):
@@ -218,19 +217,18 @@ class DenseVsMoEExplorer(LessonWidget):
     weights for inference (2 bytes each) and of training state (16 bytes each, mixed-precision Adam).
     """
 
+    DEBOUNCED = True
+
     def __init__(self, *, flops: float = 1e23, experts: int = 64, top_k: int = 2):
-        self._initial = {"flops": flops, "experts": experts, "top_k": top_k}
-        super().__init__()
+        super().__init__(flops=flops, experts=experts, top_k=top_k)
 
     def build_controls(self):
-        start, slow = self._initial, {"style": _STYLE, "layout": _layout(), "continuous_update": False}
+        looks = {"style": _STYLE, "layout": _layout()}
         return {
-            "flops": widgets.FloatLogSlider(value=start["flops"], base=10, min=np.log10(BUDGET_RANGE[0]),
-                                            max=np.log10(BUDGET_RANGE[1]), step=0.25, readout_format=".2e",
-                                            description="training budget (FLOPs)", **slow),
-            "experts": widgets.IntSlider(value=start["experts"], min=8, max=256, step=8,
-                                         description="experts", **slow),
-            "top_k": widgets.IntSlider(value=start["top_k"], min=1, max=8, description="top-k", **slow),
+            "flops": log_slider("training budget (FLOPs)", *np.log10(BUDGET_RANGE), 0.25, readout_format=".2e",
+                                **looks),
+            "experts": widgets.IntSlider(min=8, max=256, step=8, description="experts", **looks),
+            "top_k": widgets.IntSlider(min=1, max=8, description="top-k", **looks),
         }
 
     def build_figure(self):

@@ -72,32 +72,27 @@ class ClusterPlanner(LessonWidget):
     def __init__(self, *, model: str = "GPT-3 175B", gpu: str = "A100", dp: int = 16, tp: int = 8, pp: int = 8,
                  zero_stage: int = 1, microbatches: int = 32, recompute: str = "selective",
                  sequence_parallel: bool = True):
-        self._initial = dict(model=model, gpu=gpu, dp=dp, tp=tp, pp=pp, zero_stage=zero_stage,
-                             microbatches=microbatches, recompute=recompute, sequence_parallel=sequence_parallel)
         self.view: PlannerView | None = None
-        super().__init__()
+        super().__init__(model=model, gpu=gpu, dp=dp, tp=tp, pp=pp, zero_stage=zero_stage, microbatches=microbatches,
+                         recompute=recompute, sequence_parallel=sequence_parallel)
 
     def build_controls(self):
-        start = self._initial
         return {
-            "dp": widgets.IntSlider(value=start["dp"], min=1, max=128, description="data parallel (dp)",
-                                    style=_STYLE, layout=_layout()),
-            "model": widgets.Dropdown(options=list(PLANNER_MODELS), value=start["model"], description="model",
-                                      style=_STYLE, layout=_layout()),
-            "gpu": widgets.Dropdown(options=list(INTERCONNECTS), value=start["gpu"], description="GPU",
-                                    style=_STYLE, layout=_layout()),
-            "tp": widgets.ToggleButtons(options=TP_OPTIONS, value=start["tp"], description="tensor parallel (tp)",
+            "dp": widgets.IntSlider(min=1, max=128, description="data parallel (dp)", style=_STYLE, layout=_layout()),
+            "model": widgets.Dropdown(options=list(PLANNER_MODELS), description="model", style=_STYLE,
+                                      layout=_layout()),
+            "gpu": widgets.Dropdown(options=list(INTERCONNECTS), description="GPU", style=_STYLE, layout=_layout()),
+            "tp": widgets.ToggleButtons(options=TP_OPTIONS, description="tensor parallel (tp)",
                                         style={**_STYLE, "button_width": "48px"}),
-            "pp": widgets.Dropdown(options=PP_OPTIONS, value=start["pp"], description="pipeline parallel (pp)",
-                                   style=_STYLE, layout=_layout()),
-            "zero_stage": widgets.ToggleButtons(options=(0, 1, 2, 3), value=start["zero_stage"],
-                                                description="ZeRO stage", style={**_STYLE, "button_width": "48px"}),
-            "microbatches": widgets.IntSlider(value=start["microbatches"], min=1, max=128,
-                                              description="micro-batches (m)", style=_STYLE, layout=_layout()),
-            "recompute": widgets.ToggleButtons(options=("none", "selective", "full"), value=start["recompute"],
-                                               description="recomputation", style={**_STYLE, "button_width": "80px"}),
-            "sequence_parallel": widgets.Checkbox(value=start["sequence_parallel"],
-                                                  description="sequence parallelism (with tp)", style=_STYLE),
+            "pp": widgets.Dropdown(options=PP_OPTIONS, description="pipeline parallel (pp)", style=_STYLE,
+                                   layout=_layout()),
+            "zero_stage": widgets.ToggleButtons(options=(0, 1, 2, 3), description="ZeRO stage",
+                                                style={**_STYLE, "button_width": "48px"}),
+            "microbatches": widgets.IntSlider(min=1, max=128, description="micro-batches (m)", style=_STYLE,
+                                              layout=_layout()),
+            "recompute": widgets.ToggleButtons(options=("none", "selective", "full"), description="recomputation",
+                                               style={**_STYLE, "button_width": "80px"}),
+            "sequence_parallel": widgets.Checkbox(description="sequence parallelism (with tp)", style=_STYLE),
         }
 
     def layout_controls(self):
@@ -210,21 +205,18 @@ class PipelineTimeline(LessonWidget):
     """
 
     def __init__(self, *, stages: int = 4, microbatches: int = 8, interleave: int = 2, slow_stage: float = 1.0):
-        self._initial = dict(stages=stages, microbatches=microbatches, interleave=interleave, slow_stage=slow_stage)
         self.view: TimelineView | None = None
-        super().__init__()
+        super().__init__(stages=stages, microbatches=microbatches, interleave=interleave, slow_stage=slow_stage)
 
     def build_controls(self):
-        start = self._initial
         return {
-            "stages": widgets.IntSlider(value=start["stages"], min=2, max=8, description="stages (p)",
-                                        style=_STYLE, layout=_layout()),
-            "microbatches": widgets.IntSlider(value=start["microbatches"], min=1, max=24,
-                                              description="micro-batches (m)", style=_STYLE, layout=_layout()),
-            "interleave": widgets.IntSlider(value=start["interleave"], min=2, max=4,
-                                            description="chunks per device (v)", style=_STYLE, layout=_layout()),
-            "slow_stage": widgets.FloatSlider(value=start["slow_stage"], min=1.0, max=2.0, step=0.1,
-                                              description="last stage slower ×", style=_STYLE, layout=_layout()),
+            "stages": widgets.IntSlider(min=2, max=8, description="stages (p)", style=_STYLE, layout=_layout()),
+            "microbatches": widgets.IntSlider(min=1, max=24, description="micro-batches (m)", style=_STYLE,
+                                              layout=_layout()),
+            "interleave": widgets.IntSlider(min=2, max=4, description="chunks per device (v)", style=_STYLE,
+                                            layout=_layout()),
+            "slow_stage": widgets.FloatSlider(min=1.0, max=2.0, step=0.1, description="last stage slower ×",
+                                              style=_STYLE, layout=_layout()),
         }
 
     def build_figure(self):

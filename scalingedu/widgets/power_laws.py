@@ -19,7 +19,7 @@ from matplotlib.ticker import NullFormatter, ScalarFormatter
 from ..formatting import human
 from ..plotting import PALETTE, new_figure
 from ..powerlaw import CURVE_X_RANGE, PowerLawCurve, extrapolation_experiment, power_law_curve, true_params_law
-from .base import LessonWidget
+from .base import LessonWidget, log_slider
 
 LINEAR_X_RANGE = (0.0, 100.0)
 """The linear panel shows only x up to 100: on a linear axis the other decades would squash the curve flat."""
@@ -64,18 +64,15 @@ class PowerLawExplorer(LessonWidget):
     """
 
     def __init__(self, *, a: float = 2.0, b: float = -0.5, c: float = 0.0):
-        self._initial = {"a": a, "b": b, "c": c}
         self._limits = None
-        super().__init__()
+        super().__init__(a=a, b=b, c=c)
 
     def build_controls(self):
-        start = self._initial
         return {
-            "a": widgets.FloatLogSlider(value=start["a"], base=10, min=-2, max=2, step=0.05, readout_format=".3g",
-                                        description="a (scale)", style=_STYLE, layout=_layout()),
-            "b": widgets.FloatSlider(value=start["b"], min=-2.0, max=2.0, step=0.01, readout_format=".2f",
-                                     description="b (exponent)", style=_STYLE, layout=_layout()),
-            "c": widgets.FloatSlider(value=start["c"], min=-0.5, max=3.0, step=0.01, readout_format=".2f",
+            "a": log_slider("a (scale)", -2, 2, 0.05, style=_STYLE, layout=_layout()),
+            "b": widgets.FloatSlider(min=-2.0, max=2.0, step=0.01, readout_format=".2f", description="b (exponent)",
+                                     style=_STYLE, layout=_layout()),
+            "c": widgets.FloatSlider(min=-0.5, max=3.0, step=0.01, readout_format=".2f",
                                      description="c (offset, floor)", style=_STYLE, layout=_layout()),
         }
 
@@ -161,6 +158,7 @@ class ExtrapolationSimulator(LessonWidget):
     keywords: ``ExtrapolationSimulator(noise_percent=0, decades=1)``.
     """
 
+    DEBOUNCED = True
     SMALLEST_PARAMS = 1e7
     FACTOR = 100.0
     PARAMS_LIMITS = (4e6, 3e13)
@@ -168,23 +166,17 @@ class ExtrapolationSimulator(LessonWidget):
     ERROR_LIMITS_PERCENT = (5.0, 10.0, 20.0, 50.0, 100.0)
 
     def __init__(self, *, noise_percent: float = 2.0, n_points: int = 8, decades: float = 2.0, seed: int = 0):
-        self._initial = {"noise_percent": noise_percent, "n_points": n_points, "decades": decades, "seed": seed}
         self._error_limit = None
-        super().__init__()
+        super().__init__(noise_percent=noise_percent, n_points=n_points, decades=decades, seed=seed)
 
     def build_controls(self):
-        slow = {"style": _STYLE, "continuous_update": False}
-        start = self._initial
         return {
-            "noise_percent": widgets.FloatSlider(value=start["noise_percent"], min=0.0, max=10.0, step=0.5,
-                                                 readout_format=".1f", description="noise (%)", layout=_layout(),
-                                                 **slow),
-            "n_points": widgets.IntSlider(value=start["n_points"], min=2, max=40, description="runs (points)",
-                                          layout=_layout(), **slow),
-            "decades": widgets.FloatSlider(value=start["decades"], min=0.5, max=4.0, step=0.25, readout_format=".2f",
-                                           description="decades fitted", layout=_layout(), **slow),
-            "seed": widgets.IntSlider(value=start["seed"], min=0, max=99, description="random seed",
-                                      layout=_layout(), **slow),
+            "noise_percent": widgets.FloatSlider(min=0.0, max=10.0, step=0.5, readout_format=".1f",
+                                                 description="noise (%)", style=_STYLE, layout=_layout()),
+            "n_points": widgets.IntSlider(min=2, max=40, description="runs (points)", style=_STYLE, layout=_layout()),
+            "decades": widgets.FloatSlider(min=0.5, max=4.0, step=0.25, readout_format=".2f",
+                                           description="decades fitted", style=_STYLE, layout=_layout()),
+            "seed": widgets.IntSlider(min=0, max=99, description="random seed", style=_STYLE, layout=_layout()),
         }
 
     def build_figure(self):

@@ -22,7 +22,7 @@ from ..lab.analysis import isoflop_budget_view, sweep_fit
 from ..lab.experiments import experiment_runs, nearest_run, quality_runs, repetition_runs
 from ..lab.sweep import load_results
 from ..plotting import PALETTE, new_figure
-from .base import LessonWidget
+from .base import LessonWidget, log_slider
 
 _STYLE = {"description_width": "150px"}
 
@@ -48,14 +48,11 @@ class LabIsoFlopProfiles(LessonWidget):
         nominal = np.unique(self.results["budget"])
         self._low, self._high = (float(x) for x in np.log10(nominal[[0, -1]]))
         self._step = (self._high - self._low) / (nominal.size - 1)
-        self._initial = 10 ** self._low if flops is None else float(flops)     # start at the smallest budget
-        super().__init__()
+        super().__init__(flops=10 ** self._low if flops is None else float(flops))     # start at the smallest budget
 
     def build_controls(self):
-        return {"flops": widgets.FloatLogSlider(value=self._initial, base=10, min=self._low, max=self._high,
-                                                step=self._step,
-                                                readout_format=".2g", description="budget C (FLOPs)",
-                                                style=_STYLE, layout=_layout())}
+        return {"flops": log_slider("budget C (FLOPs)", self._low, self._high, self._step, readout_format=".2g",
+                                    style=_STYLE, layout=_layout())}
 
     def build_figure(self):
         figure, (profile, chart) = new_figure(2, width=11.5, height=4.6)
@@ -103,19 +100,16 @@ class DataExperimentExplorer(LessonWidget):
         self.runs = experiment_runs()
         self.quality = quality_runs(self.runs)
         self.repetition = repetition_runs(self.runs)
-        self._initial = {"corruption": corruption, "epochs": epochs}
-        super().__init__()
+        super().__init__(corruption=corruption, epochs=epochs)
 
     def build_controls(self):
         corruptions = [run.corruption for run in self.quality]
         step = float(np.min(np.diff(corruptions)))
         epochs = [run.epochs for run in self.repetition]
         return {
-            "corruption": widgets.FloatSlider(value=self._initial["corruption"], min=0.0, max=max(corruptions),
-                                              step=step, readout_format=".2f",
+            "corruption": widgets.FloatSlider(min=0.0, max=max(corruptions), step=step, readout_format=".2f",
                                               description="corrupted fraction", style=_STYLE, layout=_layout()),
-            "epochs": widgets.FloatLogSlider(value=self._initial["epochs"], base=2, min=0,
-                                             max=math.log2(max(epochs)), step=1, readout_format=".0f",
+            "epochs": widgets.FloatLogSlider(base=2, min=0, max=math.log2(max(epochs)), step=1, readout_format=".0f",
                                              description="epochs of repetition", style=_STYLE, layout=_layout()),
         }
 

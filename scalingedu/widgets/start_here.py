@@ -9,7 +9,7 @@ from ..data import CHINCHILLA_TOKENS_PER_PARAM, MODELS, model
 from ..formatting import duration, human, sci
 from ..formatting import pf_days as pf_days_text
 from ..plotting import PALETTE, new_figure
-from .base import LessonWidget
+from .base import LessonWidget, log_slider
 
 ISO_FLOP_LINES = (1e18, 1e20, 1e22, 1e24, 1e26)
 PARAMS_RANGE = (1e6, 1e13)
@@ -31,10 +31,8 @@ class ModelMap(LessonWidget):
         style = {"description_width": "110px"}
         layout = widgets.Layout(width="480px")
         return {
-            "params": widgets.FloatLogSlider(value=1e9, base=10, min=6, max=13, step=0.05, readout_format=".3g",
-                                             description="parameters N", style=style, layout=layout),
-            "tokens": widgets.FloatLogSlider(value=2e10, base=10, min=8, max=14, step=0.05, readout_format=".3g",
-                                             description="tokens D", style=style, layout=layout),
+            "params": log_slider("parameters N", 6, 13, 0.05, value=1e9, style=style, layout=layout),
+            "tokens": log_slider("tokens D", 8, 14, 0.05, value=2e10, style=style, layout=layout),
         }
 
     def build_figure(self):
