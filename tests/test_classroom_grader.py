@@ -12,6 +12,7 @@ import contextlib
 import csv
 import hashlib
 import json
+import re
 import time
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 from submission_fixtures import write_fixtures
 
-from scalingedu.grading import grade_answer, problem_set, submission
+from scalingedu.grading import grade_answer, problem_set, question, submission
 from scalingedu.grading.classroom import add_grade_command, feedback_text, find_submissions, grade_class, run_grade
 from scalingedu.grading.kernel_answers import (
     NeedCall,
@@ -107,7 +108,7 @@ def test_failures_are_explained_and_answers_before_them_count(graded_class):
     text = (out / "feedback" / "corrupt_truncated_chinchilla.md").read_text()
     assert "not valid JSON" in text and "Score: 0 of 14" in text
     raised = by_name["raises_chinchilla.ipynb"]
-    assert any("RuntimeError: I give up" in event for event in raised.events)
+    assert any('RuntimeError (its message, as the notebook wrote it: "I give up' in event for event in raised.events)
 
 
 def test_gradebook_report_and_feedback_files(graded_class):
@@ -326,6 +327,10 @@ def test_run_grade_writes_the_outputs_and_prints_a_line_per_submission(tmp_path,
     folder.mkdir()
     good = _notebook(folder, "bob.ipynb", "halving_factor = 2 ** (1 / 0.34)")
     (folder / "carol.ipynb").write_bytes(b'{"cells": [')
+    # another problem set's notebook handed in for this one (attack A19), and a hand-in that is not a notebook
+    _notebook(folder, "dave.ipynb", "from scalingedu.grading import check\nexponent = 0.5\n"
+                                    "check('chinchilla.exponent', exponent)")
+    (folder / "erin.pdf").write_bytes(b"%PDF-1.4")
     before = {path.name: sha256(path) for path in folder.iterdir()}
     args = _parser().parse_args(["grade", str(folder), "--out", str(tmp_path / "out"), "--problem-set",
                                  "power_laws", "--cell-timeout", "20", "--no-progress", "--workers",
@@ -333,13 +338,17 @@ def test_run_grade_writes_the_outputs_and_prints_a_line_per_submission(tmp_path,
     assert run_grade(args) == 0
     printed = capsys.readouterr().out
     assert "bob.ipynb" in printed and "carol.ipynb" in printed and "(not a notebook)" in printed
+    assert re.search(r"dave.ipynb +0 of 13 +\(wrong problem set\)", printed)
+    assert f"not graded, not a notebook: {folder / 'erin.pdf'}" in printed
     with open(tmp_path / "out" / "gradebook.csv", newline="") as gradebook:
         rows = list(csv.DictReader(gradebook))
-    assert [row["submission"] for row in rows] == ["bob.ipynb", "carol.ipynb"]
+    assert [row["submission"] for row in rows] == ["bob.ipynb", "carol.ipynb", "dave.ipynb"]
+    assert float(rows[2]["total"]) == 0 and float(rows[2]["possible"]) == problem_set("power_laws").points
+    assert "answers problem set chinchilla" in (tmp_path / "out" / "feedback" / "dave.md").read_text()
     halving = grade_answer("power_laws.halving", 2 ** (1 / 0.34)).points_earned
     assert float(rows[0]["power_laws.halving"]) == pytest.approx(halving)
     assert float(rows[1]["total"]) == 0
-    assert sorted(p.name for p in (tmp_path / "out" / "feedback").iterdir()) == ["bob.md", "carol.md"]
+    assert sorted(p.name for p in (tmp_path / "out" / "feedback").iterdir()) == ["bob.md", "carol.md", "dave.md"]
     assert {path.name: sha256(path) for path in folder.iterdir()} == before and good.is_file()
 
 
@@ -367,6 +376,62 @@ def test_the_command_reports_a_missing_submission_without_a_traceback(tmp_path, 
     error = capsys.readouterr().err
     assert "nobody.ipynb" in error and "does not exist" in error and "Traceback" not in error
     assert not (tmp_path / "out").exists()
+
+
+def test_feedback_shows_the_hint_of_each_failed_check_not_only_the_questions():
+    """The most useful hint is the failed check's own (what `check` shows in the notebook); the question's general
+    hint comes after it."""
+    q = question("parallelism.bubble")
+    result = grade_answer(q.id, 50.0)   # a percentage where a fraction is asked for
+    failed = [c for c in result.checks if not c.passed and c.hint]
+    assert failed, "the question's value checks carry hints"
+    grade = SubmissionGrade("x.ipynb", "x.ipynb", "", "parallelism", "t", 0.0, float(q.points), "graded",
+                            questions=[submission.question_grade(q, submission._Reading(result, "bubble", "end"), "")])
+    text = feedback_text(grade, cell_seconds=60, notebook_seconds=600)
+    for check in failed:
+        assert f"Hint for this check: {check.hint}" in text
+    assert text.index("Hint for this check") < text.index(f"Hint: {q.hint}")
+
+
+def test_an_exception_message_reaches_the_feedback_only_shortened_and_marked_as_the_notebooks():
+    """A notebook could raise with a classmate's code or the grading account's environment in the message (attack
+    A7 of the grader review): the feedback keeps the exception's name and at most 80 characters of one line."""
+    secret = "LMS_API_TOKEN=" + "x" * 200 + "\nclassmate's code: def eq4_params(...)"
+    text = submission._error_text("RuntimeError", secret)
+    assert text.startswith('RuntimeError (its message, as the notebook wrote it: "LMS_API_TOKEN=xxx')
+    assert len(text) < 140 and "\n" not in text and "classmate" not in text and text.endswith('…")')
+    assert submission._error_text("Bad<Name>\n", "") == "BadName"
+    short = submission._error_text("ValueError", "short")
+    assert short == 'ValueError (its message, as the notebook wrote it: "short")'
+
+
+def test_a_kernel_sees_no_secret_of_the_grader_and_leaves_nothing_for_the_next_one(tmp_path, monkeypatch):
+    """Attacks A7 (read the grading account's environment) and A11 (an IPython start-up file in the grading
+    account's home that runs in every later kernel): each kernel gets its own HOME and IPYTHONDIR, and only a few
+    variables of the grader's environment."""
+    monkeypatch.setenv("LMS_API_TOKEN", "not-a-real-token")
+    real_startup = Path.home() / ".ipython" / "profile_default" / "startup" / "99-scalingedu-test.py"
+    assert not real_startup.exists()
+    plant = ("import os, pathlib\n"
+             "for base in (os.path.expanduser('~/.ipython'), os.environ.get('IPYTHONDIR', '')):\n"
+             "    folder = pathlib.Path(base, 'profile_default', 'startup')\n"
+             "    folder.mkdir(parents=True, exist_ok=True)\n"
+             "    (folder / '99-scalingedu-test.py').write_text('import builtins; builtins.PLANTED = True')\n"
+             "halving_factor = 2 ** (1 / 0.34)")
+    victim = ("import builtins, os\n"
+              "clean = not hasattr(builtins, 'PLANTED') and 'LMS_API_TOKEN' not in os.environ\n"
+              "halving_factor = 2 ** (1 / 0.34) if clean else 1.0")
+    try:
+        paths = [_notebook(tmp_path, "a_planter.ipynb", plant), _notebook(tmp_path, "b_victim.ipynb", victim)]
+        report = grade_class(paths, tmp_path / "out", problem_set_id="power_laws", workers=1, cell_seconds=20,
+                             progress=False)
+        assert not real_startup.exists(), "a submission wrote into the grading account's IPython start-up folder"
+    finally:
+        real_startup.unlink(missing_ok=True)
+    full = grade_answer("power_laws.halving", 2 ** (1 / 0.34)).points_earned
+    assert [g.questions[0].points_earned for g in report.grades] == [full, full]
+    environment = submission.kernel_environment(tmp_path / "scratch")
+    assert "LMS_API_TOKEN" not in environment and environment["HOME"].startswith(str(tmp_path / "scratch"))
 
 
 def test_feedback_of_an_unknown_problem_set_says_what_to_do():

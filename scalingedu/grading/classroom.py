@@ -48,6 +48,8 @@ class ClassReport:
     report: Path
     feedback: tuple[Path, ...]
     seconds: float
+    other_files: tuple[Path, ...] = ()
+    """Files in the submission folders that are not notebooks, and so were not graded."""
 
 
 def find_submissions(paths) -> list[Path]:
@@ -114,9 +116,10 @@ def _failed_grade(job: dict, message: str) -> dict:
                            questions, [message]).to_dict()
 
 
-def _grade_in_pools(jobs: list[dict], results: dict[int, dict], workers: int, bar) -> None:
-    """Grade ``jobs`` in worker processes. If a worker process dies (which breaks its pool), the submissions it
-    left unfinished are graded again in a new pool; a second failure is recorded as a grader error."""
+def _grade_in_pools(jobs: list[dict], results: dict[int, dict], workers: int, bar, keys: list[int]) -> None:
+    """Grade ``jobs`` in worker processes, storing the grade of ``jobs[i]`` as ``results[keys[i]]``. If a worker
+    process dies (which breaks its pool), the submissions it left unfinished are graded again in a new pool; a
+    second failure is recorded as a grader error."""
     context = multiprocessing.get_context("spawn")   # no fork of a process that holds threads and sockets
     pending = list(range(len(jobs)))
     attempts = {index: 0 for index in pending}
@@ -128,14 +131,14 @@ def _grade_in_pools(jobs: list[dict], results: dict[int, dict], workers: int, ba
             for future in as_completed(futures):
                 index = futures[future]
                 try:
-                    results[index] = future.result()
+                    results[keys[index]] = future.result()
                 except Exception as error:
                     attempts[index] += 1
                     if attempts[index] < 2:
                         broken.append(index)
                         continue
-                    results[index] = _failed_grade(jobs[index], f"The grading process failed twice "
-                                                                f"({type(error).__name__}: {error}).")
+                    results[keys[index]] = _failed_grade(jobs[index], f"The grading process failed twice "
+                                                                      f"({type(error).__name__}: {error}).")
                 bar.update()
         pending = sorted(broken)
 
@@ -160,24 +163,28 @@ def grade_class(paths, out_dir, *, problem_set_id: str | None = None, root: Path
     cell_seconds = v.positive_number("cell_seconds", cell_seconds)
     notebook_seconds = v.positive_number("notebook_seconds", notebook_seconds)
     submissions = find_submissions(paths)
+    others = other_files(paths)
     names = _display_names(submissions)
     root = course_root() if root is None else Path(root)
     fallback = problem_set_id or _class_problem_set(submissions)
-    jobs = []
+    jobs, results = [], {}
     for path, name in zip(submissions, names):
-        set_id = problem_set_id or detect_problem_set(path.read_bytes(), path.name) or fallback
+        found = detect_problem_set(path.read_bytes(), path.name)
+        set_id = problem_set_id or found or fallback
         jobs.append({"path": str(path), "name": name, "problem_set": set_id, "root": root,
                      "cell_seconds": cell_seconds, "notebook_seconds": notebook_seconds})
-    results: dict[int, dict] = {}
-    bar = tqdm(total=len(jobs), desc="grading", unit="notebook", disable=not progress)
+        if problem_set_id is not None and found is not None and found != problem_set(problem_set_id).id:
+            results[len(jobs) - 1] = _wrong_set_grade(jobs[-1], problem_set_id, found)
+    to_grade = [index for index in range(len(jobs)) if index not in results]
+    bar = tqdm(total=len(to_grade), desc="grading", unit="notebook", disable=not progress)
     try:
-        if workers == 1 or len(jobs) == 1:
+        if workers == 1 or len(to_grade) == 1:
             _warm_up()
-            for index, job in enumerate(jobs):
-                results[index] = _grade_one(job)
+            for index in to_grade:
+                results[index] = _grade_one(jobs[index])
                 bar.update()
-        else:
-            _grade_in_pools(jobs, results, workers, bar)
+        elif to_grade:
+            _grade_in_pools([jobs[index] for index in to_grade], results, workers, bar, to_grade)
     finally:
         bar.close()
     grades = tuple(_from_dict(results[index]) for index in range(len(jobs)))
@@ -189,8 +196,33 @@ def grade_class(paths, out_dir, *, problem_set_id: str | None = None, root: Path
     seconds = time.perf_counter() - started
     report = write_report(grades, out / "report.json", settings={
         "cell_seconds": cell_seconds, "notebook_seconds": notebook_seconds, "workers": workers,
-        "problem_set": problem_set_id, "seconds": round(seconds, 2)}, feedback=feedback)
-    return ClassReport(grades, gradebook, report, tuple(feedback), seconds)
+        "problem_set": problem_set_id, "seconds": round(seconds, 2),
+        "other_files": [str(p) for p in others]}, feedback=feedback)
+    return ClassReport(grades, gradebook, report, tuple(feedback), seconds, tuple(others))
+
+
+def _wrong_set_grade(job: dict, class_set: str, found: str) -> dict:
+    """A submission that answers another problem set than the one the class is graded on: not graded, 0 points."""
+    owner, other = problem_set(class_set), problem_set(found)
+    path = Path(job["path"])
+    message = (f"This notebook answers problem set {other.id} ({other.title}), not {owner.id}, the problem set "
+               f"being graded, so it was not run or graded. If you handed in the wrong file, ask your instructor "
+               f"whether you may hand in the right one.")
+    return SubmissionGrade(job["name"], str(path), hashlib.sha256(path.read_bytes()).hexdigest(), owner.id,
+                           owner.title, 0.0, float(owner.points), "wrong problem set",
+                           [question_grade(q, None, "not graded") for q in owner.questions], [message]).to_dict()
+
+
+def other_files(paths) -> list[Path]:
+    """Files under the folders of ``paths`` that are not notebooks (a learner's ``.py`` or ``.pdf`` hand-in), so
+    that the instructor hears of them instead of losing them without a word."""
+    found = []
+    for each in paths:
+        path = Path(each)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix != ".ipynb"
+                                and ".ipynb_checkpoints" not in p.parts and not p.name.startswith(".")))
+    return found
 
 
 def _from_dict(data: dict) -> SubmissionGrade:
@@ -245,6 +277,8 @@ def feedback_text(grade: SubmissionGrade, *, cell_seconds: float, notebook_secon
         lines.append(f"**Score: {_number(grade.total)} points.**")
     if grade.status == "not a notebook":
         lines += ["", "How this was graded: the file could not be read as a notebook, so nothing in it was run."]
+    elif grade.status == "wrong problem set":
+        lines += ["", "How this was graded: it was not, because the notebook answers another problem set."]
     else:
         lines += ["", f"How this was graded: your notebook was run from top to bottom in a fresh kernel (at most "
                   f"{cell_seconds:g} s per cell and {notebook_seconds:g} s in all). Then the grader read each answer "
@@ -278,6 +312,8 @@ def feedback_text(grade: SubmissionGrade, *, cell_seconds: float, notebook_secon
                     verdict = "passed" if c["passed"] else "FAILED"
                     message = f": {c['message']}" if c["message"] else ""
                     lines.append(f"- {c['kind']} check, {c['description']}: {verdict}{message}")
+                    if not c["passed"] and c.get("hint"):
+                        lines.append(f"  - Hint for this check: {c['hint']}")
             if q.status != PASSED and q.hint:
                 lines += ["", f"Hint: {q.hint}"]
     return "\n".join(lines) + "\n"
@@ -358,6 +394,8 @@ def run_grade(args: argparse.Namespace) -> int:
     for grade in report.grades:
         note = "" if grade.status == "graded" else f"  ({grade.status})"
         print(f"{grade.submission:<{width}}  {_number(grade.total):>5} of {_number(grade.possible):<5}{note}")
+    for path in report.other_files:
+        print(f"not graded, not a notebook: {path}")
     print(f"graded {len(report.grades)} submission(s) in {report.seconds:.1f} s; wrote {report.gradebook}, "
           f"{report.report} and {len(report.feedback)} feedback file(s) in {report.feedback[0].parent}")
     return 0

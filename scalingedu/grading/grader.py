@@ -17,13 +17,15 @@ PARTIAL = "partial"
 
 @dataclass(frozen=True)
 class CheckOutcome:
-    """One check's verdict in a grade: ``kind`` is "public" or "hidden"; ``weight`` is its share of the points."""
+    """One check's verdict in a grade: ``kind`` is "public" or "hidden"; ``weight`` is its share of the points;
+    ``hint`` is the check's own hint, shown in the feedback when it failed."""
 
     kind: str
     description: str
     passed: bool
     message: str
     weight: float
+    hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,11 +60,12 @@ def grade_answer(question_id: str, answer) -> GradeResult:
         for each in checks:
             result = CheckResult(False, "not answered", answered=False) if unanswered else each(answer)
             any_not_answered = any_not_answered or not result.answered
-            outcomes.append(CheckOutcome(kind, each.description, result.passed, result.message, each.weight))
+            outcomes.append(CheckOutcome(kind, each.description, result.passed, result.message, each.weight,
+                                         each.hint))
     if any_not_answered:
         # A placeholder is not an answer: no check counts as passed, not even "is a function" on a stub that
         # still returns `...` (the feedback would otherwise say "public checks passed 1 of 2" on a blank exercise).
-        outcomes = [CheckOutcome(o.kind, o.description, False, "not answered", o.weight) for o in outcomes]
+        outcomes = [CheckOutcome(o.kind, o.description, False, "not answered", o.weight, o.hint) for o in outcomes]
         return GradeResult(q.id, 0.0, float(q.points), NOT_ANSWERED, tuple(outcomes))
     total = sum(o.weight for o in outcomes)
     earned_weight = sum(o.weight for o in outcomes if o.passed)

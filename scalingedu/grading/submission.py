@@ -88,7 +88,8 @@ class SubmissionGrade:
     total: float
     possible: float
     status: str
-    """"graded", "not a notebook", "unknown problem set", "kernel did not start" or "grader error"."""
+    """"graded", "not a notebook", "unknown problem set", "wrong problem set" (the class is graded on another one),
+    "kernel did not start" or "grader error"."""
     questions: list[QuestionGrade] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -260,7 +261,7 @@ class _Kernel:
                 limit = self.client.timeout
                 self._after_timeout()
                 return "timeout", f"stopped after {limit} s"
-            return "error", f"{content.get('ename', 'Error')}: {str(content.get('evalue', ''))[:300]}"
+            return "error", _error_text(content.get("ename", "Error"), content.get("evalue", ""))
         return "ok", ""
 
     def _after_timeout(self):
@@ -294,6 +295,23 @@ class _Kernel:
         if not isinstance(data, dict):
             return None, "the kernel handed over something that is not an answer"
         return data, message if state == "timeout" else ""
+
+
+LEARNER_TEXT_CHARACTERS = 80
+"""How much of an exception's own message the feedback quotes: enough to recognise it, too little to smuggle a
+classmate's file or the grading account's secrets out through it."""
+
+
+def _error_text(ename, evalue) -> str:
+    """``ExceptionName ("the message", shortened)``: the name as Python gives it (a word), the message marked as the
+    notebook's own text, on one line and cut to :data:`LEARNER_TEXT_CHARACTERS`."""
+    name = "".join(ch for ch in str(ename) if ch.isalnum() or ch in "._")[:60] or "Error"
+    message = " ".join(str(evalue).split())
+    if not message:
+        return name
+    if len(message) > LEARNER_TEXT_CHARACTERS:
+        message = message[:LEARNER_TEXT_CHARACTERS - 1] + "…"
+    return f'{name} (its message, as the notebook wrote it: "{message}")'
 
 
 # Grading the answers -----------------------------------------------------------------------------------------------
@@ -434,11 +452,38 @@ def _run_and_read(cells: _Cells, names: dict[str, list[str]], problem: ProblemSe
         shutil.rmtree(folder, ignore_errors=True)
 
 
+PASSED_ENVIRONMENT = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "PYTHONPATH", "SYSTEMROOT")
+"""The grader's environment variables a kernel inherits; nothing else (tokens, the grader's paths) reaches it."""
+
+
+def kernel_environment(folder: Path) -> dict[str, str]:
+    """The environment of a submission's kernel: a few variables of the grader's own (:data:`PASSED_ENVIRONMENT`),
+    and a private HOME, IPYTHONDIR, TMPDIR and matplotlib folder inside ``folder`` (the submission's scratch), so
+    that an IPython start-up file or a leftover file of one submission never reaches another, nor a later run.
+    The matplotlib font list is copied in, so that each kernel does not rebuild it (about a second)."""
+    home = folder / "home"
+    directories = {"HOME": home, "IPYTHONDIR": home / ".ipython", "TMPDIR": folder / "tmp",
+                   "MPLCONFIGDIR": home / ".matplotlib", "XDG_CACHE_HOME": home / ".cache",
+                   "XDG_CONFIG_HOME": home / ".config"}
+    for path in directories.values():
+        path.mkdir(parents=True, exist_ok=True)
+    try:
+        import matplotlib
+        for font_list in Path(matplotlib.get_cachedir()).glob("fontlist-*.json"):
+            shutil.copyfile(font_list, directories["MPLCONFIGDIR"] / font_list.name)
+    except (ImportError, OSError):
+        pass   # matplotlib builds the list itself
+    environment = {name: os.environ[name] for name in PASSED_ENVIRONMENT if name in os.environ}
+    environment.update({name: str(path) for name, path in directories.items()})
+    environment["MPLBACKEND"] = "agg"   # no figure is looked at: skip drawing PNGs
+    return environment
+
+
 def _run_in_new_kernel(work: Path, folder: Path, cells: _Cells, names: dict[str, list[str]], problem: ProblemSet,
                        grade: SubmissionGrade, readings: dict, problems: dict, cell_seconds: float,
                        notebook_seconds: float, *, last_attempt: bool) -> bool:
     """Run the submission in a fresh kernel and read its answers; False if the kernel never started."""
-    environment = {**os.environ, "MPLBACKEND": "agg"}   # no figure is looked at: skip drawing PNGs
+    environment = kernel_environment(folder)
     started = False
     notebook = new_notebook(cells=[])
     client = _QuietClient(notebook, kernel_name=KERNEL_NAME, allow_errors=True, interrupt_on_timeout=True,
