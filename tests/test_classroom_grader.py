@@ -434,6 +434,18 @@ def test_a_kernel_sees_no_secret_of_the_grader_and_leaves_nothing_for_the_next_o
     assert "LMS_API_TOKEN" not in environment and environment["HOME"].startswith(str(tmp_path / "scratch"))
 
 
+def test_a_kernel_cannot_take_more_than_its_memory_limit(tmp_path):
+    """Attack A20: an 8 GB array in a submission's kernel fails in the learner's own cell (address space limited
+    to KERNEL_MEMORY_BYTES); the grader carries on and the other answers count. np.empty touches no page, so this
+    test uses no memory even where the limit could not be set."""
+    path = _notebook(tmp_path, "greedy.ipynb", "import numpy as np\nbig = np.empty(8 * 2**30, dtype=np.uint8)",
+                     "halving_factor = 2 ** (1 / 0.34)")
+    grade = grade_submission(path, problem_set_id="power_laws", root=ROOT, cell_seconds=20)
+    assert any("raised MemoryError" in event for event in grade.events), grade.events
+    full = grade_answer("power_laws.halving", 2 ** (1 / 0.34)).points_earned
+    assert grade.questions[0].points_earned == full
+
+
 def test_feedback_of_an_unknown_problem_set_says_what_to_do():
     grade = SubmissionGrade("x.ipynb", "x.ipynb", "", "", "", 0.0, 0.0, "unknown problem set",
                             events=["The grader could not tell which problem set this notebook answers."])

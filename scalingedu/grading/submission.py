@@ -452,6 +452,21 @@ def _run_and_read(cells: _Cells, names: dict[str, list[str]], problem: ProblemSe
         shutil.rmtree(folder, ignore_errors=True)
 
 
+KERNEL_MEMORY_BYTES = 4 * 2**30
+"""The address space a submission's kernel (and whatever it starts) may use: 4 GiB. The course's notebooks peak at
+about 1.3 GiB of address space (150 MB resident); an 8 GB allocation fails with a MemoryError in the learner's own
+cell instead of holding the grading machine's memory."""
+
+_LIMIT_MEMORY = f"""
+try:
+    import resource as _resource
+    _resource.setrlimit(_resource.RLIMIT_AS, ({KERNEL_MEMORY_BYTES}, {KERNEL_MEMORY_BYTES}))
+    del _resource
+except (ImportError, ValueError, OSError):
+    pass
+"""
+"""Run in the kernel before the submission: lowers the hard limit too, which an unprivileged kernel cannot undo."""
+
 PASSED_ENVIRONMENT = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "PYTHONPATH", "SYSTEMROOT")
 """The grader's environment variables a kernel inherits; nothing else (tokens, the grader's paths) reaches it."""
 
@@ -494,6 +509,7 @@ def _run_in_new_kernel(work: Path, folder: Path, cells: _Cells, names: dict[str,
         with client.setup_kernel(env=environment):
             started = True
             kernel = _Kernel(client, folder / "probe")
+            kernel.run(_LIMIT_MEMORY, PING_SECONDS, history=False)
             _run_cells(kernel, cells, names, problem, grade, readings, cell_seconds, notebook_seconds)
             read_seconds = min(cell_seconds, 20)
             for q in problem.questions:
