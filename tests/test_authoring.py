@@ -248,13 +248,21 @@ def test_question_cells_are_rendered_with_number_title_id_points_and_kind():
                                       "3 points, derive)\n\nWrite a function `local_exponent(x, y)`")
 
 
+def _floor_cell(cells):
+    return next(c for c in cells if c.cell_type == "code" and 'check("power_laws.floor"' in c.source)
+
+
 @pytest.mark.parametrize("change, message", [
     (lambda cells: cells.pop(next(i for i, c in enumerate(cells) if question_cell_id(c))), "missing: power_laws"),
     (lambda cells: mark_question_cell(cells[0], "power_laws.nonsense"), "unknown: power_laws.nonsense"),
     (lambda cells: cells.reverse(), "once each and in order"),
-    (lambda cells: [c for c in cells if c.cell_type == "code" and 'check("power_laws.floor"' in c.source][0]
-     .__setitem__("source", "floor = 1.0"), 'calls check\\("power_laws.floor"'),
-], ids=["missing", "unknown", "order", "no-check"])
+    (lambda cells: _floor_cell(cells).__setitem__("source", "floor = 1.0"), 'calls check\\("power_laws.floor"'),
+    (lambda cells: _floor_cell(cells).__setitem__("source", '# check("power_laws.floor", floor)'), "calls check"),
+    (lambda cells: _floor_cell(cells).__setitem__(
+        "source", '### BEGIN SOLUTION\nfloor = 1.0\ncheck("power_laws.floor", floor)\n### END SOLUTION'),
+     "outside the solution"),
+    (lambda cells: _floor_cell(cells).__setitem__("source", 'check("power_laws.floor", 1.0 + 0)'), "calls check"),
+], ids=["missing", "unknown", "order", "no-check", "commented-out", "inside-solution", "not-a-name"])
 def test_question_cells_that_do_not_match_the_problem_set_are_refused(change, message):
     notebook = _power_laws_solution()
     change(notebook.cells)
@@ -335,3 +343,19 @@ def execute_with_probe(path: Path) -> dict[str, str]:
 def test_executing_the_notebook_reports_every_question(folder, status, set_id):
     found = execute_with_probe(ROOT / folder / f"{set_id}.ipynb")
     assert found == {question_id: status for question_id in problem_set(set_id).ids}
+
+
+def test_the_command_reports_a_malformed_solution_without_a_traceback(tmp_path, monkeypatch, capsys):
+    from scalingedu.tools.cli import main
+
+    root = make_project(tmp_path)
+    (root / "notebooks").mkdir()
+    _edit(root / "solutions" / "01_power_laws.ipynb",
+          lambda notebook: _floor_cell(notebook.cells).__setitem__("source", "floor = 1.0"))
+    monkeypatch.chdir(root)
+    with pytest.raises(SystemExit) as stopped:
+        main(["build-exercises"])
+    assert stopped.value.code == 1
+    error = capsys.readouterr().err
+    assert error.startswith("scalingedu build-exercises: error: solutions/01_power_laws.ipynb")
+    assert "Traceback" not in error

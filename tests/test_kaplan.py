@@ -74,7 +74,8 @@ def test_tenfold_compute_gives_five_and_a_half_times_the_model_and_under_twice_t
 def test_table6_data_is_a_separate_fit_about_eq67s_two_c_over_6n():
     """Table 6's D_opt = 2e10 · C^0.27 is close to Eq. 6.7's formula D = 2 C_min / (6 N_opt) (training at the
     critical batch size uses twice the minimum compute); that formula with Table 6's N_opt gives 2.2e10 · C^0.27.
-    Eq. 6.7 itself prints 4e10 · C^0.26, about twice that: a discrepancy inside the paper, noted in data.py."""
+    Eq. 6.7 itself prints 4e10 · C^0.26, about twice that: a discrepancy inside the paper, noted in
+    scalingedu/data/kaplan_2020.py."""
     pf_days = np.geomspace(1e-3, 1e4, 8)
     formula = 2 * pf_days * data.PF_DAY_FLOPS / (6 * K.optimal_params(pf_days))
     np.testing.assert_allclose(K.optimal_tokens(pf_days), formula, rtol=0.12)

@@ -126,6 +126,9 @@ def choice_question(id: str, *, points: float, kind: str, title: str, statement:
 
     def is_right(value) -> CheckResult:
         right = answer()
+        if right not in keys:   # a mistake of the question's author, not of the learner: say so
+            return CheckResult(False, f"the checker's answer {right!r} is not one of the options {quoted}: "
+                                      f"please tell your instructor")
         if _option_key(value) == right:
             return CheckResult(True, f"{right!r} is the right option")
         return CheckResult(False, f"{value!r} is not the option the checker computes")
@@ -151,7 +154,8 @@ class RubricItem:
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9%.]+", text.lower())
+    """The words of ``text`` in lower case, hyphens and apostrophes kept inside a word ("compute-optimal")."""
+    return re.findall(r"[a-z0-9%.]+(?:['’-][a-z0-9%.]+)*", text.lower())
 
 
 def text_question(id: str, *, points: float, kind: str, title: str, statement: str, hint: str,
@@ -176,9 +180,12 @@ def text_question(id: str, *, points: float, kind: str, title: str, statement: s
         return CheckResult(True, f"your answer has {count} words")
 
     def mentions(item: RubricItem) -> Check:
+        keywords = [" ".join(_words(keyword)) for keyword in item.keywords]
+
         def function(value) -> CheckResult:
-            text = " ".join(_words(value)) if isinstance(value, str) else ""
-            found = any(keyword.lower() in text for keyword in item.keywords)
+            text = f" {' '.join(_words(value))} " if isinstance(value, str) else ""
+            # whole words (or a phrase of whole words), so that "data" is not found in "database"
+            found = any(f" {keyword} " in text for keyword in keywords if keyword)
             return CheckResult(found, f"{'mentions' if found else 'does not mention'}: {item.idea}")
         return Check(f"the answer explains {item.idea}", function, weight=item.points)
 

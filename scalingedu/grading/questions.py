@@ -59,6 +59,8 @@ class Question:
             text = getattr(self, name)
             if not isinstance(text, str) or not text.strip():
                 raise ValueError(f"{name} of {self.id} must be a non-empty string")
+        if not isinstance(self.hint, str):
+            raise TypeError(f"hint of {self.id} must be a string (\"\" for none), not {type(self.hint).__name__}")
         if "\n" in self.title:
             raise ValueError(f"title of {self.id} must be one line")
         for name in ("statement", "hint"):   # written as triple-quoted prose in the problem modules

@@ -132,13 +132,6 @@ def _objective_and_gradient(theta, log_params, log_tokens, log_loss, delta):
     return value, gradient
 
 
-def _objective_many(thetas: np.ndarray, log_params, log_tokens, log_loss, delta) -> np.ndarray:
-    """The objective at each row of ``thetas`` (shape (k, 5)), vectorised over rows."""
-    a, b, e, alpha, beta = (thetas[:, [k]] for k in range(5))
-    predicted = np.logaddexp(np.logaddexp(a - alpha * log_params, b - beta * log_tokens), e)
-    return np.sum(_huber(predicted - log_loss, delta), axis=1)
-
-
 def huber_objective(theta, params, tokens, loss, delta=HUBER_DELTA) -> float:
     """Hoffmann et al.'s fitting objective (Eq. 3 with the sum of Epoch's replication) at ``theta``.
 

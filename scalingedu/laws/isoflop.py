@@ -192,7 +192,7 @@ def isoflop_experiment(truth: str | ChinchillaLaw, noise: float, sizes: int, spr
     spread = float(v.in_range("spread", spread, 1.0, 1e4, low_open=True))
     seed = v.positive_int("seed", seed, minimum=0)
     if sizes < 3:
-        raise ValueError(f"a parabola needs at least 3 model sizes per budget; you chose {sizes}")
+        raise ValueError(f"sizes must be at least 3: a parabola needs at least 3 model sizes per budget (got {sizes})")
     runs = simulate_runs(law, LAB_BUDGETS, sizes, noise=noise, seed=seed, spread=spread,
                          outlier_fraction=outlier_fraction, outlier_factor=LAB_OUTLIER_FACTOR)
     fit = fit_isoflop_parabolas(runs["params"], runs["flops"], runs["loss"])

@@ -47,7 +47,7 @@ def planner_view(model: str, accelerator: str, dp: int, tp: int, pp: int, zero_s
     sequence parallelism when asked for and tp > 1."""
     shape = planner_model(model)
     if accelerator not in INTERCONNECTS:
-        raise ValueError(f"unknown GPU {accelerator!r}; choose one of: {', '.join(INTERCONNECTS)}")
+        raise ValueError(f"accelerator must be one of {', '.join(INTERCONNECTS)} (got {accelerator!r})")
     capacity = ACCELERATORS[accelerator].memory_bytes
     base = dict(n_gpus=dp * tp * pp, tp=tp, pp=pp, microbatches=microbatches, recompute=recompute,
                 sequence_parallel=bool(sequence_parallel and tp > 1))

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..data import model
+from ..data import GOPHER_BUDGET_FLOPS, model
 from ..grading import ProblemSet, Tolerance, function_question, number_question
 from ..laws import EPOCH_2024, HOFFMANN_2022, HOFFMANN_2022_TEX, ChinchillaLaw
 from ..laws.fitting import fit_isoflop_parabolas, simulate_runs
@@ -72,7 +72,7 @@ def _public_split_inputs() -> list[tuple]:
 def _hidden_split_inputs() -> list[tuple]:
     return [
         (np.geomspace(1e18, 1e27, 7), *_law_arguments(EPOCH_2024)),
-        (np.array([5.76e23]), *_law_arguments(HOFFMANN_2022_TEX)),
+        (np.array([GOPHER_BUDGET_FLOPS]), *_law_arguments(HOFFMANN_2022_TEX)),
         (np.array([3e21, 3e25]), 0.5, 0.25, 1000.0, 50.0),     # an invented law with alpha far from beta
     ]
 

@@ -74,7 +74,7 @@ def _energy_mwh() -> float:
 
 def _public_flops_inputs() -> list[tuple]:
     s = preset("GPT-3 175B")
-    return [(175e9, s.n_layers, s.n_heads, s.d_head, s.context)]
+    return [(model("GPT-3 175B").params, s.n_layers, s.n_heads, s.d_head, s.context)]
 
 
 def _hidden_flops_inputs() -> list[tuple]:

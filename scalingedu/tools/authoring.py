@@ -5,7 +5,7 @@ In a solution notebook, the worked code of each answer sits between two marker l
     ### BEGIN SOLUTION
     halving_factor = 2 ** (1 / alpha)
     ### END SOLUTION
-    check("pl.halving", halving_factor)
+    check("power_laws.halving", halving_factor)
 
 :func:`build_exercise` replaces each marked region with a stub derived from the region's code with ``ast``:
 
@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import re
 from pathlib import Path
 
 import nbformat
@@ -100,12 +99,29 @@ def render_question_cells(notebook: nbformat.NotebookNode, problem, *,
         if cell.cell_type != "markdown":
             raise QuestionCellError(f"{_where(name, index, cell)}: a question cell must be a Markdown cell")
         cell.source = q.markdown(number)
-        calls = [c for c in rendered.cells[index + 1:end] if c.cell_type == "code"
-                 and re.search(rf"""check\(\s*["']{re.escape(question_id)}["']""", c.source)]
-        if not calls:
+        if not any(_calls_check(c, question_id, name, position) for position, c in
+                   enumerate(rendered.cells[index + 1:end], start=index + 1) if c.cell_type == "code"):
             raise QuestionCellError(f"{_where(name, index, cell)}: no code cell after the question calls "
-                                    f'check("{question_id}", ...) before the next question')
+                                    f'check("{question_id}", answer_name) at its top level, outside the solution '
+                                    f"markers, before the next question")
     return rendered
+
+
+def _calls_check(cell, question_id: str, name: str, index: int) -> bool:
+    """Whether the exercise version of ``cell`` calls ``check("<question_id>", <a name>)`` as a statement of its own:
+    the call the learner runs, and the one the grader reads the answer's name from (a call that is commented out,
+    inside the solution markers, or given an expression instead of a name does not count)."""
+    code = "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line
+                     for line in _stub_code(cell.source, _where(name, index, cell)).splitlines())
+    try:
+        statements = ast.parse(code).body
+    except SyntaxError:
+        return False
+    return any(isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+               and isinstance(node.value.func, ast.Name) and node.value.func.id == "check"
+               and len(node.value.args) >= 2 and isinstance(node.value.args[0], ast.Constant)
+               and node.value.args[0].value == question_id and isinstance(node.value.args[1], ast.Name)
+               for node in statements)
 
 
 def _where(name: str, index: int, cell) -> str:

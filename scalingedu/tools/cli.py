@@ -17,6 +17,19 @@ import sys
 from pathlib import Path
 
 
+def _build_exercises(root: Path, *, check: bool) -> int:
+    from .authoring import build_exercises, stale_exercises
+    if check:
+        stale = stale_exercises(root)
+        for path in stale:
+            print(f"out of date: {path.relative_to(root)}")
+        print("solutions/ and exercises/ are up to date" if not stale else "run: scalingedu build-exercises")
+        return 1 if stale else 0
+    for path in build_exercises(root):
+        print(f"wrote {path.relative_to(root)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scalingedu", description="Tasks of the scalingedu course.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -44,16 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     from ..lessons import course_root
     root = course_root() or Path.cwd()
     if args.command == "build-exercises":
-        from .authoring import build_exercises, stale_exercises
-        if args.check:
-            stale = stale_exercises(root)
-            for path in stale:
-                print(f"out of date: {path.relative_to(root)}")
-            print("solutions/ and exercises/ are up to date" if not stale else "run: scalingedu build-exercises")
-            return 1 if stale else 0
-        for path in build_exercises(root):
-            print(f"wrote {path.relative_to(root)}")
-        return 0
+        try:
+            return _build_exercises(root, check=args.check)
+        except (FileNotFoundError, ValueError) as error:   # markers or question cells that do not match: no traceback
+            parser.exit(1, f"scalingedu build-exercises: error: {error}\n")
     if args.command == "build-readme":
         from .readme import readme_is_current, write_readme
         if args.check:
