@@ -446,6 +446,38 @@ def test_a_kernel_cannot_take_more_than_its_memory_limit(tmp_path):
     assert grade.questions[0].points_earned == full
 
 
+def test_answers_that_are_slow_to_read_cannot_outlast_the_notebook_time_limit(tmp_path):
+    """Attack A18: answers whose reading is slow (here a __float__ that sleeps) used to keep the grader busy long
+    past the notebook's limit and still score. Readings now count against it: the answer read in time counts, the
+    others are reported as not read."""
+    slow = ("import time\n"
+            "class Slow(float):\n"
+            "    def __float__(self):\n"
+            "        time.sleep(2.5)\n"
+            "        return float(2 ** (1 / 0.34))\n")
+    path = _notebook(tmp_path, "slow.ipynb", slow, "halving_factor = exponent = params_needed = floor = Slow(1.0)",
+                     "predicted_loss = Slow(1.0)")
+    started = time.monotonic()
+    grade = grade_submission(path, problem_set_id="power_laws", root=ROOT, cell_seconds=3, notebook_seconds=6)
+    assert time.monotonic() - started < 30          # the limit is 6 s: not 5 readings × 2.5 s, twice over
+    assert any("was reached before every answer was read" in event for event in grade.events), grade.events
+    notes = [q.note for q in grade.questions]
+    assert any("time limit was reached" in note for note in notes), notes
+
+
+def test_the_grader_checks_the_size_of_an_answer_before_it_parses_it(tmp_path, monkeypatch):
+    """Attack A17: the probe's one-million-value limit runs in the learner's kernel, which the learner controls; the
+    grader refuses a reply file larger than LARGEST_REPLY_BYTES itself (made small here to test it cheaply)."""
+    monkeypatch.setattr(submission, "LARGEST_REPLY_BYTES", 1000)
+    path = _notebook(tmp_path, "big.ipynb", "import numpy as np\nhalving_factor = np.arange(5000.0)",
+                     "exponent = -0.076")
+    grade = grade_submission(path, problem_set_id="power_laws", root=ROOT, cell_seconds=20)
+    by_id = {q.question_id: q for q in grade.questions}
+    assert "larger than 0.001 MB" in by_id["power_laws.halving"].note
+    assert by_id["power_laws.halving"].points_earned == 0
+    assert by_id["power_laws.exponent"].status != "not answered"   # a small answer is still read
+
+
 def test_feedback_of_an_unknown_problem_set_says_what_to_do():
     grade = SubmissionGrade("x.ipynb", "x.ipynb", "", "", "", 0.0, 0.0, "unknown problem set",
                             events=["The grader could not tell which problem set this notebook answers."])

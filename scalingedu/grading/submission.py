@@ -235,6 +235,7 @@ class _Kernel:
         self.client = client
         self.scratch = scratch
         self.lost = ""             # why the kernel can no longer be used ("" while it can)
+        self.deadline = math.inf   # time.monotonic() by which the submission must be done: cells and readings
         self._counter = itertools.count()
         self._cell = new_code_cell("")
         client.nb.cells.append(self._cell)
@@ -281,7 +282,13 @@ class _Kernel:
             self.lost = "the kernel stopped responding (it ignored the interrupt)"
 
     def read(self, name: str, calls: list[tuple], seconds: float) -> tuple[dict | None, str]:
-        """Ask the kernel for answer ``name`` (and its value on each argument list of ``calls``) as data."""
+        """Ask the kernel for answer ``name`` (and its value on each argument list of ``calls``) as data.
+
+        A reading counts against the submission's deadline like a cell: an answer that is slow to hand over (a
+        slow ``__float__``, a slow function) cannot keep the grader busy past the notebook's time limit."""
+        seconds = min(seconds, self.deadline - time.monotonic())
+        if seconds <= 0:
+            return None, "the notebook's time limit was reached before this answer was read"
         number = next(self._counter)
         self.scratch.mkdir(parents=True, exist_ok=True)
         request = self.scratch / f"request-{number}.json"
@@ -289,6 +296,9 @@ class _Kernel:
         request.write_text(request_text(name, calls))
         state, message = self.run(probe_source(str(request), str(reply)), seconds, history=False)
         try:
+            if reply.stat().st_size > LARGEST_REPLY_BYTES:
+                return None, (f"the answer handed over is larger than {LARGEST_REPLY_BYTES / 10**6:g} MB: "
+                              f"give a number, or an array of at most a million values")
             data = json.loads(reply.read_text())
         except (OSError, ValueError):
             return None, message or "the kernel did not hand over the answer"
@@ -452,6 +462,10 @@ def _run_and_read(cells: _Cells, names: dict[str, list[str]], problem: ProblemSe
         shutil.rmtree(folder, ignore_errors=True)
 
 
+LARGEST_REPLY_BYTES = 64 * 10**6
+"""The largest answer file the grader reads: the probe in the kernel limits arrays to a million values (about 25 MB
+of JSON), but the kernel is the learner's, so the grader checks the size itself before parsing."""
+
 KERNEL_MEMORY_BYTES = 4 * 2**30
 """The address space a submission's kernel (and whatever it starts) may use: 4 GiB. The course's notebooks peak at
 about 1.3 GiB of address space (150 MB resident); an 8 GB allocation fails with a MemoryError in the learner's own
@@ -510,6 +524,7 @@ def _run_in_new_kernel(work: Path, folder: Path, cells: _Cells, names: dict[str,
             started = True
             kernel = _Kernel(client, folder / "probe")
             kernel.run(_LIMIT_MEMORY, PING_SECONDS, history=False)
+            kernel.deadline = time.monotonic() + notebook_seconds
             _run_cells(kernel, cells, names, problem, grade, readings, cell_seconds, notebook_seconds)
             read_seconds = min(cell_seconds, 20)
             for q in problem.questions:
@@ -523,6 +538,9 @@ def _run_in_new_kernel(work: Path, folder: Path, cells: _Cells, names: dict[str,
                                           f"deleted, or did an earlier cell fail?)")
                 elif q.id not in readings:
                     problems[q.id] = f"the answer could not be read: {trouble}"
+            if any("time limit was reached" in text for text in problems.values()):
+                grade.events.append(f"The notebook's time limit ({notebook_seconds:g} s, which counts the reading "
+                                    f"of answers too) was reached before every answer was read.")
             if kernel.lost:
                 for q in problem.questions:
                     reading = readings.get(q.id)
@@ -541,7 +559,7 @@ def _run_in_new_kernel(work: Path, folder: Path, cells: _Cells, names: dict[str,
 
 def _run_cells(kernel: _Kernel, cells: _Cells, names: dict[str, list[str]], problem: ProblemSet,
                grade: SubmissionGrade, readings: dict, cell_seconds: float, notebook_seconds: float) -> None:
-    deadline = time.monotonic() + notebook_seconds
+    deadline = kernel.deadline
     for number, (position, source) in enumerate(cells.sources):
         if not source.strip():
             continue
