@@ -33,6 +33,7 @@ from ..lessons import course_root
 from .feedback import FAILED, NOT_ANSWERED, PASSED
 from .grader import PARTIAL
 from .questions import problem_set, problem_sets
+from .roster import RosterMatch, match_roster, read_roster
 from .submission import QuestionGrade, SubmissionGrade, detect_problem_set, grade_submission, question_grade
 
 STATUS_TEXT = {PASSED: "passed every check", PARTIAL: "partly right", FAILED: "no check passed",
@@ -50,6 +51,8 @@ class ClassReport:
     seconds: float
     other_files: tuple[Path, ...] = ()
     """Files in the submission folders that are not notebooks, and so were not graded."""
+    roster: RosterMatch | None = None
+    """With a roster: each submission's learner, the learners who handed in nothing, the unplaced submissions."""
 
 
 def find_submissions(paths) -> list[Path]:
@@ -149,13 +152,16 @@ def _warm_up():
 
 def grade_class(paths, out_dir, *, problem_set_id: str | None = None, root: Path | None = None,
                 cell_seconds: float = 60, notebook_seconds: float = 600, workers: int | None = None,
-                progress: bool = True) -> ClassReport:
+                progress: bool = True, roster: Path | None = None) -> ClassReport:
     """Grade every submission of ``paths`` (files or folders) and write the gradebook, feedback and report.
 
     ``problem_set_id`` forces the problem set (otherwise each submission's is found from its file name or its
     ``check`` calls, and the class's most common one is used for a file that says nothing). ``workers`` is the
-    number of submissions graded at once (default: the number of cores). Returns a :class:`ClassReport`.
+    number of submissions graded at once (default: the number of cores). With a ``roster`` CSV
+    (:mod:`scalingedu.grading.roster`), the gradebook gains a ``learner`` column and the report lists the learners
+    who handed in nothing and the submissions that belong to no learner. Returns a :class:`ClassReport`.
     """
+    class_roster = read_roster(roster) if roster is not None else None
     started = time.perf_counter()
     if problem_set_id is not None:
         problem_set(problem_set_id)    # ValueError listing the known ids
@@ -190,15 +196,18 @@ def grade_class(paths, out_dir, *, problem_set_id: str | None = None, root: Path
     grades = tuple(_from_dict(results[index]) for index in range(len(jobs)))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    gradebook = write_gradebook(grades, out / "gradebook.csv")
+    matched = match_roster(class_roster, [g.submission for g in grades]) if class_roster else None
+    gradebook = write_gradebook(grades, out / "gradebook.csv", learners=matched.learner if matched else None)
     feedback = write_feedback(grades, out / "feedback", cell_seconds=cell_seconds,
                               notebook_seconds=notebook_seconds)
     seconds = time.perf_counter() - started
     report = write_report(grades, out / "report.json", settings={
         "cell_seconds": cell_seconds, "notebook_seconds": notebook_seconds, "workers": workers,
         "problem_set": problem_set_id, "seconds": round(seconds, 2),
-        "other_files": [str(p) for p in others]}, feedback=feedback)
-    return ClassReport(grades, gradebook, report, tuple(feedback), seconds, tuple(others))
+        "other_files": [str(p) for p in others],
+        "roster": None if matched is None else {"missing": list(matched.missing), "unknown": list(matched.unknown),
+                                                "learners": matched.learner}}, feedback=feedback)
+    return ClassReport(grades, gradebook, report, tuple(feedback), seconds, tuple(others), matched)
 
 
 def _wrong_set_grade(job: dict, class_set: str, found: str) -> dict:
@@ -244,16 +253,19 @@ def question_columns(grades) -> list[str]:
     return columns
 
 
-def write_gradebook(grades, path: Path) -> Path:
-    """``gradebook.csv``: submission, total, possible, then points per question id."""
+def write_gradebook(grades, path: Path, *, learners: dict[str, str | None] | None = None) -> Path:
+    """``gradebook.csv``: submission, total, possible, then points per question id; with ``learners`` (from a
+    roster) a last column ``learner``, empty for a submission that belongs to no learner."""
     columns = question_columns(grades)
+    extra = ["learner"] if learners is not None else []
     with open(path, "w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)
-        writer.writerow(["submission", "total", "possible", *columns])
+        writer.writerow(["submission", "total", "possible", *columns, *extra])
         for grade in grades:
             points = {q.question_id: _number(q.points_earned) for q in grade.questions}
+            who = [learners.get(grade.submission) or ""] if learners is not None else []
             writer.writerow([grade.submission, _number(grade.total), _number(grade.possible),
-                             *(points.get(column, "") for column in columns)])
+                             *(points.get(column, "") for column in columns), *who])
     return path
 
 
@@ -382,6 +394,9 @@ def add_grade_command(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=None,
                         help="submissions graded at once (default: the number of cores)")
     parser.add_argument("--no-progress", action="store_true", help="do not show the progress bar")
+    parser.add_argument("--roster", type=Path, default=None,
+                        help="CSV of the class's learners (column id, optionally name): adds a learner column to the "
+                             "gradebook and lists who handed in nothing")
     return parser
 
 
@@ -389,13 +404,18 @@ def run_grade(args: argparse.Namespace) -> int:
     """Run ``scalingedu grade``: print one summary line per submission and where the outputs are; return 0."""
     report = grade_class(args.submissions, args.out, problem_set_id=args.problem_set,
                          cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout,
-                         workers=args.workers, progress=not args.no_progress)
+                         workers=args.workers, progress=not args.no_progress, roster=args.roster)
     width = max(len(g.submission) for g in report.grades)
     for grade in report.grades:
         note = "" if grade.status == "graded" else f"  ({grade.status})"
         print(f"{grade.submission:<{width}}  {_number(grade.total):>5} of {_number(grade.possible):<5}{note}")
     for path in report.other_files:
         print(f"not graded, not a notebook: {path}")
+    if report.roster is not None:
+        for learner in report.roster.missing:
+            print(f"handed in nothing: {learner}")
+        for submission in report.roster.unknown:
+            print(f"belongs to no learner of the roster (or to several): {submission}")
     print(f"graded {len(report.grades)} submission(s) in {report.seconds:.1f} s; wrote {report.gradebook}, "
           f"{report.report} and {len(report.feedback)} feedback file(s) in {report.feedback[0].parent}")
     return 0
