@@ -7,6 +7,7 @@ import ast
 import importlib
 import math
 import pkgutil
+import re
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -177,10 +178,15 @@ def test_tables_are_read_only():
         model("Chinchilla").params = 1.0
 
 
+CITATION = re.compile(r"\b(19|20)\d\d\b|arXiv|paper|README|documentation|product page|Table|Eq\.|§|\w/\w", re.I)
+"""What a source must mention to be findable: a year, an arXiv id, a paper, table, equation or section, a
+repository path, or a vendor's documentation page."""
+
+
 @pytest.mark.parametrize("name", ALL_CONSTANTS)
 def test_published_constants_are_sourced_and_finite(name):
     constants = ALL_CONSTANTS[name]
-    assert constants.source.strip()
+    assert CITATION.search(constants.source), f"{name}'s source names nothing a reader could look up"
     assert constants.values
     assert all(isinstance(value, float) and math.isfinite(value) and value > 0 for value in constants.values.values())
 
@@ -249,10 +255,10 @@ def test_every_public_record_names_its_source(name):
     assert records
     if all(found is not None for found in citations):
         for found in citations:
-            assert found and all(isinstance(s, str) and s.strip() for s in found), name
+            assert found and all(isinstance(s, str) and CITATION.search(s) for s in found), name
     else:
         docstring = ATTRIBUTE_DOCSTRINGS.get(name, "")
-        assert docstring.strip(), f"{name} needs a docstring naming its source"
+        assert CITATION.search(docstring), f"{name} needs a docstring naming its source"
 
 
 def test_all_lists_every_public_name_once():

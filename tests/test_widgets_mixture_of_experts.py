@@ -167,3 +167,15 @@ def test_the_report_reads_bytes_and_flops_for_a_reader(comparison):
     texts = [label.get_text() for label in comparison.memory_labels]
     assert texts[0] == memory(result.dense_inference_bytes) and texts[0].endswith(" GB")
     assert "e+" not in comparison.summary.get_text()
+
+
+@pytest.mark.parametrize("experts, skew", [(8, 0.0), (8, 1.5), (16, 0.75)])
+def test_the_simulators_cached_batches_are_the_libraries_skewed_logits(experts, skew):
+    """The router simulator caches the noise per number of experts and adds skew × preference on each move: that
+    must give exactly the batches moe.skewed_logits draws, or the widget would show another model than the lesson."""
+    from scalingedu.widgets.mixture_of_experts import MAX_STEPS, SIMULATOR_SEED, SIMULATOR_TOKENS
+
+    widget = RouterSimulator()
+    cached = widget._batches(experts, skew)
+    drawn = moe.skewed_logits(MAX_STEPS * SIMULATOR_TOKENS, experts, skew=skew, seed=SIMULATOR_SEED)
+    np.testing.assert_allclose(cached, drawn.reshape(MAX_STEPS, SIMULATOR_TOKENS, experts), rtol=1e-6, atol=1e-6)

@@ -29,7 +29,8 @@ ACCELERATORS = MappingProxyType({
         """),
     "H800": Accelerator(
         "NVIDIA H800 (SXM, 80 GB)", 989e12, 80 * _GB, 3.35e12,
-        source="China-market H100 variant: same compute as the H100 SXM, reduced interconnect",
+        source="The H100 SXM's figures (jax-ml/scaling-book: roofline.md): the China-market H800 variant has the same "
+               "compute and a reduced interconnect",
         note="""
             Assumed equal to the H100 for dense bf16; secondary information, not checked in a primary text.
         """),

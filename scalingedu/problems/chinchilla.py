@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..data import GOPHER_BUDGET_FLOPS, model
+from ..formatting import human
 from ..grading import ProblemSet, Tolerance, function_question, number_question
 from ..laws import EPOCH_2024, HOFFMANN_2022, HOFFMANN_2022_TEX, ChinchillaLaw
 from ..laws.fitting import fit_isoflop_parabolas, simulate_runs
@@ -143,10 +144,13 @@ TOKENS_PER_PARAM = number_question(
     public_hint="Use HOFFMANN_2022 (Eq. 10), not EPOCH_2024, and divide tokens by parameters.",
 )
 
+_GOPHER, _CHINCHILLA = model("Gopher"), model("Chinchilla")
+
 GOPHER_GAP = number_question(
     "chinchilla.gopher_gap", points=2, kind="compute", title="Predicted losses at equal compute",
-    statement="""
-        Gopher (280B parameters, 300B tokens) and Chinchilla (70B parameters, 1.4T tokens) were trained with
+    statement=f"""
+        Gopher ({human(_GOPHER.params)} parameters, {human(_GOPHER.tokens)} tokens) and Chinchilla
+        ({human(_CHINCHILLA.params)} parameters, {human(_CHINCHILLA.tokens)} tokens) were trained with
         about the same compute. With the law of Eq. 10 (`HOFFMANN_2022.loss`) and each model's published
         parameters and tokens (`model(\"Gopher\")`, `model(\"Chinchilla\")`), how much higher is Gopher's
         predicted loss than Chinchilla's? Give the difference in nats/token as `loss_gap` (positive if Gopher's

@@ -14,7 +14,7 @@ not published numbers; the laws' constants are published (see :mod:`scalingedu.d
 """
 from __future__ import annotations
 
-from ..data import accelerator
+from ..data import MUENNIGHOFF_2023_FIT, accelerator
 from ..grading import ProblemSet, Tolerance, number_question
 from ..laws import HOFFMANN_2022
 from ..returns import (
@@ -102,18 +102,21 @@ def _exact_match() -> float:
     return float(exact_match(PER_TOKEN_LOSS, ANSWER_TOKENS))
 
 
+_H, _FIT = HOFFMANN_2022, MUENNIGHOFF_2023_FIT   # published constants quoted in the statements
+
+
 # Questions ---------------------------------------------------------------------------------------------------------
 
 GAIN_PER_DOUBLING = number_question(
     "diminishing_returns.gain_per_doubling", points=2, kind="compute",
     title="The loss one doubling buys",
-    statement="""
-        On the compute-optimal frontier of Hoffmann et al.'s Eq. 10 (`HOFFMANN_2022`: E = 1.69, A = 406.4, B =
-        410.7, alpha = 0.34, beta = 0.28), the part of the loss above E is a power law of compute, L(C) − E =
-        K·(C/6)^(−gamma) with gamma = alpha·beta/(alpha + beta). A compute-optimal run uses C = 1e24 FLOPs. By
-        how many nats does the loss of the compute-optimal run fall when the budget doubles to 2e24 FLOPs? Work
-        it out from the closed form (you may use `HOFFMANN_2022.compute_optimal` for the loss at 1e24 FLOPs, but
-        not `scalingedu.returns`). Give a positive number of nats as `gain`.
+    statement=f"""
+        On the compute-optimal frontier of Hoffmann et al.'s Eq. 10 (`HOFFMANN_2022`: E = {_H.E:g}, A = {_H.A:g}, B
+        = {_H.B:g}, alpha = {_H.alpha:g}, beta = {_H.beta:g}), the part of the loss above E is a power law of
+        compute, L(C) − E = K·(C/6)^(−gamma) with gamma = alpha·beta/(alpha + beta). A compute-optimal run uses C =
+        1e24 FLOPs. By how many nats does the loss of the compute-optimal run fall when the budget doubles to 2e24
+        FLOPs? Work it out from the closed form (you may use `HOFFMANN_2022.compute_optimal` for the loss at 1e24
+        FLOPs, but not `scalingedu.returns`). Give a positive number of nats as `gain`.
     """,
     hint="""
         A doubling multiplies the reducible loss L − E by 2^(−gamma), so the gain is (L(C) − E)·(1 − 2^(−gamma)).
@@ -174,15 +177,15 @@ NEXT_STEP_DOLLARS = number_question(
 EFFECTIVE_TOKENS = number_question(
     "diminishing_returns.effective_tokens", points=2, kind="compute",
     title="What 20 epochs are worth",
-    statement="""
-        A run trains on 400B tokens drawn from 20B unique tokens (20 epochs). Muennighoff et al.'s effective
-        data is D' = U + U·R_D*·(1 − exp(−R_D/R_D*)), where U is the unique tokens, R_D the number of *repeated*
-        epochs (epochs after the first) and R_D* = `MUENNIGHOFF_2023_FIT[\"rd_star\"]` (about 15.4). How many
-        effective tokens is the run worth? Give a count of tokens as `effective_tokens`.
+    statement=f"""
+        A run trains on 400B tokens drawn from 20B unique tokens (20 epochs). Muennighoff et al.'s effective data is
+        D' = U + U·R_D*·(1 − exp(−R_D/R_D*)), where U is the unique tokens, R_D the number of *repeated* epochs
+        (epochs after the first) and R_D* = `MUENNIGHOFF_2023_FIT[\"rd_star\"]` (about {_FIT['rd_star']:.1f}). How
+        many effective tokens is the run worth? Give a count of tokens as `effective_tokens`.
     """,
-    hint="""
-        R_D = D/U − 1 = 19, not 20: the first epoch is new data. Use R_D* = 15.39 (data), not R_N* = 5.31
-        (parameters). D' lies between U and D.
+    hint=f"""
+        R_D = D/U − 1 = 19, not 20: the first epoch is new data. Use R_D* = {_FIT['rd_star']:.2f} (data), not R_N* =
+        {_FIT['rn_star']:.2f} (parameters). D' lies between U and D.
     """,
     expected=_effective_tokens,
     # 0.5% rejects R_D = 20 (2.4% off); R_D* rounded to 15.4 passes in public, not in hidden.
