@@ -91,6 +91,12 @@ def _plain_log_ticks(ax, ticks) -> None:
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
+def _overfitting_bound(law) -> str:
+    """Eq. 4.4's bound as mathtext, from the law's constants: "$D = 5{\\cdot}10^3 N^{0.74}$"."""
+    mantissa, exponent = f"{law.overfitting_coefficient:.0e}".split("e")
+    return rf"$D = {mantissa}{{\cdot}}10^{{{int(exponent)}}} N^{{{law.overfitting_exponent:g}}}$"
+
+
 class _PresetMixin:
     """A preset dropdown that moves the sliders: one render per change, and moving a slider clears the preset.
 
@@ -207,7 +213,7 @@ class KaplanLawExplorer(_PresetMixin, LessonWidget):
         figure.legend([family, self.data_curve, limit, single, bound, self.data_point, measured],
                       ["fixed reference sizes", "through your point", "other resource unlimited (Table 2)",
                        "single-variable fit (Eq. 1.2 left, 1.1 right)",
-                       r"Eq. 4.4 bound $D = 5{\cdot}10^3 N^{0.74}$ (dotted: for your N, D)", "your (N, D)",
+                       f"Eq. 4.4 bound {_overfitting_bound(law)} (dotted: for your N, D)", "your (N, D)",
                        "sizes Kaplan et al. used"],
                       loc="outside lower center", ncols=4, fontsize=8.5)
         return figure, (data_ax, size_ax)
