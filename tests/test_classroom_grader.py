@@ -32,11 +32,16 @@ from scalingedu.grading.kernel_answers import (
     probe_source,
     request_text,
 )
+from scalingedu.grading.sandbox import sandbox_problem
 from scalingedu.grading.submission import SubmissionGrade, detect_problem_set, grade_submission, read_code_cells
 from scalingedu.laws import EPOCH_2024
 from scalingedu.tools.export import add_export_command, run_export
 
 ROOT = Path(__file__).resolve().parent.parent
+SANDBOXED = not sandbox_problem()
+"""Grade in the sandbox where this machine has one (CI installs bubblewrap; tests/test_sandbox.py fails there
+without it); elsewhere these tests check the grading itself without one."""
+NO_SANDBOX = [] if SANDBOXED else ["--no-sandbox"]
 CELL_SECONDS = 4          # short, so that the hanging fixtures cost little
 CLASS_LIMIT_SECONDS = 180  # issue 8: a class of 30 in under 3 minutes on a 2-core machine
 
@@ -54,7 +59,8 @@ def graded_class(tmp_path_factory):
     before = {path.name: sha256(path) for path, _ in written}
     out = tmp_path_factory.mktemp("graded")
     started = time.perf_counter()
-    report = grade_class([folder], out, cell_seconds=CELL_SECONDS, notebook_seconds=120, workers=2, progress=False)
+    report = grade_class([folder], out, cell_seconds=CELL_SECONDS, notebook_seconds=120, workers=2, progress=False,
+                         sandbox=SANDBOXED)
     seconds = time.perf_counter() - started
     after = {path.name: sha256(path) for path, _ in written}
     return {"fixtures": {fixture.name: fixture for _, fixture in written}, "report": report, "out": out,
@@ -158,7 +164,7 @@ def test_an_answer_that_passes_only_the_public_checks_gets_partial_credit_and_sa
                      "params_exponent = EPOCH_2024.params_exponent * 1.01",
                      "def eq4_params(flops, alpha, beta, A, B):\n    return flops * 0 + 1.0",
                      "tokens_per_param = 'twenty'")
-    grade = grade_submission(path, root=ROOT, cell_seconds=20)
+    grade = grade_submission(path, root=ROOT, cell_seconds=20, sandbox=SANDBOXED)
     by_id = {q.question_id: q for q in grade.questions}
     # the same answer graded directly
     expected = grade_answer("chinchilla.exponent", off_by_one_percent)
@@ -193,7 +199,7 @@ def test_a_kernel_that_fails_to_start_is_started_again(tmp_path, monkeypatch):
     monkeypatch.setattr(submission._QuietClient, "setup_kernel", fails_once)
     path = tmp_path / "01_power_laws.ipynb"
     path.write_bytes((ROOT / "solutions" / "01_power_laws.ipynb").read_bytes())
-    grade = grade_submission(path, root=ROOT, cell_seconds=20)
+    grade = grade_submission(path, root=ROOT, cell_seconds=20, sandbox=SANDBOXED)
     assert len(calls) == 2
     assert grade.total == grade.possible > 0 and grade.status != "kernel did not start"
 
@@ -203,7 +209,7 @@ def test_a_kernel_that_fails_to_start_is_started_again(tmp_path, monkeypatch):
 
     monkeypatch.setattr(submission._QuietClient, "setup_kernel", never_starts)
     calls.clear()
-    grade = grade_submission(path, root=ROOT, cell_seconds=20)
+    grade = grade_submission(path, root=ROOT, cell_seconds=20, sandbox=SANDBOXED)
     assert len(calls) == submission.KERNEL_START_ATTEMPTS
     assert grade.total == 0 and grade.status == "kernel did not start"
     assert sum("could not be started" in event for event in grade.events) == 1
@@ -216,7 +222,7 @@ def test_a_learner_function_is_called_in_its_kernel_not_in_the_grader(tmp_path):
                      "def eq4_params(flops, alpha, beta, A, B):\n"
                      "    G = (alpha * A / (beta * B)) ** (1 / (alpha + beta))\n"
                      "    return G * (np.asarray(flops) / SIX) ** (beta / (alpha + beta))")
-    grade = grade_submission(path, root=ROOT, cell_seconds=20)
+    grade = grade_submission(path, root=ROOT, cell_seconds=20, sandbox=SANDBOXED)
     split = next(q for q in grade.questions if q.question_id == "chinchilla.optimal_split")
     assert split.status == "passed" and split.points_earned == split.points_possible
 
@@ -334,7 +340,7 @@ def test_run_grade_writes_the_outputs_and_prints_a_line_per_submission(tmp_path,
     before = {path.name: sha256(path) for path in folder.iterdir()}
     args = _parser().parse_args(["grade", str(folder), "--out", str(tmp_path / "out"), "--problem-set",
                                  "power_laws", "--cell-timeout", "20", "--no-progress", "--workers",
-                                 "2"])
+                                 "2", *NO_SANDBOX])
     assert run_grade(args) == 0
     printed = capsys.readouterr().out
     assert "bob.ipynb" in printed and "carol.ipynb" in printed and "(not a notebook)" in printed
@@ -424,7 +430,7 @@ def test_a_kernel_sees_no_secret_of_the_grader_and_leaves_nothing_for_the_next_o
     try:
         paths = [_notebook(tmp_path, "a_planter.ipynb", plant), _notebook(tmp_path, "b_victim.ipynb", victim)]
         report = grade_class(paths, tmp_path / "out", problem_set_id="power_laws", workers=1, cell_seconds=20,
-                             progress=False)
+                             progress=False, sandbox=SANDBOXED)
         assert not real_startup.exists(), "a submission wrote into the grading account's IPython start-up folder"
     finally:
         real_startup.unlink(missing_ok=True)
@@ -440,7 +446,7 @@ def test_a_kernel_cannot_take_more_than_its_memory_limit(tmp_path):
     test uses no memory even where the limit could not be set."""
     path = _notebook(tmp_path, "greedy.ipynb", "import numpy as np\nbig = np.empty(8 * 2**30, dtype=np.uint8)",
                      "halving_factor = 2 ** (1 / 0.34)")
-    grade = grade_submission(path, problem_set_id="power_laws", root=ROOT, cell_seconds=20)
+    grade = grade_submission(path, problem_set_id="power_laws", root=ROOT, cell_seconds=20, sandbox=SANDBOXED)
     assert any("raised MemoryError" in event for event in grade.events), grade.events
     full = grade_answer("power_laws.halving", 2 ** (1 / 0.34)).points_earned
     assert grade.questions[0].points_earned == full
@@ -458,7 +464,8 @@ def test_answers_that_are_slow_to_read_cannot_outlast_the_notebook_time_limit(tm
     path = _notebook(tmp_path, "slow.ipynb", slow, "halving_factor = exponent = params_needed = floor = Slow(1.0)",
                      "predicted_loss = Slow(1.0)")
     started = time.monotonic()
-    grade = grade_submission(path, problem_set_id="power_laws", root=ROOT, cell_seconds=3, notebook_seconds=6)
+    grade = grade_submission(path, problem_set_id="power_laws", root=ROOT, cell_seconds=3, notebook_seconds=6,
+                             sandbox=SANDBOXED)
     assert time.monotonic() - started < 30          # the limit is 6 s: not 5 readings × 2.5 s, twice over
     assert any("was reached before every answer was read" in event for event in grade.events), grade.events
     notes = [q.note for q in grade.questions]
@@ -471,7 +478,7 @@ def test_the_grader_checks_the_size_of_an_answer_before_it_parses_it(tmp_path, m
     monkeypatch.setattr(submission, "LARGEST_REPLY_BYTES", 1000)
     path = _notebook(tmp_path, "big.ipynb", "import numpy as np\nhalving_factor = np.arange(5000.0)",
                      "exponent = -0.076")
-    grade = grade_submission(path, problem_set_id="power_laws", root=ROOT, cell_seconds=20)
+    grade = grade_submission(path, problem_set_id="power_laws", root=ROOT, cell_seconds=20, sandbox=SANDBOXED)
     by_id = {q.question_id: q for q in grade.questions}
     assert "larger than 0.001 MB" in by_id["power_laws.halving"].note
     assert by_id["power_laws.halving"].points_earned == 0

@@ -7,6 +7,9 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from scalingedu.grading.classroom import grade_class
 from scalingedu.grading.roster import Roster, match_roster, read_roster
+from scalingedu.grading.sandbox import sandbox_problem
+
+SANDBOXED = not sandbox_problem()
 
 
 def _roster(tmp_path, text):
@@ -54,7 +57,7 @@ def test_grading_with_a_roster_adds_a_learner_column_and_reports_who_handed_in_n
     nbformat.write(other_set, str(folder / "bo_chinchilla.ipynb"))              # another set: no kernel either
     (folder / "zed.ipynb").write_bytes(b"")
     report = grade_class([folder], tmp_path / "out", problem_set_id="power_laws", progress=False,
-                         roster=_roster(tmp_path, "id\nalice\nbo\ncarol\n"))
+                         roster=_roster(tmp_path, "id\nalice\nbo\ncarol\n"), sandbox=SANDBOXED)
     assert report.roster.missing == ("carol",) and report.roster.unknown == ("zed.ipynb",)
     with open(report.gradebook, newline="") as stream:
         rows = list(csv.DictReader(stream))

@@ -20,6 +20,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import sys
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -34,7 +35,15 @@ from .feedback import FAILED, NOT_ANSWERED, PASSED
 from .grader import PARTIAL
 from .questions import problem_set, problem_sets
 from .roster import RosterMatch, match_roster, read_roster
-from .submission import QuestionGrade, SubmissionGrade, detect_problem_set, grade_submission, question_grade
+from .sandbox import NO_SANDBOX_RISKS, sandbox_problem
+from .submission import (
+    QuestionGrade,
+    SandboxUnavailable,
+    SubmissionGrade,
+    detect_problem_set,
+    grade_submission,
+    question_grade,
+)
 
 STATUS_TEXT = {PASSED: "passed every check", PARTIAL: "partly right", FAILED: "no check passed",
                NOT_ANSWERED: "not answered"}
@@ -100,7 +109,7 @@ def _grade_one(job: dict) -> dict:
     try:
         return grade_submission(job["path"], problem_set_id=job["problem_set"], root=job["root"],
                                 cell_seconds=job["cell_seconds"], notebook_seconds=job["notebook_seconds"],
-                                name=job["name"]).to_dict()
+                                name=job["name"], sandbox=job["sandbox"], library=job["library"]).to_dict()
     except Exception as error:  # never stop the class for one submission
         return _failed_grade(job, f"The grader itself failed on this submission ({type(error).__name__}: {error}). "
                                   f"Please tell your instructor.\n{traceback.format_exc(limit=3)}")
@@ -152,15 +161,21 @@ def _warm_up():
 
 def grade_class(paths, out_dir, *, problem_set_id: str | None = None, root: Path | None = None,
                 cell_seconds: float = 60, notebook_seconds: float = 600, workers: int | None = None,
-                progress: bool = True, roster: Path | None = None) -> ClassReport:
+                progress: bool = True, roster: Path | None = None, sandbox: bool = True,
+                library: Path | None = None) -> ClassReport:
     """Grade every submission of ``paths`` (files or folders) and write the gradebook, feedback and report.
 
     ``problem_set_id`` forces the problem set (otherwise each submission's is found from its file name or its
     ``check`` calls, and the class's most common one is used for a file that says nothing). ``workers`` is the
     number of submissions graded at once (default: the number of cores). With a ``roster`` CSV
     (:mod:`scalingedu.grading.roster`), the gradebook gains a ``learner`` column and the report lists the learners
-    who handed in nothing and the submissions that belong to no learner. Returns a :class:`ClassReport`.
+    who handed in nothing and the submissions that belong to no learner. With ``sandbox`` (the default) every
+    submission's kernel runs in its own :mod:`~scalingedu.grading.sandbox` importing the course package from
+    ``library`` (default: the installed package); :class:`SandboxUnavailable` is raised, before anything runs,
+    where there is no sandbox. Returns a :class:`ClassReport`.
     """
+    if sandbox and sandbox_problem():
+        raise SandboxUnavailable(sandbox_problem())
     class_roster = read_roster(roster) if roster is not None else None
     started = time.perf_counter()
     if problem_set_id is not None:
@@ -178,7 +193,8 @@ def grade_class(paths, out_dir, *, problem_set_id: str | None = None, root: Path
         found = detect_problem_set(path.read_bytes(), path.name)
         set_id = problem_set_id or found or fallback
         jobs.append({"path": str(path), "name": name, "problem_set": set_id, "root": root,
-                     "cell_seconds": cell_seconds, "notebook_seconds": notebook_seconds})
+                     "cell_seconds": cell_seconds, "notebook_seconds": notebook_seconds, "sandbox": sandbox,
+                     "library": library})
         if problem_set_id is not None and found is not None and found != problem_set(problem_set_id).id:
             results[len(jobs) - 1] = _wrong_set_grade(jobs[-1], problem_set_id, found)
     to_grade = [index for index in range(len(jobs)) if index not in results]
@@ -203,7 +219,7 @@ def grade_class(paths, out_dir, *, problem_set_id: str | None = None, root: Path
     seconds = time.perf_counter() - started
     report = write_report(grades, out / "report.json", settings={
         "cell_seconds": cell_seconds, "notebook_seconds": notebook_seconds, "workers": workers,
-        "problem_set": problem_set_id, "seconds": round(seconds, 2),
+        "problem_set": problem_set_id, "seconds": round(seconds, 2), "sandbox": "bubblewrap" if sandbox else None,
         "other_files": [str(p) for p in others],
         "roster": None if matched is None else {"missing": list(matched.missing), "unknown": list(matched.unknown),
                                                 "learners": matched.learner}}, feedback=feedback)
@@ -394,6 +410,9 @@ def add_grade_command(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=None,
                         help="submissions graded at once (default: the number of cores)")
     parser.add_argument("--no-progress", action="store_true", help="do not show the progress bar")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help=f"run the notebooks without a sandbox (only for submissions you trust: "
+                             f"{NO_SANDBOX_RISKS})")
     parser.add_argument("--roster", type=Path, default=None,
                         help="CSV of the class's learners (column id, optionally name): adds a learner column to the "
                              "gradebook and lists who handed in nothing")
@@ -402,9 +421,12 @@ def add_grade_command(subparsers) -> argparse.ArgumentParser:
 
 def run_grade(args: argparse.Namespace) -> int:
     """Run ``scalingedu grade``: print one summary line per submission and where the outputs are; return 0."""
+    if args.no_sandbox:
+        print(f"warning: grading without a sandbox: {NO_SANDBOX_RISKS}", file=sys.stderr)
     report = grade_class(args.submissions, args.out, problem_set_id=args.problem_set,
                          cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout,
-                         workers=args.workers, progress=not args.no_progress, roster=args.roster)
+                         workers=args.workers, progress=not args.no_progress, roster=args.roster,
+                         sandbox=not args.no_sandbox)
     width = max(len(g.submission) for g in report.grades)
     for grade in report.grades:
         note = "" if grade.status == "graded" else f"  ({grade.status})"

@@ -46,6 +46,7 @@ from .grader import GradeResult, grade_answer
 from .kernel_answers import NeedCall, RemoteFunction, arguments_key, decode, probe_source, request_text
 from .questions import ProblemSet, canonical_question_id, problem_sets
 from .questions import problem_set as find_problem_set
+from .sandbox import NO_SANDBOX_RISKS, Sandbox, SandboxedKernelManager, Watchdog, sandbox_problem
 
 KERNEL_NAME = "python3"
 KERNEL_START_ATTEMPTS = 3
@@ -236,6 +237,7 @@ class _Kernel:
         self.scratch = scratch
         self.lost = ""             # why the kernel can no longer be used ("" while it can)
         self.deadline = math.inf   # time.monotonic() by which the submission must be done: cells and readings
+        self.watchdog: Watchdog | None = None
         self._counter = itertools.count()
         self._cell = new_code_cell("")
         client.nb.cells.append(self._cell)
@@ -252,7 +254,7 @@ class _Kernel:
         try:
             self.client.execute_cell(self._cell, len(self.client.nb.cells) - 1, store_history=history)
         except DeadKernelError:
-            self.lost = "the kernel exited"
+            self.lost = self._why_dead()
             return "dead", self.lost
         except CellTimeoutError:
             replies.append({"ename": TIMEOUT_ERROR, "evalue": ""})
@@ -265,6 +267,11 @@ class _Kernel:
             return "error", _error_text(content.get("ename", "Error"), content.get("evalue", ""))
         return "ok", ""
 
+    def _why_dead(self) -> str:
+        if self.watchdog is not None and self.watchdog.reason:
+            return f"the sandbox was stopped because {self.watchdog.reason}"
+        return "the kernel exited"
+
     def _after_timeout(self):
         """After an interrupted cell: check that the kernel answers a trivial cell, else give up on it."""
         self.client.timeout = PING_SECONDS
@@ -274,7 +281,7 @@ class _Kernel:
         try:
             self.client.execute_cell(self._cell, len(self.client.nb.cells) - 1, store_history=False)
         except DeadKernelError:
-            self.lost = "the kernel exited"
+            self.lost = self._why_dead()
             return
         except CellTimeoutError:
             replies.append({"ename": TIMEOUT_ERROR})
@@ -399,14 +406,20 @@ def question_grade(q, reading: _Reading | None, problem: str) -> QuestionGrade:
 
 def grade_submission(path: str | Path, *, problem_set_id: str | None = None, root: Path | None = None,
                      cell_seconds: float = 60, notebook_seconds: float = 600, name: str | None = None,
-                     answer_names: dict[str, str] | None = None) -> SubmissionGrade:
+                     answer_names: dict[str, str] | None = None, sandbox: bool = True,
+                     library: Path | None = None) -> SubmissionGrade:
     """Run one submitted notebook in a fresh kernel and grade every question of its problem set.
 
     ``problem_set_id`` (e.g. "04_chinchilla") is found from the file when not given (:func:`detect_problem_set`).
     ``root`` is the course checkout whose ``solutions/`` name each question's answer variable (``answer_names``
-    overrides that). ``cell_seconds`` limits each cell, ``notebook_seconds`` the whole run. Never raises for a
-    bad submission: whatever happened is in the returned grade's ``events`` and per-question notes.
+    overrides that). ``cell_seconds`` limits each cell, ``notebook_seconds`` the whole run. With ``sandbox`` (the
+    default) the kernel runs in a :class:`~scalingedu.grading.sandbox.Sandbox` that imports the course package
+    from ``library`` (default: the installed one); :class:`SandboxUnavailable` is raised where there is none.
+    Never raises for a bad submission: whatever happened is in the returned grade's ``events`` and per-question
+    notes.
     """
+    if sandbox and sandbox_problem():
+        raise SandboxUnavailable(sandbox_problem())
     started = time.perf_counter()
     path = Path(path)
     raw = path.read_bytes()
@@ -437,15 +450,25 @@ def grade_submission(path: str | Path, *, problem_set_id: str | None = None, roo
         missing = [q.id for q in problem.questions if not names[q.id]]
         for question_id in missing:
             problems[question_id] = "the grader does not know under which name this answer is stored"
-        _run_and_read(cells, names, problem, grade, readings, problems, cell_seconds, notebook_seconds)
+        _run_and_read(cells, names, problem, grade, readings, problems, cell_seconds, notebook_seconds,
+                      sandbox=sandbox, library=library)
     grade.questions = [question_grade(q, readings.get(q.id), problems.get(q.id, "")) for q in problem.questions]
     grade.total = round(sum(q.points_earned for q in grade.questions), 6)
     grade.seconds = time.perf_counter() - started
     return grade
 
 
+class SandboxUnavailable(RuntimeError):
+    """Submissions cannot be sandboxed on this machine; the message says why and what to do."""
+
+    def __init__(self, problem: str):
+        super().__init__(f"cannot grade in a sandbox: {problem}. Install bubblewrap, or grade with --no-sandbox "
+                         f"(sandbox=False) if you trust every submission: {NO_SANDBOX_RISKS}")
+
+
 def _run_and_read(cells: _Cells, names: dict[str, list[str]], problem: ProblemSet, grade: SubmissionGrade,
-                  readings: dict, problems: dict, cell_seconds: float, notebook_seconds: float) -> None:
+                  readings: dict, problems: dict, cell_seconds: float, notebook_seconds: float, *,
+                  sandbox: bool, library: Path | None) -> None:
     folder = Path(tempfile.mkdtemp(prefix="scalingedu-grade-"))
     try:
         work = folder / "work"
@@ -455,7 +478,8 @@ def _run_and_read(cells: _Cells, names: dict[str, list[str]], problem: ProblemSe
         # started at once by parallel workers can pick the same free port): try again before giving up.
         for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
             started = _run_in_new_kernel(work, folder, cells, names, problem, grade, readings, problems,
-                                         cell_seconds, notebook_seconds, last_attempt=attempt == KERNEL_START_ATTEMPTS)
+                                         cell_seconds, notebook_seconds, last_attempt=attempt == KERNEL_START_ATTEMPTS,
+                                         sandbox=Sandbox(folder, work=work, library=library) if sandbox else None)
             if started:
                 break
     finally:
@@ -467,19 +491,33 @@ LARGEST_REPLY_BYTES = 64 * 10**6
 of JSON), but the kernel is the learner's, so the grader checks the size itself before parsing."""
 
 KERNEL_MEMORY_BYTES = 4 * 2**30
-"""The address space a submission's kernel (and whatever it starts) may use: 4 GiB. The course's notebooks peak at
-about 1.3 GiB of address space (150 MB resident); an 8 GB allocation fails with a MemoryError in the learner's own
-cell instead of holding the grading machine's memory."""
+"""The address space a submission's kernel (and each process it starts) may use: 4 GiB. The course's notebooks
+peak at about 1.3 GiB of address space (150 MB resident); an 8 GB allocation fails with a MemoryError in the
+learner's own cell instead of holding the grading machine's memory. The sandbox's watchdog also limits the memory
+of all its processes together (:data:`scalingedu.grading.sandbox.SANDBOX_MEMORY_BYTES`)."""
 
-_LIMIT_MEMORY = f"""
-try:
-    import resource as _resource
-    _resource.setrlimit(_resource.RLIMIT_AS, ({KERNEL_MEMORY_BYTES}, {KERNEL_MEMORY_BYTES}))
-    del _resource
-except (ImportError, ValueError, OSError):
-    pass
+KERNEL_PROCESSES = 64
+"""RLIMIT_NPROC in a sandboxed kernel. Linux counts it per user namespace, so it bounds the sandbox's own processes
+when the grader is not root (root is exempt; the watchdog bounds them then)."""
+
+
+def kernel_limits(notebook_seconds: float, *, sandboxed: bool) -> str:
+    """Code run in the kernel before the submission's first cell: lowers the hard limits too, which the
+    kernel (without privileges) cannot raise again. CPU time is bounded at twice the notebook's time limit."""
+    limits = [("RLIMIT_AS", KERNEL_MEMORY_BYTES), ("RLIMIT_CPU", math.ceil(2 * notebook_seconds) + 10)]
+    if sandboxed:
+        limits.append(("RLIMIT_NPROC", KERNEL_PROCESSES))
+    lines = "\n".join(f"_try(_resource.{name}, {value})" for name, value in limits)
+    return f"""
+import resource as _resource
+def _try(which, value):
+    try:
+        _resource.setrlimit(which, (value, value))
+    except (ValueError, OSError):
+        pass
+{lines}
+del _resource, _try
 """
-"""Run in the kernel before the submission: lowers the hard limit too, which an unprivileged kernel cannot undo."""
 
 PASSED_ENVIRONMENT = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "PYTHONPATH", "SYSTEMROOT")
 """The grader's environment variables a kernel inherits; nothing else (tokens, the grader's paths) reaches it."""
@@ -510,20 +548,30 @@ def kernel_environment(folder: Path) -> dict[str, str]:
 
 def _run_in_new_kernel(work: Path, folder: Path, cells: _Cells, names: dict[str, list[str]], problem: ProblemSet,
                        grade: SubmissionGrade, readings: dict, problems: dict, cell_seconds: float,
-                       notebook_seconds: float, *, last_attempt: bool) -> bool:
-    """Run the submission in a fresh kernel and read its answers; False if the kernel never started."""
+                       notebook_seconds: float, *, last_attempt: bool, sandbox: Sandbox | None) -> bool:
+    """Run the submission in a fresh kernel (in ``sandbox`` unless None) and read its answers; False if the kernel
+    never started."""
     environment = kernel_environment(folder)
     started = False
     notebook = new_notebook(cells=[])
-    client = _QuietClient(notebook, kernel_name=KERNEL_NAME, allow_errors=True, interrupt_on_timeout=True,
+    manager = None
+    if sandbox is not None:
+        manager = SandboxedKernelManager(kernel_name=KERNEL_NAME)
+        manager.prepare(sandbox)
+    watchdog = None
+    client = _QuietClient(notebook, km=manager, kernel_name=KERNEL_NAME, allow_errors=True, interrupt_on_timeout=True,
                           error_on_timeout={"ename": TIMEOUT_ERROR, "evalue": "time limit"},
                           iopub_timeout=2, shutdown_kernel="immediate", record_timing=False,
                           resources={"metadata": {"path": str(work)}})
     try:
         with client.setup_kernel(env=environment):
             started = True
+            if sandbox is not None:
+                watchdog = Watchdog(client.km.provisioner.process.pid)
             kernel = _Kernel(client, folder / "probe")
-            kernel.run(_LIMIT_MEMORY, PING_SECONDS, history=False)
+            kernel.watchdog = watchdog
+            kernel.run(kernel_limits(notebook_seconds, sandboxed=sandbox is not None), PING_SECONDS,
+                       history=False)
             kernel.deadline = time.monotonic() + notebook_seconds
             _run_cells(kernel, cells, names, problem, grade, readings, cell_seconds, notebook_seconds)
             read_seconds = min(cell_seconds, 20)
@@ -554,6 +602,11 @@ def _run_in_new_kernel(work: Path, folder: Path, cells: _Cells, names: dict[str,
             if not grade.events or "start" not in grade.events[-1]:
                 grade.events.append(f"The kernel could not be started: {error}")
             grade.status = "kernel did not start"
+    finally:
+        if watchdog is not None:
+            watchdog.stop()
+            if watchdog.reason:
+                grade.events.append(f"The sandbox was stopped because {watchdog.reason}.")
     return started
 
 
