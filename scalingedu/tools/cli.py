@@ -6,6 +6,8 @@
     scalingedu bench                  print benchmark figures, one per line: name value unit
     scalingedu grade SUBMISSION.ipynb... --out DIR
                                       grade learners' notebooks into a gradebook, feedback files and a report
+    scalingedu gradebook DIR [--rubric RUBRIC.csv] [--canvas FILE.csv --assignment NAME] [--gradescope FILE.csv]
+                                      merge human rubric points into a graded class; write Canvas/Gradescope CSVs
     scalingedu export [--out DIR]     write every lesson as a static HTML page (no kernel needed to read it)
     scalingedu sweep [--quick] --out FILE.csv
                                       train the scaling lab's IsoFLOP sweep of tiny language models on this CPU
@@ -47,8 +49,10 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--skip-fits", action="store_true",
                        help="do not time the Chinchilla fit against Hoffmann's 4,500-start grid (about a minute)")
     from ..grading.classroom import add_grade_command
+    from ..grading.lms import add_gradebook_command
     from .export import add_export_command
     add_grade_command(commands)
+    add_gradebook_command(commands)
     add_export_command(commands)
     from ..lab.sweep import add_sweep_command
     add_sweep_command(commands)
@@ -81,10 +85,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "grade":
         from ..grading.classroom import run_grade
+        from ..grading.submission import SandboxUnavailable
         try:
             return run_grade(args)
-        except (FileNotFoundError, ValueError, TypeError) as error:   # a missing file or a bad option: no traceback
+        except (FileNotFoundError, ValueError, TypeError, SandboxUnavailable) as error:   # no traceback
             parser.exit(2, f"scalingedu grade: error: {error}\n")
+    if args.command == "gradebook":
+        from ..grading.lms import run_gradebook
+        try:
+            return run_gradebook(args)
+        except (FileNotFoundError, ValueError) as error:   # a missing folder or a bad rubric row: no traceback
+            parser.exit(2, f"scalingedu gradebook: error: {error}\n")
     if args.command == "sweep":
         from ..lab.sweep import run_sweep
         return run_sweep(args)
