@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from scalingedu.grading import lms, problem_set
+from scalingedu.grading import _files, problem_set
 from scalingedu.grading.lms import (
     check_assignment_name,
     class_list,
@@ -316,7 +316,7 @@ def test_a_file_is_replaced_whole_or_left_as_it_was(tmp_path, monkeypatch):
 
     def broken_replace(source, destination):
         raise OSError("disk full")
-    monkeypatch.setattr(lms.os, "replace", broken_replace)
+    monkeypatch.setattr(_files.os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
         write_atomic(target, "second\n")
     assert target.read_text() == "first\n" and [p.name for p in tmp_path.iterdir()] == ["out.csv"]

@@ -284,8 +284,13 @@ def test_exfiltration_through_an_exception_finds_no_secret(attacked_class):
 
 
 def test_the_report_says_it_graded_in_the_sandbox(attacked_class):
-    settings = json.loads((attacked_class["out"] / "report.json").read_text())["settings"]
-    assert settings["sandbox"] == "bubblewrap"
+    report = json.loads((attacked_class["out"] / "report.json").read_text())
+    assert report["settings"]["sandbox"] == "bubblewrap"
+    # the hash of every file the grader wrote, as written: a later change (A10's rewrite) would show
+    out = attacked_class["out"]
+    assert set(report["files"]) == {p.relative_to(out).as_posix() for p in out.rglob("*") if p.name != "report.json"
+                                    and p.is_file()}
+    assert all(_sha(out / name) == digest for name, digest in report["files"].items())
     print(f"graded {len(attacked_class['grades'])} notebooks with attacks in {attacked_class['seconds']:.1f} s")
 
 

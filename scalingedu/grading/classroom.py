@@ -7,7 +7,11 @@ its own fresh kernel), several at a time (one per core by default) with a progre
   id (left empty for questions of another problem set);
 - ``feedback/<submission>.md``: for the learner, per question the points, which public and which hidden checks
   passed, what failed, the hint, and what went wrong while the notebook ran (errors, time-outs, a dead kernel);
-- ``report.json``: everything above as data, with each submission file's SHA-256 and the settings used.
+- ``report.json``: everything above as data, with each submission file's SHA-256, the settings used, and the
+  SHA-256 of the gradebook and of every feedback file as written (``files``).
+
+Every output is written by this process, outside every sandbox, after the last submission has been graded, and
+each file whole or not at all (a temporary file, then a rename).
 
 A submission that cannot be graded (not a notebook, kernel that will not start, even a bug in the grader) gets
 a row and a feedback file saying why; the rest of the class is graded all the same.
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import io
 import json
 import multiprocessing
 import os
@@ -31,6 +36,7 @@ from tqdm import tqdm
 
 from .. import _validate as v
 from ..lessons import course_root
+from ._files import sha256_of, write_atomic
 from .feedback import FAILED, NOT_ANSWERED, PASSED
 from .grader import PARTIAL
 from .questions import problem_set, problem_sets
@@ -222,7 +228,8 @@ def grade_class(paths, out_dir, *, problem_set_id: str | None = None, root: Path
         "problem_set": problem_set_id, "seconds": round(seconds, 2), "sandbox": "bubblewrap" if sandbox else None,
         "other_files": [str(p) for p in others],
         "roster": None if matched is None else {"missing": list(matched.missing), "unknown": list(matched.unknown),
-                                                "learners": matched.learner}}, feedback=feedback)
+                                                "learners": matched.learner}}, feedback=feedback,
+                          written=[gradebook, *feedback])
     return ClassReport(grades, gradebook, report, tuple(feedback), seconds, tuple(others), matched)
 
 
@@ -274,15 +281,15 @@ def write_gradebook(grades, path: Path, *, learners: dict[str, str | None] | Non
     roster) a last column ``learner``, empty for a submission that belongs to no learner."""
     columns = question_columns(grades)
     extra = ["learner"] if learners is not None else []
-    with open(path, "w", newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(["submission", "total", "possible", *columns, *extra])
-        for grade in grades:
-            points = {q.question_id: _number(q.points_earned) for q in grade.questions}
-            who = [learners.get(grade.submission) or ""] if learners is not None else []
-            writer.writerow([grade.submission, _number(grade.total), _number(grade.possible),
-                             *(points.get(column, "") for column in columns), *who])
-    return path
+    stream = io.StringIO()
+    writer = csv.writer(stream)
+    writer.writerow(["submission", "total", "possible", *columns, *extra])
+    for grade in grades:
+        points = {q.question_id: _number(q.points_earned) for q in grade.questions}
+        who = [learners.get(grade.submission) or ""] if learners is not None else []
+        writer.writerow([grade.submission, _number(grade.total), _number(grade.possible),
+                         *(points.get(column, "") for column in columns), *who])
+    return write_atomic(path, stream.getvalue())
 
 
 def _feedback_name(submission: str, taken: set[str]) -> str:
@@ -371,14 +378,14 @@ def write_feedback(grades, folder: Path, *, cell_seconds: float, notebook_second
     written = []
     for grade in grades:
         path = folder / _feedback_name(grade.submission, taken)
-        path.write_text(feedback_text(grade, cell_seconds=cell_seconds, notebook_seconds=notebook_seconds),
-                        encoding="utf-8")
-        written.append(path)
+        written.append(write_atomic(path, feedback_text(grade, cell_seconds=cell_seconds,
+                                                        notebook_seconds=notebook_seconds)))
     return written
 
 
-def write_report(grades, path: Path, *, settings: dict, feedback: list[Path]) -> Path:
-    """``report.json``: settings, the problem sets' questions and points, and every submission's full grade."""
+def write_report(grades, path: Path, *, settings: dict, feedback: list[Path], written: list[Path] = ()) -> Path:
+    """``report.json``: settings, the problem sets' questions and points, every submission's full grade, and the
+    SHA-256 of each file of ``written`` (the gradebook and feedback), so that a later change to them shows."""
     used = {g.problem_set for g in grades if g.problem_set}
     data = {
         "settings": settings,
@@ -386,9 +393,9 @@ def write_report(grades, path: Path, *, settings: dict, feedback: list[Path]) ->
                                   "questions": {q.id: q.points for q in each.questions}}
                          for set_id, each in problem_sets().items() if set_id in used},
         "submissions": [{**g.to_dict(), "feedback": f.name} for g, f in zip(grades, feedback)],
+        "files": {each.relative_to(path.parent).as_posix(): sha256_of(each) for each in written},
     }
-    path.write_text(json.dumps(data, indent=1, default=str) + "\n", encoding="utf-8")
-    return path
+    return write_atomic(path, json.dumps(data, indent=1, default=str) + "\n")
 
 
 # Command line ------------------------------------------------------------------------------------------------------

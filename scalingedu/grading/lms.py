@@ -66,11 +66,10 @@ import hashlib
 import io
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._files import write_atomic
 from .questions import canonical_question_id, problem_set_of
 from .roster import match_roster, read_roster
 
@@ -529,27 +528,6 @@ def gradescope_text(report: dict, finals: list[FinalGrade], learners: ClassList,
                          _number(possible), "Graded",
                          *(_number(grade.points[c]) if c in grade.points else "" for c in columns)])
     return _csv_text(rows)
-
-
-# Writing -----------------------------------------------------------------------------------------------------------
-
-def write_atomic(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` whole or not at all: into a temporary file in the same folder, then
-    :func:`os.replace` (atomic on one file system). FileNotFoundError naming the folder if it does not exist."""
-    path = Path(path)
-    folder = path.parent
-    if not folder.is_dir():
-        raise FileNotFoundError(f"cannot write {str(path)!r}: the folder {str(folder)!r} does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
 
 
 @dataclass(frozen=True)
