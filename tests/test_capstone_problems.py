@@ -151,7 +151,7 @@ def test_right_answers_earn_every_point():
 def test_independent_answers_agree_closely_with_the_library():
     """The planner's numerical solution of the tangency condition (rel. step 1e-4) and the nested search here
     agree to 1e-4; the data-constrained optimum to 1e-4 too."""
-    flops = ps.budget_flops()
+    flops = ps._budget_flops()
     assert RIGHT["capstone.planned_params"] == pytest.approx(
         allocate_compute(flops, ps.UNIQUE_TOKENS, ps.INFERENCE_TOKENS).params, rel=1e-4)
     assert RIGHT["capstone.epochs"] == pytest.approx(
@@ -159,7 +159,7 @@ def test_independent_answers_agree_closely_with_the_library():
 
 
 def _chinchilla_tokens():
-    return ps.budget_flops() / (6 * RIGHT["capstone.chinchilla_params"])
+    return ps._budget_flops() / (6 * RIGHT["capstone.chinchilla_params"])
 
 
 @pytest.mark.parametrize("question_id, wrong", [
@@ -172,21 +172,21 @@ def _chinchilla_tokens():
     # multiplied by the price
     ("capstone.flops", lambda right: right * ps.PRICE),
     ("capstone.chinchilla_params", lambda right: float(
-        LAW.unconstrained.G * ps.budget_flops() ** LAW.unconstrained.params_exponent)),
+        LAW.unconstrained.G * ps._budget_flops() ** LAW.unconstrained.params_exponent)),
     ("capstone.chinchilla_params",
-     lambda right: float(HOFFMANN_2022.compute_optimal(ps.budget_flops()).params)),
+     lambda right: float(HOFFMANN_2022.compute_optimal(ps._budget_flops()).params)),
     # billions, not a count
     ("capstone.chinchilla_params", lambda right: right / 1e9),
     # Chinchilla's tokens / unique data
     ("capstone.epochs", lambda right: _chinchilla_tokens() / ps.UNIQUE_TOKENS),
     # the inference-aware plan's
-    ("capstone.epochs", lambda right: allocate_compute(ps.budget_flops(), ps.UNIQUE_TOKENS,
+    ("capstone.epochs", lambda right: allocate_compute(ps._budget_flops(), ps.UNIQUE_TOKENS,
                                                        ps.INFERENCE_TOKENS).epochs),
     # no demand
     ("capstone.planned_params",
-     lambda right: float(data_constrained_optimal(ps.budget_flops(), ps.UNIQUE_TOKENS).params)),
+     lambda right: float(data_constrained_optimal(ps._budget_flops(), ps.UNIQUE_TOKENS).params)),
     # no data limit
-    ("capstone.planned_params", lambda right: allocate_compute(ps.budget_flops(), math.inf,
+    ("capstone.planned_params", lambda right: allocate_compute(ps._budget_flops(), math.inf,
                                                                ps.INFERENCE_TOKENS).params),
     # Chinchilla unchanged
     ("capstone.planned_params", lambda right: RIGHT["capstone.chinchilla_params"]),

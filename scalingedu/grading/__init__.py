@@ -25,12 +25,13 @@ from .factories import (
 )
 from .feedback import Feedback, check, reset, statuses, summary
 from .grader import CheckOutcome, GradeResult, grade_answer
+from .learner import set_learner
 from .questions import KINDS, ProblemSet, Question, problem_set, problem_sets, question
 
 __all__ = [
     "Check", "CheckResult", "CheckOutcome", "DEFAULT_TOLERANCE", "Feedback", "GradeResult", "KINDS",
     "ProblemSet", "Question", "RubricItem", "Tolerance", "as_number", "check", "choice_question", "close_to",
     "function_question", "grade_answer", "has_sign", "is_function", "is_function_matching", "is_number",
-    "number_question", "problem_set", "problem_sets", "question", "reset", "statuses", "summary",
+    "number_question", "problem_set", "problem_sets", "question", "reset", "set_learner", "statuses", "summary",
     "text_question",
 ]

@@ -49,6 +49,10 @@ class Check:
     function: Callable[[Any], CheckResult]
     hint: str = ""
     weight: float = 1.0
+    seal: Callable[[], dict] | None = None
+    """For a check that compares with an expected value: a function returning what the learners' copy needs to
+    run the same check without the value (:mod:`scalingedu.grading.sealed`). None for checks that hold no answer
+    (is a number, has a sign, is a function)."""
 
     def __post_init__(self):
         v.positive_number("weight", self.weight, allow_zero=True)
@@ -110,7 +114,8 @@ def is_number(*, hint: str = NUMBER_HINT, weight: float = 0.0) -> Check:
         if value is None:
             return CheckResult(False, problem)
         return CheckResult(True, "your answer is a number")
-    return Check("the answer is a single real number", function, hint=hint, weight=weight)
+    return Check("the answer is a single real number", function, hint=hint, weight=weight,
+                 seal=lambda: {"type": "is_number"})
 
 
 def has_sign(sign: str, *, what: str = "your answer", hint: str = "", weight: float = 1.0) -> Check:
@@ -126,7 +131,8 @@ def has_sign(sign: str, *, what: str = "your answer", hint: str = "", weight: fl
         if ok:
             return CheckResult(True, f"{what} is {sign}")
         return CheckResult(False, f"{what} ({format_number(value)}) should be {sign}")
-    return Check(f"the answer is {sign}", function, hint=hint, weight=weight)
+    return Check(f"the answer is {sign}", function, hint=hint, weight=weight,
+                 seal=lambda: {"type": "has_sign", "sign": sign, "what": what})
 
 
 def _tolerance_text(rel: float, abs_: float) -> str:
@@ -167,7 +173,7 @@ def close_to(expected: Callable[[], float], *, rel: float = 0.0, abs: float = 0.
         return CheckResult(False, f"{format_number(value)} lies {side} the range the checker accepts "
                                   f"({tolerance} around the value it computes from the same data)")
     return Check(f"the answer is within {tolerance} of the value computed from the data", function, hint=hint,
-                 weight=weight)
+                 weight=weight, seal=lambda: {"type": "close_to", "rel": rel, "abs": abs, "value": float(expected())})
 
 
 def _accepts_arguments(function, n_args: int) -> bool:
@@ -195,7 +201,8 @@ def is_function(n_args: int, *, hint: str = "Define the function with `def`, run
         if not _accepts_arguments(answer, n_args):
             return CheckResult(False, f"your function should take {n_args} arguments")
         return CheckResult(True, "your answer is a function")
-    return Check(f"the answer is a function of {n_args} arguments", function, hint=hint, weight=weight)
+    return Check(f"the answer is a function of {n_args} arguments", function, hint=hint, weight=weight,
+                 seal=lambda: {"type": "is_function", "n_args": n_args})
 
 
 def _copy_arguments(arguments: Sequence) -> tuple:
@@ -246,7 +253,12 @@ def is_function_matching(reference: Callable, inputs: Callable[[], Sequence[Sequ
             if not np.allclose(value, expected, rtol=rel, atol=abs):
                 return CheckResult(False, f"your function returned values that differ from the expected ones {where}")
         return CheckResult(True, f"your function gives the expected values on {what}")
-    return Check(f"the function matches the reference on {what}", function, hint=hint, weight=weight)
+
+    def seal() -> dict:
+        cases = [(tuple(arguments), np.asarray(reference(*_copy_arguments(arguments)), dtype=float))
+                 for arguments in inputs()]
+        return {"type": "function", "rel": rel, "abs": abs, "what": what, "cases": cases}
+    return Check(f"the function matches the reference on {what}", function, hint=hint, weight=weight, seal=seal)
 
 
 def _as_float_array(value) -> tuple[np.ndarray | None, str]:

@@ -25,7 +25,9 @@ import io
 import json
 import multiprocessing
 import os
+import shutil
 import sys
+import tempfile
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -36,6 +38,7 @@ from tqdm import tqdm
 
 from .. import _validate as v
 from ..lessons import course_root
+from ..tools.release import build_library, refuse_in_learners_copy
 from ._files import sha256_of, write_atomic
 from .feedback import FAILED, NOT_ANSWERED, PASSED
 from .grader import PARTIAL
@@ -115,7 +118,8 @@ def _grade_one(job: dict) -> dict:
     try:
         return grade_submission(job["path"], problem_set_id=job["problem_set"], root=job["root"],
                                 cell_seconds=job["cell_seconds"], notebook_seconds=job["notebook_seconds"],
-                                name=job["name"], sandbox=job["sandbox"], library=job["library"]).to_dict()
+                                name=job["name"], sandbox=job["sandbox"], library=job["library"],
+                                learner=job.get("learner")).to_dict()
     except Exception as error:  # never stop the class for one submission
         return _failed_grade(job, f"The grader itself failed on this submission ({type(error).__name__}: {error}). "
                                   f"Please tell your instructor.\n{traceback.format_exc(limit=3)}")
@@ -180,6 +184,7 @@ def grade_class(paths, out_dir, *, problem_set_id: str | None = None, root: Path
     ``library`` (default: the installed package); :class:`SandboxUnavailable` is raised, before anything runs,
     where there is no sandbox. Returns a :class:`ClassReport`.
     """
+    refuse_in_learners_copy()
     if sandbox and sandbox_problem():
         raise SandboxUnavailable(sandbox_problem())
     class_roster = read_roster(roster) if roster is not None else None
@@ -192,7 +197,14 @@ def grade_class(paths, out_dir, *, problem_set_id: str | None = None, root: Path
     submissions = find_submissions(paths)
     others = other_files(paths)
     names = _display_names(submissions)
+    placed = match_roster(class_roster, names).learner if class_roster else {}
     root = course_root() if root is None else Path(root)
+    library_folder = None
+    if sandbox and library is None:
+        # the kernels import the learners' copy of the library: no hidden check within a submission's reach
+        library_folder = Path(tempfile.mkdtemp(prefix="scalingedu-library-"))
+        library = library_folder / "scalingedu"
+        build_library(Path(__file__).resolve().parent.parent, library)
     fallback = problem_set_id or _class_problem_set(submissions)
     jobs, results = [], {}
     for path, name in zip(submissions, names):
@@ -200,7 +212,7 @@ def grade_class(paths, out_dir, *, problem_set_id: str | None = None, root: Path
         set_id = problem_set_id or found or fallback
         jobs.append({"path": str(path), "name": name, "problem_set": set_id, "root": root,
                      "cell_seconds": cell_seconds, "notebook_seconds": notebook_seconds, "sandbox": sandbox,
-                     "library": library})
+                     "library": library, "learner": placed.get(name)})
         if problem_set_id is not None and found is not None and found != problem_set(problem_set_id).id:
             results[len(jobs) - 1] = _wrong_set_grade(jobs[-1], problem_set_id, found)
     to_grade = [index for index in range(len(jobs)) if index not in results]
@@ -215,6 +227,8 @@ def grade_class(paths, out_dir, *, problem_set_id: str | None = None, root: Path
             _grade_in_pools([jobs[index] for index in to_grade], results, workers, bar, to_grade)
     finally:
         bar.close()
+        if library_folder is not None:
+            shutil.rmtree(library_folder, ignore_errors=True)
     grades = tuple(_from_dict(results[index]) for index in range(len(jobs)))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

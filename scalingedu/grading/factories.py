@@ -102,6 +102,36 @@ def _option_key(answer) -> str | None:
     return answer.strip().lower() if isinstance(answer, str) else None
 
 
+def is_option(keys: Sequence[str]) -> Check:
+    """A gate (weight 0): the answer is one of the option ``keys`` (a letter, any case, spaces ignored)."""
+    keys = tuple(keys)
+    quoted = ", ".join(f'"{k}"' for k in keys)
+
+    def function(value) -> CheckResult:
+        if value is None or value is Ellipsis:
+            return CheckResult(False, f"no answer yet: replace the `...` with one of {quoted}", answered=False)
+        if _option_key(value) not in keys:
+            return CheckResult(False, f"your answer {value!r} is not one of the options {quoted}")
+        return CheckResult(True, "your answer is one of the options")
+    return Check("the answer is one of the options", function, weight=0.0,
+                 seal=lambda: {"type": "is_option", "keys": list(keys)})
+
+
+def has_words(min_words: int) -> Check:
+    """A gate (weight 0): the answer is a text of at least ``min_words`` words."""
+    def function(value) -> CheckResult:
+        if value is None or value is Ellipsis or (isinstance(value, str) and not value.strip()):
+            return CheckResult(False, "no answer yet: write a few sentences between the quotes", answered=False)
+        if not isinstance(value, str):
+            return CheckResult(False, f"give your answer as text in quotes, not a {type(value).__name__}")
+        count = len(_words(value))
+        if count < min_words:
+            return CheckResult(False, f"your answer has {count} words; write at least {min_words}")
+        return CheckResult(True, f"your answer has {count} words")
+    return Check(f"the answer has at least {min_words} words", function, weight=0.0,
+                 seal=lambda: {"type": "has_words", "min_words": min_words})
+
+
 def choice_question(id: str, *, points: float, kind: str, title: str, statement: str, hint: str,
                     options: Mapping[str, str], answer: Callable[[], str]) -> Question:
     """A question whose answer is the key of one of ``options`` (``{"a": "text of a", ...}``).
@@ -117,13 +147,6 @@ def choice_question(id: str, *, points: float, kind: str, title: str, statement:
     listing = "\n".join(f"- **{key}**: {text}" for key, text in options.items())
     quoted = ", ".join(f'"{k}"' for k in keys)
 
-    def is_option(value) -> CheckResult:
-        if value is None or value is Ellipsis:
-            return CheckResult(False, f"no answer yet: replace the `...` with one of {quoted}", answered=False)
-        if _option_key(value) not in keys:
-            return CheckResult(False, f"your answer {value!r} is not one of the options {quoted}")
-        return CheckResult(True, "your answer is one of the options")
-
     def is_right(value) -> CheckResult:
         right = answer()
         if right not in keys:   # a mistake of the question's author, not of the learner: say so
@@ -135,7 +158,7 @@ def choice_question(id: str, *, points: float, kind: str, title: str, statement:
 
     return Question(id=id, points=points, kind=kind, title=title, statement=f"{statement.strip()}\n\n{listing}",
                     hint=hint, answer_kind="choice",
-                    public_checks=(Check("the answer is one of the options", is_option, weight=0.0),),
+                    public_checks=(is_option(keys),),
                     hidden_checks=(Check("the answer is the right option", is_right),))
 
 
@@ -169,16 +192,6 @@ def text_question(id: str, *, points: float, kind: str, title: str, statement: s
     if not rubric:
         raise ValueError(f"{id} needs at least one rubric item")
 
-    def long_enough(value) -> CheckResult:
-        if value is None or value is Ellipsis or (isinstance(value, str) and not value.strip()):
-            return CheckResult(False, "no answer yet: write a few sentences between the quotes", answered=False)
-        if not isinstance(value, str):
-            return CheckResult(False, f"give your answer as text in quotes, not a {type(value).__name__}")
-        count = len(_words(value))
-        if count < min_words:
-            return CheckResult(False, f"your answer has {count} words; write at least {min_words}")
-        return CheckResult(True, f"your answer has {count} words")
-
     def mentions(item: RubricItem) -> Check:
         keywords = [" ".join(_words(keyword)) for keyword in item.keywords]
 
@@ -192,5 +205,5 @@ def text_question(id: str, *, points: float, kind: str, title: str, statement: s
     listing = "\n".join(f"- {item.idea}" for item in rubric)
     return Question(id=id, points=points, kind=kind, title=title, statement=statement, answer_kind="text",
                     hint=f"{hint} A full answer covers:\n{listing}".strip(),
-                    public_checks=(Check(f"the answer has at least {min_words} words", long_enough, weight=0.0),),
+                    public_checks=(has_words(min_words),),
                     hidden_checks=tuple(mentions(item) for item in rubric))

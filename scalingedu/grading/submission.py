@@ -44,6 +44,8 @@ from .. import _validate as v
 from ..lessons import lesson
 from .grader import GradeResult, grade_answer
 from .kernel_answers import NeedCall, RemoteFunction, arguments_key, decode, probe_source, request_text
+from .learner import ENVIRONMENT_VARIABLE as LEARNER_VARIABLE
+from .learner import as_learner
 from .questions import ProblemSet, canonical_question_id, problem_sets
 from .questions import problem_set as find_problem_set
 from .sandbox import NO_SANDBOX_RISKS, Sandbox, SandboxedKernelManager, Watchdog, sandbox_problem
@@ -407,7 +409,7 @@ def question_grade(q, reading: _Reading | None, problem: str) -> QuestionGrade:
 def grade_submission(path: str | Path, *, problem_set_id: str | None = None, root: Path | None = None,
                      cell_seconds: float = 60, notebook_seconds: float = 600, name: str | None = None,
                      answer_names: dict[str, str] | None = None, sandbox: bool = True,
-                     library: Path | None = None) -> SubmissionGrade:
+                     library: Path | None = None, learner: str | None = None) -> SubmissionGrade:
     """Run one submitted notebook in a fresh kernel and grade every question of its problem set.
 
     ``problem_set_id`` (e.g. "04_chinchilla") is found from the file when not given (:func:`detect_problem_set`).
@@ -415,8 +417,9 @@ def grade_submission(path: str | Path, *, problem_set_id: str | None = None, roo
     overrides that). ``cell_seconds`` limits each cell, ``notebook_seconds`` the whole run. With ``sandbox`` (the
     default) the kernel runs in a :class:`~scalingedu.grading.sandbox.Sandbox` that imports the course package
     from ``library`` (default: the installed one); :class:`SandboxUnavailable` is raised where there is none.
-    Never raises for a bad submission: whatever happened is in the returned grade's ``events`` and per-question
-    notes.
+    ``learner`` (the roster's id of the submission's learner) seeds the data of per-learner questions, in the
+    kernel and in the expected values (:mod:`scalingedu.grading.learner`). Never raises for a bad submission:
+    whatever happened is in the returned grade's ``events`` and per-question notes.
     """
     if sandbox and sandbox_problem():
         raise SandboxUnavailable(sandbox_problem())
@@ -450,9 +453,14 @@ def grade_submission(path: str | Path, *, problem_set_id: str | None = None, roo
         missing = [q.id for q in problem.questions if not names[q.id]]
         for question_id in missing:
             problems[question_id] = "the grader does not know under which name this answer is stored"
-        _run_and_read(cells, names, problem, grade, readings, problems, cell_seconds, notebook_seconds,
-                      sandbox=sandbox, library=library)
-    grade.questions = [question_grade(q, readings.get(q.id), problems.get(q.id, "")) for q in problem.questions]
+        if learner is not None:
+            grade.events.append(f"Graded as learner {learner!r} of the roster: questions with each learner's own "
+                                f"data were checked against that learner's data.")
+        with as_learner(learner):
+            _run_and_read(cells, names, problem, grade, readings, problems, cell_seconds, notebook_seconds,
+                          sandbox=sandbox, library=library, learner=learner)
+    with as_learner(learner):
+        grade.questions = [question_grade(q, readings.get(q.id), problems.get(q.id, "")) for q in problem.questions]
     grade.total = round(sum(q.points_earned for q in grade.questions), 6)
     grade.seconds = time.perf_counter() - started
     return grade
@@ -468,7 +476,7 @@ class SandboxUnavailable(RuntimeError):
 
 def _run_and_read(cells: _Cells, names: dict[str, list[str]], problem: ProblemSet, grade: SubmissionGrade,
                   readings: dict, problems: dict, cell_seconds: float, notebook_seconds: float, *,
-                  sandbox: bool, library: Path | None) -> None:
+                  sandbox: bool, library: Path | None, learner: str | None) -> None:
     folder = Path(tempfile.mkdtemp(prefix="scalingedu-grade-"))
     try:
         work = folder / "work"
@@ -479,7 +487,8 @@ def _run_and_read(cells: _Cells, names: dict[str, list[str]], problem: ProblemSe
         for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
             started = _run_in_new_kernel(work, folder, cells, names, problem, grade, readings, problems,
                                          cell_seconds, notebook_seconds, last_attempt=attempt == KERNEL_START_ATTEMPTS,
-                                         sandbox=Sandbox(folder, work=work, library=library) if sandbox else None)
+                                         sandbox=Sandbox(folder, work=work, library=library) if sandbox else None,
+                                         learner=learner)
             if started:
                 break
     finally:
@@ -548,10 +557,13 @@ def kernel_environment(folder: Path) -> dict[str, str]:
 
 def _run_in_new_kernel(work: Path, folder: Path, cells: _Cells, names: dict[str, list[str]], problem: ProblemSet,
                        grade: SubmissionGrade, readings: dict, problems: dict, cell_seconds: float,
-                       notebook_seconds: float, *, last_attempt: bool, sandbox: Sandbox | None) -> bool:
+                       notebook_seconds: float, *, last_attempt: bool, sandbox: Sandbox | None,
+                       learner: str | None) -> bool:
     """Run the submission in a fresh kernel (in ``sandbox`` unless None) and read its answers; False if the kernel
     never started."""
     environment = kernel_environment(folder)
+    if learner is not None:
+        environment[LEARNER_VARIABLE] = learner
     started = False
     notebook = new_notebook(cells=[])
     manager = None

@@ -65,7 +65,7 @@ def accelerator():
     return ACCELERATORS[ACCELERATOR]
 
 
-def budget_flops() -> float:
+def _budget_flops() -> float:
     """FLOPs the budget buys: budget / price × 3600 × peak × MFU (the planner's step 1)."""
     return BUDGET_DOLLARS / PRICE * SECONDS_PER_HOUR * accelerator().peak_flops_per_second * MFU
 
@@ -119,16 +119,16 @@ def _other_plan() -> RunPlan:
 # Expected values, computed at check time ------------------------------------------------------------------------
 
 def _chinchilla_params() -> float:
-    return float(LAW.unconstrained.compute_optimal(budget_flops()).params)
+    return float(LAW.unconstrained.compute_optimal(_budget_flops()).params)
 
 
 def _epochs() -> float:
-    return float(data_constrained_optimal(budget_flops(), UNIQUE_TOKENS, LAW).epochs)
+    return float(data_constrained_optimal(_budget_flops(), UNIQUE_TOKENS, LAW).epochs)
 
 
 @functools.cache
 def _planned_params() -> float:
-    return allocate_compute(budget_flops(), UNIQUE_TOKENS, INFERENCE_TOKENS, LAW).params
+    return allocate_compute(_budget_flops(), UNIQUE_TOKENS, INFERENCE_TOKENS, LAW).params
 
 
 def _accelerators() -> float:
@@ -195,7 +195,7 @@ FLOPS = number_question(
     hint="""
         Money buys hours (budget / price); each hour is 3600 seconds of peak FLOP/s, of which the run uses MFU.
     """,
-    expected=budget_flops,
+    expected=_budget_flops,
     tolerance=Tolerance(0.01, hidden=1e-6),   # a product of given numbers: exact in hidden
     sign="positive", what="the compute",
     public_hint="""

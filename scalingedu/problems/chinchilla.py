@@ -18,6 +18,7 @@ import numpy as np
 from ..data import GOPHER_BUDGET_FLOPS, model
 from ..formatting import human
 from ..grading import ProblemSet, Tolerance, function_question, number_question
+from ..grading.learner import learner_seed
 from ..laws import EPOCH_2024, HOFFMANN_2022, HOFFMANN_2022_TEX, ChinchillaLaw
 from ..laws.fitting import fit_isoflop_parabolas, simulate_runs
 
@@ -46,10 +47,12 @@ def isoflop_runs() -> Runs:
     """Forty-two SIMULATED IsoFLOP runs: 7 model sizes at each of 6 budgets from 1e18 to 1e21 FLOPs.
 
     Made by :func:`scalingedu.laws.fitting.simulate_runs` from the Epoch AI refit (``EPOCH_2024``) with 1%
-    multiplicative noise and seed 2050: data whose true law is known, not measurements. Every call returns the
+    multiplicative noise and seed 2050 (or the learner's own when one is set, see :mod:`scalingedu.grading.learner`):
+    data whose true law is known, not measurements. Every call returns the
     same values, in new arrays.
     """
-    runs = simulate_runs(EPOCH_2024, RUNS_BUDGETS, RUNS_SIZES, noise=RUNS_NOISE, seed=RUNS_SEED, spread=RUNS_SPREAD)
+    runs = simulate_runs(EPOCH_2024, RUNS_BUDGETS, RUNS_SIZES, noise=RUNS_NOISE, seed=learner_seed(RUNS_SEED),
+                         spread=RUNS_SPREAD)
     return Runs(*(np.array(runs[key]) for key in ("params", "tokens", "flops", "loss")))
 
 

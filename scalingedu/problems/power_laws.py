@@ -18,6 +18,7 @@ import numpy as np
 
 from ..data import HOFFMANN_2022_FIT, KAPLAN_2020_PARAMS_LAW
 from ..grading import ProblemSet, Tolerance, function_question, number_question
+from ..grading.learner import learner_seed
 from ..powerlaw import PowerLaw, fit_power_law, local_slope
 
 SEED_PURE = 2020
@@ -41,12 +42,13 @@ class Measurements(NamedTuple):
 
 
 def measurements() -> Measurements:
-    """Twelve noisy losses of Kaplan's law L(N) = (N_c/N)^alpha_N at 1e6 to 1e10 parameters (seed 2020).
+    """Twelve noisy losses of Kaplan's law L(N) = (N_c/N)^alpha_N at 1e6 to 1e10 parameters (seed 2020, or the
+    learner's own when one is set: :mod:`scalingedu.grading.learner`).
 
     The constants come from :data:`scalingedu.data.KAPLAN_2020_PARAMS_LAW`; each loss is multiplied by
     exp(noise) with noise ~ Normal(0, 0.02). Every call returns the same values, in new arrays.
     """
-    rng = np.random.default_rng(SEED_PURE)
+    rng = np.random.default_rng(learner_seed(SEED_PURE))
     params = np.geomspace(1e6, 1e10, 12)
     law = KAPLAN_2020_PARAMS_LAW
     loss = (law["N_c"] / params) ** law["alpha_N"] * np.exp(rng.normal(0.0, NOISE_PURE, params.size))
@@ -54,12 +56,13 @@ def measurements() -> Measurements:
 
 
 def measurements_with_floor() -> Measurements:
-    """Fourteen noisy losses of L(N) = E + A/N^alpha at 1e7 to 1e12 parameters (seed 2022).
+    """Fourteen noisy losses of L(N) = E + A/N^alpha at 1e7 to 1e12 parameters (seed 2022, or the learner's own
+    when one is set).
 
     E, A and alpha come from :data:`scalingedu.data.HOFFMANN_2022_FIT`; each loss is multiplied by exp(noise)
     with noise ~ Normal(0, 0.01). Every call returns the same values, in new arrays.
     """
-    rng = np.random.default_rng(SEED_FLOOR)
+    rng = np.random.default_rng(learner_seed(SEED_FLOOR))
     params = np.geomspace(1e7, 1e12, 14)
     fit = HOFFMANN_2022_FIT
     loss = (fit["E"] + fit["A"] / params ** fit["alpha"]) * np.exp(rng.normal(0.0, NOISE_FLOOR, params.size))

@@ -8,6 +8,8 @@
                                       grade learners' notebooks into a gradebook, feedback files and a report
     scalingedu gradebook DIR [--rubric RUBRIC.csv] [--canvas FILE.csv --assignment NAME] [--gradescope FILE.csv]
                                       merge human rubric points into a graded class; write Canvas/Gradescope CSVs
+    scalingedu release --out DIR [--roster CSV]
+                                      build the learners' copy for a graded class (sealed checks, no solutions)
     scalingedu export [--out DIR]     write every lesson as a static HTML page (no kernel needed to read it)
     scalingedu sweep [--quick] --out FILE.csv
                                       train the scaling lab's IsoFLOP sweep of tiny language models on this CPU
@@ -51,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     from ..grading.classroom import add_grade_command
     from ..grading.lms import add_gradebook_command
     from .export import add_export_command
+    from .release import add_release_command
     add_grade_command(commands)
+    add_release_command(commands)
     add_gradebook_command(commands)
     add_export_command(commands)
     from ..lab.sweep import add_sweep_command
@@ -96,6 +100,12 @@ def main(argv: list[str] | None = None) -> int:
             return run_gradebook(args)
         except (FileNotFoundError, ValueError) as error:   # a missing folder or a bad rubric row: no traceback
             parser.exit(2, f"scalingedu gradebook: error: {error}\n")
+    if args.command == "release":
+        from .release import run_release
+        try:
+            return run_release(args, root)
+        except (FileNotFoundError, FileExistsError, ValueError, RuntimeError) as error:   # no traceback
+            parser.exit(2, f"scalingedu release: error: {error}\n")
     if args.command == "sweep":
         from ..lab.sweep import run_sweep
         return run_sweep(args)
