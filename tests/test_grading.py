@@ -414,3 +414,27 @@ def test_the_data_follow_the_published_laws():
     assert abs(pure.b + KAPLAN_2020_PARAMS_LAW["alpha_N"]) < 3 * pure.b_stderr
     floor = fit_power_law(*power_laws.measurements_with_floor(), offset=True)
     assert abs(floor.c - HOFFMANN_2022_FIT["E"]) < 3 * floor.c_stderr
+
+
+def test_a_function_that_calls_the_library_function_it_should_write_earns_nothing_even_if_right():
+    """power_laws.local_exponent asks the learner to write what scalingedu.powerlaw.local_slope does."""
+    import sys
+
+    from scalingedu.powerlaw import local_slope as renamed
+
+    def own(x, y):
+        return np.diff(np.log(y)) / np.diff(np.log(x))
+
+    def through_the_library(x, y):
+        return renamed(x, y)
+
+    def tracing_off(x, y):
+        sys.setprofile(None)
+        return own(x, y)
+    q = question("power_laws.local_exponent")
+    assert grade_answer(q.id, own).points_earned == q.points
+    library = grade_answer(q.id, through_the_library)
+    assert library.points_earned == 0 and library.status == "failed"
+    assert any("calls scalingedu.powerlaw.local_slope" in c.message for c in library.checks if not c.passed)
+    assert grade_answer(q.id, tracing_off).points_earned == 0
+    assert sys.getprofile() is None

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
@@ -181,6 +182,22 @@ def attacked_class(tmp_path_factory):
                     "    except OSError:\n"
                     "        return False\n"
                     + _answer(f"not reach({listener.port})")),
+        # implementation questions: the library function the question asks for, called under another name, and a
+        # function that turns off the tracing that would see it
+        "library_call": (f"halving_factor = {RIGHT}\n"
+                         "import scalingedu.powerlaw as tools\n"
+                         "slope = getattr(tools, 'local_' + 'slope')\n"
+                         "def local_exponent(x, y):\n"
+                         "    return slope(x, y)"),
+        "tracing_off": (f"halving_factor = {RIGHT}\n"
+                        "import sys, numpy as np\n"
+                        "def local_exponent(x, y):\n"
+                        "    sys.setprofile(None)\n"
+                        "    return np.diff(np.log(y)) / np.diff(np.log(x))"),
+        "own_function": (f"halving_factor = {RIGHT}\n"
+                         "import numpy as np\n"
+                         "def local_exponent(x, y):\n"
+                         "    return np.diff(np.log(y)) / np.diff(np.log(x))"),
         # A20: 8 GB in one allocation; and many processes, each small (a fork bomb, slowed down)
         "a20_memory": ("try:\n    block = bytearray(8 * 2**30)\n    clean = False\nexcept MemoryError:\n"
                        "    clean = True\n" + _answer("clean")),
@@ -270,6 +287,25 @@ def test_killing_every_visible_process_harms_no_one_else(attacked_class):
     grades = attacked_class["grades"]
     assert grades["a14_kill_everything"].status == "graded"
     assert all(g.status == "graded" for g in grades.values())
+
+
+def _local_exponent(grade):
+    return next(q for q in grade.questions if q.question_id == "power_laws.local_exponent")
+
+
+def test_a_function_that_calls_the_library_function_it_should_write_earns_nothing(attacked_class):
+    """Item 5 of the grading issue: the call is traced in the learner's kernel, through any alias."""
+    grades = attacked_class["grades"]
+    full = grade_answer("power_laws.local_exponent", lambda x, y: np.diff(np.log(y)) / np.diff(np.log(x)))
+    assert _local_exponent(grades["own_function"]).points_earned == full.points_earned > 0
+    called = _local_exponent(grades["library_call"])
+    assert called.points_earned == 0
+    assert any("calls scalingedu.powerlaw.local_slope" in c["message"] for c in called.checks)
+    hidden = _local_exponent(grades["tracing_off"])
+    assert hidden.points_earned == 0
+    assert any("turned off the tracing" in c["message"] for c in hidden.checks)
+    feedback = (attacked_class["out"] / "feedback" / "library_call.md").read_text()
+    assert "this question asks you to write that computation yourself" in feedback
 
 
 def test_exfiltration_through_an_exception_finds_no_secret(attacked_class):

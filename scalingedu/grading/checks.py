@@ -50,9 +50,11 @@ class Check:
     hint: str = ""
     weight: float = 1.0
     seal: Callable[[], dict] | None = None
-    """For a check that compares with an expected value: a function returning what the learners' copy needs to
-    run the same check without the value (:mod:`scalingedu.grading.sealed`). None for checks that hold no answer
-    (is a number, has a sign, is a function)."""
+    """What the learners' copy needs to run the same check without its expected value
+    (:mod:`scalingedu.grading.sealed`): for a gate, its arguments; for a comparison, the value, sealed there."""
+    required: bool = False
+    """When a required check fails, the question earns nothing, whatever else passed (a function that calls the
+    library function it was asked to write)."""
 
     def __post_init__(self):
         v.positive_number("weight", self.weight, allow_zero=True)
@@ -259,6 +261,71 @@ def is_function_matching(reference: Callable, inputs: Callable[[], Sequence[Sequ
                  for arguments in inputs()]
         return {"type": "function", "rel": rel, "abs": abs, "what": what, "cases": cases}
     return Check(f"the function matches the reference on {what}", function, hint=hint, weight=weight, seal=seal)
+
+
+def qualified_name(function: Callable) -> str:
+    """``module.qualname`` of a function (``scalingedu.laws.chinchilla.ChinchillaLaw.compute_optimal``)."""
+    function = inspect.unwrap(getattr(function, "__func__", function))
+    return f"{function.__module__}.{function.__qualname__}"
+
+
+def _traced_call(function: Callable, arguments: Sequence) -> tuple[set[str], bool]:
+    """Call ``function`` here, noting each function of the course library (the ``scalingedu`` package) it runs;
+    return those names and whether the tracing stayed on."""
+    import sys
+    from pathlib import Path
+    package = str(Path(__file__).resolve().parent.parent) + "/"
+    called: set[str] = set()
+
+    def tracer(frame, event, argument):
+        if event == "call" and frame.f_code.co_filename.startswith(package):
+            module = frame.f_globals.get("__name__", "")
+            called.add(f"{module}.{getattr(frame.f_code, 'co_qualname', frame.f_code.co_name)}")
+    previous = sys.getprofile()
+    sys.setprofile(tracer)
+    try:
+        function(*arguments)
+    except Exception:   # whether it runs correctly is for the other checks to say
+        pass
+    finally:
+        intact = sys.getprofile() is tracer
+        sys.setprofile(previous)
+    return called, intact
+
+
+def writes_its_own(forbidden: Sequence[str], inputs: Callable[[], Sequence[Sequence]], *,
+                   what: str = "the library's function") -> Check:
+    """A required check: the learner's function, called on the first of ``inputs()``, does not run any of the
+    library functions named in ``forbidden`` (``module.qualname``), the ones the question asks the learner to write.
+
+    The call is traced (Python's profiling hook): a function that calls the library, even through a helper or
+    under another name, is caught; one that turns the tracing off fails too. In the grader the call is made in
+    the learner's kernel (:meth:`scalingedu.grading.kernel_answers.RemoteFunction.library_calls`).
+    """
+    names = set(forbidden)
+
+    def function(answer) -> CheckResult:
+        if answer is None or answer is Ellipsis:
+            return CheckResult(False, "no answer yet", answered=False)
+        if not callable(answer):
+            return CheckResult(False, f"your answer is a {type(answer).__name__}, not a function")
+        arguments = _copy_arguments(list(inputs())[0])
+        if hasattr(answer, "library_calls"):
+            called, intact = answer.library_calls(*arguments)
+        else:
+            called, intact = _traced_call(answer, arguments)
+        if not intact:
+            return CheckResult(False, "your function turned off the tracing of calls that this check relies on")
+        used = sorted(names & called)
+        if used:
+            return CheckResult(False, f"your function calls {', '.join(used)}: this question asks you to write "
+                                      f"that computation yourself, so it earns no points")
+        return CheckResult(True, f"your function does its own computation (it does not call {what})")
+
+    def seal() -> dict:
+        return {"type": "writes_its_own", "forbidden": sorted(names), "what": what,
+                "arguments": list(list(inputs())[0])}
+    return Check(f"the function does not call {what}", function, weight=0.0, required=True, seal=seal)
 
 
 def _as_float_array(value) -> tuple[np.ndarray | None, str]:

@@ -25,7 +25,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .. import _validate as v
-from .checks import Check, CheckResult, close_to, has_sign, is_function, is_function_matching, is_number
+from .checks import (
+    Check,
+    CheckResult,
+    close_to,
+    has_sign,
+    is_function,
+    is_function_matching,
+    is_number,
+    qualified_name,
+    writes_its_own,
+)
 from .questions import Question
 
 
@@ -81,21 +91,34 @@ def function_question(id: str, *, points: float, kind: str, title: str, statemen
                       reference: Callable, n_args: int, public_inputs: Callable[[], Sequence[Sequence]],
                       hidden_inputs: Callable[[], Sequence[Sequence]], public_what: str, hidden_what: str,
                       rel: float = 1e-6, abs: float = 1e-12, public_hint: str = "",
-                      hidden_hint: str = "") -> Question:
+                      hidden_hint: str = "", forbidden: Sequence[Callable] = ()) -> Question:
     """A question whose answer is a function of ``n_args`` arguments that must agree with ``reference``.
 
     The public check calls it on ``public_inputs()`` (``public_what`` names them in the feedback), the hidden
     check on ``hidden_inputs()``: other inputs, chosen so that a function fitted to the public ones fails.
+    ``forbidden`` lists the library functions the learner is asked to write rather than call: a function that
+    runs one of them earns no points (:func:`scalingedu.grading.checks.writes_its_own`), and the feedback says why.
     """
     matching = dict(rel=rel, abs=abs)
+    own = ()
+    if forbidden:
+        names = [qualified_name(f) for f in forbidden]
+        what = " or ".join(f"`{_short_name(name)}`" for name in names)
+        own = (writes_its_own(names, public_inputs, what=f"the library's {what}"),)
     return Question(
         id=id, points=points, kind=kind, title=title, statement=statement, hint=hint,
-        public_checks=(is_function(n_args),
+        public_checks=(is_function(n_args), *own,
                        is_function_matching(reference, public_inputs, what=public_what, hint=public_hint,
                                             **matching)),
         hidden_checks=(is_function_matching(reference, hidden_inputs, what=hidden_what, hint=hidden_hint,
                                             **matching),),
         answer_kind="function")
+
+
+def _short_name(qualified: str) -> str:
+    """``ChinchillaLaw.compute_optimal`` for a method, ``collective_bytes`` for a function."""
+    parts = qualified.split(".")
+    return ".".join(parts[-2:]) if len(parts) > 1 and parts[-2][:1].isupper() else parts[-1]
 
 
 def _option_key(answer) -> str | None:

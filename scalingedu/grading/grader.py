@@ -49,7 +49,8 @@ class GradeResult:
 def grade_answer(question_id: str, answer) -> GradeResult:
     """Grade ``answer`` to ``question_id`` with its public and hidden checks; partial credit by check weight.
 
-    ``...`` or ``None`` (or a stub function that still returns ``...``) is "not answered" and earns 0 points.
+    ``...`` or ``None`` (or a stub function that still returns ``...``) is "not answered" and earns 0 points; an
+    answer that fails a *required* check (:attr:`Check.required`) earns 0 points too.
     Checks never raise on a bad answer, so one broken answer cannot stop the grading of the others.
     """
     q = question(question_id)
@@ -70,6 +71,8 @@ def grade_answer(question_id: str, answer) -> GradeResult:
     total = sum(o.weight for o in outcomes)
     earned_weight = sum(o.weight for o in outcomes if o.passed)
     earned = round(q.points * earned_weight / total, 6)
+    if any(not o.passed for o, each in zip(outcomes, q.checks) if each.required):
+        earned = 0.0    # e.g. the function calls the library function the question asks the learner to write
     if all(o.passed for o in outcomes):
         status = PASSED
     elif earned > 0:

@@ -19,6 +19,7 @@ import hashlib
 import inspect
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -74,6 +75,30 @@ def __scalingedu_probe(request_path, reply_path):
             return _np.array(item["values"], dtype=item["dtype"]).reshape(item["shape"])
         return item["value"]
 
+    import sys as _sys
+    package = PACKAGE
+
+    def traced(function, arguments):
+        """Call function; note every function of the course library it runs (Python code under PACKAGE)."""
+        called = set()
+
+        def tracer(frame, event, argument):
+            if event == "call" and frame.f_code.co_filename.startswith(package):
+                module = frame.f_globals.get("__name__", "")
+                called.add(module + "." + getattr(frame.f_code, "co_qualname", frame.f_code.co_name))
+        previous = _sys.getprofile()
+        _sys.setprofile(tracer)
+        try:
+            result = {"returned": encode(function(*arguments))}
+        except BaseException as error:   # KeyboardInterrupt too: the grader's time limit interrupted it
+            result = {"raised": type(error).__name__, "message": str(error)[:300]}
+        finally:
+            intact = _sys.getprofile() is tracer
+            _sys.setprofile(previous)
+        result["library_calls"] = sorted(called)
+        result["tracing_intact"] = intact
+        return result
+
     with open(request_path) as stream:
         request = _json.load(stream)
     reply = {"defined": False}
@@ -82,11 +107,7 @@ def __scalingedu_probe(request_path, reply_path):
         answer = namespace[request["name"]]
         reply = {"defined": True, "answer": encode(answer), "calls": []}
         for arguments in request["calls"]:
-            try:
-                result = {"returned": encode(answer(*[decode(a) for a in arguments]))}
-            except BaseException as error:   # KeyboardInterrupt too: the grader's time limit interrupted it
-                result = {"raised": type(error).__name__, "message": str(error)[:300]}
-            reply["calls"].append(result)
+            reply["calls"].append(traced(answer, [decode(a) for a in arguments]))
     with open(reply_path, "w") as stream:
         _json.dump(reply, stream)
 
@@ -96,9 +117,15 @@ del __scalingedu_probe
 
 
 def probe_source(request_path: str, reply_path: str) -> str:
-    """The code of the probe cell: it reads the request file and writes the reply file (absolute paths)."""
-    return (_PROBE.replace("LARGEST", str(LARGEST_ARRAY))
+    """The code of the probe cell: it reads the request file and writes the reply file (absolute paths). Calls of
+    the learner's function note which functions of the course library they ran (the library's folder is where
+    the grader installed it, which is also where the sandbox mounts it)."""
+    return (_PROBE.replace("LARGEST", str(LARGEST_ARRAY)).replace("PACKAGE", repr(str(PACKAGE_FOLDER) + "/"))
             .replace("REQUEST", repr(str(request_path))).replace("REPLY", repr(str(reply_path))))
+
+
+PACKAGE_FOLDER = Path(__file__).resolve().parent.parent
+"""The folder of the ``scalingedu`` package: code under it is the course library."""
 
 
 def request_text(name: str, calls: Sequence[Sequence]) -> str:
@@ -196,6 +223,15 @@ class RemoteFunction:
         self.__signature__ = _signature(answer.get("parameters"))
         self.type_name = answer.get("type", "function")
         self.results = dict(results or {})
+
+    def library_calls(self, *arguments) -> tuple[set[str], bool]:
+        """The course library's functions the call on ``arguments`` ran in the kernel, and whether the tracing of
+        calls stayed on throughout (a function can turn it off). Makes the call first if it was not made yet."""
+        key = arguments_key(arguments)
+        if key not in self.results:
+            raise NeedCall(tuple(arguments))
+        result = self.results[key]
+        return set(result.get("library_calls", [])), bool(result.get("tracing_intact", False))
 
     def __call__(self, *arguments):
         key = arguments_key(arguments)

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .checks import Check, CheckResult, as_number, has_sign, is_function, is_number
+from .checks import Check, CheckResult, as_number, has_sign, is_function, is_number, writes_its_own
 from .factories import has_words, is_option
 from .learner import as_learner, current_learner
 from .questions import ProblemSet, Question
@@ -133,6 +133,11 @@ def thaw(text: str):
     return _decode(json.loads(text))
 
 
+def thaw_data(data):
+    """The value :func:`freeze` stored, from its data (already parsed)."""
+    return _decode(data)
+
+
 def _seal_spec(spec: dict, salt: str, where: tuple) -> dict:
     if spec["type"] == "close_to":
         return {"type": "close_to", "rel": spec["rel"], "abs": spec["abs"],
@@ -145,6 +150,8 @@ def _seal_spec(spec: dict, salt: str, where: tuple) -> dict:
                           "values": [seal_value(float(x), spec["rel"], spec["abs"], salt, *where, number, index)
                                      for index, x in enumerate(flat)]})
         return {"type": "function", "rel": spec["rel"], "abs": spec["abs"], "what": spec["what"], "cases": cases}
+    if spec["type"] == "writes_its_own":
+        return {**spec, "arguments": _encode(spec["arguments"])}
     return spec
 
 
@@ -263,7 +270,9 @@ _GATES = {"is_number": lambda spec, hint: is_number(hint=hint) if hint else is_n
           "is_function": lambda spec, hint: is_function(spec["n_args"], hint=hint) if hint
           else is_function(spec["n_args"]),
           "is_option": lambda spec, hint: is_option(spec["keys"]),
-          "has_words": lambda spec, hint: has_words(spec["min_words"])}
+          "has_words": lambda spec, hint: has_words(spec["min_words"]),
+          "writes_its_own": lambda spec, hint: writes_its_own(spec["forbidden"], lambda: [thaw_data(spec["arguments"])],
+                                                              what=spec["what"])}
 
 
 def sealed_problem_set(data: dict) -> ProblemSet:
@@ -276,7 +285,8 @@ def sealed_problem_set(data: dict) -> ProblemSet:
         for number, (about, spec) in enumerate(zip(q["checks"], q["variants"][""])):
             if spec["type"] in _GATES:
                 gate = _GATES[spec["type"]](spec, about["hint"])
-                checks.append(Check(about["description"], gate.function, hint=about["hint"], weight=about["weight"]))
+                checks.append(Check(about["description"], gate.function, hint=about["hint"], weight=about["weight"],
+                                    required=gate.required))
             else:
                 checks.append(_sealed_value_check(about["description"], about["hint"], about["weight"], q["id"],
                                                   q["variants"], salt, number))

@@ -148,7 +148,7 @@ def _smallest_tp() -> float:
     raise AssertionError("no tensor-parallel degree fits: the problem set's layout needs changing")
 
 
-def broken_conditions(plan: RunPlan) -> int:
+def _broken_conditions(plan: RunPlan) -> int:
     """How many of the six conditions of question capstone.plan_check ``plan`` breaks (0 for a
     consistent plan)."""
     def differs(value, reference):
@@ -345,7 +345,7 @@ PLAN_CHECK = function_question(
         Compare each recomputed value with the stored field: abs(recomputed - stored) > 1e-6 · abs(stored) counts as
         broken. Sum the broken conditions as whole numbers (True counts as 1).
     """,
-    reference=broken_conditions, n_args=1,
+    reference=_broken_conditions, n_args=1,
     public_inputs=_plans_public, public_what="the project's plan and two altered copies",
     hidden_inputs=_plans_hidden, hidden_what="another plan and six more altered copies",
     rel=0, abs=1e-9,   # counts of broken conditions: whole numbers, compared exactly

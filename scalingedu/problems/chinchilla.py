@@ -182,7 +182,7 @@ OPTIMAL_SPLIT = function_question(
         N_opt = G·(C/6)^a with G = (alpha·A/(beta·B))^(1/(alpha+beta)) and a = beta/(alpha+beta). NumPy's ** works
         element by element on arrays.
     """,
-    reference=_eq4_params, n_args=5,
+    reference=_eq4_params, n_args=5, forbidden=(ChinchillaLaw.compute_optimal,),
     public_inputs=_public_split_inputs, public_what="Eq. 10's constants",
     hidden_inputs=_hidden_split_inputs, hidden_what="other laws and budgets",
 )

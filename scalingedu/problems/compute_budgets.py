@@ -180,13 +180,14 @@ FLOPS_PER_TOKEN = function_question(
         Write a function `training_flops_per_token(params, n_layers, n_heads, d_head, context)` that returns the
         training FLOPs per token of a dense transformer as PaLM counts them: $6N + 12\\,L\\,H\\,Q\\,T$, with $N$
         the parameters, $L$ the layers, $H$ the heads, $Q$ the head width and $T$ the context. It should also
-        work when `context` is a NumPy array.
+        work when `context` is a NumPy array. Write the formula yourself: a function that calls the library's
+        `palm_flops_per_token` earns no points.
     """,
     hint="""
         6 FLOPs per parameter per token (2 forward, 4 backward) plus 12 per layer, head, head dimension and context
         position.
     """,
-    reference=palm_flops_per_token, n_args=5,
+    reference=palm_flops_per_token, n_args=5, forbidden=(palm_flops_per_token,),
     public_inputs=_public_flops_inputs, public_what="GPT-3 175B's shape",
     hidden_inputs=_hidden_flops_inputs, hidden_what="other shapes",
     rel=1e-9,   # products of whole numbers: nothing is fitted, only float rounding may differ

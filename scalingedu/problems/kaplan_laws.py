@@ -153,13 +153,14 @@ OVERFITTING_PENALTY = function_question(
         Write a function `overfitting_penalty(params, tokens)` that returns Kaplan et al.'s Eq. 4.3, the
         fraction by which finite data raise the loss above its converged value: $\\delta L = \\left[1 +
         (N/N_c)^{\\alpha_N/\\alpha_D}\\, D_c/D\\right]^{\\alpha_D} - 1$, with the constants of Table 2
-        (`KAPLAN_2020_JOINT_LAW`). It should work on numbers and on NumPy arrays.
+        (`KAPLAN_2020_JOINT_LAW`). It should work on numbers and on NumPy arrays. Write the formula yourself: a
+        function that calls the library's `KAPLAN_2020.overfitting_penalty` earns no points.
     """,
     hint="""
         Read alpha_N, alpha_D, N_c and D_c from KAPLAN_2020_JOINT_LAW and write the formula with NumPy-friendly
         operators (** and /), so that arrays work too. The result is a fraction: 0.03 means 3%.
     """,
-    reference=_penalty_reference, n_args=2,
+    reference=_penalty_reference, n_args=2, forbidden=(type(KAPLAN_2020).overfitting_penalty,),
     public_inputs=_public_penalty_inputs, public_what="Kaplan's largest model and a row",
     hidden_inputs=_hidden_penalty_inputs, hidden_what="other sizes and grids",
 )

@@ -137,7 +137,7 @@ RING_BYTES = function_question(
     hint="""
         A ring all-reduce is a reduce-scatter then an all-gather, each n - 1 steps of one chunk of M/n bytes.
     """,
-    reference=_ring_allreduce, n_args=2,
+    reference=_ring_allreduce, n_args=2, forbidden=(collective_bytes,),
     public_inputs=_allreduce_inputs_public, public_what="three ring sizes",
     hidden_inputs=_allreduce_inputs_hidden, hidden_what="more sizes, including n = 1",
     rel=1e-9,   # an exact formula of whole numbers: only float rounding may differ

@@ -180,10 +180,11 @@ LOCAL_EXPONENT = function_question(
     statement="""
         Write a function `local_exponent(x, y)` that returns the local exponent $\\Delta \\log y / \\Delta \\log
         x$ between each pair of neighbouring points: a NumPy array one shorter than `x`. For a pure power law
-        every value equals the exponent $b$.
+        every value equals the exponent $b$. Write it yourself: a function that calls the library's `local_slope`
+        earns no points.
     """,
     hint="Use np.diff on np.log(y) and on np.log(x), and divide. The result has len(x) - 1 values.",
-    reference=local_slope, n_args=2,
+    reference=local_slope, n_args=2, forbidden=(local_slope,),
     public_inputs=_public_slope_inputs, public_what="the floor data",
     hidden_inputs=_hidden_slope_inputs, hidden_what="other inputs",
 )

@@ -83,7 +83,7 @@ MATMUL_FLOPS = function_question(
         Forward costs 2 FLOPs per weight per token; backward twice that (gradients of the inputs and of the
         weights). Embeddings and biases are not matrix products.
     """,
-    reference=_matmul_flops_per_token, n_args=5,
+    reference=_matmul_flops_per_token, n_args=5, forbidden=(training_flops_per_step,),
     public_inputs=_public_shapes, public_what="the sweep's width-48 model",
     hidden_inputs=_hidden_shapes, hidden_what="other shapes",
     rel=1e-9,   # a count of whole FLOPs: nothing is fitted, only float rounding may differ

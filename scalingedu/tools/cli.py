@@ -8,6 +8,8 @@
                                       grade learners' notebooks into a gradebook, feedback files and a report
     scalingedu gradebook DIR [--rubric RUBRIC.csv] [--canvas FILE.csv --assignment NAME] [--gradescope FILE.csv]
                                       merge human rubric points into a graded class; write Canvas/Gradescope CSVs
+    scalingedu export-otter PROBLEM_SET --out DIR
+                                      write a problem set as an Otter-Grader assignment (same points, same checks)
     scalingedu release --out DIR [--roster CSV]
                                       build the learners' copy for a graded class (sealed checks, no solutions)
     scalingedu export [--out DIR]     write every lesson as a static HTML page (no kernel needed to read it)
@@ -52,10 +54,12 @@ def main(argv: list[str] | None = None) -> int:
                        help="do not time the Chinchilla fit against Hoffmann's 4,500-start grid (about a minute)")
     from ..grading.classroom import add_grade_command
     from ..grading.lms import add_gradebook_command
+    from ..grading.otter_export import add_export_otter_command
     from .export import add_export_command
     from .release import add_release_command
     add_grade_command(commands)
     add_release_command(commands)
+    add_export_otter_command(commands)
     add_gradebook_command(commands)
     add_export_command(commands)
     from ..lab.sweep import add_sweep_command
@@ -100,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
             return run_gradebook(args)
         except (FileNotFoundError, ValueError) as error:   # a missing folder or a bad rubric row: no traceback
             parser.exit(2, f"scalingedu gradebook: error: {error}\n")
+    if args.command == "export-otter":
+        from ..grading.otter_export import run_export_otter
+        return run_export_otter(args, root)
     if args.command == "release":
         from .release import run_release
         try:
