@@ -257,7 +257,42 @@ def bench_planning() -> dict:
     return results
 
 
-def run_benchmarks(root: Path, *, repeats: int = 25, notebooks: bool = True, fits: bool = True) -> None:
+def bench_grading(root: Path, *, submissions: int = 60, problem_set_id: str = "chinchilla",
+                  sandbox_only: bool = False) -> dict:
+    """Grade a class of ``submissions`` honest notebooks (copies of the set's solution) with ``scalingedu grade``'s
+    defaults (one submission per core), in the sandbox and without it; prints ``grade_class_sandbox_seconds``,
+    ``grade_class_no_sandbox_seconds`` and the mean score (which must be full marks)."""
+    import shutil
+    import tempfile
+
+    from ..grading.classroom import grade_class
+    from ..lessons import lesson
+    solution = root / "solutions" / f"{lesson(problem_set_id).stem}.ipynb"
+    folder = Path(tempfile.mkdtemp(prefix="scalingedu-bench-grade-"))
+    results = {}
+    try:
+        for number in range(submissions):
+            shutil.copyfile(solution, folder / f"learner{number:03d}_{problem_set_id}.ipynb")
+        for name, sandbox in (("sandbox", True), ("no_sandbox", False)):
+            if sandbox_only and not sandbox:
+                continue
+            started = time.perf_counter()
+            report = grade_class([folder], folder / f"out-{name}", problem_set_id=problem_set_id,
+                                 progress=False, sandbox=sandbox)
+            results[f"grade_class_{name}_seconds"] = time.perf_counter() - started
+            scores = [g.total / g.possible for g in report.grades]
+            results[f"grade_class_{name}_mean_score"] = sum(scores) / len(scores)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    for name, value in results.items():
+        unit = "fraction" if name.endswith("score") else "s"
+        _emit(name, value, unit)
+    _emit("grade_class_submissions", submissions, "notebooks")
+    return results
+
+
+def run_benchmarks(root: Path, *, repeats: int = 25, notebooks: bool = True, fits: bool = True,
+                   grading: bool = True) -> None:
     if repeats < 20:
         raise ValueError(f"repeats must be >= 20 for a stable median (got {repeats})")
     bench_widgets(repeats)
@@ -269,3 +304,5 @@ def run_benchmarks(root: Path, *, repeats: int = 25, notebooks: bool = True, fit
     bench_planning()
     if notebooks:
         bench_notebooks(root)
+    if grading:
+        bench_grading(root)

@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     bench = commands.add_parser("bench", help="print benchmark figures as 'name value unit' lines")
     bench.add_argument("--repeats", type=int, default=25, help="programmatic changes per widget (default 25)")
     bench.add_argument("--skip-notebooks", action="store_true", help="do not time notebook execution")
+    bench.add_argument("--skip-grading", action="store_true",
+                       help="do not time grading a class of 60 notebooks, in the sandbox and without (about 3 minutes)")
+    bench.add_argument("--only-grading", action="store_true", help="only time grading a class of 60 notebooks")
     bench.add_argument("--skip-fits", action="store_true",
                        help="do not time the Chinchilla fit against Hoffmann's 4,500-start grid (about a minute)")
     from ..grading.classroom import add_grade_command
@@ -88,8 +91,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"executed {path} in {seconds:.1f} s")
         return 0
     if args.command == "bench":
-        from .bench import run_benchmarks
-        run_benchmarks(root, repeats=args.repeats, notebooks=not args.skip_notebooks, fits=not args.skip_fits)
+        from .bench import bench_grading, run_benchmarks
+        if args.only_grading:
+            bench_grading(root)
+            return 0
+        run_benchmarks(root, repeats=args.repeats, notebooks=not args.skip_notebooks, fits=not args.skip_fits,
+                       grading=not args.skip_grading)
         return 0
     if args.command == "grade":
         from ..grading.classroom import run_grade
