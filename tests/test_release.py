@@ -317,3 +317,26 @@ def test_a_blank_notebook_that_reads_the_checks_scores_zero_in_the_class_sandbox
 def test_grade_answer_in_the_instructors_library_still_has_hidden_checks():
     assert grade_answer("power_laws.halving", 2 ** (1 / 0.34)).points_earned == question("power_laws.halving").points
     assert all(q.hidden_checks for q in problem_set("chinchilla").questions)
+
+
+def test_in_the_copy_a_learners_check_uses_their_own_sealed_values(release):
+    with as_learner("ada"):
+        ada_exponent = _expected("power_laws.exponent")
+    code = ("from scalingedu.grading import check, set_learner\n"
+            "set_learner('ada')\n"
+            f"check('power_laws.exponent', {ada_exponent!r})\n"
+            "set_learner('zed')\n"
+            f"check('power_laws.exponent', {ada_exponent!r})\n")
+    done = _in_copy(release, code)
+    assert done.returncode == 0, done.stderr
+    assert "power_laws.exponent: the public checks passed" in done.stdout
+    assert "has none for the id 'zed'" in done.stdout
+
+
+def test_the_release_command_refuses_a_folder_that_is_not_empty(tmp_path, capsys):
+    from scalingedu.tools.cli import main
+    (tmp_path / "taken.txt").write_text("x")
+    with pytest.raises(SystemExit):
+        main(["release", "--out", str(tmp_path)])
+    said = capsys.readouterr().err
+    assert "is not empty" in said and "Traceback" not in said
