@@ -22,7 +22,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 from submission_fixtures import write_fixtures
 
-from scalingedu.grading import grade_answer, problem_set, question, submission
+from scalingedu.grading import grade_answer, problem_set, problem_sets, question, submission
 from scalingedu.grading.classroom import add_grade_command, feedback_text, find_submissions, grade_class, run_grade
 from scalingedu.grading.kernel_answers import (
     NeedCall,
@@ -502,3 +502,21 @@ def test_export_writes_a_page_per_lesson_with_its_figures_and_an_index(tmp_path,
     assert figures > 0 and page.count("data:image/png;base64") >= figures
     index = (tmp_path / "index.html").read_text()
     assert 'href="01_power_laws.html"' in index and "Power laws" in index
+
+
+def test_every_problem_sets_solution_earns_full_marks_from_the_class_grader(tmp_path):
+    """The worked solution of every problem set, handed in as it is, earns every point: this caught an answer
+    variable that a later cell reused (set 07's `capacity`) and plan arguments the grader could not send to a
+    learner's function (set 09)."""
+    import shutil
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for path in sorted((ROOT / "solutions").glob("*.ipynb")):
+        shutil.copyfile(path, folder / path.name)
+    report = grade_class([folder], tmp_path / "out", workers=2, progress=False, cell_seconds=60,
+                         sandbox=SANDBOXED)
+    assert len(report.grades) == len(problem_sets())
+    for grade in report.grades:
+        assert grade.status == "graded", (grade.submission, grade.events)
+        assert grade.total == grade.possible, (grade.submission, [(q.question_id, q.points_earned)
+                                                                  for q in grade.questions])
