@@ -340,3 +340,31 @@ def test_the_release_command_refuses_a_folder_that_is_not_empty(tmp_path, capsys
         main(["release", "--out", str(tmp_path)])
     said = capsys.readouterr().err
     assert "is not empty" in said and "Traceback" not in said
+
+
+def test_every_solution_passes_its_sealed_public_checks_in_the_copy(release):
+    """The worked solutions, run against the copy's library (sealed checks, no private helpers): every cell runs
+    and every question's public checks pass, as they do in the public course."""
+    code = f"""
+import glob, json, nbformat
+from nbclient import NotebookClient
+found = {{}}
+for path in sorted(glob.glob({str(ROOT / "solutions")!r} + "/*.ipynb")):
+    notebook = nbformat.read(path, as_version=4)
+    NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True,
+                   resources={{"metadata": {{"path": {str(release.folder / "exercises")!r}}}}}).execute()
+    outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+    found[path.rsplit("/", 1)[1]] = {{"errors": [o["ename"] for o in outputs if o.get("output_type") == "error"],
+                                      "passed": text.count(": the public checks passed"),
+                                      "not_yet": text.count(": not yet.")}}
+print(json.dumps(found))
+"""
+    done = _in_copy(release, code)
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(found) == len(problem_sets())
+    for each in lessons_with_problem_sets():
+        result = found[f"{each.stem}.ipynb"]
+        assert result["errors"] == [] and result["not_yet"] == 0, (each.stem, result)
+        assert result["passed"] >= len(problem_set(each.slug).questions), (each.stem, result)
