@@ -1,4 +1,5 @@
 """The question factories of scalingedu.grading.factories: the house rules, and the choice and text shapes."""
+import numpy as np
 import pytest
 
 from scalingedu.grading import (
@@ -89,3 +90,40 @@ def test_a_short_or_missing_text_answer_does_not_pass_the_public_check():
 
 def test_a_problem_set_of_factory_questions_is_a_problem_set():
     assert ProblemSet("demo", "t", (_text_question(),)).points == 4
+
+
+def test_a_rubric_question_lists_its_criteria_shows_the_model_answer_after_writing_and_is_scored_by_a_person():
+    from scalingedu.grading.factories import Criterion, rubric_question
+    from scalingedu.grading.feedback import _public_feedback
+    from scalingedu.grading.sealed import seal_problem_set, sealed_problem_set
+    q = rubric_question("power_laws.defend", points=3, kind="decide", title="Defend the fit",
+                        statement="Say which fit you trust, and why.", hint="Think of the floor.",
+                        criteria=[Criterion("names the irreducible loss", 1), Criterion("uses the residuals", 2)],
+                        model_answer="The fit with a floor: its residuals show no trend.", min_words=10)
+    assert "Your answer is scored on:\n\n- names the irreducible loss (1 point)\n- uses the residuals (2 points)" \
+        in q.statement
+    status, text = _public_feedback(q, "too short")
+    assert status == "failed" and "write at least 10" in text
+    status, text = _public_feedback(q, "the floor model, because " * 4)
+    assert status == "passed" and "A person scores it on" in text and "its residuals show no trend" in text
+    with pytest.raises(ValueError, match="rubric of power_laws.defend gives 3 points, the question 4"):
+        rubric_question("power_laws.defend", points=4, kind="decide", title="t", statement="s", hint="h",
+                        criteria=[Criterion("a", 1), Criterion("b", 2)], model_answer="m")
+    # graded: 0 points until a person scores it; the learners' copy keeps the criteria, not the model answer
+    from scalingedu.grading.grader import TO_MARK
+    from scalingedu.grading.questions import ProblemSet
+    problem = ProblemSet(id="power_laws", title="t", questions=(q,))
+    sealed = seal_problem_set(problem)
+    assert "residuals show no trend" not in str(sealed)
+    copy = sealed_problem_set(sealed).question("power_laws.defend")
+    assert [c.text for c in copy.rubric] == ["names the irreducible loss", "uses the residuals"]
+    assert copy.model_answer == "" and TO_MARK == "to be marked"
+
+
+def test_a_function_answer_that_is_off_is_told_where_what_was_expected_and_what_it_gave():
+    from scalingedu.grading import question
+    q = question("power_laws.local_exponent")
+    result = q.public_checks[-1](lambda x, y: np.diff(np.log(y)) / np.diff(np.log(x)) * 1.1)
+    assert not result.passed
+    assert "input 1 of 1" in result.message and "at position 0 the checker expects" in result.message
+    assert "your function gave" in result.message

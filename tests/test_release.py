@@ -73,8 +73,9 @@ def test_in_the_copy_check_still_gives_feedback_and_no_hidden_check_exists(relea
             "check('power_laws.halving', 2 ** (1 / 0.34))\n"
             "check('power_laws.halving', 2.5)\n"
             "check('chinchilla.optimal_params', 1e9)\n"
-            "print(json.dumps({'file': scalingedu.__file__, 'hidden': sum(c.weight for s in problem_sets().values()"
-            " for q in s.questions for c in q.hidden_checks)}))")
+            "from scalingedu.grading.sealed import HIDDEN_PLACEHOLDER\n"
+            "print(json.dumps({'file': scalingedu.__file__, 'hidden': sum(c.description != HIDDEN_PLACEHOLDER"
+            " for s in problem_sets().values() for q in s.questions for c in q.hidden_checks)}))")
     done = _in_copy(release, code)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()

@@ -253,7 +253,8 @@ def is_function_matching(reference: Callable, inputs: Callable[[], Sequence[Sequ
                 return CheckResult(False, f"your function returned shape {value.shape} {where}; "
                                           f"expected shape {expected.shape}")
             if not np.allclose(value, expected, rtol=rel, atol=abs):
-                return CheckResult(False, f"your function returned values that differ from the expected ones {where}")
+                return CheckResult(False, f"your function returned values that differ from the expected ones {where}: "
+                                          f"{_first_difference(value, expected, rel, abs)}")
         return CheckResult(True, f"your function gives the expected values on {what}")
 
     def seal() -> dict:
@@ -326,6 +327,15 @@ def writes_its_own(forbidden: Sequence[str], inputs: Callable[[], Sequence[Seque
         return {"type": "writes_its_own", "forbidden": sorted(names), "what": what,
                 "arguments": list(list(inputs())[0])}
     return Check(f"the function does not call {what}", function, weight=0.0, required=True, seal=seal)
+
+
+def _first_difference(got: np.ndarray, expected: np.ndarray, rel: float, abs_: float) -> str:
+    """Where a learner's values first differ from the expected ones, as the feedback quotes it."""
+    far = ~np.isclose(got, expected, rtol=rel, atol=abs_)
+    index = tuple(int(i) for i in np.argwhere(far)[0]) if far.ndim else ()
+    place = f"at position {index[0] if len(index) == 1 else index} " if index else ""
+    return (f"{place}the checker expects {format_number(float(expected[index]))}, your function gave "
+            f"{format_number(float(got[index]))}")
 
 
 def _as_float_array(value) -> tuple[np.ndarray | None, str]:

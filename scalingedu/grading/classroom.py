@@ -41,8 +41,8 @@ from ..lessons import course_root
 from ..tools.release import build_library, refuse_in_learners_copy
 from ._files import sha256_of, write_atomic
 from .feedback import FAILED, NOT_ANSWERED, PASSED
-from .grader import PARTIAL
-from .questions import problem_set, problem_sets
+from .grader import PARTIAL, TO_MARK
+from .questions import problem_set, problem_sets, question
 from .roster import RosterMatch, match_roster, read_roster
 from .sandbox import NO_SANDBOX_RISKS, sandbox_problem
 from .submission import (
@@ -55,7 +55,7 @@ from .submission import (
 )
 
 STATUS_TEXT = {PASSED: "passed every check", PARTIAL: "partly right", FAILED: "no check passed",
-               NOT_ANSWERED: "not answered"}
+               NOT_ANSWERED: "not answered", TO_MARK: "to be marked by your instructor"}
 
 
 @dataclass(frozen=True)
@@ -236,6 +236,7 @@ def grade_class(paths, out_dir, *, problem_set_id: str | None = None, root: Path
     gradebook = write_gradebook(grades, out / "gradebook.csv", learners=matched.learner if matched else None)
     feedback = write_feedback(grades, out / "feedback", cell_seconds=cell_seconds,
                               notebook_seconds=notebook_seconds)
+    to_mark = write_rubric_sheet(grades, out / "rubric-to-mark.csv", learners=matched.learner if matched else None)
     seconds = time.perf_counter() - started
     report = write_report(grades, out / "report.json", settings={
         "cell_seconds": cell_seconds, "notebook_seconds": notebook_seconds, "workers": workers,
@@ -243,7 +244,7 @@ def grade_class(paths, out_dir, *, problem_set_id: str | None = None, root: Path
         "other_files": [str(p) for p in others],
         "roster": None if matched is None else {"missing": list(matched.missing), "unknown": list(matched.unknown),
                                                 "learners": matched.learner}}, feedback=feedback,
-                          written=[gradebook, *feedback])
+                          written=[gradebook, *feedback, *([to_mark] if to_mark else [])])
     return ClassReport(grades, gradebook, report, tuple(feedback), seconds, tuple(others), matched)
 
 
@@ -303,6 +304,29 @@ def write_gradebook(grades, path: Path, *, learners: dict[str, str | None] | Non
         who = [learners.get(grade.submission) or ""] if learners is not None else []
         writer.writerow([grade.submission, _number(grade.total), _number(grade.possible),
                          *(points.get(column, "") for column in columns), *who])
+    return write_atomic(path, stream.getvalue())
+
+
+def write_rubric_sheet(grades, path: Path, *, learners: dict[str, str | None] | None = None) -> Path | None:
+    """``rubric-to-mark.csv``: one row per submission and rubric question, with the learner's text and the
+    criteria, and an empty ``points`` column for the person who scores it; give the filled sheet to
+    ``scalingedu gradebook DIR --rubric``. None (and no file) when the problem set has no rubric question."""
+    rows = []
+    for grade in grades:
+        for q in grade.questions:
+            owner = question(q.question_id)
+            if not owner.rubric or grade.status != "graded":
+                continue
+            criteria = "; ".join(f"{c.text} ({c.points:g})" for c in owner.rubric)
+            who = (learners or {}).get(grade.submission) or ""
+            rows.append([grade.submission, who, q.question_id, "", _number(q.points_possible), criteria,
+                         q.answer_text, ""])
+    if not rows:
+        return None
+    stream = io.StringIO()
+    writer = csv.writer(stream)
+    writer.writerow(["submission", "learner", "question", "points", "possible", "criteria", "answer", "comment"])
+    writer.writerows(rows)
     return write_atomic(path, stream.getvalue())
 
 
@@ -377,6 +401,9 @@ def _question_summary(q) -> str:
     hidden = [c for c in q.checks if c["kind"] == "hidden"]
     if q.status == NOT_ANSWERED:
         return "Not answered: no answer was found, or it is still the `...` placeholder."
+    if q.status == TO_MARK:
+        return ("Your instructor scores this written answer against the question's rubric; the points here are "
+                "added when they have.")
     if q.status == PASSED:
         return f"All {len(public)} public and all {len(hidden)} hidden checks passed."
     text = (f"Public checks passed: {_passed(public)}. Hidden checks passed: {_passed(hidden)}.")

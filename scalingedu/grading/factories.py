@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .. import _validate as v
+from .._text import prose
 from .checks import (
     Check,
     CheckResult,
@@ -230,3 +231,42 @@ def text_question(id: str, *, points: float, kind: str, title: str, statement: s
                     hint=f"{hint} A full answer covers:\n{listing}".strip(),
                     public_checks=(has_words(min_words),),
                     hidden_checks=tuple(mentions(item) for item in rubric))
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One criterion a person scores a written answer on, and the points it is worth."""
+
+    text: str
+    points: float
+
+    def __post_init__(self):
+        if not isinstance(self.text, str) or not self.text.strip():
+            raise ValueError("a rubric criterion needs its text")
+        v.positive_number("points", self.points)
+
+
+TO_BE_MARKED = "the instructor scores this answer against the rubric"
+
+
+def rubric_question(id: str, *, points: float, kind: str, title: str, statement: str, hint: str,
+                    criteria: Sequence[Criterion], model_answer: str, min_words: int = 25) -> Question:
+    """A question answered in the learner's own words and scored by a person against ``criteria``.
+
+    ``check`` only asks for ``min_words`` words, then shows the criteria and (in the public course) the
+    ``model_answer``. The grader gives it 0 points and the status "to be marked", lists it in
+    ``rubric-to-mark.csv`` with the learner's text, and ``scalingedu gradebook --rubric`` merges the points a
+    person gives (:mod:`scalingedu.grading.lms`).
+    """
+    criteria = tuple(criteria)
+    if not criteria:
+        raise ValueError(f"{id} needs at least one rubric criterion")
+
+    def by_a_person(value) -> CheckResult:
+        return CheckResult(False, TO_BE_MARKED)
+    listing = "\n".join(f"- {c.text} ({c.points:g} point{'s' if c.points != 1 else ''})" for c in criteria)
+    return Question(id=id, points=points, kind=kind, title=title, answer_kind="text",
+                    statement=f"{prose(statement).strip()}\n\nYour answer is scored on:\n\n{listing}",
+                    hint=hint, rubric=criteria, model_answer=model_answer,
+                    public_checks=(has_words(min_words),),
+                    hidden_checks=(Check("a person scores it against the rubric", by_a_person),))

@@ -61,11 +61,24 @@ def _public_feedback(q: Question, answer) -> tuple[str, str]:
                 text += f"\nHint: {hint}"
             return FAILED, text
         passed.append(result)
+    if q.rubric:
+        return PASSED, _rubric_text(q, passed)
     count = len(q.public_checks)
     text = (f"{q.id}: the public checks passed ({count} of {count}): "
             f"{'; '.join(r.message for r in passed if r.message)}.\n"
             f"Hidden checks run when your instructor grades the notebook, so this is not yet your mark.")
     return PASSED, text
+
+
+def _rubric_text(q: Question, passed: list[CheckResult]) -> str:
+    """What a learner sees once a written answer is long enough: the criteria a person will score it on and, in
+    the public course, a model answer to compare with (a class's learners' copy leaves the model answer out)."""
+    criteria = "\n".join(f"- {c.text} ({c.points:g} point{'s' if c.points != 1 else ''})" for c in q.rubric)
+    text = (f"{q.id}: written ({passed[-1].message if passed else 'an answer'}). A person scores it on:\n{criteria}")
+    if q.model_answer:
+        text += (f"\nNow compare yours with a model answer (yours may say it differently and still earn every "
+                 f"point):\n{q.model_answer}")
+    return text
 
 
 def _sentence(message: str) -> str:

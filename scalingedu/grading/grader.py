@@ -13,6 +13,8 @@ from .feedback import FAILED, NOT_ANSWERED, PASSED
 from .questions import question
 
 PARTIAL = "partial"
+TO_MARK = "to be marked"
+"""The status of an answered rubric question: its points come from a person (``scalingedu gradebook --rubric``)."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class GradeResult:
     points_possible: float
     status: str
     checks: tuple[CheckOutcome, ...]
+    answer_text: str = ""
+    """For a rubric question, the learner's written answer (for the person who scores it)."""
 
     @property
     def hidden_failed(self) -> tuple[CheckOutcome, ...]:
@@ -68,6 +72,9 @@ def grade_answer(question_id: str, answer) -> GradeResult:
         # still returns `...` (the feedback would otherwise say "public checks passed 1 of 2" on a blank exercise).
         outcomes = [CheckOutcome(o.kind, o.description, False, "not answered", o.weight, o.hint) for o in outcomes]
         return GradeResult(q.id, 0.0, float(q.points), NOT_ANSWERED, tuple(outcomes))
+    if q.rubric:
+        return GradeResult(q.id, 0.0, float(q.points), TO_MARK, tuple(outcomes),
+                           answer_text=answer if isinstance(answer, str) else "")
     total = sum(o.weight for o in outcomes)
     earned_weight = sum(o.weight for o in outcomes if o.passed)
     earned = round(q.points * earned_weight / total, 6)

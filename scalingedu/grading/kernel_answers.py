@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+LONGEST_TEXT = 20_000
+"""Characters of a text answer shipped (a written answer that a person scores against a rubric: a page or so)."""
 LARGEST_ARRAY = 1_000_000
 """Arrays with more values than this are not shipped (no question asks for one); they count as not a number."""
 
@@ -44,7 +46,7 @@ def __scalingedu_probe(request_path, reply_path):
         if isinstance(x, (bool, _np.bool_)):
             return {"kind": "bool", "value": bool(x)}
         if isinstance(x, (str, bytes)):
-            return {"kind": "text", "type": type(x).__name__, "value": str(x[:200])}
+            return {"kind": "text", "type": type(x).__name__, "value": str(x[:TEXT])}
         if callable(x) and not isinstance(x, _np.ndarray):
             try:
                 parameters = [[p.name, int(p.kind), p.default is not p.empty]
@@ -124,7 +126,8 @@ def probe_source(request_path: str, reply_path: str) -> str:
     """The code of the probe cell: it reads the request file and writes the reply file (absolute paths). Calls of
     the learner's function note which functions of the course library they ran (the library's folder is where
     the grader installed it, which is also where the sandbox mounts it)."""
-    return (_PROBE.replace("LARGEST", str(LARGEST_ARRAY)).replace("PACKAGE", repr(str(PACKAGE_FOLDER) + "/"))
+    return (_PROBE.replace("LARGEST", str(LARGEST_ARRAY)).replace("TEXT]", f"{LONGEST_TEXT}]")
+            .replace("PACKAGE", repr(str(PACKAGE_FOLDER) + "/"))
             .replace("REQUEST", repr(str(request_path))).replace("REPLY", repr(str(reply_path))))
 
 

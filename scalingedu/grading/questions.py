@@ -48,6 +48,12 @@ class Question:
     public_checks: tuple[Check, ...]
     hidden_checks: tuple[Check, ...]
     answer_kind: str = "number"
+    rubric: tuple = ()
+    """For an answer a person scores (:func:`scalingedu.grading.factories.rubric_question`): the criteria, each
+    with its points; empty for questions the checks score."""
+    model_answer: str = ""
+    """What a good answer to a rubric question says: shown to a self-paced learner once they have written theirs,
+    left out of a class's learners' copy."""
 
     def __post_init__(self):
         if not isinstance(self.id, str) or not QUESTION_ID.match(self.id):
@@ -74,6 +80,10 @@ class Question:
             if not all(isinstance(c, Check) for c in checks):
                 raise TypeError(f"{name} of {self.id} must contain Check objects")
             object.__setattr__(self, name, checks)
+        if self.rubric and abs(sum(c.points for c in self.rubric) - self.points) > 1e-9:
+            raise ValueError(f"the rubric of {self.id} gives {sum(c.points for c in self.rubric):g} points, the "
+                             f"question {self.points:g}: make them equal")
+        object.__setattr__(self, "model_answer", prose(self.model_answer))
         if sum(c.weight for c in self.checks) <= 0:
             raise ValueError(f"the checks of {self.id} have total weight 0: give at least one a weight > 0")
 

@@ -34,11 +34,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from .checks import Check, CheckResult, as_number, has_sign, is_function, is_number, writes_its_own
-from .factories import has_words, is_option
+from .factories import Criterion, has_words, is_option
 from .learner import as_learner, current_learner
 from .questions import ProblemSet, Question
 
 HIDDEN_PLACEHOLDER = "the hidden checks run only when your instructor grades"
+"""The one hidden check of a question in the learners' copy: it says where the real ones are and never passes."""
 
 
 def _digest(salt: str, *parts) -> str:
@@ -181,8 +182,10 @@ def seal_question(q: Question, salt: str, learners: Sequence[str] = ()) -> dict:
         for learner, specs in probes.items():
             variants[_digest(salt, "learner", learner)] = [_seal_spec(spec, salt, (q.id, learner, i))
                                                            for i, spec in enumerate(specs)]
+    # a rubric question keeps its criteria; its model answer stays with the instructor
     return {"id": q.id, "points": q.points, "kind": q.kind, "title": q.title, "statement": q.statement,
             "hint": q.hint, "answer_kind": q.answer_kind, "per_learner": len(variants) > 1,
+            "rubric": [{"text": c.text, "points": c.points} for c in q.rubric],
             "checks": [{"description": c.description, "hint": c.hint, "weight": c.weight} for c in q.public_checks],
             "variants": variants}
 
@@ -290,8 +293,10 @@ def sealed_problem_set(data: dict) -> ProblemSet:
             else:
                 checks.append(_sealed_value_check(about["description"], about["hint"], about["weight"], q["id"],
                                                   q["variants"], salt, number))
-        placeholder = Check(HIDDEN_PLACEHOLDER, lambda answer: CheckResult(False, HIDDEN_PLACEHOLDER), weight=0.0)
+        # carries the question's weight in this copy, which cannot grade: a copy's grade of an answer is always 0
+        placeholder = Check(HIDDEN_PLACEHOLDER, lambda answer: CheckResult(False, HIDDEN_PLACEHOLDER))
+        rubric = tuple(Criterion(c["text"], c["points"]) for c in q.get("rubric", []))
         questions.append(Question(id=q["id"], points=q["points"], kind=q["kind"], title=q["title"],
                                   statement=q["statement"], hint=q["hint"], public_checks=tuple(checks),
-                                  hidden_checks=(placeholder,), answer_kind=q["answer_kind"]))
+                                  hidden_checks=(placeholder,), answer_kind=q["answer_kind"], rubric=rubric))
     return ProblemSet(id=data["id"], title=data["title"], questions=tuple(questions))

@@ -77,6 +77,8 @@ class QuestionGrade:
     """"end of notebook", "after cell N" (a reading kept because the kernel failed later), or "" (no answer)."""
     checks: list[dict] = field(default_factory=list)
     note: str = ""
+    answer_text: str = ""
+    """A rubric question's written answer, for the person who scores it (``rubric-to-mark.csv``)."""
 
 
 @dataclass
@@ -403,7 +405,7 @@ def question_grade(q, reading: _Reading | None, problem: str) -> QuestionGrade:
         return QuestionGrade(q.id, 0.0, float(q.points), result.status, q.hint, "", "", _outcomes(result), problem)
     result = reading.result
     return QuestionGrade(q.id, result.points_earned, result.points_possible, result.status, q.hint, reading.name,
-                         reading.source, _outcomes(result), problem)
+                         reading.source, _outcomes(result), problem, answer_text=result.answer_text)
 
 
 def grade_submission(path: str | Path, *, problem_set_id: str | None = None, root: Path | None = None,

@@ -217,6 +217,7 @@ VERIFY = """
 import importlib, json, pkgutil, sys
 import scalingedu
 from scalingedu.grading import problem_sets
+from scalingedu.grading.sealed import HIDDEN_PLACEHOLDER as HIDDEN
 report = {"file": scalingedu.__file__, "sets": {}, "errors": []}
 for info in pkgutil.walk_packages(scalingedu.__path__, "scalingedu."):
     try:
@@ -224,14 +225,15 @@ for info in pkgutil.walk_packages(scalingedu.__path__, "scalingedu."):
     except Exception as error:
         report["errors"].append(f"{info.name}: {type(error).__name__}: {error}")
 for set_id, problem in problem_sets().items():
-    report["sets"][set_id] = sum(c.weight for q in problem.questions for c in q.hidden_checks)
+    report["sets"][set_id] = sum(c.description != HIDDEN for q in problem.questions for c in q.hidden_checks)
 print(json.dumps(report))
 """
 
 
 def verify_release(folder: Path) -> list[str]:
     """Import every module of the copy's library in a fresh Python (the copy first on the path); the problems
-    found: a module that does not import, a problem set with a hidden check of weight > 0, or a library that is
+    found: a module that does not import, a problem set with a hidden check (other than the placeholder that
+    says where they are), or a library that is
     not the copy's."""
     environment = {**os.environ, "PYTHONPATH": str(folder), "MPLBACKEND": "agg"}
     done = subprocess.run([sys.executable, "-c", VERIFY], capture_output=True, text=True, env=environment,
@@ -242,7 +244,7 @@ def verify_release(folder: Path) -> list[str]:
     problems = list(report["errors"])
     if not Path(report["file"]).resolve().is_relative_to(Path(folder).resolve()):
         problems.append(f"imported {report['file']} instead of the copy's library")
-    problems += [f"problem set {s} still has hidden checks" for s, weight in report["sets"].items() if weight]
+    problems += [f"problem set {s} still has hidden checks" for s, count in report["sets"].items() if count]
     return problems
 
 
