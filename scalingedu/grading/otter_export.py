@@ -444,6 +444,8 @@ def otter_tests(question: Question, answer_name: str) -> list[OtterTest]:
     """
     if not answer_name.isidentifier():
         raise OtterExportError(f"{question.id}: the answer name {answer_name!r} is not a Python name")
+    if question.rubric:
+        return []     # a person scores it (an Otter manual question)
     total = sum(c.weight for c in question.checks)
     made = []
     guard = ""
@@ -602,6 +604,13 @@ def master_notebook(problem: ProblemSet, solution: nbformat.NotebookNode, answer
         answer.outputs, answer.execution_count = [], None
         answer.metadata.pop("execution", None)
         answer.source = _prompted_code(answer.source, f"{name}, cell {index + 2}")
+        if question.rubric:   # scored by a person: an Otter manual question, with its points and no tests
+            cells.append(_raw("# BEGIN QUESTION\n" + _yaml({"name": otter_question_name(question.id),
+                                                             "manual": True, "points": float(question.points)})))
+            cells += [cell, _raw("# BEGIN SOLUTION"), answer, _raw("# END SOLUTION"), _raw("# END QUESTION")]
+            seen.append(question.id)
+            index += 2
+            continue
         cells.append(_raw("# BEGIN QUESTION\n" + _yaml({"name": otter_question_name(question.id)})))
         cells.append(cell)
         cells.append(_raw("# BEGIN SOLUTION"))
