@@ -522,3 +522,9 @@ def test_every_problem_sets_solution_earns_full_marks_from_the_class_grader(tmp_
         by_a_person = sum(q.points for q in problem_set(grade.problem_set).questions if q.rubric)
         assert grade.total == grade.possible - by_a_person, (grade.submission, [(q.question_id, q.points_earned)
                                                                                 for q in grade.questions])
+
+
+def test_a_plan_given_as_a_dict_travels_as_data(tmp_path):
+    plan = {"params": 7e10, "tokens": 1.4e12, "moe": False, "layout": "tp8-pp4", "n_gpus": 1024}
+    reply = _probe_in_process({"plan": plan}, "plan", [], tmp_path)
+    assert decode(reply["answer"]) == plan

@@ -38,7 +38,7 @@ def __scalingedu_probe(request_path, reply_path):
     import inspect as _inspect, json as _json, numbers as _numbers
     import numpy as _np
 
-    def encode(x):
+    def encode(x, depth=0):
         if x is None:
             return {"kind": "none"}
         if x is Ellipsis:
@@ -47,6 +47,8 @@ def __scalingedu_probe(request_path, reply_path):
             return {"kind": "bool", "value": bool(x)}
         if isinstance(x, (str, bytes)):
             return {"kind": "text", "type": type(x).__name__, "value": str(x[:TEXT])}
+        if type(x) is dict and depth < 3:      # a plan: names to numbers or text (at most 100 items)
+            return {"kind": "dict", "items": [[str(k)[:100], encode(v, depth + 1)] for k, v in list(x.items())[:100]]}
         if callable(x) and not isinstance(x, _np.ndarray):
             try:
                 parameters = [[p.name, int(p.kind), p.default is not p.empty]
@@ -190,6 +192,8 @@ def decode(item: dict) -> Any:
     if kind == "complex":
         real, imaginary = item["value"]
         return complex(real, imaginary)
+    if kind == "dict":
+        return {str(key): decode(value) for key, value in item.get("items", [])}
     if kind == "array":
         array = np.array(item["values"], dtype=np.dtype(item["dtype"])).reshape(item["shape"])
         scalar = item.get("scalar", "")
