@@ -46,8 +46,9 @@ def test_the_copy_holds_lessons_exercises_and_library_but_no_solutions_tests_or_
     for present in ("notebooks", "exercises", "scalingedu", "README.md", "course.py", "pyproject.toml",
                     "scalingedu/_learners_copy.py"):
         assert (folder / present).exists(), present
-    for absent in ("solutions", "tests", ".ci", "docs/instructors.md", "CONTRIBUTING.md"):
+    for absent in ("solutions", ".ci", "docs/instructors.md", "CONTRIBUTING.md"):
         assert not (folder / absent).exists(), absent
+    assert [p.name for p in (folder / "tests").iterdir()] == ["sanitize.cfg"]     # nbval's output rules only
     assert sorted(p.name for p in (folder / "notebooks").glob("*.ipynb")) == \
         sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
 
@@ -369,3 +370,15 @@ print(json.dumps(found))
         result = found[f"{each.stem}.ipynb"]
         assert result["errors"] == [] and result["not_yet"] == 0, (each.stem, result)
         assert result["passed"] >= len(problem_set(each.slug).questions), (each.stem, result)
+
+
+def test_the_copys_readme_and_test_command_fit_what_it_holds(release):
+    readme = (release.folder / "README.md").read_text()
+    assert "python3 course.py lab" in readme and "set_learner" in readme and "solutions/" not in readme
+    assert "| [04 Chinchilla](notebooks/04_chinchilla.ipynb)" in readme
+    assert 'testpaths = ["notebooks", "exercises"]' in (release.folder / "pyproject.toml").read_text()
+    done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+                          capture_output=True, text=True, cwd=release.folder, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(release.folder)})
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "exercises/09_capstone.ipynb" in done.stdout and "tests/" not in done.stdout

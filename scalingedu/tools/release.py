@@ -38,7 +38,8 @@ from ..grading.questions import ProblemSet, Question
 from ..grading.sealed import freeze, seal_problem_set
 from ..lessons import lessons_with_problem_sets
 
-COPIED = ("README.md", "course.py", "pyproject.toml", "environment.yml", "LICENSE", "notebooks", "exercises", "docs")
+COPIED = ("course.py", "pyproject.toml", "environment.yml", "LICENSE", "notebooks", "exercises", "docs",
+          "tests/sanitize.cfg")
 LEFT_OUT_DOCS = ("instructors.md",)
 MARKER_MODULE = "_learners_copy.py"
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
@@ -173,6 +174,46 @@ def build_library(source_package: Path, out_package: Path, *, learners: list[str
     return sealed_sets
 
 
+LEARNERS_README = """\
+# scalingedu: how foundation models scale, hands-on (your class's copy)
+
+A Jupyter course on the scaling of foundation models: power laws, compute budgets, the Kaplan and Chinchilla
+scaling laws, compute-optimal allocation, distributed-training parallelism, Mixture-of-Experts and diminishing
+returns. This is your class's copy: the lessons, the problem sets and the library, without the worked solutions.
+
+## Quickstart
+
+You need Python 3.10 or newer. From this folder:
+
+```bash
+python3 course.py lab
+python3 course.py test
+```
+
+The first command creates a virtual environment in `.venv/`, installs the course into it, and opens JupyterLab on
+`notebooks/00_start_here.ipynb`. The second sets up the same environment and runs every lesson and problem set
+from top to bottom as a test. (On Windows, type `py` instead of `python3`.)
+
+## Your problem sets
+
+Each lesson from 01 on has a problem set in `exercises/`. Replace each `...` with your answer and run its cell:
+`check("question.id", answer)` says at once whether your answer is close ("within about 5%") or not yet, with a
+hint. It runs the public checks only; your instructor's grader also runs hidden ones (stricter tolerances, other
+inputs), so passing `check` is not yet your mark. Questions answered in your own words are scored by a person
+against the criteria listed under them. Where a problem set starts with `set_learner("")`, put your id from the
+class roster between the quotes: those problem sets give each learner their own data.
+
+## What the course teaches
+
+LESSONS
+"""
+
+
+def _learners_readme(path: Path) -> None:
+    from .readme import lesson_table
+    path.write_text(LEARNERS_README.replace("LESSONS", lesson_table()), encoding="utf-8")
+
+
 SET_LEARNER_MARKDOWN = """\
 **Your numbers.** Some questions of this problem set give each learner of the class their own data. Put your id from
 the class roster between the quotes below and run the cell before the others; when your instructor grades, the id of
@@ -198,9 +239,17 @@ def build_release(root: Path, out: Path, *, learners: list[str] = ()) -> Release
         if source.is_dir():
             shutil.copytree(source, out / name, ignore=IGNORED)
         elif source.is_file():
+            (out / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, out / name)
     for name in LEFT_OUT_DOCS:
         (out / "docs" / name).unlink(missing_ok=True)
+    _learners_readme(out / "README.md")
+    pyproject = out / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    # the copy's test command runs what it has: the lessons and the exercises, as nbval tests
+    text = text.replace('testpaths = ["tests", "notebooks", "solutions", "exercises"]',
+                        'testpaths = ["notebooks", "exercises"]')
+    pyproject.write_text(text, encoding="utf-8")
     sealed = build_library(root / "scalingedu", out / "scalingedu", learners=list(learners))
     per_learner = tuple(q["id"] for each in sealed.values() for q in each["questions"] if q["per_learner"])
     if learners:
