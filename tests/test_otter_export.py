@@ -261,6 +261,18 @@ def _function_answers(tests) -> list:
             None, ..., MISSING]
 
 
+def _answers_for(question, tests) -> list:
+    """Right, wrong and malformed answers of the question's kind."""
+    if question.answer_kind == "function":
+        return _function_answers(tests)
+    if question.answer_kind == "choice":
+        keys = next(t.params["keys"] for t in tests if t.kind == "is_option")
+        return [*keys, f" {keys[0].upper()} ", "z", "", 2, None, ..., [keys[0]], MISSING]
+    if question.answer_kind == "text":
+        return ["a short answer", "the floor and the exponent " * 10, "", 42, None, ..., MISSING]
+    return _number_answers(tests)
+
+
 def _check_question(question, answer_name, answers, tests=None) -> int:
     tests = tests or otter_tests(question, answer_name)
     for answer in answers:
@@ -276,8 +288,7 @@ def test_every_question_scores_under_otter_as_under_grade_answer(set_id):
     names = reference_answer_names(set_id, ROOT)
     for question in problem.questions:
         tests = otter_tests(question, names[question.id])
-        answers = _function_answers(tests) if question.answer_kind == "function" else _number_answers(tests)
-        _check_question(question, names[question.id], answers, tests)
+        _check_question(question, names[question.id], _answers_for(question, tests), tests)
 
 
 def test_checks_read_from_their_seal_or_from_their_closure_give_the_same_tests():
