@@ -125,8 +125,10 @@ def fixtures(set_id: str, root: Path = ROOT) -> list[Fixture]:
     """Fifteen fixture submissions for problem set ``set_id``, each with the points it deserves."""
     owner = problem_set(set_id)
     set_id, stem = owner.id, lesson(owner.id).stem
-    points = {q.id: float(q.points) for q in owner.questions}
+    # a rubric question earns nothing from the grader (a person scores it later): it counts 0 here
+    points = {q.id: 0.0 if q.rubric else float(q.points) for q in owner.questions}
     possible = float(owner.points)
+    automatic = sum(points.values())
     solution = _load(root / "solutions" / f"{stem}.ipynb")
     exercise = _load(root / "exercises" / f"{stem}.ipynb")
     order = [question_id for _, question_id in _answer_cells(solution)]
@@ -139,7 +141,7 @@ def fixtures(set_id: str, root: Path = ROOT) -> list[Fixture]:
         content = notebook_or_bytes if isinstance(notebook_or_bytes, bytes) else _bytes(notebook_or_bytes)
         made.append(Fixture(f"{kind}_{set_id}.ipynb", content, expected, possible, kind))
 
-    add("perfect", solution, possible)
+    add("perfect", solution, automatic)
     add("blank", exercise, 0.0)
     partial, answered = _first_answered(solution, exercise, half)
     add("partial", partial, first_half)
@@ -162,28 +164,28 @@ def fixtures(set_id: str, root: Path = ROOT) -> list[Fixture]:
 
     # Hanging after the first half: an interruptible loop is stopped and the rest still runs; a loop that
     # ignores the interrupt ends the run, and the answers read before it count.
-    add("hang_interruptible", _insert_after(solution, order[half - 1], HANG_INTERRUPTIBLE), possible)
+    add("hang_interruptible", _insert_after(solution, order[half - 1], HANG_INTERRUPTIBLE), automatic)
     add("hang_stubborn", _insert_after(solution, order[half - 1], HANG_STUBBORN), first_half)
     add("kernel_exit", _insert_after(solution, order[half - 1], EXIT), first_half)
 
     raising = copy.deepcopy(solution)          # the last answer's cell raises before it assigns
     last_index = _answer_cells(raising)[-1][0]
     raising.cells[last_index].source = "raise RuntimeError('I give up')\n" + raising.cells[last_index].source
-    add("raises", raising, possible - points[order[-1]])
+    add("raises", raising, automatic - points[order[-1]])
 
     flood = copy.deepcopy(solution)
     flood.cells.insert(1, new_code_cell(FLOOD))
-    add("flood", flood, possible)
+    add("flood", flood, automatic)
 
     deleted = copy.deepcopy(solution)          # the last answer's cell deleted
     del deleted.cells[_answer_cells(deleted)[-1][0]]
-    add("deleted_cell", deleted, possible - points[order[-1]])
+    add("deleted_cell", deleted, automatic - points[order[-1]])
 
     duplicated = copy.deepcopy(solution)       # every cell twice
     duplicated.cells = [copy.deepcopy(c) for cell in solution.cells for c in (cell, cell)]
     for number, cell in enumerate(duplicated.cells):
         cell["id"] = f"dup-{number}"
-    add("duplicated", duplicated, possible)
+    add("duplicated", duplicated, automatic)
 
     reordered = copy.deepcopy(solution)        # markdown shuffled, the summary cell moved to the top
     markdown = [c for c in reordered.cells if c.cell_type == "markdown"]
@@ -192,7 +194,7 @@ def fixtures(set_id: str, root: Path = ROOT) -> list[Fixture]:
     summary = [c for c in code if "summary()" in c.source]
     rest = [c for c in code if c not in summary]
     reordered.cells = summary + markdown[: len(markdown) // 2] + rest + markdown[len(markdown) // 2:]
-    add("reordered", reordered, possible)
+    add("reordered", reordered, automatic)
 
     text = _bytes(solution)
     add("corrupt_truncated", text[: len(text) // 2], 0.0)
@@ -205,7 +207,7 @@ def fixtures(set_id: str, root: Path = ROOT) -> list[Fixture]:
         if isinstance(cell.get("source"), str):
             cell["source"] = cell["source"].splitlines(keepends=True)
     mangled["cells"].insert(0, {"cell_type": "code", "source": 42})
-    add("schema_broken", json.dumps(mangled).encode("utf-8"), possible)
+    add("schema_broken", json.dumps(mangled).encode("utf-8"), automatic)
     return made
 
 

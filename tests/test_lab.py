@@ -28,7 +28,7 @@ from scalingedu.lab import (
     training_flops_per_step,
 )
 from scalingedu.lab import corpus as corpus_module
-from scalingedu.lab.sweep import read_results, run_sweep
+from scalingedu.lab.sweep import read_results, run_sweep, sweep_summary
 from scalingedu.laws import fit_chinchilla, fit_isoflop_parabolas
 
 TINY = ModelConfig(width=5, depth=2, context=3, embedding=4)
@@ -285,10 +285,17 @@ def test_sweep_layout():
         SweepDesign(budgets=(1e3,), widths=(16,)).runs()
 
 
-def test_quick_sweep_command_writes_reproducible_results(tmp_path):
-    """The quick sweep through the command's function, twice (2 processes, then 1): identical losses."""
+def test_quick_sweep_command_writes_reproducible_results(tmp_path, capsys):
+    """The quick sweep through the command's function, twice (2 processes, then 1): identical losses; it prints the
+    law it fits (Approach 2's exponent and the Chinchilla law), which the lesson's fits accept."""
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"
     assert run_sweep(argparse.Namespace(quick=True, out=str(first), processes=2, seed=0)) == 0
+    printed = capsys.readouterr().out
+    quick = read_results(first)
+    fit = fit_isoflop_parabolas(quick["params"], quick["flops"], quick["val_loss"])
+    assert fit.inside_sampled_range.all() and 0.2 < fit.a < 0.9
+    assert f"N_opt ∝ C^{fit.a:.3f}" in printed and "Approach 3 (fit_chinchilla): L(N, D) = " in printed
+    assert "no fit" not in printed and "--seeds 3" in printed
     assert run_sweep(argparse.Namespace(quick=True, out=str(second), processes=1, seed=0)) == 0
     a, b = read_results(first), read_results(second)
     np.testing.assert_array_equal(a["val_loss"], b["val_loss"])
@@ -297,6 +304,27 @@ def test_quick_sweep_command_writes_reproducible_results(tmp_path):
     assert meta["corpus_hash"] == load_corpus().hash and meta["seed"] == 0 and "--quick" in meta["command"]
     with pytest.raises(ValueError, match="csv"):
         run_sweep(argparse.Namespace(quick=True, out=str(tmp_path / "x.txt"), processes=1, seed=0))
+    with pytest.raises(ValueError, match="--out"):
+        run_sweep(argparse.Namespace(quick=True, out=str(tmp_path / "no" / "x.csv"), processes=1, seed=0))
+
+
+def test_seeds_train_every_run_several_times():
+    design = SweepDesign(budgets=(1e10, 3e10, 9e10), widths=(16, 24, 32), seed=4, seeds=3)
+    assert design.seed_values() == (4, 5, 6) and QUICK_SWEEP.seed_values() == (0,)
+    with pytest.raises(ValueError, match="seeds"):
+        SweepDesign(budgets=(1e10,), widths=(16,), seeds=0)
+
+
+def test_shipped_seed_replicates_and_their_summary():
+    """results/sweep_seeds.csv: the full sweep with seeds 0, 1, 2 (seed 0 identical to the shipped sweep); the
+    summary the command prints gives each point's seed spread and the fitted laws."""
+    seeds, sweep = load_results("sweep_seeds"), load_results()
+    assert load_provenance("sweep_seeds")["design"]["seeds"] == 3
+    assert sorted(set(seeds["seed"].tolist())) == [0, 1, 2] and len(seeds["val_loss"]) == 3 * len(sweep["val_loss"])
+    np.testing.assert_array_equal(seeds["val_loss"][seeds["seed"] == 0], sweep["val_loss"])
+    text = sweep_summary(seeds)
+    assert "seed s.d." in text and "Approach 2 (IsoFLOP parabolas): N_opt ∝ C^" in text and "no fit" not in text
+    assert "no fit" in sweep_summary({name: column[:6] for name, column in sweep.items()})
 
 
 # --- the shipped results ----------------------------------------------------------------------------------------------

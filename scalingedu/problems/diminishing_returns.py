@@ -1,108 +1,228 @@
-"""Problem set diminishing_returns: the frontier's shrinking gains, data limits, inference,
-sampling, exact match (solutions/08_diminishing_returns.ipynb).
+"""Problem set diminishing_returns: the frontier's shrinking gains, repeated data, paying for inference and
+picking among samples (solutions/08_diminishing_returns.ipynb).
 
-The learner works out, mostly by hand from the published constants: the loss one more doubling of compute buys on
-Hoffmann et al.'s compute-optimal frontier; the compute and the money for the next 0.1 nats; Muennighoff et al.'s
-effective data and data-constrained loss for a run that repeats its data for 20 epochs; Sardana et al.'s
-inference-aware model size for a lifetime demand; the best-of-N accuracy of repeated sampling with an imperfect
-verifier (a toy model); and the exact-match accuracy of a multi-token answer from its per-token loss (Schaeffer et
-al.).
+The learner works out the loss one more doubling of compute buys on Hoffmann et al.'s compute-optimal frontier and
+the compute for the next 0.1 nats; writes Muennighoff et al.'s effective data of repeated epochs as a function and
+uses it to fit the decay constant R_D* to SIMULATED runs, one of which diverged; decides which of five model sizes
+reaches a target loss for the least lifetime compute (Sardana et al.); derives the best-of-N accuracy of repeated
+sampling with an imperfect verifier (a toy model) for any number of samples; and argues, in a few sentences,
+whether the next 10x of compute is worth it.
 
-Expected answers are computed at check time with the library (:mod:`scalingedu.returns`); nothing is typed in. The
-budgets, run sizes, demand, success probability, verifier rates and losses below are choices of this problem set,
-not published numbers; the laws' constants are published (see :mod:`scalingedu.data`).
+Expected answers are computed at check time with the library (:mod:`scalingedu.returns`, and a least-squares fit of
+the simulated runs); nothing is typed in. The budgets, demand, run sizes, noise, seeds, verifier rates and test
+inputs below are choices of this problem set, not published numbers; the laws' constants are published (see
+:mod:`scalingedu.data`).
 """
 from __future__ import annotations
 
-from ..data import MUENNIGHOFF_2023_FIT, accelerator
-from ..grading import ProblemSet, Tolerance, number_question
+import dataclasses
+from typing import NamedTuple
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+
+from ..data import MUENNIGHOFF_2023_FIT
+from ..formatting import human
+from ..grading import ProblemSet, Tolerance, choice_question, function_question, number_question
+from ..grading.factories import Criterion, rubric_question
+from ..grading.learner import learner_seed
 from ..laws import HOFFMANN_2022
 from ..returns import (
     MUENNIGHOFF_2023,
+    DataConstrainedLaw,
     Verifier,
     best_of_n_accuracy,
-    data_constrained_loss,
-    exact_match,
-    frontier_step,
+    flops_for_loss,
+    frontier_exponent,
+    frontier_loss,
     gain_per_doubling,
-    inference_optimal,
+    lifetime_flops,
+    smallest_params_for_loss,
+    tokens_to_reach,
 )
 
 FRONTIER_FLOPS = 1e24
-"""Questions diminishing_returns.gain_per_doubling and diminishing_returns.next_step_*: the budget
-of today's compute-optimal run."""
+"""Questions diminishing_returns.gain_per_doubling, next_step_flops and next_ten_x: the budget of today's
+compute-optimal run."""
 STEP_NATS = 0.1
 """How much lower the next run's loss should be (nats per token)."""
-CHIP, MFU, DOLLARS_PER_HOUR = "H100", 0.4, 2.0
-"""Question diminishing_returns.next_step_dollars: H100s at 40% MFU, rented at $2 per GPU-hour (MFU
-and price are our choices)."""
-_PEAK_TFLOPS = accelerator(CHIP).peak_flops_per_second / 1e12
-"""The H100's dense bf16 peak as :data:`scalingedu.data.ACCELERATORS` records it (989 TFLOP/s), for the text."""
-
-DATA_PARAMS, DATA_TOKENS, DATA_UNIQUE_TOKENS = 4e9, 400e9, 20e9
-"""Questions diminishing_returns.effective_tokens and diminishing_returns.data_constrained_loss: 4B
-parameters trained on 400B tokens drawn from 20B unique ones (20 epochs)."""
-
-INFERENCE_BUDGET_FLOPS, INFERENCE_DEMAND_TOKENS = 1e23, 1e13
-"""Question diminishing_returns.inference_size: the target is the loss of the compute-optimal model
-for 1e23 FLOPs; the model will then serve 10 trillion tokens over its life."""
-
-SAMPLE_SUCCESS, SAMPLES = 0.05, 32
-"""Question diminishing_returns.best_of_n (TOY MODEL): per-sample success probability and number of
-samples."""
-VERIFIER = Verifier(true_positive=0.9, false_positive=0.02)
-"""The toy verifier of question diminishing_returns.best_of_n."""
-
-PER_TOKEN_LOSS, ANSWER_TOKENS = 0.08, 30
-"""Question diminishing_returns.exact_match: per-token loss (nats) and answer length (tokens)."""
 
 
-# Expected values, computed at check time ------------------------------------------------------------------------
+# Simulated runs that repeat their data (question diminishing_returns.repeat_decay) ---------------------------------
+
+REPEAT_PARAMS, REPEAT_UNIQUE_TOKENS = 2e8, 5e9
+"""A 200M-parameter model trained on 5B unique tokens, repeated: small enough for its data (N' = N)."""
+REPEAT_EPOCHS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
+"""The twelve runs' numbers of epochs over the same 5B unique tokens."""
+REPEAT_NOISE, REPEAT_SEED = 0.001, 2308
+"""0.1% multiplicative noise on each final loss; the seed (the learner's own when one is set)."""
+REPEAT_RD_STAR_RANGES = ((7.0, 12.0), (20.0, 26.0))
+"""The true R_D* of the simulation is drawn, for each learner, from one of these ranges: away from the published
+15.4 on either side, so that quoting the published value never passes for fitting."""
+DIVERGED_JUMP_NATS = (0.15, 0.30)
+"""The diverged run ends this many nats above where the law puts it (50 to 100 times the noise)."""
+RD_STAR_BOUNDS = (0.5, 1000.0)
+"""Where the least-squares fit of R_D* searches (well outside any value the simulation draws)."""
+
+
+class RepeatedRuns(NamedTuple):
+    """SIMULATED training runs, one value per run: ``epochs``, ``tokens`` (seen in training), ``unique_tokens``,
+    ``params`` and the final ``loss`` (nats/token)."""
+
+    epochs: np.ndarray
+    tokens: np.ndarray
+    unique_tokens: np.ndarray
+    params: np.ndarray
+    loss: np.ndarray
+
+
+def repeated_runs() -> RepeatedRuns:
+    """Twelve SIMULATED runs of a 200M-parameter model on 5B unique tokens repeated for 1 to 64 epochs.
+
+    Made from Muennighoff et al.'s law (``MUENNIGHOFF_2023``) with a decay constant R_D* of the simulation's own,
+    0.1% noise on each loss, and one run that diverged; seed 2308, or the learner's own when one is set (see
+    :mod:`scalingedu.grading.learner`). Data whose true law is known, not measurements. Every call returns the same
+    values, in new arrays.
+    """
+    rng = np.random.default_rng(learner_seed(REPEAT_SEED))
+    true_rd_star = rng.uniform(*REPEAT_RD_STAR_RANGES[rng.integers(len(REPEAT_RD_STAR_RANGES))])
+    epochs = np.array(REPEAT_EPOCHS, dtype=float)
+    tokens = epochs * REPEAT_UNIQUE_TOKENS
+    unique = np.full_like(epochs, REPEAT_UNIQUE_TOKENS)
+    params = np.full_like(epochs, REPEAT_PARAMS)
+    law = dataclasses.replace(MUENNIGHOFF_2023, rd_star=float(true_rd_star), name="simulation")
+    loss = np.asarray(law.loss(params, tokens, unique)) * (1.0 + REPEAT_NOISE * rng.standard_normal(len(epochs)))
+    diverged = rng.integers(REPEAT_EPOCHS.index(8), len(epochs))     # a long run, 8 epochs or more
+    loss[diverged] += rng.uniform(*DIVERGED_JUMP_NATS)
+    return RepeatedRuns(epochs, tokens, unique, params, loss)
+
+
+def _truth() -> tuple[float, int]:
+    """The simulation's true R_D* and the index of the diverged run: the draws of :func:`repeated_runs`, replayed
+    in the same order."""
+    rng = np.random.default_rng(learner_seed(REPEAT_SEED))
+    true_rd_star = float(rng.uniform(*REPEAT_RD_STAR_RANGES[rng.integers(len(REPEAT_RD_STAR_RANGES))]))
+    rng.standard_normal(len(REPEAT_EPOCHS))
+    return true_rd_star, int(rng.integers(REPEAT_EPOCHS.index(8), len(REPEAT_EPOCHS)))
+
+
+def _law_with_rd_star(rd_star: float) -> DataConstrainedLaw:
+    """``MUENNIGHOFF_2023`` with its decay constant of repeated data replaced by ``rd_star``."""
+    return dataclasses.replace(MUENNIGHOFF_2023, rd_star=float(rd_star), name=f"R_D* = {float(rd_star):g}")
+
+
+def _fit_rd_star(runs: RepeatedRuns, keep) -> float:
+    """The R_D* that minimises the sum of squared differences (in nats) between the losses of the runs ``keep``
+    selects and ``MUENNIGHOFF_2023`` with that R_D*."""
+    keep = np.asarray(keep, dtype=bool)
+    params, tokens, unique, loss = (np.asarray(values)[keep] for values in
+                                    (runs.params, runs.tokens, runs.unique_tokens, runs.loss))
+
+    def squares(rd_star):
+        return float(np.sum((np.asarray(_law_with_rd_star(rd_star).loss(params, tokens, unique)) - loss) ** 2))
+    best = minimize_scalar(squares, bounds=RD_STAR_BOUNDS, method="bounded", options={"xatol": 1e-9})
+    return float(best.x)
+
+
+def _repeat_decay() -> float:
+    runs = repeated_runs()
+    _, diverged = _truth()
+    return _fit_rd_star(runs, np.arange(len(runs.loss)) != diverged)
+
+
+# The lifetime plans (question diminishing_returns.lifetime_plan) ------------------------------------------------
+
+LIFETIME_BUDGET_FLOPS, LIFETIME_DEMAND_TOKENS = 1e23, 3e13
+"""The target is the loss of the compute-optimal model for 1e23 FLOPs; the model then serves 30 trillion tokens."""
+LIFETIME_FRACTIONS = {"a": 1.0, "b": 1 / 2, "c": 1 / 3, "d": 1 / 4, "e": 1 / 12}
+"""The five plans' model sizes, as fractions of the compute-optimal model for the target."""
+
+
+def lifetime_target_loss() -> float:
+    """The target loss of question diminishing_returns.lifetime_plan: Hoffmann's Eq. 10 optimum for 1e23 FLOPs."""
+    return float(HOFFMANN_2022.compute_optimal(LIFETIME_BUDGET_FLOPS).loss)
+
+
+def lifetime_plan_params() -> dict[str, float]:
+    """The model size of each plan (parameters), keyed by its option."""
+    chinchilla = float(HOFFMANN_2022.compute_optimal(LIFETIME_BUDGET_FLOPS).params)
+    return {key: chinchilla * fraction for key, fraction in LIFETIME_FRACTIONS.items()}
+
+
+def _lifetime_plan_flops() -> dict[str, float]:
+    """Training plus inference FLOPs of each plan; infinite for a model too small ever to reach the target."""
+    target = lifetime_target_loss()
+    smallest = float(smallest_params_for_loss(HOFFMANN_2022, target))
+    totals = {}
+    for key, params in lifetime_plan_params().items():
+        if params <= smallest:
+            totals[key] = float("inf")
+            continue
+        tokens = tokens_to_reach(HOFFMANN_2022, params, target)
+        totals[key] = float(lifetime_flops(params, tokens, LIFETIME_DEMAND_TOKENS))
+    return totals
+
+
+def _cheapest_plan() -> str:
+    totals = _lifetime_plan_flops()
+    return min(totals, key=totals.get)
+
+
+# Inputs of the functions the learner writes -----------------------------------------------------------------------
+
+def _effective_reference(tokens, unique_tokens, rd_star):
+    law = _law_with_rd_star(rd_star)
+    return np.asarray(law.effective_tokens(tokens, unique_tokens), dtype=float)
+
+
+def _effective_public() -> list[tuple]:
+    return [(np.array([20e9, 40e9, 100e9, 400e9]), 20e9, MUENNIGHOFF_2023.rd_star)]
+
+
+def _effective_hidden() -> list[tuple]:
+    return [
+        (np.array([5e9, 7.5e9, 50e9, 5e12]), 5e9, 5.0),          # another decay constant, up to 1,000 epochs
+        (np.array([1e12]), 1e12, 40.0),                           # exactly one epoch: nothing is repeated
+        (np.geomspace(1e11, 1e14, 4), 1e11, MUENNIGHOFF_2023.rd_star),
+    ]
+
+
+BEST_OF_N_PUBLIC = (np.array([0.01, 0.05, 0.2, 0.5]), 32, 0.9, 0.02)
+"""The public input of question diminishing_returns.best_of_n_rule: four success rates, 32 samples, a verifier
+that accepts 90% of right and 2% of wrong samples (a toy)."""
+
+
+def _best_of_n_reference(p, k, true_positive, false_positive):
+    return np.asarray(best_of_n_accuracy(p, k, Verifier(true_positive, false_positive)), dtype=float)
+
+
+def _best_of_n_public() -> list[tuple]:
+    return [BEST_OF_N_PUBLIC]
+
+
+def _best_of_n_hidden() -> list[tuple]:
+    p = np.array([0.01, 0.1, 0.3, 0.7])
+    return [
+        (p, 1, 0.9, 0.02),                                  # one sample: the verifier cannot help
+        (p, 1000, 0.9, 0.02),                               # many samples: the verifier's precision is the ceiling
+        (p, 8, 1.0, 0.0),                                   # a perfect verifier: coverage
+        (np.array([0.3]), np.array([1, 2, 4, 16, 64]), 0.7, 0.1),
+        (p, 16, 0.6, 0.3),                                  # a poor verifier
+    ]
+
+
+# Expected values of the frontier questions ----------------------------------------------------------------------
 
 def _gain_per_doubling() -> float:
     return float(gain_per_doubling(HOFFMANN_2022, FRONTIER_FLOPS))
 
 
-def _next_step():
-    return frontier_step(HOFFMANN_2022, FRONTIER_FLOPS, step_nats=STEP_NATS, chip=CHIP, mfu=MFU,
-                         dollars_per_accelerator_hour=DOLLARS_PER_HOUR)
-
-
 def _next_step_flops() -> float:
-    return float(_next_step().next_step_flops)
-
-
-def _next_step_dollars() -> float:
-    return float(_next_step().next_step_dollars)
-
-
-def _effective_tokens() -> float:
-    return float(MUENNIGHOFF_2023.effective_tokens(DATA_TOKENS, DATA_UNIQUE_TOKENS))
-
-
-def _data_constrained_loss() -> float:
-    return float(data_constrained_loss(DATA_PARAMS, DATA_TOKENS, DATA_UNIQUE_TOKENS))
-
-
-def inference_target_loss() -> float:
-    """The target loss of question diminishing_returns.inference_size: Hoffmann's Eq. 10 optimum for
-    1e23 FLOPs."""
-    return float(HOFFMANN_2022.compute_optimal(INFERENCE_BUDGET_FLOPS).loss)
-
-
-def _inference_params() -> float:
-    return float(inference_optimal(HOFFMANN_2022, inference_target_loss(), INFERENCE_DEMAND_TOKENS).params)
-
-
-def _best_of_n() -> float:
-    return float(best_of_n_accuracy(SAMPLE_SUCCESS, SAMPLES, VERIFIER))
-
-
-def _exact_match() -> float:
-    return float(exact_match(PER_TOKEN_LOSS, ANSWER_TOKENS))
+    return float(flops_for_loss(HOFFMANN_2022, frontier_loss(HOFFMANN_2022, FRONTIER_FLOPS) - STEP_NATS))
 
 
 _H, _FIT = HOFFMANN_2022, MUENNIGHOFF_2023_FIT   # published constants quoted in the statements
+_PLAN_PARAMS = lifetime_plan_params()
 
 
 # Questions ---------------------------------------------------------------------------------------------------------
@@ -119,19 +239,19 @@ GAIN_PER_DOUBLING = number_question(
         FLOPs, but not `scalingedu.returns`). Give a positive number of nats as `gain`.
     """,
     hint="""
-        A doubling multiplies the reducible loss L − E by 2^(−gamma), so the gain is (L(C) − E)·(1 − 2^(−gamma)).
-        Use gamma (about 0.154), not alpha or beta, and L − E, not L.
+        Lesson 08, section 1: only the part above E follows the power law. Ask what a doubling of C does to that
+        part, then turn the change into nats. gamma is about 0.15, not alpha or beta.
     """,
     expected=_gain_per_doubling,
     tolerance=Tolerance(0.01, hidden=1e-5),   # a closed form: 1% in public, only rounding in hidden
     sign="positive", what="the loss gained",
     public_hint="""
-        Give nats, not the fraction 1 − 2^(−gamma), and take that fraction of L − E only: E can never be removed.
+        Give nats, not a fraction, and take the change of L − E only: E can never be removed.
     """,
 )
 
 NEXT_STEP_FLOPS = number_question(
-    "diminishing_returns.next_step_flops", points=3, kind="compute",
+    "diminishing_returns.next_step_flops", points=2, kind="compute",
     title="The compute for the next 0.1 nats",
     statement="""
         Still on the frontier of `HOFFMANN_2022`, from the compute-optimal run at 1e24 FLOPs: how much compute
@@ -140,160 +260,177 @@ NEXT_STEP_FLOPS = number_question(
         = K·(C/6)^(−gamma), with K = A·G^(−alpha) + B·G^beta and G = `HOFFMANN_2022.G`.
     """,
     hint="""
-        K and gamma do not change: C_next = 6·(K / (L_next − E))^(1/gamma), with L_next = L(1e24) − 0.1. Check it:
-        HOFFMANN_2022.compute_optimal(C_next).loss should be 0.1 below the loss at 1e24.
+        K and gamma are the same for every budget; only the target loss changes. Solve the closed form for C, then
+        check your answer: the compute-optimal loss at your budget should be 0.1 below the loss at 1e24.
     """,
     expected=_next_step_flops,
     tolerance=Tolerance(0.01, hidden=1e-4),   # a closed form: 1% in public, only rounding in hidden
     sign="positive", what="the number of FLOPs",
     public_hint="""
-        Give the new run's FLOPs (about 1e25 to 1e26), not its ratio to 1e24; remember the 6 in C/6 and that only L
-        − E shrinks.
+        Give the new run's FLOPs (between 1e25 and 1e26), not its ratio to 1e24; remember the 6 in C/6 and that only
+        L − E shrinks.
     """,
 )
 
-NEXT_STEP_DOLLARS = number_question(
-    "diminishing_returns.next_step_dollars", points=2, kind="compute",
-    title="What the next 0.1 nats costs",
+EFFECTIVE_DATA = function_question(
+    "diminishing_returns.effective_data", points=3, kind="derive",
+    title="What repeated epochs are worth, for any run",
     statement=f"""
-        What would that new run cost on H100 GPUs ({_PEAK_TFLOPS:.0f} TFLOP/s dense bf16 peak) at 40% MFU,
-        rented at $2 per GPU-hour? Give the cost of the whole new run in dollars as `next_dollars` (you may use
-        `scalingedu.compute.accelerator_hours` and `cost_dollars`).
+        Muennighoff et al. discount data that a run sees more than once. With U unique tokens and a run of D tokens,
+        the effective data is D' = U + U·R_D*·(1 − exp(−R_D/R_D*)), where R_D is the number of *repeated* epochs
+        and R_D* a decay constant (their fit, `MUENNIGHOFF_2023_FIT[\"rd_star\"]`, is about {_FIT['rd_star']:.1f}).
+        Write a function `effective_tokens(tokens, unique_tokens, rd_star)` that returns D' for an array of run
+        lengths `tokens` (each at least `unique_tokens`), without calling the library's `effective_tokens`. It
+        should return an array of the same shape as `tokens`.
     """,
-    hint=f"""
-        GPU-hours = FLOPs / ({_PEAK_TFLOPS:.0f}e12 FLOP/s × 0.4 × 3600 s/h); dollars = GPU-hours × 2. Price the
-        whole new run, not the difference to the 1e24 run.
+    hint="""
+        Lesson 08, section 3. Count the epochs a run makes over its unique data, then ask which of them are
+        repeats: the first pass is new data. A run of exactly one epoch must be worth all its tokens.
     """,
-    expected=_next_step_dollars,
-    # 0.5% rejects a peak rounded to 1,000 TFLOP/s (1.1% off); only rounding in hidden.
-    tolerance=Tolerance(0.005, hidden=1e-4),
-    sign="positive", what="the cost",
+    reference=_effective_reference, n_args=3, forbidden=(DataConstrainedLaw.effective_tokens,),
+    public_inputs=_effective_public, public_what="20B unique tokens repeated 1 to 20 times, the published R_D*",
+    hidden_inputs=_effective_hidden, hidden_what="other data sizes, decay constants and numbers of epochs",
     public_hint="""
-        Divide by the 40% MFU (the chips do not run at peak), convert seconds to hours, and price the whole new run
-        rather than the extra FLOPs over 1e24.
+        Check the first run: 20B tokens from 20B unique ones is one epoch, and must be worth exactly 20B tokens. If
+        it is not, look at how you count repeated epochs.
     """,
+    hidden_hint="Use the rd_star you are given, not the published value.",
 )
 
-EFFECTIVE_TOKENS = number_question(
-    "diminishing_returns.effective_tokens", points=2, kind="compute",
-    title="What 20 epochs are worth",
+REPEAT_DECAY = number_question(
+    "diminishing_returns.repeat_decay", points=4, kind="fit",
+    title="How fast repeated data loses its value, from simulated runs",
     statement=f"""
-        A run trains on 400B tokens drawn from 20B unique tokens (20 epochs). Muennighoff et al.'s effective data is
-        D' = U + U·R_D*·(1 − exp(−R_D/R_D*)), where U is the unique tokens, R_D the number of *repeated* epochs
-        (epochs after the first) and R_D* = `MUENNIGHOFF_2023_FIT[\"rd_star\"]` (about {_FIT['rd_star']:.1f}). How
-        many effective tokens is the run worth? Give a count of tokens as `effective_tokens`.
-    """,
-    hint=f"""
-        R_D = D/U − 1 = 19, not 20: the first epoch is new data. Use R_D* = {_FIT['rd_star']:.2f} (data), not R_N* =
-        {_FIT['rn_star']:.2f} (parameters). D' lies between U and D.
-    """,
-    expected=_effective_tokens,
-    # 0.5% rejects R_D = 20 (2.4% off); R_D* rounded to 15.4 passes in public, not in hidden.
-    tolerance=Tolerance(0.005, hidden=1e-5),
-    sign="positive", what="the number of tokens",
-    public_hint="""
-        Count only the repeated epochs (R_D = D/U − 1), use the data constant R_D*, and give tokens (about 2e11),
-        not a number of epochs.
-    """,
-)
-
-DATA_CONSTRAINED_LOSS = number_question(
-    "diminishing_returns.data_constrained_loss", points=3, kind="compute",
-    title="The loss of a run that repeats its data",
-    statement="""
-        A model of 4B parameters is trained on that data (400B tokens, 20B unique). Compute its loss under
-        Muennighoff et al.'s data-constrained law with the fit of `scalingedu.data.MUENNIGHOFF_2023_FIT`: A =
-        exp(a), B = exp(b), E = exp(e); L = E + A/N'^alpha + B/D'^beta. D' is the effective data of the previous
-        question. N' discounts parameters beyond what the unique data can use: U_N = min(N, D_to_N(U)) with
-        D_to_N(U) = (U·G)^(beta/alpha)·G, the compute-optimal size for U tokens under the same constants (G =
-        (alpha·A/(beta·B))^(1/(alpha+beta))); R_N = N/U_N − 1; N' = U_N + U_N·R_N*·(1 − exp(−R_N/R_N*)). Give
-        the loss in nats per token as `loss`.
+        SIMULATED DATA. `diminishing_returns_problems.repeated_runs()` returns twelve training runs of one
+        200M-parameter model on the same 5B unique tokens, repeated for 1 to 64 epochs (`epochs`, `tokens`,
+        `unique_tokens`, `params`, `loss`). They were made from Muennighoff et al.'s law with a decay constant R_D*
+        of their own, not the published {_FIT['rd_star']:.1f}. The model is small enough for its data, so N' = N,
+        and the loss is L = E + A/N^alpha + B/D'^beta with E, A, B, alpha and beta of `MUENNIGHOFF_2023`. Not every
+        run trained properly. Look at the runs first and leave out any the law cannot describe; then find the R_D*
+        that minimises the sum of squared differences between the law and the losses (in nats) of the runs you
+        keep, with the other constants fixed. Use your `effective_tokens` of the previous question. Give R_D* (a
+        plain number of epochs) as `rd_star`.
     """,
     hint="""
-        The fit stores logarithms: A = exp(6.255), not 6.255. D_to_N(20e9) is about 1.0e9, so R_N is about 2.9 and
-        N' is about 3.3e9. Discount both N and D.
+        Plot the loss against the number of epochs (log scale): in this law more passes over the same data never
+        raise the loss, so a run far above the trend of the others, by much more than their scatter, did not follow
+        it. For the fit, write the sum of squares as a function of R_D* and minimise it with
+        scipy.optimize.minimize_scalar (bounds, method=\"bounded\") or curve_fit.
     """,
-    expected=_data_constrained_loss,
-    # A loss in nats, compared in nats: 0.002 in public (5% would be 0.1 nats), rounding in hidden.
-    tolerance=Tolerance(0.002, hidden=1e-5, absolute=True),
-    sign="positive", what="the loss",
+    expected=_repeat_decay,
+    sign="positive", what="the decay constant",
     public_hint="""
-        Use the effective data D' (not the 400B tokens) and the effective parameters N' (not 4e9), and exponentiate
-        a, b and e.
+        A fit pulled far from the published value usually means a run that did not train properly is still in
+        the data: look at the plot again.
     """,
+    hidden_hint="Fit the loss itself (nats), not its logarithm, with only R_D* free, over all the runs but the "
+                "bad one.",
 )
 
-INFERENCE_SIZE = number_question(
-    "diminishing_returns.inference_size", points=3, kind="compute",
-    title="The cheapest model over its lifetime",
-    statement="""
-        Under `HOFFMANN_2022`, the target loss is that of the compute-optimal model for 1e23 FLOPs
-        (`diminishing_returns_problems.inference_target_loss()`, about 2.005). The model will serve 1e13 tokens
-        over its life. Following Sardana et al., find the model size N that reaches the target loss for the
-        least lifetime compute 6·N·D + 2·N·(inference tokens), where D is the number of training tokens that
-        brings a model of N parameters exactly to the target loss. Give N in parameters as `params`.
+LIFETIME_PLAN = choice_question(
+    "diminishing_returns.lifetime_plan", points=3, kind="decide",
+    title="Bigger, or smaller and trained longer?",
+    statement=f"""
+        Under `HOFFMANN_2022`, your model must reach the loss of the compute-optimal model for 1e23 FLOPs
+        (`diminishing_returns_problems.lifetime_target_loss()`, about {lifetime_target_loss():.3f}), and it
+        will then serve {human(LIFETIME_DEMAND_TOKENS, 'tokens')} over its life. Each plan below trains a model of
+        the size it names on exactly as many tokens as that size needs to reach the target, then serves the demand
+        (lesson 08, section 4: training costs 6 FLOPs and serving 2 FLOPs per parameter and token). Which plan
+        reaches the target for the least training plus inference compute? Give its letter as `plan`.
     """,
     hint="""
-        Solve L(N, D) = target for D: D(N) = (B / (target − E − A/N^alpha))^(1/beta), defined only for N large
-        enough. Minimise the total over log N (scipy.optimize.minimize_scalar with bounds, or a fine grid). A
-        forward pass costs 2N per token, training 6N per token. The answer is smaller than Chinchilla's 14.6B.
+        For each size, solve the law for the tokens that bring it to the target (Sardana et al.'s curve), then add
+        training and serving. A model can be too small to reach the target with any amount of data: check each plan
+        can be trained at all.
     """,
-    expected=_inference_params,
-    tolerance=Tolerance(0.02),   # a numerical minimum: a fine grid over log N passes in public
-    sign="positive", what="the number of parameters",
-    public_hint="""
-        Count 2N FLOPs per inference token (not 6N), give parameters (not training tokens), and do not stop at the
-        Chinchilla-optimal size: the demand moves the optimum.
-    """,
+    options={key: f"{human(params, 'parameters')}" + (" (the compute-optimal model for 1e23 FLOPs)" if key == "a"
+                                                       else "")
+             for key, params in _PLAN_PARAMS.items()},
+    answer=_cheapest_plan,
 )
 
-BEST_OF_N = number_question(
-    "diminishing_returns.best_of_n", points=3, kind="compute",
-    title="Best of 32 with an imperfect verifier",
+BEST_OF_N_RULE = function_question(
+    "diminishing_returns.best_of_n_rule", points=3, kind="derive",
+    title="Best of N with an imperfect verifier, for any N",
     statement="""
-        TOY MODEL (made-up numbers): a model solves a problem with probability 0.05 per independent sample. We
-        draw 32 samples. A verifier accepts each right sample with probability 0.9 and each wrong sample with
-        probability 0.02, independently; we return one accepted sample chosen at random, or, if none is
-        accepted, one of all 32 samples chosen at random. What is the chance that the returned answer is right
-        (best-of-N accuracy)? Give a probability between 0 and 1 as `accuracy`.
+        TOY MODEL (made-up numbers). A model solves a problem with probability `p` per independent sample; we draw
+        `k` samples. A verifier accepts each right sample with probability `true_positive` and each wrong one with
+        probability `false_positive`, independently. We return one accepted sample chosen at random or, if none is
+        accepted, one of all `k` samples chosen at random. Write a function `best_of_n(p, k, true_positive,
+        false_positive)` that returns the chance that the returned answer is right (best-of-N accuracy), without
+        calling the library's `best_of_n_accuracy`. `p` and `k` may be NumPy arrays (work element by element);
+        assume 0 < p < 1.
     """,
     hint="""
-        Each sample is right-and-accepted (q1 = p·tp), wrong-and-accepted (q2 = (1 − p)·fp) or rejected (q0 = 1 − q1
-        − q2). If any is accepted, the pick is right with probability q1/(q1 + q2); if none is (chance q0^k), a
-        random rejected sample is right with probability p·(1 − tp)/q0. Coverage, 1 − (1 − p)^k, is higher: it
-        assumes a perfect picker.
+        Lesson 08, section 5. Sort each sample into one of three kinds: right and accepted, wrong and accepted, or
+        rejected. Ask how likely the pick is right when at least one sample is accepted, and separately when none
+        is. Check the special cases: with one sample the verifier cannot help, and a perfect verifier gives the
+        coverage.
     """,
-    expected=_best_of_n,
-    tolerance=Tolerance(0.01, hidden=1e-4),   # an exact formula: 1% in public, rounding in hidden
+    reference=_best_of_n_reference, n_args=4, forbidden=(best_of_n_accuracy,),
+    public_inputs=_best_of_n_public, public_what="32 samples with a 90%/2% verifier",
+    hidden_inputs=_best_of_n_hidden,
+    hidden_what="1 to 1,000 samples, a perfect and a poor verifier, an array of k",
     public_hint="""
         This is not coverage (at least one right sample): the verifier's wrong acceptances lower the chance that the
-        *chosen* sample is right.
+        *chosen* sample is right, and the case with no accepted sample counts too.
     """,
-    hidden_hint="Include the case in which no sample is accepted.",
+    hidden_hint="With k = 1 your function must give p: check the case in which no sample is accepted.",
 )
 
-EXACT_MATCH = number_question(
-    "diminishing_returns.exact_match", points=2, kind="compute",
-    title="Exact match from a per-token loss",
+
+def _ten_x_numbers() -> dict[str, float]:
+    """Numbers the model answer of question next_ten_x quotes, from the library."""
+    now = float(frontier_loss(HOFFMANN_2022, FRONTIER_FLOPS))
+    gamma = frontier_exponent(HOFFMANN_2022)
+    return {"now": now, "reducible": now - HOFFMANN_2022.E,
+            "next": now - float(frontier_loss(HOFFMANN_2022, 10 * FRONTIER_FLOPS)),
+            "previous": float(frontier_loss(HOFFMANN_2022, FRONTIER_FLOPS / 10)) - now,
+            "kept": 10 ** -gamma}
+
+
+_TEN_X = _ten_x_numbers()
+
+NEXT_TEN_X = rubric_question(
+    "diminishing_returns.next_ten_x", points=4, kind="decide",
+    title="Is the next 10x worth it?",
     statement="""
-        A model's loss on the tokens of an answer is 0.08 nats per token. Assuming every token is predicted
-        independently with probability exp(−loss) of being right, what is the chance that a 30-token answer is
-        exactly right? Give a probability between 0 and 1 as `exact`.
+        Your lab trained the compute-optimal model for 1e24 FLOPs and asks for ten times the compute for the next
+        one. In a few sentences (as `next_ten_x`, a text between quotes), tell them what "diminishing returns" means
+        for that next 10x, with numbers you worked out in this problem set, and what could change your advice.
     """,
     hint="""
-        The chance of one right token is exp(−0.08), not 1 − 0.08 (a loss is a negative log-probability, not an
-        error rate); all 30 must be right.
+        Use Part A for what 10x buys on the frontier and compare it with what is left above E. Then think of the
+        other parts: what if the data runs out, if the model will serve a lot, or if what you care about is a
+        task's accuracy rather than the loss?
     """,
-    expected=_exact_match,
-    tolerance=Tolerance(0.02, hidden=1e-6),   # exp(−2.4) exactly: 2% in public, rounding in hidden
-    public_hint="""
-        Multiply the per-token probability exp(−loss) over all 30 tokens: exp(−30 × 0.08).
+    criteria=[
+        Criterion("gives the loss the next 10x buys on the frontier and compares it with the loss left above E or "
+                  "with what the previous 10x bought", 1),
+        Criterion("explains why it shrinks: each 10x removes the same fraction of the loss above E, so the gain in "
+                  "nats falls every time and E is never reached", 1),
+        Criterion("names something from this set that changes the judgement: unique data running out (repeats worth "
+                  "less), lifetime inference demand, or a metric (exact match, best-of-N) that moves sharply with "
+                  "a small change of loss", 1),
+        Criterion("says which way that changes the advice, and why, rather than only that it matters", 1),
+    ],
+    model_answer=f"""
+        On the frontier the next 10x (1e24 to 1e25 FLOPs) lowers the loss by about {_TEN_X['next']:.3f} nats, less
+        than the {_TEN_X['previous']:.3f} that the previous 10x bought. That is what diminishing returns means here:
+        each 10x keeps about {_TEN_X['kept']:.0%} of the {_TEN_X['reducible']:.2f} nats still above E, so the same
+        multiple of compute buys fewer nats every time and the loss never reaches E. Whether {_TEN_X['next']:.3f}
+        nats is worth ten times the money depends on what it buys: on a task scored by exact match over long
+        answers a small drop in per-token loss can lift accuracy a lot, which argues for spending. Two things argue
+        against: if the unique data runs out, the extra tokens are repeats worth less, so the real gain is smaller
+        than the frontier says; and if the model will serve a great deal, a smaller model trained longer, or more
+        samples checked by a good verifier at answer time, may buy the same quality for less compute over its life.
     """,
+    min_words=40,
 )
 
 PROBLEM_SET = ProblemSet(
     id="diminishing_returns",
-    title="Diminishing returns: the frontier, data limits, inference, sampling and exact match",
-    questions=(GAIN_PER_DOUBLING, NEXT_STEP_FLOPS, NEXT_STEP_DOLLARS, EFFECTIVE_TOKENS, DATA_CONSTRAINED_LOSS,
-               INFERENCE_SIZE, BEST_OF_N, EXACT_MATCH),
+    title="Diminishing returns: the frontier, repeated data, inference and sampling",
+    questions=(GAIN_PER_DOUBLING, NEXT_STEP_FLOPS, EFFECTIVE_DATA, REPEAT_DECAY, LIFETIME_PLAN, BEST_OF_N_RULE,
+               NEXT_TEN_X),
 )
