@@ -1,253 +1,284 @@
-"""Problem set 09 (scalingedu.problems.capstone): right answers earn every point, typical mistakes fail a public check.
+"""Problem set 09 (scalingedu.problems.capstone): per-learner briefs with a feasible plan, the plan checker's
+feasibility and quality checks, the pilot fit, and typical mistakes graded as whole submissions.
 
-The right answers below are worked out here without the planner's functions: the loss of Muennighoff et al. 2023
-(huggingface/datablations README, Eq. 5 with effective data and parameters) is written out by hand from the fit's
-constants, optima are found with scipy's scalar minimiser, and the memory with the ZeRO (Rajbhandari et al. 2020,
-§3.1) and Korthikanti et al. 2022 (Table 2: 34·s·b·h/t with sequence parallelism and selective recomputation)
-formulas.
+The right answers are worked out here independently where it is cheap: the pilot fit with scipy's curve_fit on the
+written-out law, the consistency check by hand, and the optimality of the checker's best plan by a local search
+that tries to beat it (it must not find a feasible plan more than a hair better).
 """
 import dataclasses
 import math
 
 import numpy as np
 import pytest
-from scipy.optimize import brentq, minimize_scalar
+from scipy.optimize import curve_fit
+from typical_mistakes import Mistake, grade_mistakes
 
 from scalingedu.grading import grade_answer, problem_set, question
-from scalingedu.laws import HOFFMANN_2022
-from scalingedu.planning import allocate_compute
+from scalingedu.grading.learner import as_learner
 from scalingedu.problems import capstone as ps
-from scalingedu.returns import data_constrained_optimal
-from scalingedu.transformer import count_params
 
-LAW = ps.LAW
+LEARNERS = [f"learner{i:03d}" for i in range(25)]
 
 
-def _loss(params, tokens, unique):
-    """Muennighoff et al.'s data-constrained loss, written out (a run shorter than the data sees `tokens` unique)."""
-    unique = np.minimum(unique, tokens)
-    g = (LAW.alpha * LAW.A / (LAW.beta * LAW.B)) ** (1 / (LAW.alpha + LAW.beta))
-    base_params = np.minimum(params, (unique * g) ** (LAW.beta / LAW.alpha) * g)
-    excess = params / base_params - 1
-    n_eff = base_params * (1 + LAW.rn_star * (1 - np.exp(-excess / LAW.rn_star)))
-    repeats = np.maximum(tokens / unique - 1, 0)
-    d_eff = unique * (1 + LAW.rd_star * (1 - np.exp(-repeats / LAW.rd_star)))
-    return LAW.E + LAW.A / n_eff ** LAW.alpha + LAW.B / d_eff ** LAW.beta
+def _plan_from(best, scale=0.9999) -> dict:
+    lay = best["layout"]
+    return {"params": best["params"], "tokens": scale * best["tokens"], "moe": False, "n_gpus": lay.n_gpus,
+            "tp": lay.tp, "pp": lay.pp, "zero_stage": lay.zero_stage, "microbatches": lay.microbatches,
+            "recompute": lay.recompute}
 
 
-def _tokens_for_loss(params, loss, unique):
-    """Training tokens at which `params` reaches `loss`: the law inverted for D (inf if it never does)."""
-    g = (LAW.alpha * LAW.A / (LAW.beta * LAW.B)) ** (1 / (LAW.alpha + LAW.beta))
-    base_params = min(params, (unique * g) ** (LAW.beta / LAW.alpha) * g)
-    n_eff = base_params * (1 + LAW.rn_star * (1 - math.exp(-(params / base_params - 1) / LAW.rn_star)))
-    rest = loss - LAW.E - LAW.A / n_eff ** LAW.alpha
-    if rest <= 0:
-        return math.inf
-    saturation = (LAW.B / rest) ** (1 / LAW.beta) / unique - 1       # = R_D*·(1 - exp(-repeats/R_D*))
-    if saturation >= LAW.rd_star:
-        return math.inf
-    if saturation > 0:
-        return unique * (1 - LAW.rd_star * math.log(1 - saturation / LAW.rd_star))
-    # at most one epoch: the unique data seen is the run's own tokens, so solve the law for them numerically
-    def gap(log_tokens):
-        return _loss(params, math.exp(log_tokens), math.exp(log_tokens)) - loss
-
-    if gap(math.log(unique)) > 0:
-        return math.inf
-    return math.exp(brentq(gap, 0.0, math.log(unique), xtol=1e-12))
+def _best():
+    return ps._best_plan(ps.brief(), ps._law())
 
 
-def _best_log_params(objective, centre):
-    result = minimize_scalar(objective, bounds=(centre - 3.0, centre + 3.0), method="bounded",
-                             options={"xatol": 1e-9})
-    return result.x
+def _independent_rd_star() -> float:
+    runs = ps.pilot_runs()
+    keep = runs.loss <= runs.loss[0]
+    law = ps.BASE_LAW
+
+    def model(epochs, constant, rd):
+        return constant + law.B / (runs.unique_tokens * (1 + rd * (1 - np.exp(-(epochs - 1) / rd)))) ** law.beta
+    (_, rd), _ = curve_fit(model, runs.epochs[keep], runs.loss[keep], p0=[2.6, 15.0])
+    return float(rd)
 
 
-def _lifetime_optimum(loss, unique, demand, centre):
-    """Sardana et al.: the (params, tokens) of least 6ND + 2NI among models that reach `loss`."""
-    def lifetime(log_params):
-        n = math.exp(log_params)
-        return 6 * n * _tokens_for_loss(n, loss, unique) + 2 * n * demand
-    n = math.exp(_best_log_params(lifetime, centre))
-    return n, _tokens_for_loss(n, loss, unique)
+def _broken_by_hand(plan):
+    def same(a, b):
+        return abs(a - b) <= 1e-6 * abs(b)
+    return sum([
+        not same(6 * plan.params * plan.tokens, plan.flops),
+        not same(plan.flops / (plan.n_accelerators * plan.accelerator.peak_flops_per_second * plan.mfu),
+                 plan.seconds),
+        not same(plan.n_accelerators * plan.seconds / 3600, plan.accelerator_hours),
+        not same(plan.accelerator_hours * plan.dollars_per_accelerator_hour, plan.cost_dollars),
+        plan.memory.total > (1 - plan.memory_headroom) * plan.memory.capacity,
+        plan.seconds / 86400 > plan.deadline_days,
+    ])
 
 
 def _right_answers() -> dict:
-    """Answers a learner following the statements would give, computed here without the planner."""
-    chip = ps.accelerator()
-    flops = ps.BUDGET_DOLLARS / ps.PRICE * 3600 * chip.peak_flops_per_second * ps.MFU
-
-    g = (LAW.alpha * LAW.A / (LAW.beta * LAW.B)) ** (1 / (LAW.alpha + LAW.beta))
-    chinchilla = g * (flops / 6) ** (LAW.beta / (LAW.alpha + LAW.beta))
-    centre = math.log(chinchilla)
-
-    unique = ps.UNIQUE_TOKENS
-
-    def along_isoflop(log_n):
-        return _loss(math.exp(log_n), flops / (6 * math.exp(log_n)), unique)
-
-    n_data = math.exp(_best_log_params(along_isoflop, centre))
-    epochs = flops / (6 * n_data) / unique
-
-    # the lifetime-optimal model whose training compute is exactly the budget's FLOPs
-    def training_gap(loss):
-        n, d = _lifetime_optimum(loss, unique, ps.INFERENCE_TOKENS, centre)
-        return 6 * n * d - flops
-    best_loss = along_isoflop(math.log(n_data))
-    loss = brentq(training_gap, best_loss + 1e-6, best_loss + 0.3, xtol=1e-12)
-    planned, _ = _lifetime_optimum(loss, unique, ps.INFERENCE_TOKENS, centre)
-
-    shape = ps.planned_shape()
-    psi = count_params(shape).total
-    s, h, layers = shape.context, shape.d_model, shape.n_layers
-
-    def memory(tp, stage):
-        dp = ps.LAYOUT_GPUS // tp
-        local = psi / tp
-        states = 2 * local / (dp if stage >= 3 else 1) + 2 * local / (dp if stage >= 2 else 1) \
-            + 12 * local / (dp if stage >= 1 else 1)
-        activations = 34 * s * 1 * h / tp * layers * min(1, ps.LAYOUT_MICROBATCHES)   # pp = 1: one in flight
-        return states + activations
-
-    usable = 0.9 * chip.memory_bytes
-
-    def broken_conditions(plan):
-        def same(a, b):
-            return abs(a - b) <= 1e-6 * abs(b)
-        return sum([
-            not same(6 * plan.params * plan.tokens, plan.flops),
-            not same(plan.flops / (plan.n_accelerators * plan.accelerator.peak_flops_per_second * plan.mfu),
-                     plan.seconds),
-            not same(plan.n_accelerators * plan.seconds / 3600, plan.accelerator_hours),
-            not same(plan.accelerator_hours * plan.dollars_per_accelerator_hour, plan.cost_dollars),
-            plan.memory.total > (1 - plan.memory_headroom) * plan.memory.capacity,
-            plan.seconds / 86400 > plan.deadline_days,
-        ])
-
-    return {
-        "capstone.flops": flops,
-        "capstone.chinchilla_params": chinchilla,
-        "capstone.epochs": epochs,
-        "capstone.planned_params": planned,
-        "capstone.accelerators": math.ceil(ps.BUDGET_DOLLARS / ps.PRICE / (ps.DEADLINE_DAYS * 24)),
-        "capstone.memory_gb": memory(ps.MEMORY_TP, ps.MEMORY_STAGE) / 1e9,
-        "capstone.smallest_tp":
-            next(tp for tp in (1, 2, 4, 8) if memory(tp, ps.SMALLEST_TP_STAGE) <= usable),
-        "capstone.plan_check": broken_conditions,
-    }
+    return {"capstone.pilot_fit": _independent_rd_star(), "capstone.plan_check": _broken_by_hand,
+            "capstone.plan": _plan_from(_best()), "capstone.relax": ps._relax_answer(),
+            "capstone.memo": " ".join(["word"] * 300)}
 
 
-RIGHT = _right_answers()
+@pytest.mark.parametrize("learner", [None, "ada"])
+def test_right_answers_earn_every_automatic_point(learner):
+    with as_learner(learner):
+        answers = _right_answers()
+        problems = problem_set("capstone")
+        assert list(answers) == list(problems.ids)
+        for question_id, answer in answers.items():
+            result = grade_answer(question_id, answer)
+            if question(question_id).rubric:
+                assert result.points_earned == 0      # a person scores the memo
+                continue
+            assert result.status == "passed", (question_id, result)
 
 
-def test_right_answers_earn_every_point():
+def test_the_set_keeps_recall_and_compute_under_a_third_and_has_every_kind_it_needs():
     problems = problem_set("capstone")
-    assert list(RIGHT) == list(problems.ids) and len(problems.questions) >= 5
-    for question_id, answer in RIGHT.items():
-        result = grade_answer(question_id, answer)
-        assert result.status == "passed", (question_id, result)
+    kinds = {q.kind for q in problems.questions}
+    recall = sum(q.points for q in problems.questions if q.kind in ("recall", "compute"))
+    assert recall <= problems.points / 3
+    assert {"fit", "decide", "design"} <= kinds
+    assert any(q.answer_kind == "function" for q in problems.questions)
+    assert any(q.answer_kind == "choice" for q in problems.questions)
+    assert any(q.rubric for q in problems.questions)
 
 
-def test_independent_answers_agree_closely_with_the_library():
-    """The planner's numerical solution of the tangency condition (rel. step 1e-4) and the nested search here
-    agree to 1e-4; the data-constrained optimum to 1e-4 too."""
-    flops = ps._budget_flops()
-    assert RIGHT["capstone.planned_params"] == pytest.approx(
-        allocate_compute(flops, ps.UNIQUE_TOKENS, ps.INFERENCE_TOKENS).params, rel=1e-4)
-    assert RIGHT["capstone.epochs"] == pytest.approx(
-        data_constrained_optimal(flops, ps.UNIQUE_TOKENS).epochs, rel=1e-4)
+def test_briefs_differ_between_learners_and_the_shared_one_stays_put():
+    with as_learner(None):
+        shared = ps.brief()
+        assert ps.brief() == shared and shared.learner is None
+    seen = set()
+    for learner in LEARNERS[:10]:
+        with as_learner(learner):
+            b = ps.brief()
+            assert b.learner == learner
+            seen.add((b.budget_dollars, b.accelerator_name, b.deadline_days, b.unique_tokens))
+    assert len(seen) == 10
+    assert "everyone's shared brief" in str(shared) and "A100" in str(shared) or shared.accelerator_name in str(shared)
 
 
-def _chinchilla_tokens():
-    return ps._budget_flops() / (6 * RIGHT["capstone.chinchilla_params"])
+@pytest.mark.parametrize("learner", LEARNERS)
+def test_every_brief_has_a_feasible_best_plan_inside_the_search(learner):
+    with as_learner(learner):
+        b, law = ps.brief(), ps._law()
+        assert ps.BUDGET_RANGE[0] <= b.budget_dollars <= ps.BUDGET_RANGE[1] * 1.01
+        assert ps.CLUSTER_RANGE[0] - 8 <= b.max_accelerators <= ps.CLUSTER_RANGE[1] + 8
+        best = ps._best_plan(b, law)
+        assert ps.SEARCH_PARAMS[5] < best["params"] < ps.SEARCH_PARAMS[-5]    # not at an end of the search
+        plan = _plan_from(best)
+        assert all(passed for passed, _ in ps.plan_verdicts(plan).values()), ps.plan_verdicts(plan)
+        # the pilot fit recovers R_D* within the range it was drawn from
+        assert 0.8 * ps.PILOT_RD_RANGE[0] < law.rd_star < 1.2 * ps.PILOT_RD_RANGE[1]
 
 
-@pytest.mark.parametrize("question_id, wrong", [
-    # forgot the MFU
-    ("capstone.flops", lambda right: right / ps.MFU),
-    # MFU as a percentage (40)
-    ("capstone.flops", lambda right: right * 100),
-    # hours times FLOP/s, not seconds
-    ("capstone.flops", lambda right: right / 3600),
-    # multiplied by the price
-    ("capstone.flops", lambda right: right * ps.PRICE),
-    ("capstone.chinchilla_params", lambda right: float(
-        LAW.unconstrained.G * ps._budget_flops() ** LAW.unconstrained.params_exponent)),
-    ("capstone.chinchilla_params",
-     lambda right: float(HOFFMANN_2022.compute_optimal(ps._budget_flops()).params)),
-    # billions, not a count
-    ("capstone.chinchilla_params", lambda right: right / 1e9),
-    # Chinchilla's tokens / unique data
-    ("capstone.epochs", lambda right: _chinchilla_tokens() / ps.UNIQUE_TOKENS),
-    # the inference-aware plan's
-    ("capstone.epochs", lambda right: allocate_compute(ps._budget_flops(), ps.UNIQUE_TOKENS,
-                                                       ps.INFERENCE_TOKENS).epochs),
-    # no demand
-    ("capstone.planned_params",
-     lambda right: float(data_constrained_optimal(ps._budget_flops(), ps.UNIQUE_TOKENS).params)),
-    # no data limit
-    ("capstone.planned_params", lambda right: allocate_compute(ps._budget_flops(), math.inf,
-                                                               ps.INFERENCE_TOKENS).params),
-    # Chinchilla unchanged
-    ("capstone.planned_params", lambda right: RIGHT["capstone.chinchilla_params"]),
-    # the rounded shape
-    ("capstone.planned_params", lambda right: count_params(ps.planned_shape()).total),
-    # rounded down
-    ("capstone.accelerators", lambda right: right - 1),
-    # days, not hours
-    ("capstone.accelerators", lambda right: right * 24),
-    # MFU applied to the hours
-    ("capstone.accelerators", lambda right: right * ps.MFU),
-    # model states only
-    ("capstone.memory_gb", lambda right: right - 34 * ps.planned_shape().context
-     * ps.planned_shape().d_model / ps.MEMORY_TP * ps.planned_shape().n_layers / 1e9),
-    # GiB
-    ("capstone.memory_gb", lambda right: right * 1e9 / 2 ** 30),
-    # bytes
-    ("capstone.memory_gb", lambda right: right * 1e9),
-    # model states only: everything fits
-    ("capstone.smallest_tp", lambda right: 1),
-    # the largest, not the smallest
-    ("capstone.smallest_tp", lambda right: 8),
-])
-def test_typical_mistakes_fail_a_public_check(question_id, wrong):
-    answer = wrong(RIGHT[question_id])
-    assert not all(check(answer).passed for check in question(question_id).public_checks)
+@pytest.mark.parametrize("learner", [None, "ada", "bob"])
+def test_no_nearby_feasible_plan_beats_the_checkers_best(learner):
+    """Other shapes near the best, each with the most tokens any layout allows, and the best shape on every
+    other layout: none is better by more than 1e-4 nats."""
+    with as_learner(learner):
+        b, law = ps.brief(), ps._law()
+        best = ps._best_plan(b, law)
+        for factor in np.geomspace(0.7, 1.4, 15):
+            shape = ps.shape_for_params(best["params"] * factor)
+            tokens, layout = ps._most_tokens(shape, b)
+            if layout is None:
+                continue
+            active = float(ps.count_params(shape).total)
+            assert ps._predicted_loss(law, active, tokens, b.unique_tokens) >= best["loss"] - 1e-4
+
+
+def test_the_independent_fit_agrees_with_the_checker_within_the_hidden_tolerance():
+    for learner in (None, "ada", "bob"):
+        with as_learner(learner):
+            assert _independent_rd_star() == pytest.approx(ps._fitted_rd_star(), rel=1e-4)
 
 
 @pytest.mark.parametrize("wrong", [
-    lambda plan: 0,                                                        # trusts every plan
-    lambda plan: int(abs(6 * plan.params * plan.tokens - plan.flops) > 1e-6 * plan.flops),   # only 6ND
-    lambda plan: RIGHT["capstone.plan_check"](plan) > 0,                   # a yes/no, not a count
+    lambda runs: runs.loss,                       # keeps the diverged run
+])
+def test_keeping_the_diverged_run_fails_the_public_fit_check(wrong):
+    runs = ps.pilot_runs()
+    constant, rd = ps._fit(runs.epochs, wrong(runs))
+    assert not all(check(rd).passed for check in question("capstone.pilot_fit").public_checks)
+
+
+def _public(plan):
+    return [check(plan) for check in question("capstone.plan").public_checks]
+
+
+def _hidden(plan):
+    return [check(plan).passed for check in question("capstone.plan").hidden_checks]
+
+
+@pytest.mark.parametrize("change, broken", [
+    (dict(tp=1, zero_stage=1), "memory"),
+    (dict(n_gpus=None), "layout"),                       # twice the accelerators the brief has
+    (dict(tokens=None), "data"),                         # 4.5 epochs
+    (dict(pp=2, microbatches=2), "deadline"),            # a 50% bubble on a plan that fills the deadline
+])
+def test_each_feasibility_check_fails_on_its_own_mistake(change, broken):
+    b = ps.brief()
+    plan = _plan_from(_best())
+    if "n_gpus" in change:
+        change = dict(n_gpus=2 * b.max_accelerators)
+    if "tokens" in change:
+        change = dict(tokens=4.5 * b.unique_tokens, params=plan["params"] * plan["tokens"] / (4.5 * b.unique_tokens))
+    plan.update(change)
+    verdicts = ps.plan_verdicts(plan)
+    assert not verdicts[broken][0], verdicts
+    results = _public(plan)
+    assert not all(r.passed for r in results)
+    assert not any(_hidden(plan))                        # quality counts only for a feasible plan
+
+
+def test_a_plan_that_forgets_serving_breaks_the_budget():
+    """Spending the whole budget on training (the planner's habit) leaves nothing for serving."""
+    b = ps.brief()
+    plan = _plan_from(_best())
+    plan["tokens"] *= b.budget_dollars / ps.plan_accounting(plan, b)["training_dollars"]
+    verdicts = ps.plan_verdicts(plan)
+    assert not verdicts["budget"][0] and "serving" in verdicts["budget"][1], verdicts
+
+
+def test_quality_earns_partial_credit_by_the_gap():
+    best = _best()
+    full = _plan_from(best)
+    assert all(_hidden(full))
+    half = dict(full, params=best["params"] / 2,
+                tokens=0.9999 * min(ps.MAX_EPOCHS * ps.brief().unique_tokens, 2 * best["tokens"]))
+    assert all(r.passed for r in _public(half))
+    assert _hidden(half) == [True, True, False, False, False]
+
+
+def test_an_moe_plan_scores_as_its_dense_twin_when_it_fits():
+    full = _plan_from(_best())
+    assert _hidden(dict(full, moe=True)) == _hidden(full)
+    assert ps.plan_accounting(dict(full, moe=True), ps.brief())["memory"].total > \
+        ps.plan_accounting(full, ps.brief())["memory"].total
+
+
+@pytest.mark.parametrize("plan, message", [
+    ([1, 2, 3], "must be a dict"),
+    ({"params": 1e10}, "has no 'tokens'"),
+    (None, "no plan yet"),
+])
+def test_a_malformed_plan_gets_a_message_that_names_the_key(plan, message):
+    result = question("capstone.plan").public_checks[0](plan)
+    assert not result.passed and message in result.message
+
+
+def test_unreadable_values_name_the_key():
+    plan = _plan_from(_best())
+    for key, value, words in (("tp", 3, "plan['tp']"), ("recompute", "some", "plan['recompute']"),
+                              ("moe", "yes", "plan['moe']"), ("n_gpus", 10.5, "plan['n_gpus']")):
+        verdicts = ps.plan_verdicts(dict(plan, **{key: value}))
+        assert not verdicts["read"][0] and words in verdicts["read"][1], (key, verdicts)
+
+
+def test_the_relax_answer_is_the_largest_gain_and_not_a_near_tie_for_the_shared_brief():
+    gains = ps._relax_gains()
+    ordered = sorted(gains.values(), reverse=True)
+    assert ordered[0] - ordered[1] > 1e-3
+    assert ps._relax_answer() == max(gains, key=gains.get)
+
+
+def test_the_reference_projects_plan_is_consistent_and_every_altered_copy_breaks_something():
+    plans = [case[0] for case in ps._plans_public() + ps._plans_hidden()]
+    counts = [_broken_by_hand(plan) for plan in plans]
+    assert counts[0] == 0 and counts[3] == 0
+    assert all(c > 0 for i, c in enumerate(counts) if i not in (0, 3))
+    assert len(repr(plans[0])) < 100
+
+
+@pytest.mark.parametrize("wrong", [
+    lambda plan: 0,
+    lambda plan: int(abs(6 * plan.params * plan.tokens - plan.flops) > 1e-6 * plan.flops),
 ])
 def test_incomplete_plan_checkers_fail_a_public_check(wrong):
     assert not all(check(wrong).passed for check in question("capstone.plan_check").public_checks)
 
 
-def test_a_checker_that_skips_memory_or_deadline_fails_only_the_hidden_check():
-    right = RIGHT["capstone.plan_check"]
-
-    def no_memory(plan):
-        fits = plan.memory.total <= (1 - plan.memory_headroom) * plan.memory.capacity
-        return right(plan) - (not fits)
-    q = question("capstone.plan_check")
-    assert all(check(no_memory).passed for check in q.public_checks)
-    assert not all(check(no_memory).passed for check in q.hidden_checks)
-    assert grade_answer("capstone.plan_check", no_memory).status != "passed"
+def test_the_brief_prints_every_constraint():
+    text = str(ps.brief())
+    for words in ("budget", "deadline", "accelerators available", "unique tokens", "inference demand",
+                  "memory limit", "price", "MFU"):
+        assert words in text
 
 
-def test_the_projects_plan_is_consistent_and_every_altered_copy_breaks_something():
-    plans = [case[0] for case in ps._plans_public() + ps._plans_hidden()]
-    counts = [RIGHT["capstone.plan_check"](plan) for plan in plans]
-    assert counts[0] == 0 and counts[3] == 0                    # the project's plan and the other real plan
-    assert all(c > 0 for i, c in enumerate(counts) if i not in (0, 3))
-    assert len(set(map(repr, plans))) >= 2 and len(repr(plans[0])) < 100   # short feedback lines
+MISTAKES = [
+    # 18 automatic points (3 + 3 + 10 + 2); the memo (6) is scored by a person later
+    Mistake("ignores the memory limit: tp 1 and ZeRO-1 on the same cluster",
+            {"capstone.plan": 'plan = dict(best, tp=1, zero_stage=1, tokens=0.9999 * best["tokens"])'},
+            expected=18 - 1 - 5),
+    Mistake("exceeds the data: the same compute on a smaller model for 4.5 epochs",
+            {"capstone.plan": 'tokens = 4.5 * brief.unique_tokens\n'
+                              'plan = dict(best, tokens=tokens, params=best["params"] * best["tokens"] / tokens)'},
+            expected=18 - 1 - 5),
+    Mistake("feasible but far from optimal: half the model size, to cut the serving bill, on up to 4 epochs",
+            {"capstone.plan": 'plan = dict(best, params=best["params"] / 2,\n'
+                              '            tokens=0.9999 * min(4 * brief.unique_tokens, 2 * best["tokens"]))'},
+            expected=18 - 3),
+]
 
 
-def test_the_project_binds_both_data_and_demand():
-    """The scenario is chosen so that every step matters: the data limit and the demand both move the plan."""
-    plan = ps.project_plan()
-    assert plan.epochs > 1.5 and plan.params < 0.7 * plan.chinchilla_params
-    assert plan.layout.tp == RIGHT["capstone.smallest_tp"] and plan.layout.pp == 1
-    assert plan.accelerators_for_deadline == RIGHT["capstone.accelerators"]
-    assert dataclasses.is_dataclass(plan)
+def test_typical_mistakes_score_what_they_deserve(tmp_path):
+    grade_mistakes("capstone", MISTAKES, tmp_path)
+
+
+def test_the_shared_brief_makes_the_planner_disagree():
+    """The planner cannot plan the shared brief on its cluster, and without the cap it breaks the epochs limit and
+    leaves nothing for serving: the memo has something to argue with."""
+    b = ps.brief()
+    options = dict(mfu=b.mfu, dollars_per_accelerator_hour=b.dollars_per_accelerator_hour)
+    with pytest.raises(ValueError, match="cannot be met"):
+        ps.plan_run(b.budget_dollars, b.accelerator_name, b.deadline_days, b.unique_tokens, b.inference_tokens,
+                    max_accelerators=b.max_accelerators, **options)
+    reference = ps.plan_run(b.budget_dollars, b.accelerator_name, b.deadline_days, b.unique_tokens,
+                            b.inference_tokens, **options)
+    assert reference.epochs > b.max_epochs and reference.n_accelerators > b.max_accelerators
+    assert math.isclose(reference.cost_dollars, b.budget_dollars, rel_tol=1e-3)
+    assert dataclasses.is_dataclass(b)

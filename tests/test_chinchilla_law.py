@@ -250,7 +250,8 @@ def test_problem_set_right_answers_earn_every_point():
 
     answers = _right_answers()
     ps = problem_set("chinchilla")
-    assert list(answers) == list(ps.ids) and len(ps.questions) >= 4
+    # the set's other questions (the serving decision, the written answer) are tested in test_chinchilla_problems
+    assert set(answers) <= set(ps.ids) and len(answers) >= 4
     for question_id, answer in answers.items():
         result = grade_answer(question_id, answer)
         assert result.status == "passed", (question_id, result)

@@ -386,7 +386,8 @@ def _right_answers() -> dict:
 def test_problem_set_03_right_answers_earn_every_point_with_hidden_checks():
     from scalingedu.grading import grade_answer, problem_set
     answers = _right_answers()
-    assert set(answers) == set(problem_set("kaplan_laws").ids)
+    # the new fit, decision and written questions are tested in tests/test_kaplan_laws_problems.py
+    assert set(answers) <= set(problem_set("kaplan_laws").ids) and len(answers) >= 6
     for question_id, answer in answers.items():
         grade = grade_answer(question_id, answer)
         assert grade.status == "passed", (question_id, grade)

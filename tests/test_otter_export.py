@@ -270,6 +270,8 @@ def _answers_for(question, tests) -> list:
         return [*keys, f" {keys[0].upper()} ", "z", "", 2, None, ..., [keys[0]], MISSING]
     if question.answer_kind == "text":
         return ["a short answer", "the floor and the exponent " * 10, "", 42, None, ..., MISSING]
+    if question.answer_kind == "plan":
+        return [{}, {"params": 1e9, "tokens": 2e10}, "a plan", None, ..., MISSING]
     return _number_answers(tests)
 
 

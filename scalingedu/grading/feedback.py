@@ -38,6 +38,7 @@ _WHAT_TO_WRITE = {
     "choice": "Replace the `...` with the letter of the option you choose, in quotes (such as \"a\")",
     "text": "Replace the `...` with your answer in a few sentences, in quotes",
     "number": "Replace the `...` with your answer (a number)",
+    "plan": "Replace the `...` with your plan, a dict with the keys the question lists",
 }
 
 

@@ -318,6 +318,19 @@ def _reference_cases(reference: Callable, inputs: Callable) -> list[tuple[tuple,
 _CLOSURES = "scalingedu.grading.checks.{}.<locals>.function", "scalingedu.grading.factories.{}"
 
 
+def _verdict_test(name: str, read: dict) -> str:
+    """Test code for a check that reads one verdict of a problem module's function of the answer (a plan's
+    feasibility); the course package ships in the autograder, so the test imports it."""
+    return f"""
+        import importlib
+        answer = {_answer(name)}
+        if answer is None or answer is Ellipsis:
+            return False
+        verdicts = getattr(importlib.import_module({read["module"]!r}), {read["function"]!r})(answer)
+        return bool(verdicts.get({read["key"]!r}, (False, ""))[0])
+    """
+
+
 def _own_work_guard(name: str, forbidden: list[str], arguments: list) -> str:
     """Test code that returns False from the test when the learner's function, called on ``arguments``, runs one of
     the library functions ``forbidden`` (or turns the call tracing off): the course's required check
@@ -419,6 +432,8 @@ def _translate(question: Question, check: Check, name: str, hidden: bool) -> tup
         return kind, _long_enough_test(name, read["min_words"]), read
     if kind == "mentions":
         return kind, _mentions_test(name, read["keywords"]), read
+    if kind == "verdict":
+        return kind, _verdict_test(name, read), read
     if kind == "writes_its_own":
         return kind, _own_work_guard(name, read["forbidden"], read["arguments"]) + "\n        return True\n", read
     raise OtterExportError(f"{question.id}: the check {check.description!r} ({'hidden' if hidden else 'public'}) is "

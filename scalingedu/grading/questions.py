@@ -24,7 +24,7 @@ from ..lessons import lesson, lessons_with_problem_sets, slug_for_question_prefi
 from .checks import Check
 
 QUESTION_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
-ANSWER_KINDS = ("number", "function", "choice", "text")
+ANSWER_KINDS = ("number", "function", "choice", "text", "plan")
 KINDS = ("recall", "compute", "derive", "fit", "decide", "design")
 """What a question asks the learner to do: recall a fact, compute a number with a given formula, derive a
 formula (write it as a function), fit a law to data, decide between options with numbers, or design a plan."""

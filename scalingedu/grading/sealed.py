@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import copyreg
 import hashlib
+import importlib
 import io
 import json
 import math
@@ -278,6 +279,18 @@ _GATES = {"is_number": lambda spec, hint: is_number(hint=hint) if hint else is_n
                                                               what=spec["what"])}
 
 
+def _verdict_check(spec: dict, about: dict) -> Check:
+    """A check that reads one verdict of a problem module's public function of the answer (a plan's feasibility
+    conditions): it holds no answer, so the learners' copy runs it as it is."""
+    def function(answer) -> CheckResult:
+        if spec.get("gate") and (answer is None or answer is Ellipsis):
+            return CheckResult(False, "no answer yet", answered=False)
+        verdicts = getattr(importlib.import_module(spec["module"]), spec["function"])(answer)
+        passed, message = verdicts.get(spec["key"], next(iter(verdicts.values())))
+        return CheckResult(bool(passed) and spec["key"] in verdicts, message)
+    return Check(about["description"], function, hint=about["hint"], weight=about["weight"])
+
+
 def sealed_problem_set(data: dict) -> ProblemSet:
     """The problem set of the learners' copy, rebuilt from :func:`seal_problem_set`'s data: the same questions,
     public checks that hold no answer, and one placeholder hidden check (weight 0) saying where the others are."""
@@ -286,7 +299,9 @@ def sealed_problem_set(data: dict) -> ProblemSet:
     for q in data["questions"]:
         checks = []
         for number, (about, spec) in enumerate(zip(q["checks"], q["variants"][""])):
-            if spec["type"] in _GATES:
+            if spec["type"] == "verdict":
+                checks.append(_verdict_check(spec, about))
+            elif spec["type"] in _GATES:
                 gate = _GATES[spec["type"]](spec, about["hint"])
                 checks.append(Check(about["description"], gate.function, hint=about["hint"], weight=about["weight"],
                                     required=gate.required))
