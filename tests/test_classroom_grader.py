@@ -112,7 +112,7 @@ def test_failures_are_explained_and_answers_before_them_count(graded_class):
     corrupt = by_name["corrupt_truncated_chinchilla.ipynb"]
     assert corrupt.status == "not a notebook" and "not valid JSON" in corrupt.events[-1]
     text = (out / "feedback" / "corrupt_truncated_chinchilla.md").read_text()
-    assert "not valid JSON" in text and "Score: 0 of 14" in text
+    assert "not valid JSON" in text and f"Score: 0 of {problem_set('chinchilla').points:g}" in text
     raised = by_name["raises_chinchilla.ipynb"]
     assert any('RuntimeError (its message, as the notebook wrote it: "I give up' in event for event in raised.events)
 
@@ -345,7 +345,7 @@ def test_run_grade_writes_the_outputs_and_prints_a_line_per_submission(tmp_path,
     assert run_grade(args) == 0
     printed = capsys.readouterr().out
     assert "bob.ipynb" in printed and "carol.ipynb" in printed and "(not a notebook)" in printed
-    assert re.search(r"dave.ipynb +0 of 13 +\(wrong problem set\)", printed)
+    assert re.search(rf"dave.ipynb +0 of {problem_set('power_laws').points:g} +\(wrong problem set\)", printed)
     assert f"not graded, not a notebook: {folder / 'erin.pdf'}" in printed
     with open(tmp_path / "out" / "gradebook.csv", newline="") as gradebook:
         rows = list(csv.DictReader(gradebook))
@@ -388,12 +388,13 @@ def test_the_command_reports_a_missing_submission_without_a_traceback(tmp_path, 
 def test_feedback_shows_the_hint_of_each_failed_check_not_only_the_questions():
     """The most useful hint is the failed check's own (what `check` shows in the notebook); the question's general
     hint comes after it."""
-    q = question("parallelism.bubble")
-    result = grade_answer(q.id, 50.0)   # a percentage where a fraction is asked for
+    q = next(q for each in problem_sets().values() for q in each.questions
+             if q.answer_kind == "number" and any(c.hint for c in q.checks if c.weight > 0))
+    result = grade_answer(q.id, q.public_checks[-1].seal()["value"] * 50)   # far off: a percentage, say
     failed = [c for c in result.checks if not c.passed and c.hint]
     assert failed, "the question's value checks carry hints"
     grade = SubmissionGrade("x.ipynb", "x.ipynb", "", "parallelism", "t", 0.0, float(q.points), "graded",
-                            questions=[submission.question_grade(q, submission._Reading(result, "bubble", "end"), "")])
+                            questions=[submission.question_grade(q, submission._Reading(result, "answer", "end"), "")])
     text = feedback_text(grade, cell_seconds=60, notebook_seconds=600)
     for check in failed:
         assert f"Hint for this check: {check.hint}" in text
@@ -529,3 +530,31 @@ def test_a_plan_given_as_a_dict_travels_as_data(tmp_path):
     plan = {"params": 7e10, "tokens": 1.4e12, "moe": False, "layout": "tp8-pp4", "n_gpus": 1024}
     reply = _probe_in_process({"plan": plan}, "plan", [], tmp_path)
     assert decode(reply["answer"]) == plan
+
+
+def test_written_answers_go_to_a_sheet_a_person_fills_and_the_gradebook_merges(tmp_path):
+    """The rubric round trip: grade (the written answer is "to be marked", 0 points, its text in
+    rubric-to-mark.csv), a person fills the points column, `scalingedu gradebook --rubric` merges them."""
+    from scalingedu.tools.cli import main
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "ada_01_power_laws.ipynb").write_bytes((ROOT / "solutions" / "01_power_laws.ipynb").read_bytes())
+    report = grade_class([folder], tmp_path / "out", progress=False, workers=1, sandbox=SANDBOXED)
+    written = [q for q in problem_set("power_laws").questions if q.rubric]
+    grade = report.grades[0]
+    assert grade.total == grade.possible - sum(q.points for q in written)
+    sheet = tmp_path / "out" / "rubric-to-mark.csv"
+    with open(sheet, newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    assert [r["question"] for r in rows] == [q.id for q in written]
+    assert all(len(r["answer"].split()) >= 25 and r["points"] == "" and r["criteria"] for r in rows)
+    for row in rows:
+        row["points"] = "1.5"
+    with open(tmp_path / "marked.csv", "w", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert main(["gradebook", str(tmp_path / "out"), "--rubric", str(tmp_path / "marked.csv")]) == 0
+    with open(tmp_path / "out" / "gradebook-final.csv", newline="") as stream:
+        final = next(csv.DictReader(stream))
+    assert float(final["total"]) == grade.total + 1.5 * len(written)

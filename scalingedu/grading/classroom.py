@@ -315,8 +315,8 @@ def write_rubric_sheet(grades, path: Path, *, learners: dict[str, str | None] | 
     for grade in grades:
         for q in grade.questions:
             owner = question(q.question_id)
-            if not owner.rubric or grade.status != "graded":
-                continue
+            if not owner.rubric or grade.status != "graded" or q.status != TO_MARK:
+                continue   # a blank, too short or non-text answer scored 0 already
             criteria = "; ".join(f"{c.text} ({c.points:g})" for c in owner.rubric)
             who = (learners or {}).get(grade.submission) or ""
             rows.append([grade.submission, who, q.question_id, "", _number(q.points_possible), criteria,

@@ -72,9 +72,10 @@ def grade_answer(question_id: str, answer) -> GradeResult:
         # still returns `...` (the feedback would otherwise say "public checks passed 1 of 2" on a blank exercise).
         outcomes = [CheckOutcome(o.kind, o.description, False, "not answered", o.weight, o.hint) for o in outcomes]
         return GradeResult(q.id, 0.0, float(q.points), NOT_ANSWERED, tuple(outcomes))
-    if q.rubric:
-        return GradeResult(q.id, 0.0, float(q.points), TO_MARK, tuple(outcomes),
-                           answer_text=answer if isinstance(answer, str) else "")
+    if q.rubric:   # a person scores a written answer; one that is not text, or too short, is not one
+        written = all(o.passed for o in outcomes if o.kind == "public")
+        return GradeResult(q.id, 0.0, float(q.points), TO_MARK if written else FAILED, tuple(outcomes),
+                           answer_text=answer if written and isinstance(answer, str) else "")
     total = sum(o.weight for o in outcomes)
     earned_weight = sum(o.weight for o in outcomes if o.passed)
     earned = round(q.points * earned_weight / total, 6)
