@@ -22,7 +22,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 from submission_fixtures import write_fixtures
 
-from scalingedu.grading import grade_answer, problem_set, problem_sets, question, submission
+from scalingedu.grading import grade_answer, problem_set, problem_sets, submission
 from scalingedu.grading.classroom import add_grade_command, feedback_text, find_submissions, grade_class, run_grade
 from scalingedu.grading.kernel_answers import (
     NeedCall,

@@ -145,3 +145,28 @@ def test_every_lesson_widget_is_registered():
     names = {cls.__name__ for cls in all_widget_classes()}
     assert "ModelMap" in names
     assert all(issubclass(cls, LessonWidget) for cls in all_widget_classes())
+
+
+class Overflowing(SquareRoot):
+    """A model that overflows (not a ValueError) for a large shift, and draws NaN for a middling one."""
+
+    def draw(self, shift):
+        x = np.linspace(0, 10, 50)
+        if shift > 4:
+            raise OverflowError("(34, 'Numerical result out of range')")
+        self.line.set_data(x, np.sqrt(x) if shift < 2 else np.sqrt(x - 20))   # sqrt of negatives: NaN
+
+
+def test_any_model_failure_or_nonfinite_curve_shows_a_message_and_hides_the_stale_plot():
+    import warnings
+    widget = Overflowing()
+    assert widget.error is None and widget.renders == 1
+    widget.controls["shift"].value = 5.0                     # as a learner would: no traceback
+    assert "OverflowError" in widget.error and widget.image.layout.display == "none"
+    assert widget.message.layout.display is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        widget.controls["shift"].value = 3.0
+    assert "no finite value" in widget.error and widget.image.layout.display == "none"
+    widget.controls["shift"].value = 0.0                     # and it recovers, with a full redraw
+    assert widget.error is None and widget.image.layout.display is None and widget.renders == 2

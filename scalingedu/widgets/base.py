@@ -11,9 +11,10 @@ the figure (axes, ticks, reference data, legend) is then drawn once and kept as 
 paints the moving artists over it (blitting): a fraction of a full render. A ``draw`` that changes anything
 static (axis limits, a non-animated artist) must call :meth:`LessonWidget.invalidate` to get a full redraw.
 
-If the library rejects the inputs (a ``ValueError`` or ``TypeError``), the widget hides the plot and shows the
-message instead of a traceback. When displayed, the widget also offers its first state as an ordinary PNG, so a
-reader on GitHub or nbviewer, where widgets do not run, still sees the plot.
+If the library rejects the inputs (a ``ValueError`` or ``TypeError``), or anything else goes wrong in the model or
+the drawing (an overflow, a fit that fails, a curve with a non-finite value), the widget hides the plot, which no
+longer matches the controls, and shows a message instead of a traceback. When displayed, the widget also offers its
+first state as an ordinary PNG, so a reader on GitHub or nbviewer, where widgets do not run, still sees the plot.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import html
 import time
 
 import ipywidgets as widgets
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from ..plotting import rgba_to_png
@@ -98,19 +100,31 @@ class LessonWidget:
         start = time.perf_counter()
         try:
             self.draw(**self.values)
-        except (ValueError, TypeError) as problem:
-            self.error = str(problem)
-            self.message.value = (f"<div style='color:#D55E00;padding:0.5em 0'><b>Cannot plot this:</b> "
-                                  f"{html.escape(self.error)}</div>")
-            self.message.layout.display = None
-            self.image.layout.display = "none"
+            unplottable = _nonfinite_artist(self.figure)
+            if unplottable:
+                raise FloatingPointError(f"the model gives no finite value for {unplottable} at these settings")
+            png = self.render_png()
+        except (ValueError, TypeError) as problem:      # the library rejects the inputs and says why
+            self._show_problem(str(problem))
+        except Exception as problem:   # anything else (an overflow, a fit that fails): a message, never a traceback
+            self._show_problem(f"the model cannot be computed at these settings ({type(problem).__name__}: "
+                               f"{problem}); move a control back")
         else:
             self.error = None
-            self.image.value = self.render_png()
+            self.image.value = png
             self.renders += 1
             self.message.layout.display = "none"
             self.image.layout.display = None
         self.last_update_seconds = time.perf_counter() - start
+
+    def _show_problem(self, text: str) -> None:
+        """Hide the plot (it no longer matches the controls) and say why instead."""
+        self.error = text
+        self.message.value = (f"<div style='color:#D55E00;padding:0.5em 0'><b>Cannot plot this:</b> "
+                              f"{html.escape(text)}</div>")
+        self.message.layout.display = None
+        self.image.layout.display = "none"
+        self._background = None     # the next good state redraws in full
 
     def _on_change(self, change) -> None:
         if not self._is_paused:
@@ -169,6 +183,28 @@ class LessonWidget:
             # Static renderers (GitHub, nbviewer) cannot run widgets: give them the first state as a picture.
             bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
         return bundle
+
+
+def _nonfinite_artist(figure) -> str:
+    """The label of a visible line or scatter of ``figure`` that holds a non-finite value ("" if none)."""
+    from matplotlib.collections import PathCollection
+    from matplotlib.lines import Line2D
+    for ax in figure.axes:
+        for artist in (*ax.lines, *ax.collections):
+            if not artist.get_visible():
+                continue
+            if isinstance(artist, Line2D):
+                data = (artist.get_xdata(), artist.get_ydata())
+            elif isinstance(artist, PathCollection):
+                data = (artist.get_offsets(),)
+            else:
+                continue
+            for values in data:
+                array = np.ma.filled(np.ma.asarray(values, dtype=float), 0.0)
+                if array.size and not np.isfinite(array).all():
+                    label = artist.get_label()
+                    return f"'{label}'" if label and not label.startswith("_") else "a curve"
+    return ""
 
 
 def log_slider(description: str, low: float, high: float, step: float, **options) -> widgets.FloatLogSlider:
