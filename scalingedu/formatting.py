@@ -84,20 +84,30 @@ def human(value: float, unit: str = "") -> str:
 
 
 def duration(seconds: float) -> str:
-    """A length of time in the largest sensible unit: '45 minutes', '36 hours', '80 days',
-    '3.2 years', '2,700 years' (three significant figures; a year is 365.25 days; minutes below an
-    hour; e-notation from a million years)."""
+    """A length of time in the largest sensible unit: '350 ms', '12 seconds', '45 minutes', '1 hour', '36 hours',
+    '80 days', '3.2 years', '2,700 years' (three significant figures; a year is 365.25 days; e-notation from a
+    million years; the unit singular for exactly one)."""
     seconds = _non_negative("seconds", seconds)
+    if seconds == 0:
+        return "0 seconds"
+    if seconds < 1:
+        return f"{seconds * 1e3:.3g} ms"
+    if seconds < 60:
+        return _count(f"{seconds:.3g}", "second")
     if seconds < SECONDS_PER_HOUR:
-        return f"{seconds / 60:.3g} minutes"
+        return _count(f"{seconds / 60:.3g}", "minute")
     if seconds < 2 * SECONDS_PER_DAY:
-        return f"{seconds / SECONDS_PER_HOUR:.3g} hours"
+        return _count(f"{seconds / SECONDS_PER_HOUR:.3g}", "hour")
     if seconds < 730 * SECONDS_PER_DAY:
-        return f"{seconds / SECONDS_PER_DAY:.3g} days"
+        return _count(f"{seconds / SECONDS_PER_DAY:.3g}", "day")
     years = _three_figures(seconds / SECONDS_PER_DAY / 365.25)
     if years < 1000:
-        return f"{years:.3g} years"
+        return _count(f"{years:.3g}", "year")
     return f"{years:,.0f} years" if years < 1e6 else f"{_without_plus(f'{years:.3g}')} years"
+
+
+def _count(number: str, unit: str) -> str:
+    return f"{number} {unit}" if number == "1" else f"{number} {unit}s"
 
 
 def short_duration(seconds: float) -> str:

@@ -74,7 +74,8 @@ def test_human_rejects_a_non_string_unit():
 # --- duration and short_duration ------------------------------------------------------------------
 
 @pytest.mark.parametrize("seconds, expected", [
-    (0, "0 minutes"), (90, "1.5 minutes"), (3599, "60 minutes"), (3600, "1 hours"),
+    (0, "0 seconds"), (0.0116, "11.6 ms"), (1, "1 second"), (12, "12 seconds"), (60, "1 minute"),
+    (90, "1.5 minutes"), (3599, "60 minutes"), (3600, "1 hour"),
     (36 * 3600, "36 hours"), (2 * 86400, "2 days"), (729 * 86400, "729 days"),
     (730 * 86400, "2 years"), (3.3e7, "382 days"), (1e8, "3.17 years"),
     (999.6 * 365.25 * 86400, "1,000 years"), (2.7e3 * 365.25 * 86400, "2,700 years"),

@@ -152,6 +152,8 @@ def test_activations_each_schedule_holds():
 def test_bad_schedules_say_what_fits():
     with pytest.raises(ValueError, match="multiple of stages = 4 .*try 8 or 12"):
         simulate_schedule("interleaved", 4, 10, interleave=2)
+    with pytest.raises(ValueError, match=r"multiple of stages = 8 \(got 3; try 8\)"):   # not "try 8 or 8"
+        simulate_schedule("interleaved", 8, 3, interleave=2)
     with pytest.raises(ValueError, match="schedule"):
         simulate_schedule("zigzag", 4, 8)
     with pytest.raises(ValueError, match="interleave"):

@@ -158,9 +158,9 @@ def simulate_schedule(schedule: str, stages, microbatches, *, interleave=1, forw
         if p < 2:
             raise ValueError("the interleaved schedule needs stages >= 2")
         if m % p:
-            lower = (m // p) * p
+            nearest = " or ".join(str(x) for x in sorted({(m // p) * p, (m // p + 1) * p} - {0}))
             raise ValueError(f"the interleaved schedule needs microbatches to be a multiple of stages = {p} "
-                             f"(got {m}; try {lower or p} or {lower + p})")
+                             f"(got {m}; try {nearest})")
     elif chunks != 1:
         raise ValueError(f"interleave = {chunks} needs schedule='interleaved'; '{schedule}' uses interleave=1")
     t_forward = _stage_times("forward_time", forward_time, p) / chunks

@@ -272,7 +272,8 @@ class PipelineTimeline(LessonWidget):
             ax.set_title(f"{title}{f' (v = {chunks})' if chunks > 1 else ''}: bubble {run.bubble_fraction:.1%} "
                          f"measured, {'(p-1)/(v·m)' if chunks > 1 else '(p-1)/m'} = {formula:.1%}; "
                          f"step {run.makespan:.1f}; "
-                         f"device 0 holds {run.peak_activations[0]:.3g} micro-batches")
+                         f"device 0 holds {run.peak_activations[0]:.3g} "
+                         f"micro-batch{'' if run.peak_activations[0] == 1 else 'es'}")
 
 
 WIDGETS = (ClusterPlanner, PipelineTimeline)
