@@ -586,7 +586,8 @@ def test_problem_set_shape():
     ps = problem_set("compute_budgets")
     assert ps is cb.PROBLEM_SET and len(ps.questions) >= 4 and ps.prefix == "compute_budgets"
     assert all(q.hidden_checks for q in ps.questions)
-    assert set(ps.ids) == set(right_answers())
+    # the fit, the decisions and the written answer are tested in tests/test_compute_budgets_problems.py
+    assert set(right_answers()) <= set(ps.ids)
 
 
 def test_the_hand_count_is_the_library_count():

@@ -142,11 +142,22 @@ def test_the_student_notebook_is_the_exercise_plus_otters_cells(exports):
         stem = lesson(set_id).stem
         student = nbformat.read(autograder.parent.parent / "student" / f"{stem}.ipynb", as_version=4)
         exercise = nbformat.read(ROOT / "exercises" / f"{stem}.ipynb", as_version=4)
-        wanted = [(c.cell_type, c.source) for c in exercise.cells if c.get("id") != "generated-banner"]
+        # every cell of the exercise is in the student notebook (Otter lays out a manual question, the written
+        # answer, and the cells after it in its own order)
+        manual = [q.id for q in problem_set(set_id).questions if q.rubric]
+        cells = [c for c in exercise.cells if c.get("id") != "generated-banner"]
+        rewritten = set()    # Otter rewrites a manual question's prompt and the Markdown cell that follows it
+        for index, cell in enumerate(cells):
+            if cell.cell_type == "code" and any(f'check("{q}"' in cell.source for q in manual):
+                rewritten.add(index - 1)
+                if index + 1 < len(cells) and cells[index + 1].cell_type == "markdown":
+                    rewritten.add(index + 1)
+        wanted = [(c.cell_type, c.source) for i, c in enumerate(cells) if i not in rewritten]
         got = [(c.cell_type, c.source) for c in student.cells]
-        assert [cell for cell in got if cell in wanted] == wanted
+        assert [cell for cell in wanted if cell not in got] == []
         added = [source for kind, source in got if (kind, source) not in wanted]
-        names = [otter_question_name(q) for q in problem_set(set_id).ids]
+        # a question a person scores (an Otter manual question) has no grader.check cell
+        names = [otter_question_name(q.id) for q in problem_set(set_id).questions if not q.rubric]
         assert [f'grader.check("{name}")' for name in names] == [s for s in added if s.startswith("grader.check")]
         assert all("BEGIN SOLUTION" not in source and "Worked answer" not in source for _, source in got)
 
@@ -159,6 +170,9 @@ def test_hidden_tests_ship_only_in_the_autograder_with_the_course_points(exports
         assert any(name.startswith("files/scalingedu/grading/") for name in names)
         for question in problem.questions:
             name = otter_question_name(question.id)
+            if question.rubric:     # scored by a person: an Otter manual question, no test file
+                assert f"tests/{name}.py" not in names
+                continue
             assert f"tests/{name}.py" in names
             shipped = _read_test_file(autograder.parent / "tests" / f"{name}.py")
             student = _read_test_file(autograder.parent.parent / "student" / "tests" / f"{name}.py")
@@ -302,9 +316,11 @@ def test_checks_read_from_their_seal_or_from_their_closure_give_the_same_tests()
         names = reference_answer_names(set_id, ROOT)
         for question in problem_set(set_id).questions:
             unsealed = dataclasses.replace(
-                question, public_checks=tuple(c if c.required else dataclasses.replace(c, seal=None)
+                question, public_checks=tuple(c if c.required or c.seal().get("type") == "verdict"
+                                              else dataclasses.replace(c, seal=None)
                                               for c in question.public_checks),
-                hidden_checks=tuple(dataclasses.replace(c, seal=None) for c in question.hidden_checks))
+                hidden_checks=tuple(c if c.seal is not None and c.seal().get("type") == "verdict"
+                                    else dataclasses.replace(c, seal=None) for c in question.hidden_checks))
             sealed_tests = otter_tests(question, names[question.id])
             closure_tests = otter_tests(unsealed, names[question.id])
             assert [t.source for t in sealed_tests] == [t.source for t in closure_tests], question.id
@@ -316,10 +332,11 @@ def test_the_shipped_test_files_score_like_grade_answer(exports):
     for set_id, autograder in exports.items():
         names = reference_answer_names(set_id, ROOT)
         for question in problem_set(set_id).questions:
+            if question.rubric:      # scored by a person: no test file
+                continue
             path = autograder.parent / "tests" / f"{otter_question_name(question.id)}.py"
             tests = otter_tests(question, names[question.id])
-            answers = _function_answers(tests) if question.answer_kind == "function" else _number_answers(tests)
-            for answer in answers:
+            for answer in _answers_for(question, tests):
                 test_file = OKTestFile.from_file(str(path))
                 test_file.run({} if answer is MISSING else {names[question.id]: answer})
                 course = 0.0 if answer is MISSING else grade_answer(question.id, answer).points_earned

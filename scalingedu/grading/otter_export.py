@@ -389,11 +389,11 @@ def _read_check(question: Question, check: Check) -> dict:
     if qualname == checks.format("is_function_matching"):
         return {"type": "function", "cases": _reference_cases(free["reference"], free["inputs"]), "rel": free["rel"],
                 "abs": free["abs"], "inputs": free["inputs"], "reference": free["reference"]}
-    if qualname == factories.format("choice_question.<locals>.is_option"):
+    if qualname == factories.format("is_option.<locals>.function"):
         return {"type": "is_option", "keys": list(free["keys"])}
     if qualname == factories.format("choice_question.<locals>.is_right"):
         return {"type": "is_right", "answer": free["answer"](), "keys": list(free["keys"])}
-    if qualname == factories.format("text_question.<locals>.long_enough"):
+    if qualname == factories.format("has_words.<locals>.function"):
         return {"type": "has_words", "min_words": free["min_words"]}
     if qualname == factories.format("text_question.<locals>.mentions.<locals>.function"):
         return {"type": "mentions", "keywords": list(free["keywords"])}
