@@ -154,6 +154,7 @@ def test_a_sealed_function_check_accepts_the_reference_values_and_nothing_else()
                 sealed = sealed_sets[set_id].question(q.id).public_checks[number]
                 assert sealed(_replay(outputs)).passed, q.id
                 assert not sealed(_replay(outputs, scale=1 + 1e-3)).passed, q.id
+                assert not sealed(lambda *arguments: "12").passed, q.id     # text is not numbers, as in the real check
                 tried += 1
     assert tried >= 5
 

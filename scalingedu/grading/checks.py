@@ -238,17 +238,9 @@ def is_function_matching(reference: Callable, inputs: Callable[[], Sequence[Sequ
         for number, arguments in enumerate(cases, start=1):
             expected = np.asarray(reference(*_copy_arguments(arguments)), dtype=float)
             where = f"on {what}, input {number} of {len(cases)} ({_describe_arguments(arguments)})"
-            try:
-                got = answer(*_copy_arguments(arguments))
-            except Exception as error:
-                return CheckResult(False, f"your function raised {type(error).__name__}: {error} {where}")
-            if got is Ellipsis:
-                return CheckResult(False, "your function still returns `...`: write its body", answered=False)
-            if got is None:
-                return CheckResult(False, f"your function returned None {where}: did you forget `return`?")
-            value, problem = _as_float_array(got)
-            if value is None:
-                return CheckResult(False, f"your function returned {problem} {where}")
+            value, failure = call_for_values(answer, _copy_arguments(arguments), where)
+            if failure is not None:
+                return failure
             if value.shape != expected.shape:
                 return CheckResult(False, f"your function returned shape {value.shape} {where}; "
                                           f"expected shape {expected.shape}")
@@ -336,6 +328,24 @@ def _first_difference(got: np.ndarray, expected: np.ndarray, rel: float, abs_: f
     place = f"at position {index[0] if len(index) == 1 else index} " if index else ""
     return (f"{place}the checker expects {format_number(float(expected[index]))}, your function gave "
             f"{format_number(float(got[index]))}")
+
+
+def call_for_values(function, arguments: Sequence, where: str) -> tuple[np.ndarray | None, CheckResult | None]:
+    """Call a learner's function on ``arguments`` and read its result as a float array: ``(values, None)``, or
+    ``(None, the failed result to report)`` when it raises, still returns ``...``, returns None or not numbers.
+    ``where`` names the input in the message."""
+    try:
+        got = function(*arguments)
+    except Exception as error:
+        return None, CheckResult(False, f"your function raised {type(error).__name__}: {error} {where}")
+    if got is Ellipsis:
+        return None, CheckResult(False, "your function still returns `...`: write its body", answered=False)
+    if got is None:
+        return None, CheckResult(False, f"your function returned None {where}: did you forget `return`?")
+    value, problem = _as_float_array(got)
+    if value is None:
+        return None, CheckResult(False, f"your function returned {problem} {where}")
+    return value, None
 
 
 def _as_float_array(value) -> tuple[np.ndarray | None, str]:

@@ -34,7 +34,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .checks import Check, CheckResult, as_number, has_sign, is_function, is_number, writes_its_own
+from .checks import (
+    Check,
+    CheckResult,
+    as_number,
+    call_for_values,
+    has_sign,
+    is_function,
+    is_number,
+    writes_its_own,
+)
 from .factories import Criterion, has_words, is_option
 from .learner import as_learner, current_learner
 from .questions import ProblemSet, Question
@@ -247,18 +256,9 @@ def _function_matches(answer, spec: dict, salt: str, where: tuple) -> CheckResul
     for number, case in enumerate(cases):
         arguments = [_decode(a) for a in case["arguments"]]
         place = f"on {spec['what']}, input {number + 1} of {len(cases)}"
-        try:
-            got = answer(*arguments)
-        except Exception as error:
-            return CheckResult(False, f"your function raised {type(error).__name__}: {error} {place}")
-        if got is Ellipsis:
-            return CheckResult(False, "your function still returns `...`: write its body", answered=False)
-        if got is None:
-            return CheckResult(False, f"your function returned None {place}: did you forget `return`?")
-        try:
-            values = np.asarray(got, dtype=float)
-        except (TypeError, ValueError):
-            return CheckResult(False, f"your function returned a {type(got).__name__}, not numbers, {place}")
+        values, failure = call_for_values(answer, arguments, place)
+        if failure is not None:
+            return failure
         if list(values.shape) != case["shape"]:
             return CheckResult(False, f"your function returned shape {values.shape} {place}; expected shape "
                                       f"{tuple(case['shape'])}")
