@@ -90,15 +90,17 @@ def duration(seconds: float) -> str:
     seconds = _non_negative("seconds", seconds)
     if seconds == 0:
         return "0 seconds"
-    if seconds < 1:
-        return f"{seconds * 1e3:.3g} ms"
-    if seconds < 60:
+    # Each unit is tried on the value already rounded to three figures, so 0.99999 s reads '1 second'
+    # rather than '1e+03 ms' and 59.9999 s reads '1 minute'.
+    if _three_figures(seconds * 1e3) < 1000:
+        return f"{_three_figures(seconds * 1e3):.3g} ms"
+    if _three_figures(seconds) < 60:
         return _count(f"{seconds:.3g}", "second")
-    if seconds < SECONDS_PER_HOUR:
+    if _three_figures(seconds / 60) < 60:
         return _count(f"{seconds / 60:.3g}", "minute")
-    if seconds < 2 * SECONDS_PER_DAY:
+    if _three_figures(seconds / SECONDS_PER_HOUR) < 48:
         return _count(f"{seconds / SECONDS_PER_HOUR:.3g}", "hour")
-    if seconds < 730 * SECONDS_PER_DAY:
+    if _three_figures(seconds / SECONDS_PER_DAY) < 730:
         return _count(f"{seconds / SECONDS_PER_DAY:.3g}", "day")
     years = _three_figures(seconds / SECONDS_PER_DAY / 365.25)
     if years < 1000:

@@ -75,7 +75,7 @@ def test_human_rejects_a_non_string_unit():
 
 @pytest.mark.parametrize("seconds, expected", [
     (0, "0 seconds"), (0.0116, "11.6 ms"), (1, "1 second"), (12, "12 seconds"), (60, "1 minute"),
-    (90, "1.5 minutes"), (3599, "60 minutes"), (3600, "1 hour"),
+    (90, "1.5 minutes"), (3599, "1 hour"), (3600, "1 hour"),
     (36 * 3600, "36 hours"), (2 * 86400, "2 days"), (729 * 86400, "729 days"),
     (730 * 86400, "2 years"), (3.3e7, "382 days"), (1e8, "3.17 years"),
     (999.6 * 365.25 * 86400, "1,000 years"), (2.7e3 * 365.25 * 86400, "2,700 years"),
@@ -235,6 +235,13 @@ def test_memory_rejects_bad_input_naming_n_bytes(bad, error):
 @settings(max_examples=50, deadline=None)
 def test_no_formatter_writes_e_plus(formatter, value):
     assert "e+" not in formatter(value)
+
+
+@pytest.mark.parametrize("seconds, text", [(0.99999, "1 second"), (59.9999, "1 minute"), (3599.99, "1 hour"),
+                                           (0.9994, "999 ms")])
+def test_duration_picks_its_unit_after_rounding(seconds, text):
+    # CI found 0.99999 s written as '1e+03 ms': the unit was chosen before the rounding.
+    assert duration(seconds) == text
 
 
 # --- table ----------------------------------------------------------------------------------------
