@@ -1,4 +1,4 @@
-"""The README's lesson table, written from the lesson registry: ``scalingedu build-readme [--check]``.
+"""The README's lesson table and docs/glossary.md, written from their registries: ``scalingedu build-readme [--check]``.
 
 The table sits between two marker lines in README.md; everything else in the README is prose that authors edit.
 A test fails when the table differs from what :func:`lesson_table` writes from :data:`scalingedu.lessons.LESSONS`.
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..glossary import GLOSSARY_PAGE, glossary_page
 from ..lessons import LESSONS, Lesson
 
 BEGIN = "<!-- lesson table: written by `scalingedu build-readme` from scalingedu/lessons.py -->"
@@ -37,16 +38,27 @@ def _replaced(text: str, table: str) -> str:
 
 
 def readme_is_current(root: Path) -> bool:
+    """True when README.md's lesson table and docs/glossary.md are what the registries write."""
     path = Path(root) / "README.md"
     text = path.read_text(encoding="utf-8")
-    return _replaced(text, lesson_table()) == text
+    return _replaced(text, lesson_table()) == text and glossary_is_current(root)
+
+
+def glossary_is_current(root: Path) -> bool:
+    path = Path(root) / GLOSSARY_PAGE
+    return path.is_file() and path.read_text(encoding="utf-8") == glossary_page()
 
 
 def write_readme(root: Path) -> bool:
-    """Rewrite README.md's lesson table from the registry; return True when the file changed."""
+    """Rewrite README.md's lesson table from the registry, and docs/glossary.md from the glossary; return True
+    when a file changed."""
     path = Path(root) / "README.md"
     text = path.read_text(encoding="utf-8")
     new = _replaced(text, lesson_table())
     if new != text:
         path.write_text(new, encoding="utf-8")
-    return new != text
+    changed = new != text
+    if not glossary_is_current(root):
+        (Path(root) / GLOSSARY_PAGE).write_text(glossary_page(), encoding="utf-8")
+        changed = True
+    return changed

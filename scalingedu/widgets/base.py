@@ -54,12 +54,14 @@ class LessonWidget:
         self.canvas = FigureCanvasAgg(self.figure)
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.message = widgets.HTML(layout=widgets.Layout(display="none"))
+        self.notes = widgets.HTML(layout=widgets.Layout(display="none"))
+        self.cautions: list[str] = []
         self.error: str | None = None
         self.last_update_seconds = 0.0
         self.renders = 0
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
-        self.box = widgets.VBox([self.layout_controls(), self.message, self.image])
+        self.box = widgets.VBox([self.layout_controls(), self.message, self.image, self.notes])
         self.refresh()
 
     # --- what subclasses provide -------------------------------------------------------------------------------
@@ -96,8 +98,14 @@ class LessonWidget:
                 self.controls[name].value = value
         self.refresh()
 
+    def caution(self, text: str) -> None:
+        """Called from ``draw``: say, next to the plot, that these settings take a law outside the range it was
+        fitted or tested on (tokens per parameter, epochs, budgets beyond the data). The plot is still drawn."""
+        self.cautions.append(str(text))
+
     def refresh(self) -> None:
         start = time.perf_counter()
+        self.cautions = []
         try:
             self.draw(**self.values)
             unplottable = _nonfinite_artist(self.figure)
@@ -115,7 +123,14 @@ class LessonWidget:
             self.renders += 1
             self.message.layout.display = "none"
             self.image.layout.display = None
+        self._show_cautions()
         self.last_update_seconds = time.perf_counter() - start
+
+    def _show_cautions(self) -> None:
+        shown = self.cautions if self.error is None else []
+        self.notes.value = "".join(f"<div style='color:#8a4b00;padding:0.2em 0'><b>Outside the fitted range:</b> "
+                                   f"{html.escape(text)}</div>" for text in shown)
+        self.notes.layout.display = None if shown else "none"
 
     def _show_problem(self, text: str) -> None:
         """Hide the plot (it no longer matches the controls) and say why instead."""
