@@ -46,6 +46,7 @@ from pathlib import Path
 
 import pytest
 
+from scalingedu.data import GOPHER_BUDGET_FLOPS
 from scalingedu.lessons import LESSONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -394,6 +395,7 @@ def test_lesson_runs_and_its_widget_redraws_in_jupyterlab(notebook, lab_server, 
         summary = page.evaluate(JS_SUMMARY)
         _assert_no_errors(page, summary, notebook, "after Run All")
         _assert_widgets_rendered(summary, notebook)
+        _assert_presets_kept_exactly(page, notebook)
         index, before, after = _move_first_slider(page, summary, notebook)
         redrawn = time.perf_counter()
         summary = page.evaluate(JS_SUMMARY)
@@ -413,6 +415,20 @@ def test_lesson_runs_and_its_widget_redraws_in_jupyterlab(notebook, lab_server, 
           f"{time.perf_counter() - start:.1f} in all. Screenshot: {shot}")
     if page.scalingedu_console:
         print("browser console errors (not failures by themselves):", *page.scalingedu_console, sep="\n  ")
+
+
+EXACT_READOUTS = {"04_chinchilla.ipynb": f"{GOPHER_BUDGET_FLOPS:.3g}"}
+"""A value that a lesson's log slider starts at and must show exactly: the browser's slider snaps to its step grid
+and used to turn Gopher's 5.76e23 FLOPs into 5.62e23 (``scalingedu.widgets.base.ExactLogSlider``)."""
+
+
+def _assert_presets_kept_exactly(page, notebook: str) -> None:
+    wanted = EXACT_READOUTS.get(notebook)
+    if wanted is None:
+        return
+    readouts = page.evaluate("() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) "
+                             ".widget-slider .widget-readout')].map(r => r.textContent.trim())")
+    assert wanted in readouts, f"{notebook}: no slider reads {wanted} after Run All; the readouts: {readouts}"
 
 
 def _open_and_run_all(page, server: LabServer, notebook: str) -> tuple[float, float]:

@@ -12,7 +12,7 @@ from PIL import Image
 from scalingedu.laws import KAPLAN_CHOICE
 from scalingedu.plotting import new_figure
 from scalingedu.widgets import all_widget_classes
-from scalingedu.widgets.base import LessonWidget
+from scalingedu.widgets.base import LessonWidget, log_slider
 from scalingedu.widgets.capstone import RunPlanner
 from scalingedu.widgets.chinchilla import IsoFlopExplorer, IsoFlopLab
 from scalingedu.widgets.compute_budgets import TrainingRunCalculator
@@ -170,3 +170,44 @@ def test_any_model_failure_or_nonfinite_curve_shows_a_message_and_hides_the_stal
     assert "no finite value" in widget.error and widget.image.layout.display == "none"
     widget.controls["shift"].value = 0.0                     # and it recovers, with a full redraw
     assert widget.error is None and widget.image.layout.display is None and widget.renders == 2
+
+
+# --- log sliders keep exact values (issue 15: a preset's 5.76e23 FLOPs must not become 5.62e23) -------------------
+
+def _browser_snaps(slider):
+    """What JupyterLab's slider sends back after the kernel sets a value: the nearest point of its step grid,
+    computed in the browser's own float arithmetic (position = min + k * step, value = 10 ** position)."""
+    position = slider.min + round((np.log10(slider.value) - slider.min) / slider.step) * slider.step
+    slider._property_lock = {"value": 10 ** position}
+    try:
+        slider.value = 10 ** position
+    finally:
+        slider._property_lock = {}
+
+
+@pytest.mark.parametrize("value", [5.76e23, 1.0e18, 3.3e21, 9.99e26])
+def test_a_log_slider_keeps_the_exact_value_the_kernel_set_after_the_browser_snaps_it(value):
+    slider = log_slider("budget", 18, 27, 0.05, value=value)
+    _browser_snaps(slider)
+    assert slider.exact_value == value                         # the model uses the published value, exactly
+    assert f"{slider.value:.3g}" == f"{value:.3g}"             # and the readout shows it
+    assert 18 <= slider.min < 18.05                             # the grid moved by less than one step
+
+
+def test_a_learner_moving_a_log_slider_gets_the_grid_point_and_may_set_the_lowest_value():
+    slider = log_slider("budget", 18, 27, 0.05, value=5.76e23)
+    moved = 10 ** (slider.min + 0.05 * 100)
+    slider._property_lock = {"value": moved}
+    slider.value = moved
+    slider._property_lock = {}
+    assert slider.exact_value == moved and f"{moved:.3g}" != "5.76e+23"
+    slider.value = 1e18                                       # the nominal minimum stays reachable from the kernel
+    assert slider.value == 1e18 and slider.min == pytest.approx(18.0)
+
+
+def test_a_widget_built_at_gophers_budget_plots_it_exactly_after_the_browser_snaps():
+    from scalingedu.data import GOPHER_BUDGET_FLOPS
+    from scalingedu.widgets.chinchilla import IsoFlopExplorer
+    explorer = IsoFlopExplorer(flops=GOPHER_BUDGET_FLOPS)
+    _browser_snaps(explorer.controls["flops"])
+    assert explorer.values["flops"] == GOPHER_BUDGET_FLOPS

@@ -116,7 +116,8 @@ def lesson_pacing(path, widget_names: tuple[str, ...] = ()) -> LessonPacing:
     current: Section | None = None       # the section cells now belong to
     parent: Section | None = None        # the numbered section a deep dive sits in
     deep_level = 0
-    widget_call = re.compile(r"\b(?:%s)\(" % "|".join(map(re.escape, widget_names))) if widget_names else None
+    names = "|".join(map(re.escape, widget_names))
+    widget_call = re.compile(rf"\b(?:{names})\(") if widget_names else None
     for index, cell in enumerate(cells):
         source = "".join(cell["source"])
         if cell["cell_type"] == "markdown":

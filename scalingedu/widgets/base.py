@@ -25,6 +25,7 @@ import time
 
 import ipywidgets as widgets
 import numpy as np
+import traitlets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from ..plotting import rgba_to_png
@@ -81,7 +82,7 @@ class LessonWidget:
     # --- the machinery ------------------------------------------------------------------------------------------
     @property
     def values(self) -> dict:
-        return {name: control.value for name, control in self.controls.items()}
+        return {name: getattr(control, "exact_value", control.value) for name, control in self.controls.items()}
 
     def update(self, **values) -> None:
         """Set controls by name, then redraw once (for tests, scripts and benchmarks).
@@ -222,16 +223,69 @@ def _nonfinite_artist(figure) -> str:
     return ""
 
 
-def log_slider(description: str, low: float, high: float, step: float, **options) -> widgets.FloatLogSlider:
+class ExactLogSlider(widgets.FloatLogSlider):
+    """A log slider that keeps the exact value a program gives it (a preset's 5.76e23 FLOPs stays 5.76e23).
+
+    The browser's slider only stops at ``min + k * step`` (in decades), and it sends the position it snapped to
+    back to the kernel: on a 0.05-decade grid Gopher's 5.76e23 FLOPs would come back as 5.62e23, and the readout
+    would disagree with the plot. So whenever the kernel sets a value, the grid is shifted (``min`` moves up by
+    less than one step from its nominal value) to pass through that value exactly; and a value that comes back
+    from the browser within a hair of the one the kernel set (float round-off in the browser's arithmetic) is
+    read as the kernel's exact value (:attr:`exact_value`). A learner who drags the slider gets the grid points,
+    as before.
+    """
+
+    def __init__(self, **options):
+        self._nominal_min = options.get("min", 0.0)
+        self._exact = options.get("value")
+        super().__init__(**options)
+        self._align_grid(self.value)
+
+    @property
+    def exact_value(self) -> float:
+        """The value the model should use: the kernel's exact value while the browser shows its grid point."""
+        exact = self._exact
+        if exact is not None and exact > 0 and self.value > 0 and \
+                abs(np.log10(self.value) - np.log10(exact)) < 1e-9:
+            return exact
+        return self.value
+
+    @traitlets.validate("value")
+    def _validate_value(self, proposal):
+        value = proposal["value"]
+        if "value" not in getattr(self, "_property_lock", {}):   # set by the kernel, not sent by the browser
+            self._align_grid(value)
+        return super()._validate_value(proposal)
+
+    def _align_grid(self, value) -> None:
+        """Move ``min`` (by less than a step above its nominal value) so that the grid passes through ``value``."""
+        self._exact = value
+        if not isinstance(value, (int, float)) or not value > 0 or not self.step or self.step <= 0:
+            return
+        position = float(np.log10(value))
+        steps_above = np.floor((position - self._nominal_min) / self.step + 1e-9)
+        aligned = position - max(steps_above, 0.0) * self.step
+        if not self._nominal_min - 1e-12 <= aligned < self.max or aligned == self.min:
+            return
+        # Set without min's validator, which would move the current value up to the new minimum.
+        self._trait_values["min"] = aligned
+        if getattr(self, "comm", None) is not None:
+            self.send_state("min")
+
+
+def log_slider(description: str, low: float, high: float, step: float, **options) -> ExactLogSlider:
     """A slider from 10**``low`` to 10**``high`` that moves ``step`` decades at a time (readout ".3g" unless
-    ``readout_format`` says otherwise); other ``options`` (style, layout, ...) go to ``FloatLogSlider``."""
+    ``readout_format`` says otherwise) and keeps the exact values a program or a preset sets (:class:`ExactLogSlider`);
+    other ``options`` (style, layout, ...) go to ``FloatLogSlider``."""
     options.setdefault("readout_format", ".3g")
-    return widgets.FloatLogSlider(base=10, min=low, max=high, step=step, description=description, **options)
+    return ExactLogSlider(base=10, min=low, max=high, step=step, description=description, **options)
 
 
 def _check_within_control(name: str, control, value) -> None:
     low, high = getattr(control, "min", None), getattr(control, "max", None)
-    if isinstance(control, widgets.FloatLogSlider):
+    if isinstance(control, ExactLogSlider):
+        low, high = control.base ** control._nominal_min, control.base ** control.max
+    elif isinstance(control, widgets.FloatLogSlider):
         low, high = control.base ** control.min, control.base ** control.max
     if low is not None and high is not None and isinstance(value, (int, float)) and not low <= value <= high:
         raise ValueError(f"{name} must lie in [{low:g}, {high:g}] for this widget (got {value:g})")
