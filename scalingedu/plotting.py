@@ -7,6 +7,7 @@ under the common forms of colour blindness (Okabe & Ito 2008, "Color Universal D
 from __future__ import annotations
 
 import io
+import os
 
 import matplotlib
 from matplotlib.figure import Figure
@@ -40,18 +41,51 @@ STYLE = {
 """rcParams of the course style (applied only inside :func:`new_figure` and :func:`style`)."""
 
 
+PROJECTOR_SCALE = 1.4
+"""How much larger text, lines and markers are in projector mode, at the same size in pixels."""
+
+_scale = PROJECTOR_SCALE if os.environ.get("SCALINGEDU_PROJECTOR", "").strip() not in ("", "0") else 1.0
+
+
+def projector(on: bool = True, *, scale: float = PROJECTOR_SCALE) -> None:
+    """Projector mode: every figure and widget made from now on keeps its size in pixels, but its text, lines and
+    markers are ``scale`` times larger (fonts of about 13-15 px instead of 9-11). Call ``projector()`` at the top
+    of a lesson before its widgets are built, or set the environment variable ``SCALINGEDU_PROJECTOR=1`` before
+    starting JupyterLab or Voilà; ``projector(False)`` turns it off.
+
+    How: a figure is drawn ``scale`` times smaller in inches at ``scale`` times the resolution, so sizes given in
+    points (every font size and line width in the course) grow by ``scale`` relative to the picture.
+    """
+    global _scale
+    if not isinstance(on, bool):
+        raise TypeError(f"on must be True or False, got {on!r}")
+    scale = v.positive("scale", scale)
+    if not 1 <= scale <= 3:
+        raise ValueError(f"scale must lie in [1, 3] (got {scale:g})")
+    _scale = scale if on else 1.0
+
+
+def projector_scale() -> float:
+    """The current scale of text and lines: 1 normally, :data:`PROJECTOR_SCALE` in projector mode."""
+    return _scale
+
+
 def style():
     """A context manager that applies the course style to pyplot figures made inside it."""
     return matplotlib.rc_context(STYLE)
 
 
 def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 8.0, height: float = 3.6, **subplot_kw):
-    """A ``Figure`` and its axes in the course style, not attached to pyplot (so it never auto-displays)."""
+    """A ``Figure`` and its axes in the course style, not attached to pyplot (so it never auto-displays).
+
+    ``width`` and ``height`` are in inches at the course's 90 dpi; in projector mode (:func:`projector`) the picture
+    keeps that size in pixels and its text is larger."""
     ncols, nrows = v.positive_int("ncols", ncols), v.positive_int("nrows", nrows)
     v.positive("width", width)
     v.positive("height", height)
     with style():
-        figure = Figure(figsize=(width, height), layout="constrained")
+        figure = Figure(figsize=(width / _scale, height / _scale), dpi=STYLE["figure.dpi"] * _scale,
+                        layout="constrained")
         axes = figure.subplots(nrows, ncols, squeeze=True, subplot_kw=subplot_kw or None)
         return figure, axes
 
@@ -60,7 +94,7 @@ def figure_png(figure: Figure) -> bytes:
     """Render a figure to PNG bytes with the Agg backend: one render, the cost of one inline plot."""
     buffer = io.BytesIO()
     with style():
-        figure.savefig(buffer, format="png")
+        figure.savefig(buffer, format="png", dpi=figure.dpi)
     return buffer.getvalue()
 
 

@@ -538,3 +538,32 @@ def _move_first_slider(page, summary: dict, notebook: str) -> tuple[int, str, st
                              f"an error instead of its plot: {' '.join(widget.inner_text().split())[:500]}")
     assert state == "redrawn", f"{notebook}: widget {index + 1} disappeared after the slider moved ({state})"
     return index, before, after
+
+
+# --- the static export typesets its formulas offline (issue 15) --------------------------------------------------
+
+def test_an_exported_lesson_typesets_its_formulas_with_no_network(chromium, tmp_path):
+    from scalingedu.tools.export import export_lessons
+    page_path = export_lessons([ROOT / "notebooks/04_chinchilla.ipynb"], tmp_path)[0]
+    context = chromium.new_context(offline=True)
+    requests = []
+    context.route("**/*", lambda route: (requests.append(route.request.url), route.abort())
+                  if not route.request.url.startswith("file:") else route.continue_())
+    page = context.new_page()
+    try:
+        page.goto(page_path.as_uri(), timeout=PAGE_LOAD_MS)
+        page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0 "
+                               "&& MathJax.Hub.queue.running === 0 && document.querySelector('.MathJax')",
+                               timeout=60_000)
+        found = page.evaluate("""() => ({
+            sources: document.querySelectorAll('script[type^="math/tex"]').length,
+            rendered: document.querySelectorAll('.MathJax, .MathJax_Display').length,
+            errors: document.querySelectorAll('.MathJax_Error, merror').length,
+            stix: [...document.querySelectorAll('.MathJax span')].some(
+                s => getComputedStyle(s).fontFamily.includes('STIX'))})""")
+    finally:
+        context.close()
+    # MathJax turns each formula into a math/tex script plus its rendering; 04 holds well over 50 formulas.
+    assert found["sources"] >= 50 and found["rendered"] >= found["sources"], found
+    assert found["errors"] == 0 and found["stix"], found
+    assert not requests, f"the exported page asked the network for {requests}"

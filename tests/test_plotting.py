@@ -58,3 +58,38 @@ def test_figure_png_is_a_png_of_the_figure_size():
 def test_new_figure_rejects_bad_sizes(kwargs, error, name):
     with pytest.raises(error, match=name):
         new_figure(**kwargs)
+
+
+# --- projector mode ----------------------------------------------------------------------------------------------
+
+def _text_height_px(figure) -> float:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    label = figure.axes[0].xaxis.label
+    return label.get_window_extent(canvas.get_renderer()).height
+
+
+def test_projector_mode_keeps_the_picture_size_and_enlarges_its_text():
+    from scalingedu.plotting import PROJECTOR_SCALE, projector, projector_scale
+    try:
+        normal, ax = new_figure(width=8.0, height=3.6)
+        ax.set_xlabel("parameters N")
+        projector()
+        assert projector_scale() == PROJECTOR_SCALE
+        large, ax = new_figure(width=8.0, height=3.6)
+        ax.set_xlabel("parameters N")
+    finally:
+        projector(False)
+    pixels = lambda f: (f.get_figwidth() * f.dpi, f.get_figheight() * f.dpi)   # noqa: E731
+    assert pixels(large) == pytest.approx(pixels(normal))
+    assert _text_height_px(large) == pytest.approx(PROJECTOR_SCALE * _text_height_px(normal), rel=0.1)
+    assert projector_scale() == 1.0
+
+
+def test_projector_mode_refuses_a_silly_scale():
+    from scalingedu.plotting import projector
+    with pytest.raises(ValueError, match="scale must lie in"):
+        projector(scale=10)
+    with pytest.raises(TypeError, match="on must be True or False"):
+        projector("yes")

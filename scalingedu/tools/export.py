@@ -4,12 +4,14 @@ The lessons are committed executed (every plot is stored in the notebook), so ex
 HTML exporter turns each ``notebooks/NN_name.ipynb`` into ``DIR/NN_name.html`` with its figures embedded, and
 :func:`export_lessons` writes ``DIR/index.html`` linking them in learning order. Widgets show their first state as
 the ordinary figure each lesson also draws; moving a slider needs a kernel (JupyterLab, Binder or Voilà).
-The pages load MathJax from a CDN to typeset formulas; offline, formulas show as LaTeX source.
+Formulas are typeset offline: the pages load MathJax 2.7 from ``DIR/mathjax/``, a copy of the files that the PyPI
+package ``jupyter-server-mathjax`` installs (nothing comes from a CDN), with its STIX web fonts.
 """
 from __future__ import annotations
 
 import argparse
 import html
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -23,6 +25,34 @@ def lesson_title(notebook: nbformat.NotebookNode, fallback: str) -> str:
                 if line.startswith("#"):
                     return line.lstrip("#").strip()
     return fallback
+
+
+MATHJAX_FOLDER = "mathjax"
+MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full,Safe"
+MATHJAX_FONTS = ('<script type="text/x-mathjax-config">MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], '
+                 'preferredFont: null, webFont: "STIX-Web", imageFont: null}});</script>')
+"""The packaged MathJax holds the STIX web fonts only (not MathJax's TeX fonts): tell it to use them."""
+
+
+def mathjax_source() -> Path:
+    """The folder of MathJax 2.7 files installed by the ``jupyter-server-mathjax`` package."""
+    try:
+        import jupyter_server_mathjax
+    except ImportError as missing:
+        raise FileNotFoundError("offline formulas need the package jupyter-server-mathjax (pip install "
+                                "jupyter-server-mathjax, or re-run the course's set-up command)") from missing
+    folder = Path(jupyter_server_mathjax.__file__).resolve().parent / "static"
+    if not (folder / "MathJax.js").is_file():
+        raise FileNotFoundError(f"jupyter-server-mathjax is installed but {folder / 'MathJax.js'} is missing")
+    return folder
+
+
+def copy_mathjax(out: Path) -> Path:
+    """Copy MathJax next to the pages (``out/mathjax``), so that they typeset formulas without a network."""
+    target = Path(out) / MATHJAX_FOLDER
+    if not (target / "MathJax.js").is_file():
+        shutil.copytree(mathjax_source(), target, dirs_exist_ok=True)
+    return target
 
 
 def export_lessons(notebooks, out_dir) -> list[Path]:
@@ -40,12 +70,16 @@ def export_lessons(notebooks, out_dir) -> list[Path]:
         raise ValueError("give at least one notebook to export")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    exporter = HTMLExporter(template_name="lab")
+    exporter = HTMLExporter(template_name="lab", mathjax_url=f"{MATHJAX_FOLDER}/MathJax.js?config={MATHJAX_CONFIG}")
+    copy_mathjax(out)
     written, entries = [], []
     for path in paths:
         notebook = nbformat.read(path, as_version=4)
         title = lesson_title(notebook, path.stem)
         body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
+        body = body.replace("</head>", f"{MATHJAX_FONTS}\n</head>", 1)
+        if "widgets" not in notebook.metadata:   # require.js serves embedded widgets only: no request to a CDN
+            body = body.replace(f'<script src="{exporter.require_js_url}"></script>', "", 1)
         page = out / f"{path.stem}.html"
         page.write_text(body, encoding="utf-8")
         written.append(page)
