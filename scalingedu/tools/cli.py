@@ -13,6 +13,7 @@
     scalingedu release --out DIR [--roster CSV]
                                       build the learners' copy for a graded class (sealed checks, no solutions)
     scalingedu export [--out DIR]     write every lesson as a static HTML page (no kernel needed to read it)
+    scalingedu present LESSON         show a lesson's widgets without code in Voilà, pre-heated, in projector mode
     scalingedu sweep [--quick] --out FILE.csv
                                       train the scaling lab's IsoFLOP sweep of tiny language models on this CPU
 """
@@ -53,18 +54,22 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--skip-grading", action="store_true",
                        help="do not time grading a class of 60 notebooks, in the sandbox and without (about 3 minutes)")
     bench.add_argument("--only-grading", action="store_true", help="only time grading a class of 60 notebooks")
+    bench.add_argument("--voila", action="store_true",
+                       help="only time Voilà showing lesson 04, on demand and pre-heated (needs the voila extra)")
     bench.add_argument("--skip-fits", action="store_true",
                        help="do not time the Chinchilla fit against Hoffmann's 4,500-start grid (about a minute)")
     from ..grading.classroom import add_grade_command
     from ..grading.lms import add_gradebook_command
     from ..grading.otter_export import add_export_otter_command
     from .export import add_export_command
+    from .present import add_present_command
     from .release import add_release_command
     add_grade_command(commands)
     add_release_command(commands)
     add_export_otter_command(commands)
     add_gradebook_command(commands)
     add_export_command(commands)
+    add_present_command(commands)
     from ..lab.sweep import add_sweep_command
     add_sweep_command(commands)
     args = parser.parse_args(argv)
@@ -84,6 +89,12 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if current else 1
         print("wrote README.md's lesson table" if write_readme(root) else "README.md's lesson table is up to date")
         return 0
+    if args.command == "present":
+        from .present import run_present
+        try:
+            return run_present(args, root)
+        except ValueError as error:      # an unknown lesson: the message lists the slugs
+            parser.exit(2, f"scalingedu present: error: {error}\n")
     if args.command == "execute":
         from .execute import execute_in_place
         for path in args.notebooks:
@@ -94,6 +105,13 @@ def main(argv: list[str] | None = None) -> int:
         from .bench import bench_grading, run_benchmarks
         if args.only_grading:
             bench_grading(root)
+            return 0
+        if args.voila:
+            from .present import seconds_to_first_widget
+            notebook = root / "notebooks/04_chinchilla.ipynb"
+            for preheat in (False, True):
+                seconds = seconds_to_first_widget(notebook, preheat=preheat)
+                print(f"voila_04_first_widget_{'preheated' if preheat else 'on_demand'} {seconds:.1f} s", flush=True)
             return 0
         run_benchmarks(root, repeats=args.repeats, notebooks=not args.skip_notebooks, fits=not args.skip_fits,
                        grading=not args.skip_grading)
