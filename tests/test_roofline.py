@@ -1,0 +1,79 @@
+"""The roofline (scalingedu.roofline), checked against the worked numbers of the JAX scaling book ("How to Scale Your
+Model", Austin et al. 2025, part 1 "All About Rooflines": roofline.md in jax-ml/scaling-book)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scalingedu.data import ACCELERATORS, Accelerator
+from scalingedu.roofline import (
+    attainable_flops_per_second,
+    attention_intensity,
+    critical_batch_tokens,
+    critical_intensity,
+    matmul_bytes,
+    matmul_flops,
+    matmul_intensity,
+    matmul_time,
+    network_critical_dim,
+)
+
+# The book's TPU v5e figures (part 1): 1.97e14 bf16 FLOP/s, 8.2e11 bytes/s of HBM bandwidth.
+TPU_V5E = Accelerator("TPU v5e (the scaling book's figures)", 1.97e14, 16e9, 8.2e11, source="scaling book, part 1")
+
+
+def test_critical_intensities_reproduce_the_scaling_book():
+    # Question 5: H100 SXM, 9.89e14 / 3.35e12 = 295 (to the book's three figures); TPU v5e: 240.
+    assert critical_intensity("H100") == pytest.approx(295, abs=0.5)
+    assert critical_intensity(TPU_V5E) == pytest.approx(240, abs=0.5)
+    # Question 2: int8 weights with bf16 compute halve the batch needed: B > 120 on the v5e.
+    assert critical_batch_tokens(TPU_V5E, weight_bytes=1) == pytest.approx(120, abs=0.5)
+    assert critical_batch_tokens("H100") == pytest.approx(critical_intensity("H100"))
+
+
+def test_a_small_batch_matmul_has_an_intensity_of_about_its_batch():
+    # Part 1, "Matrix multiplication": BDF / (BD + DF + BF) ~ B when B << D, F.
+    assert matmul_intensity(128, 8192, 32768) == pytest.approx(128, rel=0.02)
+    assert matmul_flops(4, 3, 5) == 2 * 4 * 3 * 5
+    assert matmul_bytes(4, 3, 5) == 2 * (4 * 3 + 3 * 5 + 4 * 5)
+    # Question 1: all in int8 (1 byte a number), the intensity is about 2B.
+    assert matmul_intensity(64, 8192, 8192, activation_bytes=1, weight_bytes=1) == pytest.approx(128, rel=0.02)
+
+
+def test_the_roofline_bends_at_the_critical_intensity():
+    h100 = ACCELERATORS["H100"]
+    ridge = critical_intensity(h100)
+    below, at, above = attainable_flops_per_second(np.array([ridge / 10, ridge, ridge * 10]), h100)
+    assert below == pytest.approx(h100.peak_flops_per_second / 10)
+    assert at == pytest.approx(h100.peak_flops_per_second) and above == h100.peak_flops_per_second
+
+
+def test_decoding_one_token_is_memory_bound_and_a_large_batch_is_not():
+    one = matmul_time(1, 8192, 8192, "H100")
+    many = matmul_time(4096, 8192, 8192, "H100")
+    assert one.memory_bound and one.utilisation < 0.01
+    assert not many.memory_bound and many.utilisation == 1.0
+    assert one.seconds <= one.upper_bound_seconds
+
+
+def test_flash_attention_raises_the_intensity_with_the_sequence_and_the_plain_one_stays_low():
+    d = 128
+    plain = attention_intensity(np.array([1024, 8192, 65536]), d, flash=False)
+    flash = attention_intensity(np.array([1024, 8192, 65536]), d, flash=True)
+    assert np.all(plain < d / 2) and plain[-1] == pytest.approx(d / 2, rel=0.01)
+    np.testing.assert_allclose(flash, np.array([1024, 8192, 65536]) / 2)
+    assert flash[1] > critical_intensity("H100") > plain[1]
+
+
+def test_two_chips_split_along_d_are_compute_bound_above_the_books_width():
+    # Part 1, "Network communication rooflines": D > 8,755 at 1.97e14 FLOP/s and 4.5e10 bytes/s.
+    assert network_critical_dim(1.97e14, 4.5e10) == pytest.approx(8755, abs=1)
+
+
+def test_bad_inputs_name_the_parameter():
+    with pytest.raises(ValueError, match="batch"):
+        matmul_flops(-1, 2, 3)
+    with pytest.raises(TypeError, match="flash must be True or False"):
+        attention_intensity(1024, 128, flash="yes")
+    with pytest.raises(ValueError, match="unknown accelerator"):
+        critical_intensity("B9000")
