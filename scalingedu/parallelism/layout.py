@@ -105,6 +105,23 @@ def check_layout(shape: TransformerShape, layout: ParallelLayout) -> tuple[Trans
     return shape, layout
 
 
+def busiest_stage_params(shape: TransformerShape, tp: int = 1, pp: int = 1) -> float:
+    """Parameters held by one GPU of the busiest pipeline stage, counting where the embeddings live.
+
+    Splitting all parameters evenly over tp·pp GPUs undercounts the first stage: it holds its share of the layers
+    and the whole input embedding (V·h), and with pp = 1 an untied output layer sits on the same GPUs. Megatron-LM's
+    ``theoretical_memory_usage.py`` counts this "most loaded model shard" as (layers/pp + embedding)/tp, plus the
+    output layer/tp when it is untied and pp = 1. Learned position tables stay with the input embedding.
+    """
+    tp = v.positive_int("tp", tp)
+    pp = v.positive_int("pp", pp)
+    counts = count_params(shape)
+    input_embedding = counts.token_embedding + counts.position_embedding
+    first = counts.non_embedding / pp + input_embedding + (counts.output_head if pp == 1 else 0)
+    last = counts.non_embedding / pp + counts.output_head
+    return max(first, last) / tp
+
+
 def activations_in_flight(pp: int, microbatches: int, interleave: int = 1) -> float:
     """Micro-batches whose activations the first pipeline stage holds at its peak under (interleaved) 1F1B.
 

@@ -25,6 +25,19 @@ attention heads, with 16-bit activations:
 
 The 5as²b term is the attention score matrix (softmax input and output, dropout mask); selective recomputation
 drops exactly that term and recomputes it in the backward pass.
+
+**Conventions of real frameworks** (:data:`CONVENTIONS`, the ``convention`` of :func:`zero_memory`). The ZeRO paper's
+16 bytes per parameter is one accounting among several; the estimators frameworks ship count differently:
+
+- ``"megatron"``: NVIDIA Megatron-LM's ``megatron/training/theoretical_memory_usage.py`` (function
+  ``compute_weight_and_optimizer_memory``): bf16 weights (2 bytes), fp32 "main" gradients (4 bytes) and Adam's fp32
+  master weights, momentum and variance (12 bytes): 18 bytes per parameter, or ``6 + 12/N_d`` with its distributed
+  optimizer (ZeRO stage 1: only the 12 bytes of optimizer state are sharded). Stages 2 and 3 are not Megatron's.
+- ``"deepspeed"``: DeepSpeed's ``estimate_zero2_model_states_mem_needs`` (``deepspeed/runtime/zero/stage_1_and_2.py``)
+  and ``estimate_zero3_model_states_mem_needs`` (``stage3.py``), without offload: stage 2 holds 2 + 2 bytes of 16-bit
+  weights and gradients plus ``16/N_d`` (the 12 bytes of Adam state and a 4-byte fp32 gradient partition); stage 3
+  holds ``18/N_d`` plus a working buffer of 4 bytes per parameter of the largest layer, gathered whole while it
+  computes (``largest_layer_params``): at many GPUs the buffer, not the shards, dominates.
 """
 from __future__ import annotations
 
@@ -43,6 +56,15 @@ PARAM_BYTES = 2
 ADAM_OPTIMIZER_BYTES = 12
 """ZeRO §3.1: K = 12 bytes per parameter for mixed-precision Adam (fp32 weights, momentum and variance)."""
 
+MEGATRON_MAIN_GRAD_BYTES = 4
+"""Megatron-LM accumulates gradients in fp32 "main" gradients (``theoretical_memory_usage.py``: 18 = 2 + 4 + 12)."""
+
+FP32_GRAD_BYTES = 4
+"""DeepSpeed's ZeRO-2/3 estimators count a 4-byte fp32 gradient partition next to Adam's 12 bytes (16/N_d)."""
+
+CONVENTIONS = ("zero", "megatron", "deepspeed")
+"""How model-state bytes are counted: the ZeRO paper's (2 + 2 + K), Megatron-LM's estimator, or DeepSpeed's."""
+
 RECOMPUTE = ("none", "selective", "full")
 """Activation recomputation of Korthikanti et al. 2022: none, selective (attention scores only), full (each layer)."""
 
@@ -58,6 +80,8 @@ class MemoryBreakdown:
     grads: float | np.ndarray
     optimizer: float | np.ndarray
     total: float | np.ndarray
+    working: float | np.ndarray = 0.0
+    """ZeRO-3's gathered-layer buffer (the ``"deepspeed"`` convention), included in ``total``."""
 
 
 def check_stage(stage) -> int:
@@ -91,25 +115,56 @@ def data_parallel_degree(n_gpus: int, tp: int = 1, pp: int = 1) -> int:
     return n_gpus // model_parallel
 
 
-def zero_memory(params, n_gpus, stage, *, optimizer_bytes_per_param=ADAM_OPTIMIZER_BYTES, tp=1, pp=1
-                ) -> MemoryBreakdown:
+def zero_memory(params, n_gpus, stage, *, optimizer_bytes_per_param=ADAM_OPTIMIZER_BYTES, tp=1, pp=1,
+                convention: str = "zero", largest_layer_params=None) -> MemoryBreakdown:
     """Per-GPU bytes of model states (weights, gradients, optimizer) under data parallelism and ZeRO stage 0-3.
 
     Rajbhandari et al. 2020, §3.1 and Figure 1 (see the module docstring). ``params`` is the model's parameter
     count Ψ (may be an array); ``n_gpus`` the total GPU count; ``tp`` and ``pp`` the tensor- and pipeline-parallel
     degrees, which split the parameters before ZeRO shards them over the n_gpus/(tp·pp) data-parallel replicas.
     ``optimizer_bytes_per_param`` is K (12 for mixed-precision Adam).
+
+    ``convention`` picks the accounting (:data:`CONVENTIONS`): ``"zero"`` the paper's, ``"megatron"`` Megatron-LM's
+    (fp32 main gradients; stage 0, or 1 for its distributed optimizer), ``"deepspeed"`` DeepSpeed's estimators
+    (stages 2 and 3; stage 3 needs ``largest_layer_params``, the parameters of the biggest single layer, for its
+    working buffer). To match a framework's estimator for a pipeline, give ``params`` the busiest stage's share
+    times ``tp·pp`` (:func:`scalingedu.parallelism.layout.busiest_stage_params`).
     """
     psi = v.positive("params", params)
     stage = check_stage(stage)
     k = float(v.positive("optimizer_bytes_per_param", optimizer_bytes_per_param, allow_zero=True))
+    v.one_of("convention", convention, CONVENTIONS)
     dp = data_parallel_degree(n_gpus, tp, pp)
     local = psi / (int(tp) * int(pp))
-    weights = PARAM_BYTES * local / (dp if stage >= 3 else 1)
-    grads = PARAM_BYTES * local / (dp if stage >= 2 else 1)
-    optimizer = k * local / (dp if stage >= 1 else 1)
-    total = weights + grads + optimizer
-    return MemoryBreakdown(*(v.scalar_or_array(x, params) for x in (weights, grads, optimizer, total)))
+    working = 0.0
+    if convention == "zero":
+        weights = PARAM_BYTES * local / (dp if stage >= 3 else 1)
+        grads = PARAM_BYTES * local / (dp if stage >= 2 else 1)
+        optimizer = k * local / (dp if stage >= 1 else 1)
+    elif convention == "megatron":
+        if stage > 1:
+            raise ValueError(f"Megatron-LM's estimator covers stage 0 (18 bytes per parameter) and its distributed "
+                             f"optimizer, stage 1 (6 + 12/N_d); got stage {stage}: use convention='zero' or "
+                             f"'deepspeed'")
+        weights, grads = PARAM_BYTES * local, MEGATRON_MAIN_GRAD_BYTES * local
+        optimizer = k * local / (dp if stage == 1 else 1)
+    else:
+        if stage < 2:
+            raise ValueError(f"DeepSpeed's estimators cover ZeRO stages 2 and 3; got stage {stage}: use "
+                             f"convention='zero' or 'megatron'")
+        optimizer = (k + FP32_GRAD_BYTES) * local / dp
+        if stage == 2:
+            weights, grads = PARAM_BYTES * local, PARAM_BYTES * local
+        else:   # 18/N_d: the 16-bit weights' shard and stage 2's optimizer partition; 16-bit grads are not kept
+            if largest_layer_params is None:
+                raise ValueError("DeepSpeed's ZeRO-3 estimate needs largest_layer_params (the parameters of the "
+                                 "largest single layer, gathered whole while it computes)")
+            largest = v.positive("largest_layer_params", largest_layer_params)
+            weights, grads = PARAM_BYTES * local / dp, 0.0
+            working = 2 * PARAM_BYTES * largest / int(tp)    # the gathered layer's 16-bit weights and gradients
+    total = weights + grads + optimizer + working
+    return MemoryBreakdown(*(v.scalar_or_array(np.broadcast_to(np.asarray(x, dtype=float), np.shape(local)), params)
+                             for x in (weights, grads, optimizer, total, working)))
 
 
 def activation_memory(seq_len, batch, hidden, heads, *, tp=1, sequence_parallel=False, recompute="none"):
