@@ -5,6 +5,8 @@ Sources (each test names its own): Rajbhandari et al. 2020 (ZeRO, arXiv:1910.020
 et al. 2022 (arXiv:2205.05198) Table 2, Eq. 5; Narayanan et al. 2021 (arXiv:2104.04473) §2.2 and §5.1; Shoeybi et
 al. 2019 (Megatron-LM) Fig. 4. Published figures are read from scalingedu.data, not typed here.
 """
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -170,8 +172,10 @@ def test_impossible_layouts_say_what_would_fit():
         check_layout(gpt3, ParallelLayout(n_gpus=40, tp=8, pp=5))
     with pytest.raises(ValueError, match="does not divide n_gpus = 100: use 96 or 128"):
         check_layout(gpt3, ParallelLayout(n_gpus=100, tp=8, pp=4))
-    with pytest.raises(ValueError, match="8 key/value heads"):
-        check_layout(LLAMA3_405B, ParallelLayout(n_gpus=16, tp=16))
+    check_layout(LLAMA3_405B, ParallelLayout(n_gpus=16, tp=16))     # 16 > 8 key/value heads: replicated, as Megatron
+    grouped = dataclasses.replace(LLAMA3_405B, n_heads=96, n_kv_heads=8, d_head=LLAMA3_405B.d_model // 96)
+    with pytest.raises(ValueError, match="tp = 12 neither divides the 8 key/value heads nor is a multiple"):
+        check_layout(grouped, ParallelLayout(n_gpus=12, tp=12))
     with pytest.raises(ValueError, match="stage"):
         check_layout(gpt3, ParallelLayout(n_gpus=8, zero_stage=5))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from scalingedu.parallelism.layout import busiest_stage_params
-from scalingedu.parallelism.memory import zero_memory
+from scalingedu.parallelism.memory import activation_memory, zero_memory
 from scalingedu.transformer import PRESETS, count_params
 
 LLAMA3_70B = PRESETS["Llama 3 70B"]
@@ -80,3 +80,31 @@ def test_the_busiest_stage_holds_the_input_embedding():
     four = busiest_stage_params(LLAMA3_70B, 1, 4)
     assert four == pytest.approx(counts.non_embedding / 4 + counts.token_embedding)
     assert four > counts.total / 4 * 1.02              # evenly spread would be 2% or more too low
+
+
+# --- activations: d_ff, grouped-query attention and FlashAttention -----------------------------------------------
+
+def megatron_activation_bytes_per_layer(seq, micro_batch, hidden, ffn, tp):
+    """Megatron-LM's ``compute_activation_memory`` per layer (sequence parallel + selective recomputation)."""
+    return seq * micro_batch * hidden * (18 + 4 * ffn / hidden) / tp
+
+
+@pytest.mark.parametrize("tp", [1, 8])
+def test_activations_with_llama3_70bs_mlp_width_reproduce_megatrons_estimator(tp):
+    s = LLAMA3_70B
+    ours = activation_memory(8192, 1, s.d_model, s.n_heads, tp=tp, sequence_parallel=True, recompute="selective",
+                             d_ff=s.d_ff)
+    assert ours == pytest.approx(megatron_activation_bytes_per_layer(8192, 1, s.d_model, s.d_ff, tp), rel=0.01)
+    square = activation_memory(8192, 1, s.d_model, s.n_heads, tp=tp, sequence_parallel=True, recompute="selective")
+    assert square / ours == pytest.approx(34 / 32)          # d_ff = 4h assumed: 6.25% too high for Llama 3 70B
+
+
+def test_the_defaults_keep_korthikantis_table_and_flash_attention_drops_the_score_term():
+    plain = activation_memory(2048, 1, 12288, 96, tp=8)
+    assert plain == pytest.approx(2048 * 12288 * (10 + 24 / 8 + 5 * 96 * 2048 / (12288 * 8)))
+    flash = activation_memory(2048, 1, 12288, 96, tp=8, flash_attention=True)
+    assert flash == pytest.approx(activation_memory(2048, 1, 12288, 96, tp=8, recompute="selective"))
+    grouped = activation_memory(2048, 1, 8192, 64, kv_heads=8, recompute="selective")
+    assert grouped == pytest.approx(2048 * 8192 * (34 - 4 * (1 - 8 / 64)))
+    with pytest.raises(ValueError, match="kv_heads"):
+        activation_memory(2048, 1, 8192, 64, kv_heads=6)

@@ -89,10 +89,15 @@ def check_layout(shape: TransformerShape, layout: ParallelLayout) -> tuple[Trans
     if not isinstance(layout.sequence_parallel, bool):
         raise TypeError(f"sequence_parallel must be True or False, not {layout.sequence_parallel!r}")
     _ = layout.dp  # deliberate: computing dp raises a ValueError when tp·pp does not divide n_gpus
-    if shape.n_heads % layout.tp or shape.n_kv_heads % layout.tp:
-        raise ValueError(f"tp = {layout.tp} does not divide the {shape.n_heads} attention heads"
-                         f"{'' if shape.n_kv_heads == shape.n_heads else f' and {shape.n_kv_heads} key/value heads'}"
-                         f": tp could be {_fitting(shape.n_kv_heads, 64)}")
+    if shape.n_heads % layout.tp:
+        raise ValueError(f"tp = {layout.tp} does not divide the {shape.n_heads} attention heads: tp could be "
+                         f"{_fitting(shape.n_heads, 64)} (each GPU holds whole query heads)")
+    if shape.n_kv_heads % layout.tp and layout.tp % shape.n_kv_heads:
+        # Beyond the key/value heads, Megatron-LM replicates them: tp must then be a multiple of their number.
+        replicable = [d for d in divisors(shape.n_heads) if d <= 64 and (shape.n_kv_heads % d == 0
+                                                                         or d % shape.n_kv_heads == 0)]
+        raise ValueError(f"tp = {layout.tp} neither divides the {shape.n_kv_heads} key/value heads nor is a "
+                         f"multiple of them (to replicate them): tp could be {', '.join(map(str, replicable))}")
     chunks = layout.pp * layout.interleave
     if shape.n_layers % chunks:
         what = f"pp = {layout.pp}" if layout.interleave == 1 else f"pp × interleave = {chunks}"

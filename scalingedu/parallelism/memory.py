@@ -167,7 +167,8 @@ def zero_memory(params, n_gpus, stage, *, optimizer_bytes_per_param=ADAM_OPTIMIZ
                              for x in (weights, grads, optimizer, total, working)))
 
 
-def activation_memory(seq_len, batch, hidden, heads, *, tp=1, sequence_parallel=False, recompute="none"):
+def activation_memory(seq_len, batch, hidden, heads, *, tp=1, sequence_parallel=False, recompute="none",
+                      d_ff=None, kv_heads=None, flash_attention=False):
     """Bytes of activations one transformer layer stores for the backward pass (Korthikanti et al. 2022, Table 2).
 
     ``seq_len`` s (tokens per sequence), ``batch`` b (sequences in the micro-batch), ``hidden`` h, ``heads`` a;
@@ -175,6 +176,15 @@ def activation_memory(seq_len, batch, hidden, heads, *, tp=1, sequence_parallel=
     dropout activations along the sequence too; ``recompute`` is "none", "selective" (recompute the attention
     scores) or "full" (keep only the layer's input, 2sbh; Table 2 lists it without a 1/t). 16-bit activations,
     as in the paper. ``seq_len`` and ``batch`` may be arrays.
+
+    The paper's 34 = 10 + 24 assumes an MLP of width 4h and as many key/value heads as query heads:
+
+    - ``d_ff`` (default 4h): the MLP stores 3sbh + 4·s·b·d_ff (Megatron-LM's estimator writes the whole layer as
+      sbh(18 + 4·d_ff/h)); Llama 3 70B's d_ff = 3.5h gives 32 instead of 34;
+    - ``kv_heads`` (default ``heads``, grouped-query attention): the stored keys and values shrink from 4sbh to
+      4sbh·kv_heads/heads (Megatron's estimator does not count this);
+    - ``flash_attention``: FlashAttention (Dao et al. 2022) never writes the s×s score matrices to memory and
+      recomputes them in the backward pass, so the 5as²b term is gone, as with selective recomputation.
     """
     s = v.positive("seq_len", seq_len)
     b = v.positive("batch", batch)
@@ -186,13 +196,23 @@ def activation_memory(seq_len, batch, hidden, heads, *, tp=1, sequence_parallel=
                          f"tp could be {', '.join(str(d) for d in divisors(a) if d <= 64)}")
     if not isinstance(sequence_parallel, (bool, np.bool_)):
         raise TypeError(f"sequence_parallel must be True or False, not {sequence_parallel!r}")
+    if not isinstance(flash_attention, (bool, np.bool_)):
+        raise TypeError(f"flash_attention must be True or False, not {flash_attention!r}")
     v.one_of("recompute", recompute, RECOMPUTE)
+    f = 4.0 * h if d_ff is None else float(v.positive_int("d_ff", d_ff))
+    g = a if kv_heads is None else v.positive_int("kv_heads", kv_heads)
+    if g > a or a % g:
+        raise ValueError(f"kv_heads = {g} must divide heads = {a} (grouped-query attention)")
     sbh = s * b * h
-    scores = 5.0 * a * s / h  # the attention-score term 5as²b, written relative to sbh
+    # Inside the tensor-parallel region (divided by t): queries, keys and values, the attention output, and the
+    # MLP's wide activations; outside it: LayerNorm inputs, dropout masks and the inputs of the first matmuls.
+    inside = 24.0 + 4.0 * (f / h - 4.0) - 4.0 * (1.0 - g / a)
+    no_scores = recompute == "selective" or flash_attention
+    scores = 0.0 if no_scores else 5.0 * a * s / h  # the attention-score term 5as²b, written relative to sbh
     if recompute == "full":
         per_layer = 2.0 * sbh
     elif sequence_parallel:
-        per_layer = sbh / t * (34.0 + (0.0 if recompute == "selective" else scores))
+        per_layer = sbh / t * (10.0 + inside + scores)
     else:
-        per_layer = sbh * (10.0 + 24.0 / t + (0.0 if recompute == "selective" else scores / t))
+        per_layer = sbh * (10.0 + inside / t + scores / t)
     return v.scalar_or_array(per_layer, seq_len, batch)
