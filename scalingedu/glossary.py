@@ -94,7 +94,7 @@ TERMS: tuple[Term, ...] = (
          definition="""
         A model with too little training data for its size: its loss is set by the data, not by its parameters,
         and a bigger model gains little or overfits (Kaplan et al. 2020, Eq. 4.4)."""),
-    Term("epoch", "epoch", r"epochs?", taught_in=5, definition="""
+    Term("epoch", "epoch", r"epochs?", case_sensitive=True, taught_in=5, definition="""
         One pass over the whole training set. Training for 4 epochs shows every unique token 4 times."""),
     Term("bootstrap", "bootstrap", r"bootstrap(?:ped|ping)?", taught_in=4, definition="""
         A way to measure the uncertainty of a fitted value: refit it many times on data resampled with
@@ -142,6 +142,32 @@ TERMS: tuple[Term, ...] = (
     Term("capacity-factor", "capacity factor", r"capacity factor", taught_in=7, definition="""
         How many tokens an expert may take per batch, as a multiple of an even share; tokens routed beyond it
         are dropped (Switch Transformer, Fedus et al. 2022)."""),
+    Term("router", "router", r"routers?|routing", taught_in=7, definition="""
+        The small learned layer of a Mixture-of-Experts block that scores every expert for each token and sends
+        the token to the best few (top-k)."""),
+    Term("shared-expert", "shared expert", r"shared experts?", taught_in=7, definition="""
+        An expert that every token passes through, next to the experts the router chooses for it (DeepSeek-V3 has
+        one per layer)."""),
+    Term("fine-grained-experts", "fine-grained experts", r"fine[- ]grained experts?", taught_in=7, definition="""
+        Many small experts per layer, each much narrower than a dense model's MLP, of which each token uses
+        several: more ways to combine experts for the same active parameters."""),
+    Term("mla", "multi-head latent attention (MLA)", r"MLA|multi-head latent attention", taught_in=7,
+         definition="""
+        DeepSeek's attention, which compresses each token's keys and values into one small latent vector and
+        expands it per head, so the key-value cache is far smaller."""),
+    Term("expert-parallelism", "expert parallelism", r"expert[- ]parallel(?:ism)?", taught_in=7, definition="""
+        Placing the experts of a Mixture-of-Experts layer on different GPUs; tokens travel to the GPU of their
+        expert and back with two all-to-all exchanges per layer."""),
+    Term("all-to-all", "all-to-all", r"all-to-all", taught_in=7, definition="""
+        A collective in which every device sends a different slice of its data to every other device (for
+        expert parallelism: each token to the device of its expert)."""),
+    Term("sequence-parallelism", "sequence parallelism", r"sequence[- ]parallel(?:ism)?", taught_in=6,
+         definition="""
+        With tensor parallelism, also splitting the LayerNorm and dropout activations along the sequence across
+        the same GPUs (Korthikanti et al. 2022): less activation memory for the same communication volume."""),
+    Term("seed-noise", "seed noise", r"seed[- ]noise", taught_in=5, definition="""
+        How much a run's final loss changes when the same experiment is repeated with another random seed; a
+        difference between two runs smaller than this says nothing."""),
     Term("test-time-compute", "test-time compute", r"test[- ]time compute", taught_in=8, definition="""
         Compute spent when the model answers (longer reasoning, many samples and a verifier) instead of in
         training."""),
@@ -198,16 +224,27 @@ def first_mentions(cells: list[tuple[int, str]]) -> list[Mention]:
     for index, source in cells:
         blanked = _SKIPPED.sub(lambda m: " " * len(m.group()), source)
         links = [(m.start(1), m.end(1), m.group(2)) for m in _LINK.finditer(blanked)]
+        for _, end, _ in links:     # a link's target is not prose: blank it out, keeping positions
+            target_span = blanked.find("(", end)
+            close = blanked.find(")", target_span)
+            blanked = blanked[:end] + " " * (close + 1 - end) + blanked[close + 1:]
         for each in TERMS:
             if each.id in found:
                 continue
+            candidates = []
             for match in each.regex.finditer(blanked):
                 target = next((href for start, end, href in links if start <= match.start() < end), None)
                 if target is not None and "glossary.md#" not in target:
                     continue       # words of a paper's title, or another link: not a mention
                 linked = target is not None and target.endswith(f"glossary.md#{each.id}")
-                found[each.id] = Mention(each, index, match.group(), linked)
+                candidates.append((match.start(), match.group(), linked))
                 break
+            # a link to the term's entry counts as its mention even when its words differ ("compute-optimally")
+            candidates += [(start, blanked[start:end], True) for start, end, href in links
+                           if href.endswith(f"glossary.md#{each.id}")][:1]
+            if candidates:
+                _, text, linked = min(candidates)
+                found[each.id] = Mention(each, index, text, linked)
     return sorted(found.values(), key=lambda m: (m.cell, m.term.id))
 
 

@@ -31,8 +31,8 @@ SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 class Lesson:
     """One lesson: its number, slug, title, what the learner does in it, and whether it has a problem set.
 
-    ``minutes`` is the self-paced time for the lesson (low, high), as the learner reviews of December 2026
-    measured it: about 150 words of prose a minute, plus 5-10 minutes per widget and time to run the cells.
+    ``minutes`` is (core, deep dives): the minutes of the lesson's core path and of its optional deep dives, as the
+    notebook's Time line declares them (``scalingedu/tools/pacing.py``; tests/test_pacing.py keeps the two equal).
 
     ``legacy_prefix`` is the question-id prefix this lesson's problem set used before ids were named by slug
     (``"pl"`` for ``pl.halving``); notebooks saved with the old ids still check and grade.
@@ -54,10 +54,10 @@ class Lesson:
             raise ValueError(f"lesson slug must be lower case letters, digits and '_', got {self.slug!r}")
         for name in ("topic", "you_will"):   # written as triple-quoted prose below
             object.__setattr__(self, name, prose(getattr(self, name)))
-        low, high = self.minutes
-        if not 0 < low <= high:
-            raise ValueError(f"minutes of lesson {self.slug} must be (low, high) with 0 < low <= high, "
-                             f"got {self.minutes!r}")
+        core, deep = self.minutes
+        if not (isinstance(core, int) and isinstance(deep, int) and core > 0 and deep >= 0):
+            raise ValueError(f"minutes of lesson {self.slug} must be (core, deep dives) in whole minutes, core > 0 "
+                             f"and deep dives >= 0, got {self.minutes!r}")
 
     @property
     def stem(self) -> str:
@@ -104,62 +104,62 @@ class Lesson:
 
 
 LESSONS: tuple[Lesson, ...] = (
-    Lesson(0, "start_here", "Start here", minutes=(10, 15), has_problem_set=False,
+    Lesson(0, "start_here", "Start here", minutes=(31, 0), has_problem_set=False,
            topic="how the course works",
            you_will="""
                check your set-up; place your own model among GPT-3, Chinchilla, Llama and DeepSeek-V3 on the 6ND
                compute map
            """),
-    Lesson(1, "power_laws", "Power laws", minutes=(50, 60), legacy_prefix="pl",
+    Lesson(1, "power_laws", "Power laws", minutes=(45, 5), legacy_prefix="pl",
            topic="power laws and log–log plots",
            you_will="""
                fit Zipf's law to real text, read Kaplan's exponents, see why an irreducible-loss floor bends the
                line, and learn how far a fit may be extrapolated
            """),
-    Lesson(2, "compute_budgets", "Compute budgets", minutes=(50, 70), legacy_prefix="cb",
+    Lesson(2, "compute_budgets", "Compute budgets", minutes=(45, 12), legacy_prefix="cb",
            topic="FLOPs and 6ND, counting a transformer's parameters, PF-days, accelerators, MFU, time, cost, energy",
            you_will="""
                recompute GPT-3's 3,640 PF-days, count Llama 3's parameters from its shape, read the utilisation
                behind Llama's and DeepSeek-V3's GPU-hours, and plan a run with the training-run calculator
            """),
-    Lesson(3, "kaplan_laws", "Kaplan's scaling laws", minutes=(60, 90), legacy_prefix="kl",
+    Lesson(3, "kaplan_laws", "Kaplan's scaling laws", minutes=(45, 21), legacy_prefix="kl",
            topic="L(N), L(D), L(C), L(N, D) and Kaplan's allocation",
            you_will="""
                read what each constant means, find where a model becomes data-limited, and see why Kaplan's
                allocation favoured big models
            """),
-    Lesson(4, "chinchilla", "Chinchilla", minutes=(75, 100), legacy_prefix="ch",
+    Lesson(4, "chinchilla", "Chinchilla", minutes=(45, 27), legacy_prefix="ch",
            topic="IsoFLOP profiles, the three approaches, the closed form, the Epoch replication",
            you_will="""
                fit the law with Hoffmann's robust method, compare Gopher and Chinchilla at equal compute, test "20
                tokens per parameter" and "2.5x the data", and place Llama 3 against the compute-optimal line
            """),
-    Lesson(5, "scaling_lab", "The scaling lab", minutes=(70, 90), legacy_prefix="lab",
+    Lesson(5, "scaling_lab", "The scaling lab", minutes=(44, 25), legacy_prefix="lab",
            topic="train tiny language models on your CPU, fit your own law",
            you_will="""
                train a character-level model live, draw IsoFLOP profiles from 20 shipped runs, fit Approaches 2 and
                3 (your own exponent a with a bootstrap interval), measure your own MFU, and see what corrupted and
                repeated data cost
            """),
-    Lesson(6, "parallelism", "Parallelism", minutes=(75, 90), legacy_prefix="par",
+    Lesson(6, "parallelism", "Parallelism", minutes=(44, 17), legacy_prefix="par",
            topic="data, tensor, pipeline, ZeRO/FSDP: memory, communication, schedules",
            you_will="""
                fit GPT-3 175B to Llama 3 405B on a cluster with the planner, watch pipeline bubbles in GPipe and
                1F1B timelines, and run real data parallelism over two processes on your CPU
            """),
-    Lesson(7, "mixture_of_experts", "Mixture-of-Experts", minutes=(60, 75), legacy_prefix="moe",
+    Lesson(7, "mixture_of_experts", "Mixture-of-Experts", minutes=(45, 7), legacy_prefix="moe",
            topic="routing, capacity, load balancing, expert parallelism",
            you_will="""
                count Mixtral's and DeepSeek-V3's total and active parameters, route tokens with a capacity limit,
                watch a router collapse and the balancing loss or DeepSeek-V3's bias cure it
            """),
-    Lesson(8, "diminishing_returns", "Diminishing returns", minutes=(50, 65), legacy_prefix="returns",
+    Lesson(8, "diminishing_returns", "Diminishing returns", minutes=(44, 8), legacy_prefix="returns",
            topic="the frontier, data limits, inference cost, test-time compute, emergence",
            you_will="""
                price the next 0.1 nats, repeat data with Muennighoff's law, shrink a model for its inference
                demand, and see emergence appear from a change of metric
            """),
-    Lesson(9, "capstone", "The capstone", minutes=(40, 55), legacy_prefix="cap",
+    Lesson(9, "capstone", "The capstone", minutes=(42, 2), legacy_prefix="cap",
            topic="plan a frontier training run",
            you_will="""
                from a budget, an accelerator, a deadline, a data limit and an inference demand to a model, a layout

@@ -91,6 +91,10 @@ def _fit_log_linear(xs: np.ndarray, ys: np.ndarray) -> PowerLaw:
                     n_points=xs.size)
 
 
+OFFSET_FIT_LOG_A_LIMIT = 700.0
+"""A fit with an offset whose |log a| reaches this (e^±700 ≈ 1e±304, near the float limits) has diverged."""
+
+
 def _fit_with_offset(xs: np.ndarray, ys: np.ndarray) -> PowerLaw:
     log_x = np.log(xs)
     floor = float(ys.min())
@@ -111,6 +115,10 @@ def _fit_with_offset(xs: np.ndarray, ys: np.ndarray) -> PowerLaw:
         if best is None or result.cost < best.cost:
             best = result
     log_a, b, c = best.x
+    if not abs(log_a) < OFFSET_FIT_LOG_A_LIMIT:
+        raise ValueError(f"the fit with an offset diverged (its scale a = e^{log_a:.3g} is beyond what a float "
+                         f"holds): these {xs.size} points do not pin down the floor c; use more points, a wider "
+                         f"range of x or less noise")
     dof = max(xs.size - 3, 1)
     variance = float(best.fun @ best.fun) / dof
     try:

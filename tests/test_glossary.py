@@ -51,3 +51,9 @@ def test_terms_refuse_bad_ids_and_unknown_terms_name_the_valid_ones():
         Term("Bad Id", "x", "x", "y", 1)
     with pytest.raises(ValueError, match="mfu"):
         term("no-such-term")
+
+
+def test_a_glossary_link_with_other_words_is_the_terms_mention_and_urls_are_not_prose():
+    found = {m.term.id: m for m in first_mentions([(0, "Train [compute-optimally](../docs/glossary.md#compute-optimal)"
+                                                        " and see [the docs](https://x.org/compute-optimal).")])}
+    assert found["compute-optimal"].linked and found["compute-optimal"].text == "compute-optimally"

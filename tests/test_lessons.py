@@ -87,7 +87,7 @@ def test_lessons_are_found_by_slug_stem_or_number_and_a_bad_key_is_named():
 @pytest.mark.parametrize("kwargs, message", [
     (dict(number=100), "number must be an integer from 0 to 99"),
     (dict(slug="Power-Laws"), "slug must be lower case"),
-    (dict(minutes=(30, 20)), "0 < low <= high"),
+    (dict(minutes=(0, 20)), "core > 0"),
 ])
 def test_a_malformed_lesson_record_is_refused(kwargs, message):
     fields = dict(number=1, slug="power_laws", title="t", topic="t", you_will="t", minutes=(10, 20))

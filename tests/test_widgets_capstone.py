@@ -73,3 +73,36 @@ def test_an_impossible_request_shows_the_planners_message_not_a_traceback():
     widget.update(deadline=200)
     assert widget.error is None and _shown(widget)
     assert bytes(widget.image.value).startswith(PNG_SIGNATURE)
+
+
+# --- honest at the edges (issue 15) ------------------------------------------------------------------------------
+
+def test_the_default_plan_needs_no_caution():
+    widget = RunPlanner()
+    assert widget.cautions == [] and widget.notes.layout.display == "none"
+
+
+def test_a_plan_of_hundreds_of_epochs_is_cautioned():
+    """The review's state: $100M, 1e11 unique tokens and a demand of 1e16 tokens plans 309 epochs."""
+    widget = RunPlanner()
+    widget.update(budget=1e8, unique_tokens=1e11, inference_tokens=1e16, deadline=200)
+    assert widget.error is None and widget.plan.epochs > 300
+    assert any("epochs over the unique data" in text and "about 16" in text for text in widget.cautions)
+    assert widget.notes.layout.display != "none"
+
+
+def test_a_plan_far_beyond_sardanas_tokens_per_parameter_is_cautioned():
+    widget = RunPlanner()
+    widget.update(budget=1e6, unique_tokens=1e14, inference_tokens=1e16)
+    assert widget.error is None and widget.plan.tokens_per_param > 1e4
+    assert any("tokens per parameter" in text and "10,000" in text for text in widget.cautions)
+
+
+def test_the_time_panel_has_no_legend_that_a_long_run_could_cover():
+    widget = RunPlanner()
+    widget.update(deadline=365)
+    time_ax = widget.axes[2]
+    assert time_ax.get_legend() is None
+    assert "deadline 365 days" in widget.deadline_label.get_text()
+    assert f"{widget.plan.days:.1f} days" in widget.time_label.get_text()
+    assert widget.deadline_label.get_position()[0] < 365       # written left of a line at the axis' far end

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from scalingedu.data import GOPHER_BUDGET_FLOPS
+from scalingedu.data import GOPHER_BUDGET_FLOPS, model
 from scalingedu.laws import (
     EPOCH_2024,
     HOFFMANN_2022,
@@ -84,22 +84,58 @@ def test_changing_the_law_moves_the_optimum_and_the_frontier(explorer):
 
 
 def test_kaplan_view_shows_eq10s_optimum_and_the_extra_loss(explorer):
-    assert not explorer.best_marker.get_visible()
+    assert not explorer.best_marker.get_visible() and not explorer.best_label.get_visible()
     explorer.update(law=KAPLAN_CHOICE)
     view = isoflop_view(KAPLAN_CHOICE, explorer.values["flops"])
-    assert explorer.best_marker.get_visible()
+    assert explorer.best_marker.get_visible() and explorer.best_label.get_visible()
     assert explorer.best_marker.get_xdata()[0] == pytest.approx(view.best.params)
+    assert explorer.best_label.xy == pytest.approx((view.best.params, view.best.loss))
     assert f"+{view.extra_loss:.3f}" in explorer.title.get_text()
 
 
-def test_models_near_the_budget_appear_on_the_profile(explorer):
+def test_the_key_names_only_what_is_drawn_and_gives_each_line_its_own_glyph(explorer):
+    labels = [text.get_text() for text in explorer.figure.legends[0].get_texts()]
+    assert not any("Kaplan" in label for label in labels)         # the hidden Kaplan marker has no key entry
+    assert explorer.curve.get_linestyle() != explorer.frontier.get_linestyle()   # profile vs compute-optimal line
+    assert explorer.curve.get_label() in labels and explorer.frontier.get_label() in labels
+
+
+def test_models_near_the_budget_appear_on_the_profile_at_their_size(explorer):
     visible = {name for name, line in explorer.near.items() if line.get_visible()}
-    assert {"Gopher", "Chinchilla", "GPT-3 175B", "Llama 3 8B"} <= visible          # all near 5.76e23 FLOPs
+    assert {"Gopher", "Chinchilla", "GPT-3 175B", "Llama 3 8B", "Llama 2 70B"} <= visible   # within 2× of 5.76e23
     assert "DeepSeek-V3" not in visible and "Llama 3 70B" not in visible
-    gopher = explorer.near["Gopher"]
-    assert gopher.get_ydata()[0] == pytest.approx(HOFFMANN_2022.loss(280e9, 300e9))
+    best = HOFFMANN_2022.compute_optimal(GOPHER_BUDGET_FLOPS).loss
+    for name in visible:                         # on THIS budget's profile, at the model's own size
+        n, loss = explorer.near[name].get_xdata()[0], explorer.near[name].get_ydata()[0]
+        assert n == pytest.approx(model(name).active_params or model(name).params)
+        assert loss == pytest.approx(HOFFMANN_2022.isoflop_profile(GOPHER_BUDGET_FLOPS, n))
+        assert loss >= best                       # never below the compute-optimal plan it is compared with
+    note = explorer.near_note.get_text()
+    assert "Llama 2 70B ×1.46" in note and "Gopher ×1.00" in note     # each one's own budget as a multiple of C
+    assert explorer.near["Gopher"].get_markerfacecolor() == "none"
     explorer.update(flops=1e19)
-    assert not any(line.get_visible() for line in explorer.near.values())
+    assert not any(line.get_visible() for line in explorer.near.values()) and explorer.near_note.get_text() == ""
+
+
+def test_budgets_beyond_the_fitted_and_tested_compute_get_a_caution(explorer):
+    assert explorer.cautions == []                 # Gopher's budget: where Chinchilla tested the law
+    explorer.update(flops=6.3e24, law=EPOCH)       # Llama 3 70B's budget
+    assert len(explorer.cautions) == 1
+    text = explorer.cautions[0]
+    assert "6.3e24 FLOPs" in text and "1.3e22" in text and "5.76e23" in text and "10.9×" in text
+    assert "Outside the fitted range" in explorer.notes.value and explorer.notes.layout.display is None
+    explorer.update(flops=1e18)                    # below the smallest runs
+    assert "below the smallest runs" in explorer.cautions[0] and "1.4e18" in explorer.cautions[0]
+    explorer.update(flops=1e21, law=KAPLAN_CHOICE)  # inside both ranges
+    assert explorer.cautions == [] and explorer.notes.layout.display == "none"
+    explorer.update(flops=GOPHER_BUDGET_FLOPS)      # Kaplan's rule: beyond Kaplan et al.'s largest runs
+    assert len(explorer.cautions) == 1 and "Kaplan et al.'s largest runs" in explorer.cautions[0]
+
+
+def test_a_law_of_your_own_gets_no_caution_about_hoffmanns_runs():
+    fitted = ChinchillaLaw(E=1.8, A=450.0, B=1500.0, alpha=0.35, beta=0.35, name="my fit")
+    widget = IsoFlopExplorer(extra_laws={"my fit": fitted}, law="my fit", flops=1e26)
+    assert widget.error is None and widget.cautions == []
 
 
 @pytest.mark.parametrize("name, value", [("flops", 1e20), ("law", EPOCH), ("law", KAPLAN_CHOICE)])

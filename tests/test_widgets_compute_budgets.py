@@ -183,3 +183,45 @@ def test_updated_picture_equals_a_full_redraw(calculator, values):
     calculator._background = None
     full = _pixels(calculator.render_png())
     assert np.abs(updated - full).max() <= 2
+
+
+# --- runs at the edges of the panels, and the MFU caution ----------------------------------------------------------
+
+def test_a_run_under_an_hour_has_a_forward_bar_from_the_axis_edge(calculator):
+    """Lesson 02's review: a 0.21-hour run's bar was drawn backwards, from 1 hour down to 0.21."""
+    from scalingedu.widgets.compute_budgets import HOURS_BAR_BASE
+    calculator.update(model=CUSTOM, params=1e8, tokens=1e9, chip="H100", n_accelerators=65536, mfu=0.8)
+    budget = _expected(calculator)
+    assert budget.accelerator_hours < 1
+    assert calculator.hours_bar.get_x() + calculator.hours_bar.get_width() == pytest.approx(budget.accelerator_hours)
+    assert calculator.hours_bar.get_x() == HOURS_BAR_BASE and calculator.hours_bar.get_width() > 0
+    low, _ = calculator.axes[0][1].get_xlim()
+    assert HOURS_BAR_BASE <= low < budget.accelerator_hours      # the bar starts off the axis, to the left
+
+
+@pytest.mark.parametrize("values, marker, side", [
+    (dict(params=1e12, tokens=1e14, chip="A100", n_accelerators=1, mfu=0.01), "^", "above"),
+    (dict(params=1e8, tokens=1e9, chip="H100", n_accelerators=65536, mfu=0.8), "v", "below"),
+])
+def test_a_run_off_the_time_axis_is_pinned_to_its_edge_and_named(calculator, values, marker, side):
+    calculator.update(model=CUSTOM, **values)
+    budget = _expected(calculator)
+    low, high = TIME_LIMITS_DAYS
+    assert not low <= budget.days <= high
+    assert low <= calculator.time_point.get_ydata()[0] <= high and calculator.time_point.get_marker() == marker
+    assert side in calculator.time_note.get_text() and calculator.error is None
+    calculator.update(model="Llama 2 70B", n_accelerators=2048, mfu=0.4)     # back on the axis: a dot, no note
+    assert calculator.time_point.get_marker() == "o" and calculator.time_note.get_text() == ""
+    assert calculator.time_point.get_ydata()[0] == pytest.approx(_expected(calculator).days)
+
+
+def test_an_mfu_above_every_published_run_gets_a_caution(calculator):
+    from scalingedu.widgets.compute_budgets import HIGHEST_PUBLISHED_MFU
+    assert data.PALM_540B_UTILISATION["mfu"] == HIGHEST_PUBLISHED_MFU
+    assert calculator.cautions == [] and calculator.notes.layout.display == "none"     # the default 40%
+    calculator.update(mfu=0.75)
+    assert len(calculator.cautions) == 1
+    assert "MFU 75%" in calculator.cautions[0] and "46.2% (PaLM 540B" in calculator.cautions[0]
+    assert "MFU 75%" in calculator.notes.value and calculator.notes.layout.display != "none"
+    calculator.update(mfu=0.46)
+    assert calculator.cautions == []

@@ -7,6 +7,7 @@ import pytest
 
 from scalingedu.data import GOPHER_BUDGET_FLOPS
 from scalingedu.laws import HOFFMANN_2022, HOFFMANN_2022_TEX
+from scalingedu.plotting import PALETTE
 from scalingedu.returns import (
     data_constrained_optimal,
     frontier_step,
@@ -106,3 +107,81 @@ def test_the_models_own_checks_show_a_message_not_a_traceback():
     emergence.update(answer_tokens=60)
     assert emergence.error is not None and "answer_tokens must be" in emergence.error
     assert emergence.image.layout.display == "none"
+
+
+# --- honest at the edges (issue 15) ------------------------------------------------------------------------------
+
+def test_a_best_run_beyond_the_epochs_axis_is_marked_at_its_edge_and_cautioned():
+    from scalingedu.widgets.diminishing_returns import EPOCHS_RANGE
+
+    widget = DataLimitExplorer()
+    assert widget.cautions == [] and widget.loss_here.get_visible() and not widget.loss_edge.get_visible()
+    widget.update(unique_tokens=1e9, flops=1e25)                      # the review's state: 1.44e5 epochs
+    plan = data_constrained_optimal(1e25, 1e9)
+    assert plan.epochs > 1e5 and widget.error is None
+    assert not widget.loss_here.get_visible() and widget.loss_edge.get_visible()
+    assert np.allclose(widget.loss_edge.get_xydata(), [[EPOCHS_RANGE[1], plan.loss]])
+    low, high = widget.axes[1].get_ylim()
+    assert low <= plan.loss <= high                                    # the edge marker is inside the loss axis
+    assert "1.44e5 epochs" in widget.edge_text.get_text()
+    assert len(widget.cautions) == 1 and "epochs over the unique data" in widget.cautions[0]
+    assert "about 16" in widget.cautions[0]
+
+
+def test_between_16_and_200_epochs_the_point_stays_on_the_chart_with_a_caution():
+    widget = DataLimitExplorer(unique_tokens=1e10, flops=1e23)
+    plan = data_constrained_optimal(1e23, 1e10)
+    assert 16 < plan.epochs < 200
+    assert widget.loss_here.get_visible() and widget.edge_text.get_text() == ""
+    assert len(widget.cautions) == 1
+
+
+def test_the_inference_optimum_beyond_sardanas_range_is_cautioned():
+    widget = InferenceDemandExplorer()
+    assert widget.cautions == []                                       # 2T tokens of demand: 182 tokens/param
+    widget.update(inference_tokens=1e16, quality_of=1e9)               # the review's state
+    assert widget.error is None and len(widget.cautions) == 1
+    assert "tokens per parameter" in widget.cautions[0] and "10,000" in widget.cautions[0]
+
+
+def test_the_frontier_explorer_prices_with_the_planners_defaults():
+    from scalingedu.planning import DEFAULT_MFU, DEFAULT_PRICE
+
+    widget = FrontierExplorer()
+    assert widget.controls["dollars_per_hour"].value == DEFAULT_PRICE
+    step = frontier_step(HOFFMANN_2022, GOPHER_BUDGET_FLOPS, mfu=DEFAULT_MFU,
+                         dollars_per_accelerator_hour=DEFAULT_PRICE)
+    assert f"{DEFAULT_MFU:.0%} MFU" in widget.report.get_text()
+    assert np.allclose(widget.here.get_xydata(), [[step.flops, step.loss]])
+
+
+@pytest.mark.parametrize("length", [1, 10, 30])
+def test_the_emergence_text_box_covers_no_lab_point(length):
+    widget = EmergenceByMetric(answer_tokens=length)
+    widget.render_png()
+    renderer = widget.canvas.get_renderer()
+    box = widget.lab_text.get_window_extent(renderer)
+    lab_ax = widget.axes[1][1]
+    points = lab_ax.transData.transform(widget.lab_match.get_xydata())
+    inside = [(x, y) for x, y in points if box.x0 - 6 <= x <= box.x1 + 6 and box.y0 - 6 <= y <= box.y1 + 6]
+    assert not inside
+
+
+def test_the_emergence_reference_line_follows_the_rescaled_axis():
+    """The probability axis rescales with the answer length; the static "one character right" line must be redrawn
+    on the new scale (it was once left where the first state's scale had put it)."""
+    import io
+
+    from PIL import Image
+
+    widget = EmergenceByMetric()
+    widget.update(answer_tokens=30)
+    lab = lab_emergence(30)
+    lab_ax = widget.axes[1][1]
+    x, y = lab_ax.transData.transform((lab.flops[0], np.exp(-lab.loss[0])))
+    pixels = np.asarray(Image.open(io.BytesIO(widget.image.value)).convert("RGB")).astype(int)
+    height = pixels.shape[0]
+    row, column = int(round(height - y)), int(round(x))
+    patch = pixels[row - 2:row + 3, column - 2:column + 3].reshape(-1, 3)
+    blue = np.array([int(PALETTE[0][i:i + 2], 16) for i in (1, 3, 5)])
+    assert np.abs(patch - blue).sum(axis=1).min() < 40

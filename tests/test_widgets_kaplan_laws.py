@@ -201,3 +201,50 @@ def test_updated_picture_equals_a_full_redraw(factory, values):
     widget._background = None             # force a full redraw, independently of the widget's own invalidate()
     full = _pixels(widget.render_png())
     assert np.abs(updated - full).max() <= 2
+
+
+def test_explorer_readout_and_key_sit_in_their_own_panel_and_never_cover_a_curve(explorer):
+    data_ax, size_ax = explorer.axes
+    assert explorer.report.axes not in (data_ax, size_ax) and not explorer.report.axes.axison
+    key = explorer.report.axes.figure.legends + [ax.get_legend() for ax in explorer.figure.axes if ax.get_legend()]
+    assert len(key) == 1 and len(key[0].get_texts()) <= 4         # four entries, not seven
+    for params, tokens in ((1e6, 1e7), (1e13, 1e7)):              # the reviews' failing states
+        explorer.update(params=params, tokens=tokens)
+        text_box = explorer.report.get_window_extent(explorer.canvas.get_renderer())
+        for ax in (data_ax, size_ax):
+            assert not text_box.overlaps(ax.get_window_extent())
+
+
+def test_explorer_verdict_speaks_about_this_point(explorer):
+    explorer.update(params=1e6, tokens=1e7)
+    point = law_point(1e6, 1e7)
+    text = explorer.report.get_text()
+    assert "Verdict: data-limited" in text and "138M tokens" in text and "14× too few" in text
+    assert f"{100 * point.penalty:.1f}%" in text
+    explorer.update(params=1e8, tokens=1e10)
+    assert "Verdict: enough data" in explorer.report.get_text()
+
+
+def test_explorer_cautions_outside_the_sizes_and_data_kaplan_measured(explorer):
+    assert explorer.cautions == [] and explorer.notes.layout.display == "none"   # 1.5B on WebText2: measured
+    explorer.update(params=1e6, tokens=1e7)                                       # 10M tokens: below 22M
+    assert explorer.cautions == ["10M training tokens: Kaplan et al. measured data sets of 22M to 23B tokens; "
+                                 "the law is extrapolated here, below that range"]
+    explorer.update(preset="GPT-3 175B")                                          # 175B on 300B tokens: above both
+    assert len(explorer.cautions) == 2
+    assert "175B non-embedding parameters" in explorer.cautions[0] and "768 to 1.5B" in explorer.cautions[0]
+    assert "300B training tokens" in explorer.cautions[1]
+    assert "Outside the fitted range" in explorer.notes.value and explorer.error is None
+    explorer.update(params=1e8, tokens=1e9)
+    assert explorer.cautions == []
+
+
+def test_comparer_cautions_beyond_the_compute_each_rule_was_fitted_on(comparer):
+    comparer.update(flops=1e19)                    # inside Kaplan's runs and Hoffmann's
+    assert comparer.cautions == [] and comparer.notes.layout.display == "none"
+    comparer.update(flops=GOPHER_BUDGET_FLOPS)     # the comparer opens here: Kaplan's rule is extrapolated
+    assert len(comparer.cautions) == 1
+    assert "Kaplan et al.'s largest runs used about 1.2e21 FLOPs (14 PF-days)" in comparer.cautions[0]
+    assert "488×" in comparer.cautions[0]
+    comparer.update(flops=1e25)                    # beyond Chinchilla's test too
+    assert len(comparer.cautions) == 2 and "tested once, by Chinchilla at 5.76e23" in comparer.cautions[1]

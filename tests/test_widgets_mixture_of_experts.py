@@ -179,3 +179,50 @@ def test_the_simulators_cached_batches_are_the_libraries_skewed_logits(experts, 
     cached = widget._batches(experts, skew)
     drawn = moe.skewed_logits(MAX_STEPS * SIMULATOR_TOKENS, experts, skew=skew, seed=SIMULATOR_SEED)
     np.testing.assert_allclose(cached, drawn.reshape(MAX_STEPS, SIMULATOR_TOKENS, experts), rtol=1e-6, atol=1e-6)
+
+
+# --- honest at the edges (issue 15) ------------------------------------------------------------------------------
+
+def test_the_simulator_counts_idle_experts_that_a_generous_capacity_hides():
+    """The review's state: 64 experts, top-4, capacity factor 3 and a strongly skewed router balanced by the
+    auxiliary loss drop nothing, while many experts get no token at all; the title must say both."""
+    widget = RouterSimulator()
+    widget.update(skew=3.0, experts=64, top_k=4, capacity_factor=3.0, method="Switch auxiliary loss", steps=100)
+    history = moe.simulate_balancing(method="aux_loss", experts=64, tokens=SIMULATOR_TOKENS, top_k=4, skew=3.0,
+                                     steps=100, capacity_factor=3.0, seed=SIMULATOR_SEED)
+    idle = int(np.count_nonzero(history.load[-1] == 0))
+    assert idle > 10 and history.dropped_fraction[-1] == 0.0
+    title = widget.summary.get_text()
+    assert f"{idle} of 64 experts idle" in title and "0.0% of assignments dropped" in title
+    assert "dense model" not in title
+
+
+def test_top_k_equal_to_the_number_of_experts_is_called_a_dense_model():
+    widget = RouterSimulator()
+    assert "dense model" not in widget.summary.get_text()
+    widget.update(experts=4, top_k=4)
+    assert widget.error is None and "top-4 of 4 experts" in widget.summary.get_text()
+    assert "this is a dense model" in widget.summary.get_text()
+
+
+def test_an_moe_larger_than_any_trained_gets_a_caution():
+    from scalingedu.data import model
+
+    widget = DenseVsMoEExplorer()
+    assert widget.cautions == [] and widget.notes.layout.display == "none"      # the default state: 316B total
+    widget.update(flops=1e26, experts=256, top_k=1)
+    total = moe.dense_vs_moe(1e26, 256, 1).moe_total_params
+    assert total > model("DeepSeek-V3").params
+    assert len(widget.cautions) == 1 and "56.5T total parameters" in widget.cautions[0]
+    assert "DeepSeek-V3's 671B" in widget.cautions[0] and widget.notes.layout.display != "none"
+    widget.update(flops=1e23, experts=64, top_k=2)
+    assert widget.cautions == []
+
+
+def test_the_memory_axis_ends_a_decade_or_so_above_the_largest_bar(comparison):
+    comparison.update(flops=1e23, experts=64, top_k=2)
+    largest = moe.dense_vs_moe(1e23, 64, 2).moe_training_bytes
+    low, high = comparison.axes[1].get_xlim()
+    assert 8 * largest <= high <= 80 * largest
+    # the value labels sit on a white box, so the 80 GB line does not run through their digits
+    assert all(label.get_bbox_patch() is not None for label in comparison.memory_labels)

@@ -153,3 +153,24 @@ def test_simulator_updated_picture_equals_a_full_redraw(simulator, values):
     simulator.update(**values)
     assert np.abs(_pixels(bytes(simulator.image.value)) - before).max() > 100
     _assert_update_matches_full_redraw(simulator)
+
+
+# --- honest readouts at the edges ----------------------------------------------------------------------------------
+
+def test_simulator_says_when_the_floor_hit_its_bound_instead_of_printing_a_tiny_number(simulator):
+    """Lesson 01's review: at high noise the readout printed "fitted floor c = 3.49e-17" for a floor pressed to 0."""
+    simulator.update(noise_percent=5.0, n_points=8, decades=1.0, seed=5)
+    result = extrapolation_experiment(0.05, 8, 1.0, 5)
+    assert result.offset.c < 1e-9                  # the state really does press c against its bound
+    text = simulator.report.get_text()
+    assert "c = 0 (at its bound" in text and "e-" not in text.split("fitted floor")[1]
+    simulator.update(noise_percent=0.0)            # a floor the fit finds is printed as a number
+    assert f"fitted floor c = {extrapolation_experiment(0.0, 8, 1.0, 5).offset.c:.3g}" in simulator.report.get_text()
+
+
+def test_a_diverging_offset_fit_is_a_clear_value_error_shown_by_the_simulator(simulator):
+    """3% noise, 5 runs, half a decade, seed 13 (the review's failing state): the fit's scale overflows."""
+    with pytest.raises(ValueError, match="fit with an offset diverged.*do not pin down the floor"):
+        extrapolation_experiment(0.03, 5, 0.5, 13)
+    simulator.update(noise_percent=3.0, n_points=5, decades=0.5, seed=13)
+    assert simulator.error.startswith("the fit with an offset diverged") and not _shown(simulator)

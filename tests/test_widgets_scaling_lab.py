@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scalingedu.lab import sweep_fit
+from scalingedu.lab import load_results, sweep_fit
 from scalingedu.widgets import all_widget_classes
 from scalingedu.widgets.scaling_lab import DataExperimentExplorer, LabIsoFlopProfiles
 
@@ -72,3 +72,39 @@ def test_explorer_controls_each_change_their_panel(explorer):
 def test_explorer_rejects_values_outside_its_sliders(explorer):
     with pytest.raises(ValueError, match="corruption"):
         explorer.update(corruption=0.9)
+
+
+def test_profiles_accept_the_sweeps_own_smallest_and_largest_budgets(profiles):
+    budgets = np.unique(profiles.results["budget"])
+    profiles.update(flops=float(budgets[0]))        # 3e10 exactly: the slider's minimum, not 3.00000000000001e10
+    assert profiles.error is None and profiles.optimum.get_xdata()[0] == pytest.approx(sweep_fit().params[0])
+    profiles.update(flops=float(budgets[-1]))
+    assert profiles.error is None and profiles.optimum.get_xdata()[0] == pytest.approx(sweep_fit().params[-1])
+
+
+def test_profiles_show_the_spread_of_three_seeds_for_each_run(profiles):
+    seeds = load_results("sweep_seeds")
+    profiles.update(flops=9e10)
+    segments = profiles.spread.get_segments()
+    assert len(segments) == 5
+    for segment in segments:
+        (n, low), (_, high) = segment
+        same = (seeds["budget"] == 9e10) & (seeds["params"] == n)
+        assert same.sum() == 3
+        assert (low, high) == (seeds["val_loss"][same].min(), seeds["val_loss"][same].max())
+
+
+def test_profiles_caution_when_the_minimum_lies_outside_the_sizes_trained(profiles):
+    assert profiles.cautions == []
+    for budget in np.unique(profiles.results["budget"]):     # the shipped sweep: every minimum inside its sizes
+        profiles.update(flops=float(budget))
+        assert profiles.cautions == []
+    # a sweep whose largest budget trained only its three smallest sizes (21k to 45k parameters), all still falling
+    data = load_results()
+    keep = ~((data["budget"] == 8.1e11) & (data["width"] > 96))
+    mine = LabIsoFlopProfiles(results={name: column[keep] for name, column in data.items()})
+    mine.update(flops=8.1e11)
+    assert mine.error is None and len(mine.cautions) == 1
+    assert "outside the sizes trained" in mine.cautions[0] and "8.1e+11" in mine.cautions[0]
+    assert mine.optimum.get_xdata()[0] > data["params"][keep].max()
+    assert not mine.spread.get_visible()                 # no seeds for a sweep of one's own

@@ -55,6 +55,22 @@ DEEPSEEK_V3_ROUTING = PublishedConstants(
     """,
 )
 
+DEEPSEEK_V3_BATCH = PublishedConstants(
+    {"sequences": 15360.0, "seq_len": 4096.0, "tokens_per_step": 15360.0 * 4096.0, "initial_sequences": 3072.0,
+     "ramp_tokens": 469e9},
+    source="""
+        DeepSeek-V3 technical report (arXiv:2412.19437) §4.2, hyper-parameters [S: quoted consistently]: the batch
+        size grows from 3072 to 15360 sequences over the first 469B tokens and stays at 15360 for the rest of
+        pre-training, with a maximum sequence length of 4K tokens
+    """,
+    note="""
+        tokens_per_step = 15360 × 4096 ≈ 63M tokens, the largest pre-training batch among the runs the course cites
+        (Llama 3 405B: about 16M; GPT-3 175B: 3.2M).
+    """,
+)
+"""DeepSeek-V3's pre-training batch: the largest published batch the course knows of (lesson 06's planner warns
+beyond it)."""
+
 DEEPSEEK_V3_MOE_SHAPE = MappingProxyType({
     "n_layers": 61, "d_model": 7168, "n_heads": 128, "d_head": 128, "n_kv_heads": 128,
     "experts": 256,

@@ -23,13 +23,17 @@ EPOCH_2024_REPLICATION = PublishedConstants(
      "median_tokens_per_param": 25.66, "hoffmann_policy_tokens_per_param": 72.87,
      "samples_for_hoffmann_interval": 634_773.0,
      "log_likelihood_rounded": 562.25, "log_likelihood_unrounded": 837.78,
-     "log_likelihood_epoch": 879.77},
+     "log_likelihood_epoch": 879.77,
+     "fig4_smallest_flops": 1.4e18, "fig4_largest_flops": 1.3e22,
+     "fig4_smallest_params": 5.7e7, "fig4_largest_params": 1.62e10},
     source="""
         Besiroglu, Erdil, Barnett & You 2024 (arXiv:2404.10102) and epoch-research/analyzing-chinchilla:
         data/svg_extracted_data.csv (245 points read from Hoffmann's Fig. 4) and data_analysis.ipynb (5 highest-loss
         points excluded; a = 0.513 with standard error 0.020; median D/N at Chinchilla's compute 25.66 under the
         refit against 72.87 under Hoffmann's policy; about 634,773 runs would be needed for Table 2's interval on a;
-        log-likelihoods without outliers of the rounded, unrounded and refit laws)
+        log-likelihoods without outliers of the rounded, unrounded and refit laws); the range of the 245 points
+        (the summary of training_df in data_analysis.ipynb: training FLOP 1.397e18 to 1.296e22, model size 5.73e7
+        to 1.618e10), that is, the compute and the model sizes the parametric fit (Approach 3) rests on
     """,
     note="""
         The abstract also says Hoffmann's optimizer stopped before convergence because of a poor choice of loss

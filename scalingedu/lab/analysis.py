@@ -141,3 +141,19 @@ def isoflop_budget_view(flops: float, results: dict | None = None,
                       optimum_params=float(fit.params[index]),
                       optimum_tokens=float(fit.tokens[index]), optimum_loss=float(fit.loss[index]),
                       inside_sampled_range=bool(fit.inside_sampled_range[index]))
+
+
+def seed_spread(seeds: dict, flops: float, params) -> tuple[np.ndarray, np.ndarray]:
+    """The lowest and highest validation loss over the seeds of each run of a multi-seed sweep (``seeds``, e.g.
+    ``load_results("sweep_seeds")``) at the budget nearest ``flops``, for the model sizes ``params``: the error bar of
+    each run. A size the seeded sweep did not train gets NaN."""
+    budget = float(v.positive("flops", flops))
+    sizes = np.atleast_1d(np.asarray(params, dtype=float))
+    nominal = np.unique(seeds["budget"])
+    at_budget = seeds["budget"] == nominal[np.argmin(np.abs(np.log(nominal) - math.log(budget)))]
+    low, high = np.full(sizes.shape, np.nan), np.full(sizes.shape, np.nan)
+    for i, size in enumerate(sizes):
+        same = at_budget & (seeds["params"] == size)
+        if same.any():
+            low[i], high[i] = seeds["val_loss"][same].min(), seeds["val_loss"][same].max()
+    return low, high

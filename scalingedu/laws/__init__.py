@@ -10,10 +10,13 @@ from .allocation import Allocation
 from .chinchilla import EPOCH_2024, HOFFMANN_2022, HOFFMANN_2022_TEX, ChinchillaLaw
 from .comparison import (
                          ALLOCATION_LAWS,
+                         CHINCHILLA_FITTED_FLOPS,
+                         CHINCHILLA_TESTED_FLOPS,
                          KAPLAN_CHOICE,
                          LAW_CHOICES,
                          ModelPosition,
                          allocations,
+                         budget_cautions,
                          law_choice,
                          model_budget,
                          model_positions,
@@ -29,12 +32,19 @@ from .fitting import (
                          simulate_runs,
 )
 from .isoflop import TRUE_LAWS, IsoFlopExperiment, IsoFlopView, isoflop_experiment, isoflop_view, profile_limits
-from .kaplan import KAPLAN_2020, KaplanLaw, LawPoint, kaplan_largest_run_flops, law_point
+from .kaplan import (
+                         KAPLAN_2020,
+                         KaplanLaw,
+                         LawPoint,
+                         kaplan_largest_run_flops,
+                         law_point,
+                         measured_range_cautions,
+)
 
-__all__ = ["ALLOCATION_LAWS", "Allocation", "ChinchillaLaw", "EPOCH_2024", "HOFFMANN_2022",
-           "HOFFMANN_2022_TEX", "IsoFlopExperiment", "IsoFlopFit", "IsoFlopView", "KAPLAN_2020",
-           "KAPLAN_CHOICE", "KaplanLaw", "LAW_CHOICES", "LawPoint", "ModelPosition", "TRUE_LAWS",
-           "allocations", "fit_chinchilla", "fit_chinchilla_grid", "fit_isoflop_parabolas",
+__all__ = ["ALLOCATION_LAWS", "Allocation", "CHINCHILLA_FITTED_FLOPS", "CHINCHILLA_TESTED_FLOPS", "ChinchillaLaw",
+           "EPOCH_2024", "HOFFMANN_2022", "HOFFMANN_2022_TEX", "IsoFlopExperiment", "IsoFlopFit", "IsoFlopView",
+           "KAPLAN_2020", "KAPLAN_CHOICE", "KaplanLaw", "LAW_CHOICES", "LawPoint", "ModelPosition", "TRUE_LAWS",
+           "allocations", "budget_cautions", "fit_chinchilla", "fit_chinchilla_grid", "fit_isoflop_parabolas",
            "huber_objective", "isoflop_experiment", "isoflop_view", "kaplan_largest_run_flops",
-           "law_choice", "law_point", "model_budget", "model_positions",
+           "law_choice", "law_point", "measured_range_cautions", "model_budget", "model_positions",
            "optimal_tokens_for_params", "preset_values", "profile_limits", "simulate_runs"]

@@ -20,11 +20,12 @@ from types import MappingProxyType
 
 from .. import _validate as v
 from ..compute import flops_from_pf_days, training_flops
-from ..data import model
-from ..formatting import human
+from ..data import EPOCH_2024_REPLICATION, GOPHER_BUDGET_FLOPS, model
+from ..formatting import flops as flops_text
+from ..formatting import human, sci
 from .allocation import Allocation
 from .chinchilla import EPOCH_2024, HOFFMANN_2022, HOFFMANN_2022_TEX, ChinchillaLaw
-from .kaplan import KAPLAN_2020, KaplanLaw
+from .kaplan import KAPLAN_2020, KaplanLaw, measured_range_cautions
 
 KAPLAN_CHOICE = "Kaplan 2020 allocation (Table 6)"
 LAW_CHOICES = MappingProxyType({
@@ -170,3 +171,49 @@ def model_positions(law: str | ChinchillaLaw | KaplanLaw, names=MAP_MODELS) -> l
             optimal_tokens=float(optimal_tokens_for_params(chosen, params)),
             loss=float(scorer.loss(params, record.tokens))))
     return positions
+
+
+CHINCHILLA_FITTED_FLOPS = (EPOCH_2024_REPLICATION["fig4_smallest_flops"], EPOCH_2024_REPLICATION["fig4_largest_flops"])
+"""The compute of the runs behind the Chinchilla laws' parametric fit (FLOPs): Hoffmann et al.'s Fig. 4, whose
+points Epoch AI extracted and refitted (about 1.4e18 to 1.3e22 FLOPs)."""
+
+CHINCHILLA_TESTED_FLOPS = GOPHER_BUDGET_FLOPS
+"""The one larger budget at which the laws' advice was tested: Chinchilla, trained with Gopher's compute (5.76e23
+FLOPs, Hoffmann et al. 2022, Fig. 2)."""
+
+_PUBLISHED_CHINCHILLA_LAWS = (HOFFMANN_2022, HOFFMANN_2022_TEX, EPOCH_2024)
+
+
+def budget_cautions(flops: float, law: str | ChinchillaLaw | KaplanLaw | None = None) -> list[str]:
+    """Where a training budget takes a law beyond the compute it was fitted or tested on: one sentence per rule.
+
+    ``law`` is a label of :data:`LAW_CHOICES` or :data:`ALLOCATION_LAWS`, or a law; None checks every rule of
+    :data:`ALLOCATION_LAWS` (lesson 03's comparer shows them all). Kaplan's Table 6 rule is checked against the
+    compute of Kaplan et al.'s largest runs; the published Chinchilla laws against their runs
+    (:data:`CHINCHILLA_FITTED_FLOPS`) below, and against Chinchilla's test at Gopher's budget
+    (:data:`CHINCHILLA_TESTED_FLOPS`) above. A law fitted elsewhere (an extra law of your own) gets no caution.
+    """
+    budget = float(v.positive("flops", flops))
+    if law is None:
+        chosen = list(ALLOCATION_LAWS.values())
+    elif isinstance(law, str):
+        labels = {**LAW_CHOICES, **ALLOCATION_LAWS}
+        v.one_of("law", law, labels)
+        chosen = [labels[law]]
+    else:
+        chosen = [law]
+    found = []
+    if any(isinstance(each, KaplanLaw) for each in chosen):
+        found += measured_range_cautions(flops=budget)
+    if any(any(each is known for known in _PUBLISHED_CHINCHILLA_LAWS) for each in chosen):
+        low, high = CHINCHILLA_FITTED_FLOPS
+        tested = CHINCHILLA_TESTED_FLOPS
+        if budget > tested * 1.001:
+            found.append(f"budget {flops_text(budget)}: the Chinchilla laws were fitted on runs of {sci(low, 2)} to "
+                         f"{sci(high, 2)} FLOPs and their advice tested once, by Chinchilla at {sci(tested)}; the "
+                         f"law is extrapolated {budget / tested:,.1f}× beyond that test here")
+        elif budget < low / 1.001:
+            found.append(f"budget {flops_text(budget)}: below the smallest runs the Chinchilla laws were fitted on "
+                         f"({sci(low, 2)} FLOPs); the law is extrapolated here")
+    return found
+

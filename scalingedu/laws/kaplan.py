@@ -37,6 +37,8 @@ from ..data import (
     KAPLAN_2020_STEPS_LAW,
     PF_DAY_FLOPS,
 )
+from ..formatting import flops as flops_text
+from ..formatting import human, sci
 from .allocation import Allocation
 
 
@@ -197,6 +199,27 @@ class KaplanLaw:
         except ValueError:
             raise ValueError(f"params (shape {n.shape}) and steps (shape {s.shape}) cannot be combined") from None
         return v.scalar_or_array(value, params, steps)
+
+    def loss_at_infinite_steps(self, params):
+        """Eq. 1.6 with unlimited training steps: (N_c/N)^alpha_N of Table 3, the loss a model's learning curve
+        levels off at (its converged loss under the steps law; close to, but not the same fit as, Eq. 1.1)."""
+        n = v.positive("params", params)
+        return v.scalar_or_array((self.steps_N_c / n) ** self.steps_alpha_N, params)
+
+    def frontier_point_for_params(self, params) -> Allocation:
+        """The point of the compute-efficient frontier where a model of ``params`` is the best choice.
+
+        Every model on the frontier stops a factor 1 + alpha_N/alpha_S above its converged loss (Eq. B.5), so the
+        loss there follows from ``params`` alone, and the compute from C_min = 6 · N · B_crit(L) · S_min(N, L).
+        Returns an Allocation (``flops`` in FLOPs; divide by PF_DAY_FLOPS for PF-days), the inverse of
+        :meth:`compute_efficient_frontier`.
+        """
+        n = v.positive("params", params)
+        loss = (self.steps_N_c / n) ** self.steps_alpha_N * (self.alpha_S + self.steps_alpha_N) / self.alpha_S
+        flops = self._frontier_pf_days(loss) * PF_DAY_FLOPS
+        return Allocation(params=v.scalar_or_array(n, params),
+                          tokens=v.scalar_or_array(flops / (FLOPS_PER_PARAM_TOKEN * n), params),
+                          flops=v.scalar_or_array(flops, params), loss=v.scalar_or_array(loss, params))
 
     def steps_to_reach_loss(self, params, loss):
         """Eq. 1.6 solved for S_min: S_c / (L - (N_c/N)^alpha_N)^(1/alpha_S) steps for ``params`` to reach ``loss``.
@@ -368,3 +391,41 @@ def kaplan_largest_run_flops() -> float:
     setup = KAPLAN_2020_SETUP
     tokens = setup["training_steps"] * setup["batch_sequences"] * setup["context_tokens"]
     return training_flops(KAPLAN_2020_MODEL_RANGE["largest_params"], tokens)
+
+
+def measured_range_cautions(params: float | None = None, tokens: float | None = None,
+                            flops: float | None = None) -> list[str]:
+    """Where a point of Kaplan's laws lies outside what Kaplan et al. measured: one sentence per quantity.
+
+    ``params`` (non-embedding parameters) against the models they trained (768 to 1.5e9,
+    :data:`~scalingedu.data.KAPLAN_2020_MODEL_RANGE`), ``tokens`` against their data sets (22M to 23B tokens,
+    :data:`~scalingedu.data.KAPLAN_2020_SETUP`), ``flops`` against the compute of their largest runs
+    (:func:`kaplan_largest_run_flops`). Empty when everything given lies inside; the laws still give numbers
+    outside, as extrapolations.
+    """
+    found = []
+    size, setup = KAPLAN_2020_MODEL_RANGE, KAPLAN_2020_SETUP
+    checks = (("params", params, "non-embedding parameters", size["smallest_params"], size["largest_params"],
+               "models of {low} to {high} non-embedding parameters"),
+              ("tokens", tokens, "training tokens", setup["smallest_data_tokens"], setup["largest_data_tokens"],
+               "data sets of {low} to {high} tokens"))
+    for name, value, unit, low, high, measured in checks:
+        if value is None:
+            continue
+        value = _single(name, value)
+        if not low / _EDGE <= value <= high * _EDGE:
+            where = "above" if value > high else "below"
+            span = measured.format(low=human(low), high=human(high))
+            found.append(f"{human(value)} {unit}: Kaplan et al. measured {span}; the law is extrapolated here, "
+                         f"{where} that range")
+    if flops is not None:
+        budget, largest = _single("flops", flops), kaplan_largest_run_flops()
+        if budget > largest * _EDGE:
+            found.append(f"budget {flops_text(budget)}: Kaplan et al.'s largest runs used about {sci(largest, 2)} "
+                         f"FLOPs ({largest / PF_DAY_FLOPS:.0f} PF-days); Table 6's rule is extrapolated "
+                         f"{budget / largest:,.0f}× beyond them here")
+    return found
+
+
+_EDGE = 1.001
+"""Values within 0.1% of a range's edge count as inside (a slider may land a hair beyond a published figure)."""

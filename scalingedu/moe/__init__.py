@@ -13,7 +13,7 @@ One concept per module, public names re-exported here:
 - :mod:`~scalingedu.moe.expert_parallel`: all-to-all bytes of expert parallelism, FLOPs and memory against dense
   models, :func:`dense_vs_moe` at a training budget.
 """
-from .architecture import PRESETS, MoEConfig, ParamCount, count_params, preset, published_counts
+from .architecture import PRESETS, MoEConfig, ParamCount, active_matmul_params, count_params, preset, published_counts
 from .balancing import (
                         BALANCING_METHODS,
                         BalanceHistory,
@@ -23,6 +23,7 @@ from .balancing import (
                         train_router,
 )
 from .expert_parallel import (
+                        LARGEST_TRAINED_MOE,
                         AllToAllCost,
                         ComputeAndMemory,
                         DenseVsMoE,
@@ -30,15 +31,18 @@ from .expert_parallel import (
                         compute_and_memory,
                         dense_vs_moe,
                         model_all_to_all_bytes,
+                        moe_size_caution,
                         moe_total_params,
 )
 from .routing import METHODS, Routing, expert_capacity, expert_preference, route, skewed_logits, softmax
 from .scores import load_balancing_loss
 
 __all__ = [
-    "AllToAllCost", "BALANCING_METHODS", "BalanceHistory", "ComputeAndMemory", "DenseVsMoE", "METHODS",
-    "MoEConfig", "PRESETS", "ParamCount", "RouterTraining", "Routing", "all_to_all_bytes",
+    "AllToAllCost", "BALANCING_METHODS", "BalanceHistory", "ComputeAndMemory", "DenseVsMoE", "LARGEST_TRAINED_MOE",
+    "METHODS",
+    "MoEConfig", "PRESETS", "ParamCount", "RouterTraining", "Routing", "active_matmul_params", "all_to_all_bytes",
     "compute_and_memory", "count_params", "dense_vs_moe", "expert_capacity", "expert_preference", "load_balancing_loss",
-    "model_all_to_all_bytes", "moe_total_params", "preset", "published_counts", "route", "simulate_balancing",
+    "model_all_to_all_bytes", "moe_size_caution", "moe_total_params", "preset", "published_counts", "route",
+    "simulate_balancing",
     "simulate_bias_balancing", "skewed_logits", "softmax", "train_router",
 ]

@@ -198,6 +198,22 @@ def count_params(config: MoEConfig | str) -> ParamCount:
                       norms=norms, expert=expert)
 
 
+def active_matmul_params(config: MoEConfig | str) -> int:
+    """The active weights that multiply a token: the N of the FLOP count, counted as
+    :func:`scalingedu.transformer.matmul_params` counts a dense model's.
+
+    The active count (:func:`count_params`) includes both embedding tables, as the published counts do; a token
+    only *looks up* one row of the input table (no arithmetic), and the norm gains cost a few FLOPs each. This
+    leaves both out and keeps the output layer (vocab × d_model, tied or not), so 2 × this is the forward FLOPs per
+    token of an MoE on the same footing as 2 × ``matmul_params`` of a dense model (attention over the context
+    aside). Mixtral 8x7B: 12.88B active, 12.75B that multiply.
+    """
+    c = _check_config(config)
+    counts = count_params(c)
+    lookup = counts.embeddings - c.vocab_size * c.d_model     # the input table, unless it is the output layer too
+    return counts.active - lookup - counts.norms
+
+
 def _config_from_record(name: str, record) -> MoEConfig:
     fields = {key: value for key, value in record.items()
               if key not in ("source", "note", "mtp_modules")}

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as v
+from ..data import SWITCH_ROUTING, model
+from ..formatting import human
 from ..parallelism import collective_bytes, collective_time
 from .architecture import MoEConfig, _check_config, count_params
 
@@ -210,3 +212,19 @@ def dense_vs_moe(flops: float, experts: int, top_k: int) -> DenseVsMoE:
     params = float(plan.params)
     return DenseVsMoE(flops=budget, tokens=float(plan.tokens), dense_params=params,
                       moe_total_params=float(moe_total_params(params, e, k)), experts=e, top_k=k)
+
+
+LARGEST_TRAINED_MOE = "DeepSeek-V3"
+"""The largest decoder-only MoE language model in :data:`scalingedu.data.MODELS` (671B total, 37B active)."""
+
+
+def moe_size_caution(total_params: float) -> str:
+    """A sentence for an MoE whose total parameters exceed :data:`LARGEST_TRAINED_MOE`'s ("" otherwise): counting
+    its parameters and bytes still works, but no MoE of that size has been trained and measured."""
+    total = float(v.positive("total_params", total_params))
+    largest = model(LARGEST_TRAINED_MOE).params
+    if total <= largest:
+        return ""
+    return (f"{human(total)} total parameters: more than {LARGEST_TRAINED_MOE}'s {human(largest)}, the largest "
+            f"decoder-only MoE on record here (Switch-C, an encoder-decoder, had "
+            f"{human(SWITCH_ROUTING['switch_c_params'])}); no MoE this size has been trained")

@@ -18,7 +18,15 @@ from .layout import LayoutMemory, ParallelLayout, activations_in_flight, check_l
 from .memory import RECOMPUTE, ZERO_STAGES, MemoryBreakdown, activation_memory, zero_memory
 from .models import LLAMA3_405B, PLANNER_MODELS, planner_model
 from .pipeline import SCHEDULES, PipelineSchedule, microbatches_for_bubble, pipeline_bubble, simulate_schedule
-from .planner import PlannerView, TimelineView, planner_view, timeline_view
+from .planner import (
+                      GPT3_EXAMPLE_LAYOUT,
+                      LARGEST_PUBLISHED_BATCH_TOKENS,
+                      PlannerView,
+                      TimelineView,
+                      batch_caution,
+                      planner_view,
+                      timeline_view,
+)
 from .step_time import StepTime, step_time, training_days
 
 __all__ = [
@@ -30,4 +38,5 @@ __all__ = [
     "SCHEDULES", "PipelineSchedule", "microbatches_for_bubble", "pipeline_bubble", "simulate_schedule",
     "StepTime", "step_time", "training_days",
     "PlannerView", "TimelineView", "planner_view", "timeline_view",
+    "GPT3_EXAMPLE_LAYOUT", "LARGEST_PUBLISHED_BATCH_TOKENS", "batch_caution",
 ]

@@ -11,11 +11,37 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..data import ACCELERATORS, INTERCONNECTS
+from ..data import ACCELERATORS, DEEPSEEK_V3_BATCH, INTERCONNECTS, NARAYANAN_GPT3_TRAINING_TIME
+from ..formatting import human
 from .layout import LayoutMemory, ParallelLayout, layout_memory
 from .models import planner_model
 from .pipeline import PipelineSchedule, simulate_schedule
 from .step_time import StepTime, step_time
+
+GPT3_EXAMPLE_LAYOUT = ParallelLayout(n_gpus=int(NARAYANAN_GPT3_TRAINING_TIME["n_gpus"]), tp=8, pp=8, zero_stage=1,
+                                     microbatches=32, recompute="full")
+"""Lesson 06's layout for GPT-3 175B on the 1,024 A100s of Narayanan et al.'s training-time example (§5.1, whose
+8TP/(nX) counts a recomputed forward pass, hence full recomputation): tensor parallelism 8 inside each 8-GPU node,
+8 pipeline stages, dp = 16, ZeRO stage 1 and 32 one-sequence micro-batches per replica (512 sequences of 2,048
+tokens per step). §5.1 states no layout: the degrees are the course's choice, of the kind Narayanan et al. use
+for models of this size (tensor parallelism within a node, pipeline parallelism across nodes)."""
+
+LARGEST_PUBLISHED_BATCH_TOKENS = float(DEEPSEEK_V3_BATCH["tokens_per_step"])
+"""The largest pre-training batch among the runs the course cites, in tokens per step: DeepSeek-V3's 15,360
+sequences of 4,096 tokens (technical report §4.2; :data:`scalingedu.data.DEEPSEEK_V3_BATCH`)."""
+
+
+def batch_caution(tokens_per_step: float) -> str | None:
+    """What to tell a learner whose layout trains on more tokens per step than any published run the course cites
+    (None within that range): the step-time model still computes such a step, but no one has shown it trains well."""
+    tokens = float(tokens_per_step)
+    if not tokens > LARGEST_PUBLISHED_BATCH_TOKENS:
+        return None
+    batch = DEEPSEEK_V3_BATCH
+    return (f"{human(tokens)} tokens per step: the largest published pre-training batch the course knows, "
+            f"DeepSeek-V3's, was about {human(LARGEST_PUBLISHED_BATCH_TOKENS)} tokens ({batch['sequences']:,.0f} "
+            f"sequences of {batch['seq_len']:,.0f}, technical report §4.2). The step time is still computed, but "
+            f"beyond that batch extra tokens per step may no longer cut the number of steps needed")
 
 
 @dataclass(frozen=True)

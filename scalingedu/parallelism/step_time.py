@@ -49,6 +49,9 @@ class StepTime:
     n_gpus: int
     communication: StepCommunication
     memory: LayoutMemory
+    hardware_flops_per_token: float | None = None
+    """FLOPs the GPUs execute per token: the model's, plus the forward passes repeated by recomputation (None: as
+    many as the model's)."""
 
     @property
     def total(self) -> float:
@@ -62,6 +65,19 @@ class StepTime:
     def mfu(self) -> float:
         """Model FLOPs utilisation: useful FLOPs per second over the cluster's peak (0 to 1)."""
         return self.model_flops_per_token * self.tokens_per_second / (self.n_gpus * self.peak_flops_per_second)
+
+    @property
+    def hfu(self) -> float:
+        """Hardware FLOPs utilisation: every FLOP the GPUs execute per second, recomputed forward passes included,
+        over the cluster's peak (0 to 1; equal to the MFU without recomputation, 8/6 of it with full recomputation,
+        whose extra forward pass adds 2 FLOPs per parameter and token to the model's 6)."""
+        executed = self.hardware_flops_per_token or self.model_flops_per_token
+        return executed * self.tokens_per_second / (self.n_gpus * self.peak_flops_per_second)
+
+    @property
+    def achieved_flops_per_gpu_per_second(self) -> float:
+        """The FLOP/s one GPU executes, recomputation included: Narayanan et al.'s X in 8TP/(nX)."""
+        return self.hfu * self.peak_flops_per_second
 
 
 def _accelerator(name: str):
@@ -93,7 +109,8 @@ def step_time(shape: TransformerShape, layout: ParallelLayout, *, accelerator: s
     exposed = max(0.0, comm.data_parallel_seconds - hidden_behind)
     memory = layout_memory(shape, layout, chip.memory_bytes)
     return StepTime(compute, comm.tensor_parallel_seconds, comm.pipeline_seconds, bubble, exposed, float(tokens),
-                    float(flops.total), chip.peak_flops_per_second, layout.n_gpus, comm, memory)
+                    float(flops.total), chip.peak_flops_per_second, layout.n_gpus, comm, memory,
+                    float(flops.total + extra))
 
 
 def training_days(params, tokens, n_gpus, flops_per_gpu_per_second, *, recompute=True):

@@ -4,7 +4,8 @@ emergence as a metric effect.
 One concept per module: ``frontier`` (gain per doubling along the compute-optimal frontier, the compute and money
 for the next step, the lab's measured frontier), ``data_limits`` (Muennighoff et al. 2023's data-constrained law and
 its optimum), ``inference`` (Sardana et al. 2023: training plus inference compute), ``test_time`` (a toy model of
-repeated sampling with a verifier), ``emergence`` (Schaeffer et al. 2023: smooth per-token loss, sharp exact match).
+repeated sampling with a verifier), ``emergence`` (Schaeffer et al. 2023: smooth per-token loss, sharp exact match),
+``limits`` (the epochs and tokens per parameter the laws were measured on, and the caution beyond them).
 """
 from .data_limits import (
                           MUENNIGHOFF_2023,
@@ -39,12 +40,15 @@ from .inference import (
                           smallest_params_for_loss,
                           tokens_to_reach,
 )
+from .limits import TESTED_EPOCHS, TESTED_TOKENS_PER_PARAM, epochs_caution, tokens_per_param_caution
 from .test_time import ComputeMatched, ToyTask, Verifier, best_of_n_accuracy, compute_matched, coverage
 
 __all__ = ["ComputeMatched", "DataConstrainedAllocation", "DataConstrainedLaw", "FrontierStep", "InferenceAllocation",
-           "LabEmergence", "LabFrontier", "MUENNIGHOFF_2023", "ToyTask", "Verifier", "best_of_n_accuracy",
-           "compute_matched", "coverage", "data_constrained_loss", "data_constrained_optimal", "exact_match",
+           "LabEmergence", "LabFrontier", "MUENNIGHOFF_2023", "TESTED_EPOCHS", "TESTED_TOKENS_PER_PARAM",
+           "ToyTask", "Verifier", "best_of_n_accuracy",
+           "compute_matched", "coverage", "data_constrained_loss", "data_constrained_optimal", "epochs_caution",
+           "exact_match",
            "flops_for_loss", "frontier_exponent", "frontier_loss", "frontier_step", "gain_per_doubling",
            "inference_optimal", "lab_emergence", "lab_frontier", "lifetime_flops", "optimal_budget_for_params",
            "power_law_token_loss", "smallest_params_for_loss", "token_edit_distance", "token_probability",
-           "tokens_to_reach"]
+           "tokens_per_param_caution", "tokens_to_reach"]

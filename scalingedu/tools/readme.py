@@ -16,8 +16,8 @@ END = "<!-- end of lesson table -->"
 
 def _row(each: Lesson) -> str:
     lesson_link = f"[{each.number:02d} {each.title}]({each.notebook})"
-    low, high = each.minutes
-    time = f"{low}–{high} min" if low != high else f"{low} min"
+    core, deep = each.minutes
+    time = f"{core} min" + (f" + {deep} optional" if deep else "")
     problems = f"[problem set]({each.exercise})" if each.has_problem_set else "—"
     return f"| {lesson_link} | {each.topic} | {each.you_will} | {time} | {problems} |"
 

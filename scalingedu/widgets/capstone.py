@@ -4,7 +4,9 @@
 demand, and draws the plan: left, where the planned model sits on the map of parameters and tokens (the
 compute-optimal frontier, this budget's IsoFLOP line, the unique-data limit, the Chinchilla point and real runs);
 middle, the memory one accelerator holds against its capacity; right, the training time against the deadline, with
-the cost, accelerators, layout and expected loss. An impossible request shows the planner's message instead.
+the cost, accelerators, layout and expected loss. An impossible request shows the planner's message instead. A plan
+beyond the epochs or tokens per parameter that its laws were measured on gets a caution under the plot
+(:mod:`scalingedu.returns.limits`): the planner still spends the whole budget, and says where that is a guess.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from ..data import ACCELERATORS, LLAMA3_405B_RUN, model
 from ..formatting import human, money
 from ..planning import MEMORY_HEADROOM, RunPlan, plan_run
 from ..plotting import PALETTE, new_figure
-from ..returns import MUENNIGHOFF_2023
+from ..returns import MUENNIGHOFF_2023, epochs_caution, tokens_per_param_caution
 from .base import LessonWidget, log_slider
 
 GB = 1e9
@@ -96,12 +98,15 @@ class RunPlanner(LessonWidget):
                                       family="DejaVu Sans Mono",
                                       bbox=dict(facecolor="white", edgecolor="0.8", boxstyle="round,pad=0.3"))
         time_ax.set(xlim=(0, 380), ylim=(-3.2, 1.6), yticks=[], xlabel="days", title="time, cost and the plan")
-        time_ax.legend(loc="upper right", fontsize=7.5)
+        # labelled in place, not by a legend: a bar or a deadline anywhere on the axis never runs under a label
+        self.time_label = time_ax.text(3, 0.62, "", va="top", fontsize=8, color=PALETTE[2],
+                                       bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
+        self.deadline_label = time_ax.text(90, 1.55, "deadline", va="top", fontsize=8, color=PALETTE[3])
         time_ax.grid(axis="y", visible=False)
         self.title = figure.suptitle("", fontsize=10.5)
         self.animate(self.isoflop_line, self.unique_line, self.epochs_line, self.chinchilla_point, self.plan_point,
                      *self.memory_bars, self.capacity_line, self.usable_line, self.memory_text, self.time_bar,
-                     self.deadline_line, self.plan_text, self.title)
+                     self.deadline_line, self.time_label, self.deadline_label, self.plan_text, self.title)
         return figure, (map_ax, memory_ax, time_ax)
 
     def draw(self, budget, accelerator, deadline, unique_tokens, inference_tokens):
@@ -129,6 +134,11 @@ class RunPlanner(LessonWidget):
 
         self.time_bar.set_width(plan.days)
         self.deadline_line.set_xdata([deadline, deadline])
+        self.time_label.set_text(f"training time {plan.days:.1f} days")
+        late_in_year = deadline > 300           # the label goes on whichever side of the line has room
+        self.deadline_label.set_position((deadline - 4 if late_in_year else deadline + 4, 1.55))
+        self.deadline_label.set_horizontalalignment("right" if late_in_year else "left")
+        self.deadline_label.set_text(f"deadline {deadline} days")
         energy = "n/a (no board power)" if plan.energy_kwh is None else f"{plan.energy_kwh / 1e6:.3g} GWh"
         self.plan_text.set_text(
             f"{plan.architecture:5s} {human(plan.params)} params"
@@ -139,6 +149,9 @@ class RunPlanner(LessonWidget):
             f"cost {money(plan.cost_dollars)}, energy {energy}\n"
             f"expected loss {plan.loss:.3f} nats/token\n"
             f"(Chinchilla at this budget: {plan.chinchilla_loss:.3f})")
+        for caution in (epochs_caution(plan.epochs), tokens_per_param_caution(plan.tokens_per_param)):
+            if caution:
+                self.caution(caution)
         binds = [b.split(" (")[0] for b in plan.binding[1:]]
         self.title.set_text(f"{money(budget)} on {accelerator}s in {deadline} days: "
                             f"binding beyond the budget: "

@@ -2,14 +2,16 @@
 
 :class:`IsoFlopExplorer` fixes a training budget C (FLOPs) and asks how to split it between parameters N and
 training tokens D = C / (6N). Its left panel is the IsoFLOP profile of the chosen law (the predicted loss of every
-model size trained on the budget), with the optimum marked and real models whose own budget lies near C; its
-right panel maps parameters against tokens with the law's compute-optimal line, the budget's line of equal compute,
-and where real models sit (over-trained above the line, under-trained below it).
+model size trained on the budget), with the optimum marked and real models whose own budget lies near C, drawn
+hollow at their size on this profile (never at their own loss on another budget's curve); its right panel maps
+parameters against tokens with the law's compute-optimal line, the budget's line of equal compute, and where real
+models sit (over-trained above the line, under-trained below it).
 :class:`IsoFlopLab` runs Hoffmann et al.'s Approach 2 on simulated runs of a known law.
 
 The widgets only draw. The numbers come from :mod:`scalingedu.laws.isoflop` (:func:`isoflop_view`,
 :func:`profile_limits`, :func:`isoflop_experiment`) and :mod:`scalingedu.laws.comparison` (the
-laws a learner can pick, :func:`optimal_tokens_for_params`, :func:`model_positions`).
+laws a learner can pick, :func:`optimal_tokens_for_params`, :func:`model_positions`, and
+:func:`budget_cautions` for budgets beyond the compute a law was fitted or tested on).
 """
 from __future__ import annotations
 
@@ -26,7 +28,14 @@ from ..data import CHINCHILLA_TOKENS_PER_PARAM, GOPHER_BUDGET_FLOPS
 from ..formatting import flops as flops_text
 from ..formatting import human, sci
 from ..laws import HOFFMANN_2022, ChinchillaLaw
-from ..laws.comparison import LAW_CHOICES, MAP_MODELS, model_positions, optimal_tokens_for_params
+from ..laws.comparison import (
+    LAW_CHOICES,
+    MAP_MODELS,
+    budget_cautions,
+    model_budget,
+    model_positions,
+    optimal_tokens_for_params,
+)
 from ..laws.isoflop import (
     FLOPS_RANGE,
     LAB_BUDGETS,
@@ -49,7 +58,7 @@ MODEL_STYLE = MappingProxyType({
 })
 """Colour and marker of each model, the same in both panels."""
 NEAR_BUDGET_FACTOR = 2.0
-"""A model appears on the IsoFLOP profile when its own 6ND lies within this factor of the budget."""
+"""A model appears on the IsoFLOP profile when its own budget (published, or 6ND) lies within this factor of C."""
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -68,11 +77,14 @@ class IsoFlopExplorer(LessonWidget):
 
     Controls: ``flops`` (the budget in FLOPs, log slider from 1e18 to 1e27) and ``law`` (a label of
     :data:`LAW_CHOICES`). Left: the IsoFLOP profile, loss against model size when every model trains on
-    C / (6N) tokens, with the optimum (star), the other Chinchilla laws' profiles (grey) and the real models
-    whose own budget 6ND lies within 2× of C. Right: parameters against tokens, with the law's compute-optimal
-    line, the shaded over- and under-trained sides, the line of equal compute C = 6ND and the real models. The
-    title states the optimum: N, D, tokens per parameter and loss. Extra laws (for example one you fitted) can be
-    offered with ``IsoFlopExplorer(extra_laws={"my fit": law})``.
+    C / (6N) tokens, with the optimum (star) and the other Chinchilla laws' profiles (grey). Real models whose own
+    budget lies within 2× of C are marked, hollow, at their own size *on this profile* (a model of that size
+    trained with this budget), and a note lists each one's own budget as a multiple of C: a model is never drawn
+    at its own loss on another budget's curve. Right: parameters against tokens, with the law's compute-optimal
+    line (dash-dotted), the shaded over- and under-trained sides, the line of equal compute C = 6ND and the real
+    models. The title states the optimum: N, D, tokens per parameter and loss. Budgets beyond the compute the law
+    was fitted or tested on are drawn with a caution under the plot. Extra laws (for example one you fitted) can
+    be offered with ``IsoFlopExplorer(extra_laws={"my fit": law})``.
     """
 
     def __init__(self, *, flops: float = GOPHER_BUDGET_FLOPS, law: str = "Hoffmann 2022, Eq. 10 (rounded)",
@@ -101,15 +113,19 @@ class IsoFlopExplorer(LessonWidget):
         profile.yaxis.set_major_formatter(FormatStrFormatter("%.2f"))   # same width at every budget: no jumps
         self.others = [profile.plot([], [], color="0.6", lw=1.2, ls="--")[0] for _ in range(len(self._laws))]
         self.others[0].set_label("other Chinchilla fits")
-        self.curve, = profile.plot([], [], color=PALETTE[0], lw=2.4, label="chosen law")
-        self.best_marker, = profile.plot([], [], "o", ms=9, mfc="none", mec=PALETTE[7], mew=1.5,
-                                         label="Eq. 10's optimum (Kaplan view)")
+        self.curve, = profile.plot([], [], color=PALETTE[0], lw=2.4, label="chosen law: the profile at C")
+        # Eq. 10's own optimum, shown only when Kaplan's plan is chosen; it is named beside the marker, not in the key.
+        self.best_marker, = profile.plot([], [], "o", ms=9, mfc="none", mec=PALETTE[7], mew=1.5)
+        self.best_label = profile.annotate("Eq. 10's optimum", (1.0, 1.0), xytext=(0, -14), textcoords="offset points",
+                                           ha="center", va="top", fontsize=8, color=PALETTE[7])
         self.optimum, = profile.plot([], [], "*", ms=17, mfc=PALETTE[6], mec=PALETTE[7], mew=1.0, zorder=5,
                                      label="compute-optimal plan")
         self.near = {}
         for name in MAP_MODELS:
             colour, marker = MODEL_STYLE[name]
-            self.near[name], = profile.plot([], [], marker, ms=7, color=colour, mec=PALETTE[7], mew=0.6, zorder=4)
+            self.near[name], = profile.plot([], [], marker, ms=8, mfc="none", mec=colour, mew=1.8, zorder=4)
+        self.near_note = profile.text(0.02, 0.03, "", transform=profile.transAxes, ha="left", va="bottom",
+                                      fontsize=7.8, color="0.25", linespacing=1.3)
 
         chart.set(xscale="log", yscale="log", xlim=PARAMS_RANGE, ylim=TOKENS_RANGE,
                   xlabel="parameters N (active, log scale)", ylabel="training tokens D (log scale)",
@@ -118,7 +134,8 @@ class IsoFlopExplorer(LessonWidget):
         chart.plot(self.grid, ratio * self.grid, color="0.45", lw=1.0, ls=":", zorder=2)
         chart.annotate(f"D = {ratio:g} N", (2e12, ratio * 2e12), xytext=(-4, 6), textcoords="offset points",
                        rotation=37, rotation_mode="anchor", ha="right", color="0.35", fontsize=8)
-        self.frontier, = chart.plot([], [], color=PALETTE[0], lw=2.2, zorder=3, label="compute-optimal line")
+        self.frontier, = chart.plot([], [], color=PALETTE[0], lw=2.0, ls="-.", zorder=3,
+                                    label="chosen law: compute-optimal line (every C)")
         self.over = chart.fill_between(self.grid, self.grid, self.grid, color=PALETTE[1], alpha=0.12, lw=0)
         self.under = chart.fill_between(self.grid, self.grid, self.grid, color=PALETTE[5], alpha=0.15, lw=0)
         box = {"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 1.5}
@@ -140,11 +157,14 @@ class IsoFlopExplorer(LessonWidget):
             axis.set_minor_locator(NullLocator())   # decades are enough, and minor ticks double a full redraw
         handles, labels = profile.get_legend_handles_labels()
         more, more_labels = chart.get_legend_handles_labels()
-        figure.legend(handles + more, labels + more_labels, loc="outside lower center", ncols=6, fontsize=8.5)
+        hollow = Line2D([], [], ls="", marker="o", ms=7, mfc="none", mec="0.3", mew=1.5)
+        figure.legend(handles + [hollow] + more, labels + ["real models' sizes on this profile (hollow)"] + more_labels,
+                      loc="outside lower center", ncols=5, fontsize=8.5)
         # Everything that depends on the controls is animated, including the profile's loss axis (its limits follow
         # the budget) and the map's law-dependent line and bands: an update never needs a full redraw. Order matters:
         # animated artists are painted in this order over the static background.
-        self.animate(profile.yaxis, *self.others, self.curve, self.best_marker, *self.near.values(), self.optimum,
+        self.animate(profile.yaxis, *self.others, self.curve, self.best_marker, self.best_label, *self.near.values(),
+                     self.near_note, self.optimum,
                      self.over, self.under, self.frontier, self.budget_line, *self.placed, self.chart_optimum,
                      self.title)
         return figure, (profile, chart)
@@ -163,10 +183,19 @@ class IsoFlopExplorer(LessonWidget):
         kaplan = not isinstance(chosen, ChinchillaLaw)
         self.best_marker.set_visible(kaplan)
         self.best_marker.set_data([view.best.params], [view.best.loss])
+        self.best_label.set_visible(kaplan)
+        self.best_label.xy = (view.best.params, view.best.loss)
+        notes = []
         for position in model_positions(chosen):
-            near = 1 / NEAR_BUDGET_FACTOR <= position.flops / view.flops <= NEAR_BUDGET_FACTOR
-            self.near[position.name].set_data([position.params], [position.loss])
+            own_budget = model_budget(position.name) / view.flops
+            near = 1 / NEAR_BUDGET_FACTOR <= own_budget <= NEAR_BUDGET_FACTOR
+            # at its own size, on THIS budget's profile: what a model of that size would reach with this budget
+            on_profile = float(view.scored_by.isoflop_profile(view.flops, position.params))
+            self.near[position.name].set_data([position.params], [on_profile])
             self.near[position.name].set_visible(near)
+            if near:
+                notes.append(f"{position.name} ×{own_budget:.2f}")
+        self.near_note.set_text("own budget ÷ C:\n" + "\n".join(notes) if notes else "")
         self.budget_line.set_data(self.grid, view.flops / (FLOPS_PER_PARAM_TOKEN * self.grid))
         self.chart_optimum.set_data([view.optimum.params], [view.optimum.tokens])
         plan = view.optimum
@@ -181,6 +210,8 @@ class IsoFlopExplorer(LessonWidget):
         self.frontier.set_data(self.grid, tokens)
         _set_band(self.over, self.grid, tokens, np.full_like(self.grid, TOKENS_RANGE[1]))
         _set_band(self.under, self.grid, np.full_like(self.grid, TOKENS_RANGE[0]), tokens)
+        for text in budget_cautions(view.flops, chosen):
+            self.caution(text)
         limits = profile_limits(chosen, view.flops)
         if limits != self._limits:
             self.axes[0].set_ylim(*limits)   # the y axis is animated: no full redraw needed

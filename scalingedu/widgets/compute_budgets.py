@@ -11,8 +11,8 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import NullLocator
 
-from ..compute import implied_mfu, run_budget, training_days, training_flops
-from ..data import ACCELERATORS, MODELS, PF_DAY_FLOPS
+from ..compute import implied_mfu, published_run_utilisation, run_budget, training_days, training_flops
+from ..data import ACCELERATORS, MODELS, PALM_540B_UTILISATION, PF_DAY_FLOPS
 from ..data import model as model_record
 from ..formatting import duration, energy, human, money
 from ..formatting import pf_days as pf_days_text
@@ -31,6 +31,14 @@ CHIP_COLOURS = {"A100": PALETTE[0], "H100": PALETTE[1], "H800": PALETTE[2], "H20
 YOURS = PALETTE[3]
 TIME_LIMITS_DAYS = (1e-3, 1e6)
 """Fixed limits of the time panel (about 1.4 minutes to 2,700 years): the line moves, the axis stays."""
+HOURS_BAR_BASE = 1e-3
+"""Where the accelerator-hours bars start (hours): below any run the calculator can make (the smallest, 100M
+parameters on 1B tokens at 80% MFU on 65,536 H100s, takes 0.2 hours), so no bar is drawn backwards."""
+HIGHEST_PUBLISHED_MFU = max(PALM_540B_UTILISATION["mfu"], *(row.mfu_6nd for row in published_run_utilisation()),
+                            *(row.mfu_with_attention or 0.0 for row in published_run_utilisation()))
+"""The highest utilisation of a large run in the course's data: PaLM 540B's reported 46.2% (Chowdhery et al. 2022,
+Table 3); the published accelerator-hours of Llama 2, Llama 3 and DeepSeek-V3 imply less. A higher MFU gets a
+caution."""
 TIME_MARKS = ((1 / 24, "1 hour"), (1.0, "1 day"), (7.0, "1 week"), (30.0, "1 month"), (365.0, "1 year"),
               (3650.0, "10 years"), (36500.0, "100 years"))
 
@@ -51,12 +59,13 @@ def _decades(low: float, high: float, current: tuple[float, float] | None = None
     return float(10.0 ** np.floor(lo)), float(10.0 ** np.ceil(hi))
 
 
-def _beside_published_runs(ax, names: list[str], values, colours, *, xlabel: str, title: str):
+def _beside_published_runs(ax, names: list[str], values, colours, *, xlabel: str, title: str, base: float = 1.0):
     """Log-scale bars of published runs (``names``, ``values``, ``colours``) below a bar for your run, which is
-    returned (its width is set on each draw)."""
+    returned (its width is set on each draw). Bars start at ``base``, below every value they show, so that each one
+    runs from the left edge of the axis to its value."""
     y = np.arange(len(names) + 1)
-    ax.barh(y[1:], values, left=1.0, color=colours, height=0.65)
-    yours = ax.barh([0], [1.0], left=1.0, color=YOURS, height=0.65)[0]
+    ax.barh(y[1:], np.asarray(values) - base, left=base, color=colours, height=0.65)
+    yours = ax.barh([0], [base], left=base, color=YOURS, height=0.65)[0]
     ax.set_yticks(y, ["your run", *names])
     ax.invert_yaxis()
     ax.set(xscale="log", xlabel=xlabel, title=title)
@@ -75,8 +84,10 @@ class TrainingRunCalculator(LessonWidget):
     ones for a Mixture-of-Experts model), ``tokens``, ``chip`` (a key of :data:`scalingedu.data.ACCELERATORS`),
     ``n_accelerators``, ``mfu`` (model FLOPs utilisation) and ``price`` (dollars per accelerator-hour). Choosing a
     model sets ``params`` and ``tokens`` (and the chip, when the model's hardware is on record); moving either
-    slider turns the model into "custom". FLOPs are 6ND; energy assumes the chip's board power and a PUE of 1.2
-    (:func:`scalingedu.compute.energy_kwh`). Pass initial values as keywords, e.g.
+    slider turns the model into "custom". FLOPs are 6ND; energy assumes the chip's board power and the PUE of
+    :data:`scalingedu.compute.DEFAULT_PUE` (:func:`scalingedu.compute.energy_kwh`). A run too long or too short
+    for the time panel is pinned to its edge as an arrowhead and named; an MFU above :data:`HIGHEST_PUBLISHED_MFU`
+    gets a caution under the plot. Pass initial values as keywords, e.g.
     ``TrainingRunCalculator(model="custom", params=1e9, tokens=2e10)``.
     """
 
@@ -179,7 +190,7 @@ class TrainingRunCalculator(LessonWidget):
         self.hours_bar = _beside_published_runs(
             hours_ax, [f"{r.name} ({r.accelerator})" for r in published], self.reference_hours,
             [CHIP_COLOURS.get(r.accelerator, "0.6") for r in published], xlabel="accelerator-hours (log scale)",
-            title="accelerator-hours vs published runs")
+            title="accelerator-hours vs published runs", base=HOURS_BAR_BASE)
 
         self.counts = np.array(COUNTS, dtype=float)
         time_ax.set(xscale="log", yscale="log", xlim=(0.8, COUNTS[-1] * 1.25), ylim=TIME_LIMITS_DAYS,
@@ -193,6 +204,9 @@ class TrainingRunCalculator(LessonWidget):
         marks.minorticks_off()
         self.time_line, = time_ax.plot([], [], color=YOURS, lw=1.8)
         self.time_point, = time_ax.plot([], [], "o", color=YOURS, markersize=8, markeredgecolor="black")
+        # A run too long or too short for the fixed time axis is pinned to its edge as an arrowhead, and named.
+        self.time_note = time_ax.text(0.98, 0.5, "", transform=time_ax.transAxes, ha="right", fontsize=8.5,
+                                      color=YOURS, bbox={"facecolor": "white", "alpha": 0.9, "edgecolor": "none"})
 
         # Minor ticks on these many-decade log axes add clutter and most of the cost of a full redraw.
         for axis in (compute_ax.xaxis, hours_ax.xaxis, time_ax.xaxis, time_ax.yaxis):
@@ -200,21 +214,41 @@ class TrainingRunCalculator(LessonWidget):
         text_ax.set_axis_off()
         self.report = text_ax.text(0.0, 1.0, "", transform=text_ax.transAxes, va="top", ha="left",
                                    family="DejaVu Sans Mono", fontsize=8.6, parse_math=False)
-        self.animate(self.compute_bar, self.hours_bar, self.time_line, self.time_point, self.report)
+        self.animate(self.compute_bar, self.hours_bar, self.time_line, self.time_point, self.time_note, self.report)
         return figure, axes
 
     def draw(self, model, params, tokens, chip, n_accelerators, mfu, price):
         budget = run_budget(params, tokens, chip, n_accelerators, mfu, price)
         days_per_count = training_days(budget.flops, chip, 1, mfu) / self.counts
         self.compute_bar.set_width(budget.flops - 1.0)
-        self.hours_bar.set_width(budget.accelerator_hours - 1.0)
+        self.hours_bar.set_width(budget.accelerator_hours - HOURS_BAR_BASE)
         self.hours_bar.set_color(CHIP_COLOURS.get(chip, YOURS))
         self.hours_bar.set_edgecolor(YOURS)
         self.hours_bar.set_linewidth(2.5)
         self.time_line.set_data(self.counts, days_per_count)
-        self.time_point.set_data([n_accelerators], [budget.days])
+        self._place_time_point(n_accelerators, budget)
         self.report.set_text(self._report(model, budget))
         self._set_limits(budget)
+        if mfu > HIGHEST_PUBLISHED_MFU:
+            self.caution(f"MFU {mfu:.0%}: the highest utilisation of a large run in the course's data is "
+                         f"{HIGHEST_PUBLISHED_MFU:.1%} (PaLM 540B, Chowdhery et al. 2022, Table 3); the time, hours, "
+                         f"cost and energy here are more optimistic than any published run")
+
+    def _place_time_point(self, n_accelerators: int, budget) -> None:
+        """Your run on the time panel; beyond the fixed axis it becomes an arrowhead on the edge, with its time."""
+        low, high = TIME_LIMITS_DAYS
+        days = budget.days
+        if low <= days <= high:
+            self.time_point.set_data([n_accelerators], [days])
+            self.time_point.set_marker("o")
+            self.time_note.set_text("")
+            return
+        above = days > high
+        self.time_point.set_data([n_accelerators], [high / 1.6 if above else low * 1.6])
+        self.time_point.set_marker("^" if above else "v")
+        self.time_note.set_position((0.98, 0.93 if above else 0.05))
+        self.time_note.set_va("top" if above else "bottom")
+        self.time_note.set_text(f"your run: {duration(budget.seconds)}, {'above' if above else 'below'} this axis")
 
     def _report(self, name: str, budget) -> str:
         chip_key = next(key for key, spec in ACCELERATORS.items() if spec is budget.chip)

@@ -26,11 +26,13 @@ from ..compute import training_flops
 from ..data import GOPHER_BUDGET_FLOPS, MUENNIGHOFF_2023_REPETITION, SARDANA_2023
 from ..formatting import human, money, sci
 from ..laws import EPOCH_2024, HOFFMANN_2022, HOFFMANN_2022_TEX
+from ..planning import DEFAULT_MFU, DEFAULT_PRICE
 from ..plotting import PALETTE, new_figure
 from ..returns import (
     MUENNIGHOFF_2023,
     data_constrained_loss,
     data_constrained_optimal,
+    epochs_caution,
     exact_match,
     frontier_step,
     inference_optimal,
@@ -40,6 +42,7 @@ from ..returns import (
     power_law_token_loss,
     smallest_params_for_loss,
     token_edit_distance,
+    tokens_per_param_caution,
     tokens_to_reach,
 )
 from .base import LessonWidget, log_slider
@@ -79,12 +82,13 @@ class FrontierExplorer(LessonWidget):
     """Budget → loss on the compute-optimal frontier, gain per doubling, cost of the next 0.1 nats.
 
     Controls: ``flops`` (training budget), ``law`` (whose constants), ``dollars_per_hour`` (price of an H100-hour;
-    the MFU is 40%). Left: the frontier's loss against compute with E, the budget and the budget that would be
-    0.1 nats lower. Right: nats gained per doubling of compute, falling for ever.
+    the MFU is the planner's :data:`scalingedu.planning.DEFAULT_MFU`). Left: the frontier's loss against compute
+    with E, the budget and the budget that would be 0.1 nats lower. Right: nats gained per doubling of compute,
+    falling for ever.
     """
 
     def __init__(self, *, flops: float = GOPHER_BUDGET_FLOPS, law: str = "Hoffmann 2022, Eq. 10 (rounded)",
-                 dollars_per_hour: float = 2.0):
+                 dollars_per_hour: float = DEFAULT_PRICE):
         super().__init__(flops=flops, law=law, dollars_per_hour=dollars_per_hour)
 
     def build_controls(self):
@@ -125,7 +129,8 @@ class FrontierExplorer(LessonWidget):
 
     def draw(self, flops, law, dollars_per_hour):
         chosen = _law(law)
-        step = frontier_step(chosen, flops, chip="H100", mfu=0.4, dollars_per_accelerator_hour=dollars_per_hour)
+        step = frontier_step(chosen, flops, chip="H100", mfu=DEFAULT_MFU,
+                             dollars_per_accelerator_hour=dollars_per_hour)
         curve = frontier_step(chosen, self.grid)
         self.curve.set_data(self.grid, curve.loss)
         self.floor.set_data(FRONTIER_FLOPS_RANGE, [chosen.E, chosen.E])
@@ -144,7 +149,7 @@ class FrontierExplorer(LessonWidget):
                      if reachable else "impossible: within 0.1 nats of E")
         self.report.set_text(
             f"this run: N = {human(step.params)}, D = {human(step.tokens)}\n"
-            f"  cost {money(step.dollars, tex=True)} (H100, 40% MFU, \\${dollars_per_hour:.2f}/h)\n"
+            f"  cost {money(step.dollars, tex=True)} (H100, {DEFAULT_MFU:.0%} MFU, \\${dollars_per_hour:.2f}/h)\n"
             f"gain per doubling: {step.gain_per_doubling:.4f} nats\n"
             f"distance to E: {step.reducible_loss:.3f} nats\n"
             f"next 0.1 nats: {next_text}\n"
@@ -166,7 +171,9 @@ class DataLimitExplorer(LessonWidget):
     Controls: ``unique_tokens`` and ``flops``. Left: what repeated data is worth, effective tokens D' (in units of
     the unique tokens) against epochs, with the best run's epochs marked. Right: at this budget, the loss of the
     run that makes each number of epochs (tokens = epochs × unique, params = C/(6·tokens)), beside the loss the same
-    run would reach if all its tokens were new; the best number of epochs is marked.
+    run would reach if all its tokens were new; the best number of epochs is marked (at the right edge, with its
+    number, when it lies beyond the axis). Beyond about 16 epochs a caution says the law is extrapolated
+    (:func:`scalingedu.returns.epochs_caution`).
     """
 
     def __init__(self, *, unique_tokens: float = 1e11, flops: float = 1e23):
@@ -202,14 +209,22 @@ class DataLimitExplorer(LessonWidget):
         self.loss_curve, = loss_ax.plot([], [], color=PALETTE[0], lw=2, label="repeated data (Muennighoff)")
         self.fresh_curve, = loss_ax.plot([], [], "--", color=PALETTE[1], lw=1.5,
                                          label="same run, all tokens new")
-        self.loss_here, = loss_ax.plot([], [], "o", ms=9, color=PALETTE[3], zorder=5)
+        self.loss_here, = loss_ax.plot([], [], "o", ms=9, color=PALETTE[3], zorder=5, clip_on=False)
+        # a best run beyond the epochs axis is marked at the edge, pointing out of the chart, and named
+        self.value_edge, = value_ax.plot([], [], ">", ms=10, color=PALETTE[3], zorder=6, clip_on=False)
+        self.loss_edge, = loss_ax.plot([], [], ">", ms=10, color=PALETTE[3], zorder=6, clip_on=False)
+        self.edge_text = loss_ax.annotate("", (0.98, 2.0), xycoords=("axes fraction", "data"), xytext=(0, -10),
+                                          textcoords="offset points", ha="right", va="top", fontsize=8.5,
+                                          color=PALETTE[3],
+                                          bbox={"facecolor": "white", "alpha": 0.9, "edgecolor": "none"})
         self.report = loss_ax.text(0.03, 0.96, "", transform=loss_ax.transAxes, fontsize=8.5, va="top",
                                    family="DejaVu Sans Mono",
                                    bbox={"facecolor": "white", "alpha": 0.9, "edgecolor": "0.8"})
         handles, labels = value_ax.get_legend_handles_labels()
         more, more_labels = loss_ax.get_legend_handles_labels()
         figure.legend(handles + more, labels + more_labels, loc="outside lower center", ncols=3, fontsize=8.5)
-        self.animate(loss_ax.yaxis, self.value_here, self.loss_curve, self.fresh_curve, self.loss_here, self.report)
+        self.animate(loss_ax.yaxis, self.value_here, self.loss_curve, self.fresh_curve, self.loss_here,
+                     self.value_edge, self.loss_edge, self.edge_text, self.report)
         self._limits = None
         return figure, (value_ax, loss_ax)
 
@@ -221,16 +236,32 @@ class DataLimitExplorer(LessonWidget):
         fresh = np.asarray(MUENNIGHOFF_2023.unconstrained.loss(params, tokens))
         self.loss_curve.set_data(self.epochs, loss)
         self.fresh_curve.set_data(self.epochs, fresh)
-        self.loss_here.set_data([plan.epochs], [plan.loss])
-        self.value_here.set_data([plan.epochs], [MUENNIGHOFF_2023.effective_tokens(plan.epochs, 1.0)])
+        on_chart = bool(plan.epochs <= EPOCHS_RANGE[1])
+        for here, edge in ((self.loss_here, self.loss_edge), (self.value_here, self.value_edge)):
+            here.set_visible(on_chart)
+            edge.set_visible(not on_chart)
+        worth = MUENNIGHOFF_2023.effective_tokens(plan.epochs, 1.0)
+        if on_chart:
+            self.loss_here.set_data([plan.epochs], [plan.loss])
+            self.value_here.set_data([plan.epochs], [worth])
+            self.edge_text.set_text("")
+        else:   # the best run lies beyond the epochs axis: a marker at its edge, at the best run's height
+            self.loss_edge.set_data([EPOCHS_RANGE[1]], [plan.loss])
+            self.value_edge.set_data([EPOCHS_RANGE[1]], [worth])
+            self.edge_text.xy = (0.98, plan.loss)
+            self.edge_text.set_text(f"best run: {sci(plan.epochs)} epochs →")
+        caution = epochs_caution(plan.epochs)
+        if caution:
+            self.caution(caution)
         unconstrained = MUENNIGHOFF_2023.unconstrained.compute_optimal(flops)
+        epochs = f"{plan.epochs:.3g}" if plan.epochs < 1e4 else sci(plan.epochs)
         self.report.set_text(
-            f"best run: {plan.epochs:.3g} epochs\n"
+            f"best run: {epochs} epochs\n"
             f"  N = {human(plan.params)}, D = {human(plan.tokens)}\n"
             f"  loss {plan.loss:.3f}\n"
             f"with unlimited data: N = {human(unconstrained.params)},\n"
             f"  D = {human(unconstrained.tokens)}, loss {unconstrained.loss:.3f}")
-        low = float(np.floor(min(loss.min(), fresh.min()) * 20) / 20) - 0.05
+        low = float(np.floor(min(loss.min(), fresh.min(), plan.loss) * 20) / 20) - 0.05
         limits = (low, low + 1.0)
         if limits != self._limits:
             self.axes[1].set_ylim(*limits)      # the loss axis is animated: no full redraw needed
@@ -251,7 +282,8 @@ class InferenceDemandExplorer(LessonWidget):
     Controls: ``inference_tokens`` (lifetime demand), ``quality_of`` (the target loss is that of the
     Chinchilla-optimal model of this size) and ``law``. Left: lifetime compute (training + inference) of every
     model reaching the target, relative to the Chinchilla-optimal model's; the cheapest is marked. Right: the
-    cheapest model's size against demand, with the current demand marked.
+    cheapest model's size against demand, with the current demand marked. Beyond the tokens per parameter Sardana
+    et al. tested, a caution says so (:func:`scalingedu.returns.tokens_per_param_caution`).
     """
 
     def __init__(self, *, inference_tokens: float = SARDANA_2023["figure1_inference_tokens"],
@@ -314,6 +346,9 @@ class InferenceDemandExplorer(LessonWidget):
         self.size_chinchilla.set_data(DEMAND_RANGE, [chin.params, chin.params])
         self.size_here.set_data([inference_tokens], [plan.params])
         saved = 1.0 - plan.total_flops / reference
+        caution = tokens_per_param_caution(plan.tokens_per_param)
+        if caution:
+            self.caution(caution)
         self.report.set_text(
             f"target loss {target:.3f} (Chinchilla {human(chin.params)}, {human(chin.tokens)} tokens)\n"
             f"cheapest: N = {human(plan.params)}, D = {human(plan.tokens)}\n"
@@ -366,9 +401,9 @@ class EmergenceByMetric(LessonWidget):
         self.match, = match_ax.plot([], [], color=PALETTE[3], lw=2)
         self.edit, = edit_ax.plot([], [], color=PALETTE[2], lw=2)
         self.lab_match, = lab_ax.plot([], [], "s-", color=PALETTE[3], label="whole identifier exactly right")
-        self.lab_text = lab_ax.text(0.03, 0.04, "", transform=lab_ax.transAxes, fontsize=8.5,
+        self.lab_text = lab_ax.text(0.03, 0.5, "", transform=lab_ax.transAxes, fontsize=8.5, va="center",
                                     bbox={"facecolor": "white", "alpha": 0.9, "edgecolor": "0.8"})
-        lab_ax.legend(loc="center right", fontsize=8)
+        lab_ax.legend(loc="lower right", fontsize=8)
         self.title = figure.suptitle("", fontsize=11)
         self.animate(lab_ax.yaxis, self.match, self.edit, self.lab_match, self.lab_text, self.title)
         self._lab_limits = None
@@ -381,12 +416,15 @@ class EmergenceByMetric(LessonWidget):
         lab = lab_emergence(length)
         self.lab_match.set_data(lab.flops, lab.exact_match)
         gain = lab.exact_match[-1] / lab.exact_match[0]
-        limits = (10.0 ** np.floor(np.log10(lab.exact_match.min()) - 1), 2.0)
+        # two decades below the lowest point: the legend sits under the data, the text box between the two lines
+        limits = (10.0 ** np.floor(np.log10(lab.exact_match.min()) - 2), 2.0)
         if limits != self._lab_limits:
-            self.axes[1][1].set_ylim(*limits)    # the probability axis is animated: no full redraw needed
+            self.axes[1][1].set_ylim(*limits)
             self._lab_limits = limits
+            self.invalidate()    # the static "one character right" line must be redrawn on the new axis
+        factor = f"{gain:.3g}" if gain < 1e4 else sci(gain)
         self.lab_text.set_text(f"loss per character falls {1 - lab.loss[-1] / lab.loss[0]:.0%};\n"
-                               f"{length}-character exact match rises {gain:,.3g}×")
+                               f"{length}-character exact match rises {factor}×")
         self.title.set_text(f"the same models, answers of {length} token{'s' if length > 1 else ''}: "
                             f"one metric jumps, the other glides")
 

@@ -4,14 +4,16 @@ Two widgets over :data:`scalingedu.laws.KAPLAN_2020`:
 
 - :class:`KaplanLawExplorer` draws the joint law L(N, D) of Eq. 1.5 (Table 2's fit) two ways: loss against training
   tokens for a family of model sizes, and loss against model size for a family of data sizes. Each panel has the
-  limit where the other resource is unlimited, the single-variable fit of Eq. 1.1 or 1.2 for comparison, and the
-  overfitting bound D = 5e3 · N^0.74 of Eq. 4.4. Sliders set N and D (or a preset puts a real dense model there);
-  :func:`scalingedu.laws.law_point` gives the numbers of the readout.
+  limit where the other resource is unlimited and the overfitting bound D = 5e3 · N^0.74 of Eq. 4.4. Sliders set N
+  and D (or a preset puts a real dense model there); :func:`scalingedu.laws.law_point` gives the numbers of the
+  readout, which sits in its own panel with the key, and :func:`scalingedu.laws.measured_range_cautions` the
+  cautions when N or D lie outside what Kaplan et al. measured.
 - :class:`AllocationComparer` splits a compute budget the way Kaplan's Table 6 does (N_opt = 1.3e9 · C^0.73) and the
   way the Chinchilla laws do (Hoffmann et al. 2022's Eq. 10 and the Epoch AI replication of 2024), and shows model
   size and tokens per parameter for each, with real models for reference and the region beyond Kaplan's own
   breakdown point (Eq. 6.8); :func:`scalingedu.laws.allocations` and
-  :func:`scalingedu.laws.model_budget` give its numbers.
+  :func:`scalingedu.laws.model_budget` give its numbers, :func:`scalingedu.laws.budget_cautions` its cautions
+  for budgets beyond the compute each rule was fitted or tested on.
 
 Losses are in nats per token on Kaplan's WebText2 test set (GPT-2 tokenizer); N counts non-embedding parameters.
 Real models appear at their published (total) parameter counts, a small difference for models of their size.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, NullFormatter, NullLocator
 
@@ -37,8 +40,10 @@ from ..laws import (
     ALLOCATION_LAWS,
     KAPLAN_2020,
     allocations,
+    budget_cautions,
     kaplan_largest_run_flops,
     law_point,
+    measured_range_cautions,
     model_budget,
     preset_values,
 )
@@ -132,10 +137,12 @@ class KaplanLawExplorer(_PresetMixin, LessonWidget):
 
     Controls: ``params`` (non-embedding parameters N), ``tokens`` (training tokens D) and ``preset`` (a real dense
     model's published size and tokens; Mixture-of-Experts models and models without published tokens are refused
-    with a message). Grey curves are fixed reference sizes; the blue curves go through your point. Dashed black:
-    the limit where the other resource is unlimited (Table 2's fit); dotted orange: the single-variable fit of
-    Eq. 1.1 or 1.2; dash-dotted vermillion: Eq. 4.4's bound, beyond which the curves are flat (no overfitting).
-    The axes are fixed, so an update only repaints the moving parts. Initial values can be passed as keywords:
+    with a message). Grey curves are fixed reference sizes, labelled where they end; the blue curves go through
+    your point. Dashed black: the limit where the other resource is unlimited (Table 2's fit); dash-dotted
+    vermillion: Eq. 4.4's bound, beyond which the curves are flat (no overfitting), dotted for your N and D. The
+    readout and the key sit in their own panel under the plots, so they never cover a curve. A point outside the
+    model sizes or data Kaplan et al. measured is drawn, with a caution under the plot. The axes are fixed, so an
+    update only repaints the moving parts. Initial values can be passed as keywords:
     ``KaplanLawExplorer(params=1e8, tokens=1e9)``.
     """
 
@@ -161,11 +168,13 @@ class KaplanLawExplorer(_PresetMixin, LessonWidget):
     def build_figure(self):
         law = KAPLAN_2020
         loss_label = "test loss L (nats/token, log scale)"
-        figure, (data_ax, size_ax) = _log_log_panels(
-            dict(xlim=self.TOKENS_RANGE, ylim=self.LOSS_RANGE, xlabel="training tokens D", ylabel=loss_label,
-                 title="loss against data, for several model sizes"),
-            dict(xlim=self.PARAMS_RANGE, ylim=self.LOSS_RANGE, xlabel="non-embedding parameters N", ylabel=loss_label,
-                 title="loss against model size, for several data sizes"))
+        figure, ((data_ax, size_ax), (text_ax, key_ax)) = new_figure(2, 2, width=11.0, height=6.3)
+        data_ax.get_gridspec().set_height_ratios([4.3, 1.0])
+        data_ax.set(xscale="log", yscale="log", xlim=self.TOKENS_RANGE, ylim=self.LOSS_RANGE,
+                    xlabel="training tokens D", ylabel=loss_label, title="loss against data, for several model sizes")
+        size_ax.set(xscale="log", yscale="log", xlim=self.PARAMS_RANGE, ylim=self.LOSS_RANGE,
+                    xlabel="non-embedding parameters N", ylabel=loss_label,
+                    title="loss against model size, for several data sizes")
         self.tokens_grid = np.geomspace(*self.TOKENS_RANGE, 160)
         self.params_grid = np.geomspace(*self.PARAMS_RANGE, 160)
         for ax in (data_ax, size_ax):
@@ -179,7 +188,7 @@ class KaplanLawExplorer(_PresetMixin, LessonWidget):
         tokens, params = self.tokens_grid, self.params_grid
         label_tokens, label_params = self.TOKENS_RANGE[1] / 2.2, self.PARAMS_RANGE[1] / 2.2
         for n in self.FAMILY_PARAMS:
-            family, = data_ax.plot(tokens, law.loss(n, tokens), **grey)
+            data_ax.plot(tokens, law.loss(n, tokens), **grey)
             data_ax.text(label_tokens, law.loss(n, label_tokens) * 1.015, f"N = {human(n)}", fontsize=7.5,
                          color="0.45", ha="right", va="bottom")
         for d in self.FAMILY_TOKENS:
@@ -187,9 +196,7 @@ class KaplanLawExplorer(_PresetMixin, LessonWidget):
             size_ax.text(label_params, law.loss(label_params, d) * 1.015, f"D = {human(d)}", fontsize=7.5,
                          color="0.45", ha="right", va="bottom")
         limit, = data_ax.plot(tokens, law.loss_at_infinite_params(tokens), color=PALETTE[7], ls="--", lw=1.4)
-        single, = data_ax.plot(tokens, law.loss_from_tokens(tokens), color=PALETTE[1], ls=":", lw=2.0)
         size_ax.plot(params, law.loss_at_infinite_data(params), color=PALETTE[7], ls="--", lw=1.4)
-        size_ax.plot(params, law.loss_from_params(params), color=PALETTE[1], ls=":", lw=2.0)
         # Eq. 4.4's bound as a locus through each model size's curve: to its right the curve is flat (enough data).
         # (On the right panel the same locus would lie almost on the dashed limit, so only the current D's bound is
         # drawn there, as a vertical line: the largest model those tokens support.)
@@ -200,22 +207,23 @@ class KaplanLawExplorer(_PresetMixin, LessonWidget):
         self.size_curve = self.animate(size_ax.plot([], [], color=PALETTE[0], lw=2.6)[0])
         self.data_bound = self.animate(data_ax.axvline(1.0, color=PALETTE[3], ls=":", lw=1.3))
         self.size_bound = self.animate(size_ax.axvline(1.0, color=PALETTE[3], ls=":", lw=1.3))
-        star = {"s": 190, "marker": "*", "color": PALETTE[3], "edgecolor": "black", "zorder": 5}
+        star = {"s": 190, "marker": "*", "color": PALETTE[3], "edgecolor": "black", "zorder": 5, "clip_on": False}
         self.data_point = self.animate(data_ax.scatter([1.0], [2.0], **star))
         self.size_point = self.animate(size_ax.scatter([1.0], [2.0], **star))
-        # The upper right of the right panel stays empty (large models never have such high losses here).
-        self.report = self.animate(size_ax.text(
-            0.98, 0.97, "", transform=size_ax.transAxes, fontsize=7.8, family="DejaVu Sans Mono", va="top",
-            ha="right", bbox={"facecolor": "white", "alpha": 0.92, "edgecolor": "0.75"}, zorder=6))
-        figure.suptitle(r"Kaplan et al. 2020, Eq. 1.5: $L(N, D) = [(N_c/N)^{\alpha_N/\alpha_D} + D_c/D]^{\alpha_D}$"
-                        f"   (Table 2: $\\alpha_N$ = {law.joint_alpha_N:g}, $\\alpha_D$ = {law.joint_alpha_D:g}, "
-                        f"$N_c$ = {law.joint_N_c:.2g}, $D_c$ = {law.joint_D_c:.2g})", fontsize=11)
-        figure.legend([family, self.data_curve, limit, single, bound, self.data_point, measured],
-                      ["fixed reference sizes", "through your point", "other resource unlimited (Table 2)",
-                       "single-variable fit (Eq. 1.2 left, 1.1 right)",
-                       f"Eq. 4.4 bound {_overfitting_bound(law)} (dotted: for your N, D)", "your (N, D)",
-                       "sizes Kaplan et al. used"],
-                      loc="outside lower center", ncols=4, fontsize=8.5)
+        for ax in (text_ax, key_ax):
+            ax.set_axis_off()
+        self.report = self.animate(text_ax.text(0.0, 1.0, "", transform=text_ax.transAxes, va="top", ha="left",
+                                                fontsize=8.4, family="DejaVu Sans Mono", parse_math=False))
+        figure.suptitle("Kaplan et al. 2020, Eq. 1.5: the loss L(N, D) of N parameters trained on D tokens "
+                        "(Table 2's fit)", fontsize=11)
+        yours = (Line2D([], [], color=PALETTE[0], lw=2.6),
+                 Line2D([], [], ls="", marker="*", markersize=13, color=PALETTE[3], markeredgecolor="black"))
+        key_ax.legend([yours, limit, bound, measured],
+                      ["your (N, D), and the curves through it",
+                       "the other resource unlimited: L(∞, D) left, L(N, ∞) right",
+                       f"Eq. 4.4's bound {_overfitting_bound(law)} (dotted: for your N and D)",
+                       "the range Kaplan et al. measured (shaded)"],
+                      loc="upper left", fontsize=8.5, handler_map={tuple: HandlerTuple(ndivide=None)})
         return figure, (data_ax, size_ax)
 
     def draw(self, params, tokens, preset):
@@ -230,15 +238,33 @@ class KaplanLawExplorer(_PresetMixin, LessonWidget):
         self.size_bound.set_xdata([point.max_params] * 2)
         self.data_point.set_offsets([[tokens, point.loss]])
         self.size_point.set_offsets([[params, point.loss]])
-        verdict = ("below it: data-limited, overfits" if point.data_limited else "above it: enough data")
         who = "" if preset == CUSTOM else f"{preset}: "
         self.report.set_text(
-            f"{who}N = {human(params)}, D = {human(tokens)} ({point.tokens_per_param:.3g} tokens/param)\n"
-            f"L(N, D) = {point.loss:.3f} nats/token   (Eq. 1.5)\n"
-            f"L(N, ∞) = {point.converged_loss:.3f}  unlimited data\n"
-            f"L(∞, D) = {point.data_limited_loss:.3f}  unlimited model\n"
-            f"overfitting penalty {100 * point.penalty:.1f}%   (Eq. 4.3)\n"
-            f"Eq. 4.4 wants D ≥ {human(point.bound_tokens)}: {verdict}")
+            f"{who}N = {human(params)} parameters, D = {human(tokens)} tokens "
+            f"({point.tokens_per_param:.3g} tokens per parameter)\n"
+            f"L(N, D) = {point.loss:.3f} nats/token (Eq. 1.5)\n"
+            f"  with unlimited data,  L(N, ∞) = {point.converged_loss:.3f}\n"
+            f"  with an unlimited model, L(∞, D) = {point.data_limited_loss:.3f}\n"
+            f"overfitting penalty {100 * point.penalty:.1f}% (Eq. 4.3)\n"
+            + _verdict(point))
+        for text in measured_range_cautions(params=params, tokens=tokens):
+            self.caution(text)
+
+
+def _times(factor: float) -> str:
+    """A factor as a learner reads it: "3.2×", "14×", "2,080,000×"."""
+    return f"{factor:.2g}×" if factor < 10 else f"{factor:,.0f}×"
+
+
+def _verdict(point) -> str:
+    """One line on this (N, D): enough data by Eq. 4.4, or data-limited and by how much."""
+    bound = human(point.bound_tokens, "tokens")
+    if point.data_limited:
+        return (f"Verdict: data-limited. Eq. 4.4 asks for {bound} at this N;\n"
+                f"  {human(point.tokens)} is {_times(point.bound_tokens / point.tokens)} too few, so the model "
+                f"overfits.")
+    return (f"Verdict: enough data. {human(point.tokens)} tokens is at least the {bound}\n"
+            f"  Eq. 4.4 asks for at this N: more data would barely lower the loss.")
 
 
 class AllocationComparer(_PresetMixin, LessonWidget):
@@ -248,7 +274,8 @@ class AllocationComparer(_PresetMixin, LessonWidget):
     or 6 · N · D; Mixtral's is unknown and refused with a message). Left: the compute-optimal model size of each rule
     against the budget, with real models at their size and budget. Right: tokens per parameter, with Chinchilla's
     rule of thumb of about 20. The hatched region lies beyond Kaplan's own breakdown point (Eq. 6.8), the shaded one
-    is the compute of Kaplan et al.'s runs. Initial values can be passed as keywords:
+    is the compute of Kaplan et al.'s runs; a budget beyond the compute a rule was fitted or tested on gets a caution
+    under the plot (at the default budget, Gopher's, Kaplan's rule does). Initial values can be passed as keywords:
     ``AllocationComparer(flops=1e21)``.
     """
 
@@ -349,6 +376,8 @@ class AllocationComparer(_PresetMixin, LessonWidget):
         lines.append(f"Kaplan's model is {kaplan.params / epoch.params:.3g}x Epoch's, "
                      f"on {kaplan.tokens / epoch.tokens:.2g}x the tokens")
         self.report.set_text("\n".join(lines))
+        for text in budget_cautions(flops):
+            self.caution(text)
 
 
 WIDGETS = (KaplanLawExplorer, AllocationComparer)

@@ -17,7 +17,7 @@ from matplotlib.ticker import MaxNLocator, NullLocator
 from ..data import ACCELERATORS
 from ..formatting import human, sci
 from ..formatting import memory as memory_text
-from ..moe import dense_vs_moe, expert_preference, simulate_balancing, skewed_logits
+from ..moe import dense_vs_moe, expert_preference, moe_size_caution, simulate_balancing, skewed_logits
 from ..plotting import PALETTE, new_figure
 from .base import LessonWidget, log_slider
 
@@ -58,6 +58,8 @@ class RouterSimulator(LessonWidget):
     rule) and ``steps``. Left: each expert's load at the last step as a multiple of the even share, the part over
     capacity (dropped) stacked on top, the first step's load as an outline, and the capacity line. Middle and right:
     the drop rate and Switch's balancing loss N·Σ f_i·P_i at every step, with the unbalanced router for reference.
+    The title counts the idle experts (no tokens at the last step) beside the drops, since a generous capacity can
+    drop nothing while many experts sit idle, and says so when top-k equals the number of experts (a dense model).
     The batches are SIMULATED (seeded), :data:`SIMULATOR_TOKENS` tokens each.
     """
 
@@ -88,7 +90,7 @@ class RouterSimulator(LessonWidget):
         }
 
     def build_figure(self):
-        figure, (loads, drops, losses) = new_figure(3, width=12.5, height=4.2)
+        figure, (loads, drops, losses) = new_figure(3, width=12.5, height=4.4)
         figure.get_layout_engine().set(w_pad=0.08)
         index = np.arange(MAX_EXPERTS)
         loads.set(xlabel="expert", ylabel="load at the last step (× even share)",
@@ -174,11 +176,15 @@ class RouterSimulator(LessonWidget):
         self.drop_line.set_data(shown, 100 * history.dropped_fraction[:steps])
         self.loss_reference.set_data(shown, reference.balancing_loss[:steps])
         self.loss_line.set_data(shown, history.balancing_loss[:steps])
+        idle = int(np.count_nonzero(history.load[last] == 0))
+        dense = (f"top-{top_k} of {experts} experts: every token uses every expert, so this is a dense model "
+                 f"(no choice is left to the router)") if top_k == experts else (
+                 f"{SIMULATOR_TOKENS} tokens per batch; capacity {history.capacity} assignments per expert")
         self.summary.set_text(
-            f"{experts} experts, top-{top_k}, capacity {history.capacity} assignments per expert per batch of "
-            f"{SIMULATOR_TOKENS} tokens · step {steps}: busiest expert {history.imbalance[last]:.2f}× the even "
-            f"share, {100 * history.dropped_fraction[last]:.1f}% dropped "
-            f"(no balancing: {100 * reference.dropped_fraction[last]:.1f}%)")
+            f"{experts} experts, top-{top_k}, step {steps}: busiest expert {history.imbalance[last]:.2f}× the even "
+            f"share, {idle} of {experts} experts idle (no tokens), "
+            f"{100 * history.dropped_fraction[last]:.1f}% of assignments dropped "
+            f"(no balancing: {100 * reference.dropped_fraction[last]:.1f}%)\n{dense}")
         # The load panel's axes are animated (they follow the experts and the skew at almost every move); the
         # other panels' limits change in coarse steps and then cost one full redraw.
         load_limits = ((-0.6, experts - 0.4),
@@ -204,8 +210,16 @@ class RouterSimulator(LessonWidget):
 
 BUDGET_RANGE = (1e20, 1e26)
 PARAM_LIMITS = (1e8, 1e15)
-BYTES_LIMITS = (1e8, 1e17)
+"""The widest parameter axis (1e26 FLOPs, 256 experts, top-1 gives 56.5T); the axis shows what the state needs."""
+BYTES_LIMITS = (1e9, 1e16)
+"""The widest memory axis (that MoE's training state is 904 TB); the axis shows what the state needs."""
 _GB = 1e9
+_LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0}
+
+
+def _upper(largest: float, limits: tuple[float, float]) -> float:
+    """An axis end about a decade above the largest bar (room for its label), in whole decades."""
+    return float(min(limits[1], max(10 * limits[0], 10.0 ** np.ceil(np.log10(largest * 8)))))
 
 
 class DenseVsMoEExplorer(LessonWidget):
@@ -214,7 +228,8 @@ class DenseVsMoEExplorer(LessonWidget):
     Controls: ``flops`` (training budget), ``experts`` and ``top_k``. The dense model is Chinchilla-optimal
     (Hoffmann et al. 2022, Eq. 10); the MoE uses the same tokens and the same active parameters (so the same
     6·N·D FLOPs), its MLPs copied into ``experts`` experts. Left: parameters (active, total). Right: memory of the
-    weights for inference (2 bytes each) and of training state (16 bytes each, mixed-precision Adam).
+    weights for inference (2 bytes each) and of training state (16 bytes each, mixed-precision Adam). An MoE larger
+    than any trained (:func:`scalingedu.moe.moe_size_caution`) gets a caution under the plot.
     """
 
     DEBOUNCED = True
@@ -240,7 +255,8 @@ class DenseVsMoEExplorer(LessonWidget):
         params_ax.invert_yaxis()
         self.param_bars = params_ax.barh(rows, np.ones(3), left=PARAM_LIMITS[0] / 10,
                                          color=[PALETTE[5], PALETTE[0], PALETTE[1]], height=0.6)
-        self.param_labels = [params_ax.text(1, row, "", va="center", fontsize=9) for row in rows]
+        self.param_labels = [params_ax.text(1, row, "", va="center", fontsize=9, bbox=_LABEL_BOX, zorder=5)
+                             for row in rows]
 
         memory_rows = np.arange(4)
         memory_ax.set(xscale="log", xlim=BYTES_LIMITS, yticks=memory_rows, xlabel="bytes (log scale)",
@@ -251,7 +267,8 @@ class DenseVsMoEExplorer(LessonWidget):
                                           color=[PALETTE[5], PALETTE[1], PALETTE[5], PALETTE[1]])
         for bar in self.memory_bars[2:]:
             bar.set_hatch("//")
-        self.memory_labels = [memory_ax.text(1, row, "", va="center", fontsize=9) for row in memory_rows]
+        self.memory_labels = [memory_ax.text(1, row, "", va="center", fontsize=9, bbox=_LABEL_BOX, zorder=5)
+                              for row in memory_rows]
         gpu_bytes = ACCELERATORS["H100"].memory_bytes
         memory_ax.axvline(gpu_bytes, color=PALETTE[7], ls="--", lw=1.2)
         memory_ax.annotate(f"one {gpu_bytes / _GB:.0f} GB GPU", (gpu_bytes, -0.45), xytext=(3, 0),
@@ -260,6 +277,7 @@ class DenseVsMoEExplorer(LessonWidget):
             axis.set_minor_locator(NullLocator())
         self.summary = figure.suptitle("", fontsize=10.5)
         self.animate(*self.param_bars, *self.param_labels, *self.memory_bars, *self.memory_labels, self.summary)
+        self._upper_limits = None
         return figure, (params_ax, memory_ax)
 
     def draw(self, flops, experts, top_k):
@@ -277,6 +295,15 @@ class DenseVsMoEExplorer(LessonWidget):
                 label.set_x(value * 1.3)
             for label, value in zip(labels, values):
                 label.set_text(human(value) if bars is self.param_bars else memory_text(value))
+        uppers = (_upper(max(params), PARAM_LIMITS), _upper(max(memory), BYTES_LIMITS))
+        if uppers != self._upper_limits:     # the axes end where the bars need them, in whole decades
+            self.axes[0].set_xlim(PARAM_LIMITS[0], uppers[0])
+            self.axes[1].set_xlim(BYTES_LIMITS[0], uppers[1])
+            self._upper_limits = uppers
+            self.invalidate()
+        caution = moe_size_caution(result.moe_total_params)
+        if caution:
+            self.caution(caution)
         self.summary.set_text(
             f"C = {sci(flops)} FLOPs: both train on {human(result.tokens)} tokens at "
             f"{sci(result.flops_per_token)} FLOPs/token.\nThe MoE ({experts} experts, top-{top_k}) "

@@ -23,7 +23,16 @@ from matplotlib.patches import Patch
 from ..data import INTERCONNECTS
 from ..formatting import human, short_duration
 from ..formatting import memory as memory_text
-from ..parallelism import PLANNER_MODELS, PlannerView, TimelineView, pipeline_bubble, planner_view, timeline_view
+from ..parallelism import (
+    GPT3_EXAMPLE_LAYOUT,
+    PLANNER_MODELS,
+    PlannerView,
+    TimelineView,
+    batch_caution,
+    pipeline_bubble,
+    planner_view,
+    timeline_view,
+)
 from ..plotting import PALETTE, new_figure
 from .base import LessonWidget
 
@@ -35,6 +44,9 @@ TIME_PARTS = ("compute", "tensor_parallel", "pipeline_p2p", "bubble", "data_para
 TIME_LABELS = MappingProxyType({"compute": "compute", "tensor_parallel": "TP all-reduces",
                                 "pipeline_p2p": "PP send/receive", "bubble": "pipeline bubble",
                                 "data_parallel_exposed": "DP/ZeRO comm. (not hidden)"})
+MEMORY_AXIS_CAPACITIES = 4.0
+"""The memory axis reaches at most this many times the GPU's memory (rounded up), so the capacity line stays
+visible; taller bars run off the top and their totals are written on them."""
 TP_OPTIONS = (1, 2, 4, 8)
 PP_OPTIONS = (1, 2, 3, 4, 6, 7, 8, 9, 12, 14, 16, 18)
 """Pipeline degrees offered: enough divisors of 32, 40, 80, 96 and 126 layers to fit every planner model."""
@@ -66,12 +78,16 @@ class ClusterPlanner(LessonWidget):
     Controls: ``dp`` (data-parallel replicas), ``model`` (GPT-3 175B to Llama 3 405B), ``gpu``, ``tp`` and ``pp``
     (tensor- and pipeline-parallel degrees; GPUs = dp·tp·pp), ``zero_stage``, ``microbatches`` (per replica and
     step, one 1-sequence micro-batch each, 1F1B schedule), ``recompute`` and ``sequence_parallel``. A layout that
-    cannot work (pp not dividing the layers, say) shows the library's message saying what would fit.
+    cannot work (pp not dividing the layers, say) shows the library's message saying what would fit; a layout that
+    does not fit in memory shows no step time (it could not run); a batch beyond the largest published one is
+    drawn with a caution. The first state is :data:`~scalingedu.parallelism.GPT3_EXAMPLE_LAYOUT`, with selective
+    recomputation.
     """
 
-    def __init__(self, *, model: str = "GPT-3 175B", gpu: str = "A100", dp: int = 16, tp: int = 8, pp: int = 8,
-                 zero_stage: int = 1, microbatches: int = 32, recompute: str = "selective",
-                 sequence_parallel: bool = True):
+    def __init__(self, *, model: str = "GPT-3 175B", gpu: str = "A100", dp: int = GPT3_EXAMPLE_LAYOUT.dp,
+                 tp: int = GPT3_EXAMPLE_LAYOUT.tp, pp: int = GPT3_EXAMPLE_LAYOUT.pp,
+                 zero_stage: int = GPT3_EXAMPLE_LAYOUT.zero_stage, microbatches: int = GPT3_EXAMPLE_LAYOUT.microbatches,
+                 recompute: str = "selective", sequence_parallel: bool = True):
         self.view: PlannerView | None = None
         super().__init__(model=model, gpu=gpu, dp=dp, tp=tp, pp=pp, zero_stage=zero_stage, microbatches=microbatches,
                          recompute=recompute, sequence_parallel=sequence_parallel)
@@ -116,14 +132,14 @@ class ClusterPlanner(LessonWidget):
                                           fontweight="bold") for i in x]
         self.chosen_frame = memory_ax.bar([0], [0], width=0.72, fill=False, edgecolor=PALETTE[7], lw=2.0,
                                           label="chosen stage")[0]
-        memory_ax.legend(loc="upper right", fontsize=8)
+        memory_ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=3, fontsize=8)
 
         self.time_bars = {}
         time_colours = (PALETTE[2], PALETTE[0], PALETTE[5], "0.65", PALETTE[3])
         for part, colour in zip(TIME_PARTS, time_colours):
             self.time_bars[part] = time_ax.barh([1.0], [0.0], left=[0.0], height=0.6, color=colour,
                                                 label=TIME_LABELS[part])[0]
-        time_ax.set(yticks=[], xlabel="time per training step (s)", ylim=(-0.2, 2.4),
+        time_ax.set(yticks=[], xlabel="time per training step (s)", ylim=(-0.2, 2.4), xlim=(0, 1),
                     title="one training step")
         time_ax.legend(loc="upper left", ncols=2, fontsize=8)
         time_ax.grid(axis="y", visible=False)
@@ -152,45 +168,67 @@ class ClusterPlanner(LessonWidget):
                 tops[stage] += height
         capacity = view.memory.capacity / GB
         self.capacity_line.set_ydata([capacity, capacity])
-        top = _nice_ceiling(max(capacity * 1.3, float(tops.max()) * 1.12))
+        # bars far above the capacity would squash the capacity line to the floor: cap the axis, label the bars
+        top = _nice_ceiling(max(capacity * 1.3, min(float(tops.max()) * 1.12, capacity * MEMORY_AXIS_CAPACITIES)))
         if memory_ax.get_ylim()[1] != top:
             memory_ax.set_ylim(0, top)
             self.invalidate()   # the axes are static (drawn into the background): redraw them only when they change
         for stage, label in enumerate(self.oom_labels):
             fits = view.memory_by_stage[stage].fits
-            label.set_position((stage, min(tops[stage], top * 0.93)))
-            label.set_text("fits" if fits else "OUT OF\nMEMORY")
+            verdict = "fits" if fits else "OUT OF\nMEMORY"
+            if tops[stage] > top * 0.8:       # at or beyond the top: write the total inside the bar, from the top
+                label.set_position((stage, top * 0.98))
+                label.set_verticalalignment("top")
+                label.set_text(f"{tops[stage]:,.0f} GB\n{verdict}")
+                label.set_bbox({"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1.5})
+            else:
+                label.set_position((stage, tops[stage]))
+                label.set_verticalalignment("bottom")
+                label.set_text(verdict)
+                label.set_bbox(None)
             label.set_color(PALETTE[2] if fits else PALETTE[3])
         self.chosen_frame.set_x(zero_stage - 0.36)
-        self.chosen_frame.set_height(tops[zero_stage])
+        self.chosen_frame.set_height(min(tops[zero_stage], top))
 
         time = view.time
+        runs = view.memory.fits
         left = 0.0
         for part in TIME_PARTS:
-            width = getattr(time, part)
+            width = getattr(time, part) if runs else 0.0     # a layout that does not fit has no step to time
             self.time_bars[part].set_x(left)
             self.time_bars[part].set_width(width)
             left += width
-        right = _nice_ceiling(left * 1.05)
-        if time_ax.get_xlim()[1] != right:
-            time_ax.set_xlim(0, right)
-            self.invalidate()
+        if runs:
+            right = _nice_ceiling(left * 1.05)
+            if time_ax.get_xlim()[1] != right:
+                time_ax.set_xlim(0, right)
+                self.invalidate()
         bubble = pipeline_bubble(pp, microbatches)
-        self.time_text.set_text(
-            f"step {short_duration(time.total)}  ·  "
-            f"{human(time.tokens_per_step, 'tokens')} per step\n"
-            f"{human(time.tokens_per_second, 'tokens/s')}  ·  MFU {time.mfu:.1%}\n"
-            f"bubble (p-1)/m = {bubble:.1%}  ·  "
-            f"comm. per GPU {memory_text(time.communication.total_bytes)}")
+        setting = (f"ZeRO-{zero_stage}, {'no' if recompute == 'none' else recompute} recomputation"
+                   + (", sequence parallel" if sequence_parallel and tp > 1 else ""))
+        if runs:
+            self.time_text.set_text(
+                f"{setting}\n"
+                f"step {short_duration(time.total)}  ·  "
+                f"{human(time.tokens_per_step, 'tokens')} per step\n"
+                f"{human(time.tokens_per_second, 'tokens/s')}  ·  MFU {time.mfu:.1%}\n"
+                f"bubble (p-1)/m = {bubble:.1%}  ·  "
+                f"comm. per GPU {memory_text(time.communication.total_bytes)}")
+        else:
+            self.time_text.set_text(
+                f"{setting}\n"
+                f"NO STEP TIME: this layout needs {view.memory.total / GB:,.0f} GB\n"
+                f"per GPU, more than the {capacity:.0f} GB a {gpu} has,\n"
+                f"so it cannot run. Raise tp, pp or the ZeRO\n"
+                f"stage, or recompute activations.")
+        self.time_text.set_color(PALETTE[7] if runs else PALETTE[3])
         n_gpus = view.layout.n_gpus
         fits = "fits" if view.memory.fits else "does NOT fit"
-        if sequence_parallel:
-            sp = ", sequence parallel" if tp > 1 else ", sequence parallel (no effect at tp = 1)"
-        else:
-            sp = ""
-        self.title.set_text(f"{model} on {n_gpus:,} {gpu}s (dp {dp} × tp {tp} × pp {pp}{sp}), ZeRO-{zero_stage}, "
-                            f"{recompute} recompute: {view.memory.total / GB:.1f} GB per GPU, {fits} in "
-                            f"{capacity:.0f} GB")
+        self.title.set_text(f"{model} on {n_gpus:,} {gpu}s (dp {dp} × tp {tp} × pp {pp}): "
+                            f"{view.memory.total / GB:,.1f} GB per GPU, {fits} in {capacity:.0f} GB")
+        caution = batch_caution(time.tokens_per_step)
+        if caution:
+            self.caution(caution)
 
 
 SCHEDULE_TITLES = ("GPipe", "1F1B", "interleaved 1F1B")
@@ -221,7 +259,7 @@ class PipelineTimeline(LessonWidget):
 
     def build_figure(self):
         figure, axes = new_figure(1, 3, width=11.5, height=6.4)
-        self.blocks, self.notes = [], []
+        self.blocks, self.panel_notes = [], []   # (self.notes is the base class's caution line)
         for ax, title in zip(axes, SCHEDULE_TITLES):
             blocks = PolyCollection([], edgecolors="white", linewidths=0.4)
             ax.add_collection(blocks)
@@ -229,7 +267,7 @@ class PipelineTimeline(LessonWidget):
             ax.set(ylabel="device", title=title)
             ax.title.set_fontsize(9.5)
             ax.grid(False)
-            self.notes.append(ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
+            self.panel_notes.append(ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
                                       fontsize=9, color=PALETTE[3], wrap=True))
         axes[-1].set_xlabel("time (units of one stage's forward pass; a backward pass takes 2)")
         handles = [Patch(color=PALETTE[0], label="forward"), Patch(color=PALETTE[1], label="backward"),
@@ -238,7 +276,7 @@ class PipelineTimeline(LessonWidget):
         figure.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=9)
         for ax in axes:
             self.animate(ax.title)
-        self.animate(*self.blocks, *self.notes)
+        self.animate(*self.blocks, *self.panel_notes)
         return figure, axes
 
     def draw(self, stages, microbatches, interleave, slow_stage):
@@ -252,7 +290,7 @@ class PipelineTimeline(LessonWidget):
                 ax.set_ylim(stages - 0.5, -0.5)
                 ax.set_yticks(range(stages))
             self.invalidate()
-        for ax, blocks, note, run, title in zip(self.axes, self.blocks, self.notes, view.runs, SCHEDULE_TITLES):
+        for ax, blocks, note, run, title in zip(self.axes, self.blocks, self.panel_notes, view.runs, SCHEDULE_TITLES):
             if run is None:
                 blocks.set_verts([])
                 note.set_text(f"cannot run: {view.problem}")

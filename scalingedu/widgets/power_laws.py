@@ -234,7 +234,7 @@ class ExtrapolationSimulator(LessonWidget):
             f"true law     {result.true_target_loss:6.3f}\n"
             f"no offset    {result.plain(target):6.3f} ({100 * result.plain_error:+.1f}%)\n"
             f"with offset  {result.offset(target):6.3f} ({100 * result.offset_error:+.1f}%)\n"
-            f"fitted floor c = {result.offset.c:.3g}")
+            f"{_floor_text(result.offset.c, float(np.min(result.observed_loss)))}")
         reach = grid <= target * 3
         biggest = float(np.max(np.abs(np.concatenate([plain_percent[reach], offset_percent[reach]]))))
         limit = next((x for x in self.ERROR_LIMITS_PERCENT if biggest <= 0.9 * x), self.ERROR_LIMITS_PERCENT[-1])
@@ -242,6 +242,18 @@ class ExtrapolationSimulator(LessonWidget):
             self.axes[1].set_ylim(-limit, limit)
             self._error_limit = limit
             self.invalidate()
+
+
+FLOOR_AT_BOUND = 1e-6
+"""A fitted floor below this fraction of the lowest observed loss has hit the fit's lower bound, c = 0."""
+
+
+def _floor_text(c: float, lowest_loss: float) -> str:
+    """The readout line for the fitted floor c; a c pressed against its bound at 0 is said to be so, not printed
+    as a meaningless 1e-17."""
+    if c < FLOOR_AT_BOUND * lowest_loss:
+        return "fitted floor c = 0 (at its bound:\n  these runs show no floor)"
+    return f"fitted floor c = {c:.3g}"
 
 
 def _set_vspan(span, low: float, high: float) -> None:

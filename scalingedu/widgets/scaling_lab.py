@@ -16,39 +16,67 @@ import math
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from ..formatting import human
-from ..lab.analysis import isoflop_budget_view, sweep_fit
+from ..lab.analysis import isoflop_budget_view, seed_spread, sweep_fit
+from ..lab.corpus import VOCAB_SIZE
 from ..lab.experiments import experiment_runs, nearest_run, quality_runs, repetition_runs
 from ..lab.sweep import load_results
 from ..plotting import PALETTE, new_figure
 from .base import LessonWidget, log_slider
 
 _STYLE = {"description_width": "150px"}
+UNIFORM_LOSS = math.log(VOCAB_SIZE)
+"""The loss of a uniform guess over the lab's 97 symbols, ln 97 ≈ 4.57 nats per character."""
 
 
 def _layout() -> widgets.Layout:
     return widgets.Layout(width="460px")
 
 
+def _count_ticks(axis) -> None:
+    """Label a log axis of counts at 1, 2 and 5 × 10^k as '200k', '1M' (no crowded '3×10⁵ 4×10⁵' minor labels)."""
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(lambda x, _: human(x)))
+    axis.set_minor_formatter(NullFormatter())
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # The widgets
 # ----------------------------------------------------------------------------------------------------------------
 
+def _log_bounds(low: float, high: float) -> tuple[float, float]:
+    """Exponents whose powers of ten enclose [low, high] exactly: log10(3e10) = 10.477… gives 10**10.477… =
+    30000000000.00001, which would make the slider refuse its own smallest budget, 3e10."""
+    bottom, top = math.log10(low), math.log10(high)
+    while 10 ** bottom > low:
+        bottom = math.nextafter(bottom, -math.inf)
+    while 10 ** top < high:
+        top = math.nextafter(top, math.inf)
+    return bottom, top
+
+
 class LabIsoFlopProfiles(LessonWidget):
-    """Pick a budget of the shipped sweep: its IsoFLOP profile with the parabola's minimum (left), and where that
-    minimum sits among all budgets' minima and their power law N_opt ∝ C^a (right).
+    """Pick a budget of a sweep: its IsoFLOP profile with the parabola's minimum (left), and where that minimum sits
+    among all budgets' minima and their power law N_opt ∝ C^a (right).
 
-    Control: ``flops``, a log slider whose steps land on the sweep's budgets (the nearest budget is shown)."""
+    Control: ``flops``, a log slider whose steps land on the sweep's budgets (the nearest budget is shown).
+    ``results`` is the sweep (default: the shipped one, whose runs also carry the spread of three seeds from
+    ``load_results("sweep_seeds")`` as error bars); pass your own ``read_results("my_sweep.csv")`` to explore it.
+    A minimum that lies outside the sizes trained at its budget is drawn with a caution."""
 
-    def __init__(self, *, flops: float | None = None):
-        self.results = load_results()
+    def __init__(self, *, flops: float | None = None, results: dict | None = None):
+        self.results = load_results() if results is None else results
+        self.seeds = load_results("sweep_seeds") if results is None else None
         self.fit = sweep_fit(self.results)
         # the slider runs over the design's nominal budgets, evenly spaced in log: each step is the next budget
         nominal = np.unique(self.results["budget"])
-        self._low, self._high = (float(x) for x in np.log10(nominal[[0, -1]]))
-        self._step = (self._high - self._low) / (nominal.size - 1)
-        super().__init__(flops=10 ** self._low if flops is None else float(flops))     # start at the smallest budget
+        self._low, self._high = _log_bounds(float(nominal[0]), float(nominal[-1]))
+        self._step = (self._high - self._low) / max(1, nominal.size - 1)
+        self._high += 1e-12      # a hair of headroom: min + k·step, summed in floats, must not overshoot the top
+        super().__init__(flops=float(nominal[0]) if flops is None else float(flops))     # the smallest budget
 
     def build_controls(self):
         return {"flops": log_slider("budget C (FLOPs)", self._low, self._high, self._step, readout_format=".2g",
@@ -62,10 +90,15 @@ class LabIsoFlopProfiles(LessonWidget):
         profile.scatter(data["params"], data["val_loss"], s=18, color="0.75", label="runs at other budgets")
         self.runs, = profile.plot([], [], "o", ms=8, color=PALETTE[0], mec=PALETTE[7], mew=0.6,
                                   label="runs at this budget")
+        self.spread = LineCollection([], colors=PALETTE[7], linewidths=1.6, label="lowest to highest of 3 seeds")
+        profile.add_collection(self.spread)
+        self.spread.set_visible(self.seeds is not None)
         self.parabola, = profile.plot([], [], color=PALETTE[0], lw=2.0, label="parabola in log N (Approach 2)")
         self.optimum, = profile.plot([], [], "*", ms=17, mfc=PALETTE[6], mec=PALETTE[7], zorder=5,
                                      label="minimum: N_opt")
-        profile.legend(loc="upper right", fontsize=8)
+        profile.legend(loc="upper right", fontsize=8, handles=[h for h in (self.runs, self.spread, self.parabola,
+                                                                           self.optimum) if h.get_visible()]
+                       + profile.collections[:1])
         chart.set(xscale="log", yscale="log", xlabel="compute budget C (FLOPs, log scale)",
                   ylabel="compute-optimal parameters N_opt (log scale)",
                   title=f"minima of all budgets: N_opt ∝ C^{fit.a:.2f}")
@@ -76,7 +109,7 @@ class LabIsoFlopProfiles(LessonWidget):
                                   label="this budget")
         chart.legend(loc="upper left", fontsize=8)
         self.title = figure.suptitle("", fontsize=11)
-        self.animate(self.runs, self.parabola, self.optimum, self.chosen, self.title)
+        self.animate(self.runs, self.spread, self.parabola, self.optimum, self.chosen, self.title)
         return figure, (profile, chart)
 
     def draw(self, flops):
@@ -85,10 +118,16 @@ class LabIsoFlopProfiles(LessonWidget):
         self.parabola.set_data(view.curve_params, view.curve_loss)
         self.optimum.set_data([view.optimum_params], [view.optimum_loss])
         self.chosen.set_data([view.flops], [view.optimum_params])
-        where = "" if view.inside_sampled_range else " (outside the sampled sizes: an extrapolation)"
+        if self.seeds is not None:
+            low, high = seed_spread(self.seeds, view.flops, view.runs_params)
+            self.spread.set_segments([[(n, lo), (n, hi)] for n, lo, hi in zip(view.runs_params, low, high)])
         self.title.set_text(f"C = {view.flops:.2g} FLOPs · minimum at N = {human(view.optimum_params)} params, "
                             f"D = {human(view.optimum_tokens)} characters ({view.tokens_per_param:.0f} per "
-                            f"parameter), loss {view.optimum_loss:.3f}{where}")
+                            f"parameter), loss {view.optimum_loss:.3f}")
+        if not view.inside_sampled_range:
+            self.caution(f"the parabola's minimum, N = {human(view.optimum_params)} parameters, lies outside the "
+                         f"sizes trained at {view.flops:.2g} FLOPs ({human(view.runs_params.min())} to "
+                         f"{human(view.runs_params.max())}): it is extrapolated, and can move far with one run")
 
 
 class DataExperimentExplorer(LessonWidget):
@@ -123,6 +162,7 @@ class DataExperimentExplorer(LessonWidget):
                             (right, "repetition: k epochs over D/k unique characters")):
             axis.set(xscale="log", xlabel="training characters seen (log scale)",
                      ylabel="validation loss on clean text (nats/char)", title=title, ylim=(low, high))
+            _count_ticks(axis.xaxis)
         for run in self.quality[1:]:
             left.plot(run.curve_tokens, run.curve_val_loss, color="0.8", lw=1)
         left.plot(clean.curve_tokens, clean.curve_val_loss, color=PALETTE[7], lw=2, label="clean text")
@@ -148,8 +188,11 @@ class DataExperimentExplorer(LessonWidget):
         self.left_note.set_text(f"{dirty.corruption:.0%} corrupted: final loss {dirty.val_loss:.3f} "
                                 f"({dirty.val_loss - clean.val_loss:+.3f} vs clean)")
         # a run that climbs out of the axes is still reported in the note
+        above_chance = (f"\nworse than a uniform guess (ln {VOCAB_SIZE} = {UNIFORM_LOSS:.2f}): it memorised its\n"
+                        "text and is confidently wrong on new text" if repeated.val_loss > UNIFORM_LOSS else "")
         self.right_note.set_text(f"{repeated.epochs:.0f} epochs over {human(repeated.unique_tokens)} unique: "
-                                 f"{repeated.val_loss:.3f} ({repeated.val_loss - clean.val_loss:+.3f} vs fresh)")
+                                 f"{repeated.val_loss:.3f} ({repeated.val_loss - clean.val_loss:+.3f} vs fresh)"
+                                 f"{above_chance}")
 
 
 WIDGETS = (LabIsoFlopProfiles, DataExperimentExplorer)

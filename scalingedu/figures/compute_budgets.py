@@ -1,0 +1,159 @@
+"""Static figures of lesson 02 (compute budgets).
+
+Each function takes its numbers from :mod:`scalingedu.compute`, :mod:`scalingedu.transformer` and
+:mod:`scalingedu.data` and returns a ``matplotlib.figure.Figure`` in the course style; the lesson calls it in one line.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..compute import (
+    DEFAULT_PUE,
+    accelerator_hours,
+    board_power_watts,
+    energy_kwh,
+    pf_days,
+    training_days,
+    training_flops,
+)
+from ..data import GPT3_PF_DAYS, MODELS, PALM_540B_UTILISATION
+from ..formatting import human
+from ..plotting import PALETTE, new_figure
+from ..transformer import PRESETS, count_params, flops_per_token
+
+CHIP_COLOURS = {"A100": PALETTE[0], "H100": PALETTE[1]}
+
+
+def gpt3_models():
+    """The eight GPT-3 models of :data:`scalingedu.data.MODELS`, smallest first."""
+    return [record for record in MODELS if record.family == "GPT-3"]
+
+
+def gpt3_compute():
+    """Left: GPT-3's training compute in PF-days against size, as Table D.1 prints it (squares) and as 6ND with
+    D = 300B tokens recomputes it (dots). Right: the difference between the two, in percent of Table D.1, so that
+    "they match" is read off a scale rather than from two markers on top of each other."""
+    records = gpt3_models()
+    sizes = np.array([r.params for r in records])
+    table = np.array([GPT3_PF_DAYS[r.name] for r in records])
+    recomputed = pf_days(training_flops(sizes, np.array([r.tokens for r in records])))
+    figure, (ax, diff_ax) = new_figure(2, width=10.5, height=3.6)
+    ax.get_subplotspec().get_gridspec().set_width_ratios([1.4, 1.0])
+    ax.plot(sizes, table, "s", ms=10, mfc="none", color=PALETTE[0], label="GPT-3 paper, Table D.1")
+    ax.plot(sizes, recomputed, "o", color=PALETTE[1], ms=5, label="6ND, recomputed")
+    ax.set(xscale="log", yscale="log", xlabel="parameters N (log scale)",
+           ylabel="training compute (PF-days, log scale)", title="GPT-3: 6ND with D = 300B tokens against Table D.1")
+    ax.legend(loc="upper left")
+    diff_ax.axhspan(-1, 1, color=PALETTE[2], alpha=0.12, lw=0, label="within 1%")
+    diff_ax.axhline(0, color="0.4", lw=0.8)
+    diff_ax.plot(sizes, 100 * (recomputed / table - 1), "o", color=PALETTE[1], ms=6)
+    diff_ax.set(xscale="log", ylim=(-2, 2), xlabel="parameters N (log scale)",
+                ylabel="6ND minus Table D.1 (% of Table D.1)", title="the difference: below the table's rounding")
+    diff_ax.legend(loc="upper right")
+    return figure
+
+
+PART_LABELS = ("attention", "MLP", "embeddings and output layer", "norms, biases, relative positions")
+
+
+def parameter_parts(count) -> tuple[float, ...]:
+    """The four parts of a :class:`scalingedu.transformer.ParamCount` that :func:`parameter_shares` stacks, in the
+    order of :data:`PART_LABELS`."""
+    return count.attention, count.mlp, count.embedding, count.norms + count.relative_positions
+
+
+def parameter_shares(names):
+    """For each preset in ``names`` (keys of :data:`scalingedu.transformer.PRESETS`), a bar split into the shares
+    of its parameters in attention, MLP, embeddings and the small rest (norms, biases, relative positions)."""
+    figure, ax = new_figure(width=9.0, height=3.8)
+    counts = [count_params(PRESETS[name]) for name in names]
+    left = np.zeros(len(names))
+    for index, (label, colour) in enumerate(zip(PART_LABELS, (PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[7]))):
+        shares = np.array([parameter_parts(c)[index] / c.total for c in counts])
+        ax.barh(list(names), shares, left=left, color=colour, label=label)
+        left += shares
+    ax.invert_yaxis()
+    ax.set(xlim=(0, 1), xlabel="share of all parameters (fraction)", ylabel="model", title="where the parameters are")
+    ax.grid(axis="y", visible=False)
+    figure.legend(loc="outside lower center", ncols=4)
+    return figure
+
+
+ATTENTION_CONTEXTS = np.geomspace(256, 2 ** 20, 200)
+
+
+def attention_share(names, contexts=ATTENTION_CONTEXTS):
+    """The share of training FLOPs spent in attention, 12·L·H·Q·T / (6N + 12·L·H·Q·T), against the context length
+    T for each preset in ``names``; a dot marks each model at its own training context."""
+    figure, ax = new_figure(width=8.5, height=3.8)
+    for name, colour in zip(names, (PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[4], PALETTE[5])):
+        shape = PRESETS[name]
+        ax.plot(contexts, flops_per_token(shape, context=contexts).attention_fraction, color=colour, label=name)
+        ax.plot([shape.context], [flops_per_token(shape).attention_fraction], "o", color=colour, mec="black")
+    ax.axhline(0.5, color="0.5", ls=":", lw=1)
+    ax.set(xscale="log", ylim=(0, 1), xlabel="context length T (tokens, log scale)",
+           ylabel="attention share of training FLOPs (fraction)",
+           title="12·L·H·Q·T against 6N (dots: each model's own training context)")
+    ax.legend(loc="upper left")
+    return figure
+
+
+CLUSTER_SIZES = 2.0 ** np.arange(6, 15)
+"""64 to 16,384 accelerators: the clusters of :func:`time_hours_energy`'s time panel."""
+
+
+def time_hours_energy(flops: float, chips=("A100", "H100"), utilisations=(0.3, 0.5), counts=CLUSTER_SIZES, *,
+                      pue: float = DEFAULT_PUE, title: str = ""):
+    """Three panels for a run of ``flops`` FLOPs on each chip at each MFU: wall-clock days against the number of
+    accelerators (left), accelerator-hours (middle) and energy at the chip's board power and ``pue`` (right). Each
+    bar is labelled with its own value."""
+    figure, (time_ax, hours_ax, energy_ax) = new_figure(3, width=12.0, height=3.9)
+    time_ax.get_subplotspec().get_gridspec().set_width_ratios([1.5, 1.0, 1.0])
+    labels, hours, mwh, colours = [], [], [], []
+    for chip in chips:
+        colour = CHIP_COLOURS.get(chip, PALETTE[4])
+        for utilisation, style in zip(utilisations, ("--", "-", ":")):
+            time_ax.plot(counts, [training_days(flops, chip, int(n), utilisation) for n in counts], style,
+                         color=colour, label=f"{chip} at MFU {utilisation:.0%}")
+            labels.append(f"{chip}\n{utilisation:.0%}")
+            hours.append(accelerator_hours(flops, chip, utilisation))
+            mwh.append(energy_kwh(hours[-1], board_power_watts(chip), pue) / 1000)
+            colours.append(colour)
+    time_ax.axhline(30, color="0.5", ls=":", lw=1)
+    time_ax.text(counts[0], 33, "30 days", fontsize=8.5, color="0.4")
+    time_ax.set(xscale="log", yscale="log", xlabel="number of accelerators (log scale)",
+                ylabel="wall-clock days (log scale)", title="time" + (f": {title}" if title else ""))
+    time_ax.legend(loc="upper right")
+    for ax, values, text, ylabel, name in (
+            (hours_ax, np.array(hours) / 1e6, lambda h: f"{human(h * 1e6)} h",
+             "accelerator-hours (millions)", "accelerator-hours"),
+            (energy_ax, np.array(mwh), lambda e: f"{e:,.0f} MWh", f"energy (MWh, PUE {pue:g})",
+             "energy")):
+        bars = ax.bar(labels, values, color=colours)
+        ax.bar_label(bars, [text(v) for v in values], padding=2, fontsize=8.5)
+        ax.set(ylabel=ylabel, xlabel="chip and MFU", title=name, ylim=(0, 1.15 * max(values)))
+        ax.grid(axis="x", visible=False)
+    return figure
+
+
+def implied_utilisation(rows, reference=PALM_540B_UTILISATION):
+    """The MFU implied by published accelerator-hours (``rows`` from
+    :func:`scalingedu.compute.published_run_utilisation`): with 6ND, and with the exact count and the attention
+    term where the model's shape is known (else an "n/a" mark), beside the MFU PaLM 540B reported."""
+    figure, ax = new_figure(width=9.0, height=3.8)
+    y = np.arange(len(rows))
+    ax.barh(y - 0.2, [r.mfu_6nd for r in rows], height=0.4, color=PALETTE[0], label="6ND")
+    with_attention = [r.mfu_with_attention for r in rows]
+    ax.barh(y + 0.2, [m or 0.0 for m in with_attention], height=0.4, color=PALETTE[1],
+            label="exact N + attention (where the shape is known)")
+    for position, value in zip(y, with_attention):
+        if value is None:
+            ax.text(0.005, position + 0.2, "n/a: no shape on record", va="center", fontsize=8, color="0.3")
+    ax.axvline(reference["mfu"], color=PALETTE[3], ls="--", label=f"PaLM 540B's reported MFU ({reference['mfu']:.1%})")
+    ax.set_yticks(y, [r.name for r in rows])
+    ax.invert_yaxis()
+    ax.set(xlim=(0, 0.6), xlabel="implied model FLOPs utilisation (fraction of dense bf16 peak)",
+           ylabel="published run", title="utilisation implied by published accelerator-hours")
+    ax.grid(axis="y", visible=False)
+    figure.legend(loc="outside lower center", ncols=3)
+    return figure

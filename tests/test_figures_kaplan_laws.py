@@ -1,0 +1,106 @@
+"""Lesson 03's figures (scalingedu.figures.kaplan_laws) draw the library's numbers: each test reads the plotted data
+back and compares it with Kaplan et al.'s laws and the reference data."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from scalingedu.data import (
+    KAPLAN_2020_MODEL_RANGE,
+    KAPLAN_2020_SETUP,
+    KAPLAN_2020_SINGLE_EPOCH_DATA,
+    PF_DAY_FLOPS,
+    model,
+)
+from scalingedu.figures import kaplan_laws as figures
+from scalingedu.laws import KAPLAN_2020, kaplan_largest_run_flops, model_budget
+from scalingedu.transformer import count_params
+
+
+def _line(ax, label):
+    return next(line for line in ax.get_lines() if line.get_label() == label)
+
+
+def test_measured_region_is_kaplans_rectangle_and_the_models_sit_at_their_published_sizes():
+    fig = figures.measured_region_figure()
+    ax, = fig.axes
+    rectangle = ax.patches[0].get_xy()
+    assert rectangle[:, 0].min() == KAPLAN_2020_MODEL_RANGE["smallest_params"]
+    assert rectangle[:, 0].max() == KAPLAN_2020_MODEL_RANGE["largest_params"]
+    assert rectangle[:, 1].min() == KAPLAN_2020_SETUP["smallest_data_tokens"]
+    assert rectangle[:, 1].max() == KAPLAN_2020_SETUP["largest_data_tokens"]
+    points = {tuple(p) for p in ax.collections[0].get_offsets()}
+    gpt3 = model("GPT-3 175B")
+    assert (gpt3.params, gpt3.tokens) in points
+    assert all(ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
+
+
+def test_embedding_share_is_the_transformer_count():
+    ax, = figures.embedding_share_figure().axes
+    x, y = ax.get_lines()[0].get_data()
+    counts = [count_params(shape) for shape in figures.gpt3_shapes()]
+    np.testing.assert_allclose(x, [c.kaplan_approx for c in counts])
+    np.testing.assert_allclose(y, [100 * c.embedding / c.total for c in counts])
+    assert y[0] == pytest.approx(32.1, abs=0.1) and y[-1] < 0.5        # a third, and under half a percent
+
+
+def test_three_laws_are_eqs_1_1_to_1_3_and_change_style_where_the_runs_end():
+    fig = figures.three_laws_figure()
+    laws = (KAPLAN_2020.loss_from_params, KAPLAN_2020.loss_from_tokens, KAPLAN_2020.loss_from_compute)
+    ends = (KAPLAN_2020_MODEL_RANGE["largest_params"], KAPLAN_2020_SETUP["largest_data_tokens"],
+            kaplan_largest_run_flops() / PF_DAY_FLOPS)
+    for ax, law, end in zip(fig.axes, laws, ends):
+        inside, beyond = _line(ax, "range of the runs"), _line(ax, "extrapolation")
+        for line in (inside, beyond):
+            x, y = line.get_data()
+            np.testing.assert_allclose(y, law(x))
+        assert inside.get_xdata()[-1] == pytest.approx(end) == beyond.get_xdata()[0]
+        assert beyond.get_linestyle() == "--"
+
+
+def test_frontier_figure_draws_the_frontier_learning_curves_and_table_6():
+    curve_ax, split_ax = figures.frontier_figure().axes
+    x, y = _line(curve_ax, "frontier (from Eqs. 1.4 and 1.6)").get_data()
+    np.testing.assert_allclose(y, KAPLAN_2020.compute_efficient_frontier(x).loss)
+    first = _line(curve_ax, "learning curves of fixed sizes")
+    size = figures.LEARNING_CURVE_SIZES[0]
+    np.testing.assert_allclose(first.get_xdata(), KAPLAN_2020.compute_to_reach_loss(size, first.get_ydata()))
+    assert first.get_ydata().min() > KAPLAN_2020.loss_at_infinite_steps(size)      # never below its converged loss
+    x, params = split_ax.get_lines()[0].get_data()
+    np.testing.assert_allclose(params, KAPLAN_2020.compute_optimal(x * PF_DAY_FLOPS).params)
+    text = " ".join(t.get_text() for t in split_ax.texts)
+    assert "→" in text and "->" not in text and "(×5.4)" in text and "(×1.9)" in text
+
+
+def test_the_frontier_marks_sit_where_each_size_is_the_best_model():
+    curve_ax, _ = figures.frontier_figure().axes
+    marks = [line for line in curve_ax.get_lines() if line.get_marker() == "o"]
+    assert len(marks) == len(figures.LEARNING_CURVE_SIZES)
+    for mark, size in zip(marks, figures.LEARNING_CURVE_SIZES):
+        pf_days = mark.get_xdata()[0]
+        assert KAPLAN_2020.compute_efficient_frontier(pf_days).params == pytest.approx(size, rel=1e-6)
+
+
+def test_breakdown_figure_crosses_where_eq_6_8_does():
+    ax, = figures.breakdown_figure().axes
+    x, y = ax.get_lines()[1].get_data()
+    np.testing.assert_allclose(y, KAPLAN_2020.loss_from_tokens(KAPLAN_2020.optimal_tokens(x)))
+    eq67 = KAPLAN_2020_SINGLE_EPOCH_DATA
+    moved = KAPLAN_2020.breakdown_point(tokens_coefficient=eq67["tokens_coefficient"],
+                                        tokens_exponent=eq67["tokens_exponent"])
+    crossings = [(line.get_xdata()[0], line.get_ydata()[0]) for line in ax.get_lines() if line.get_marker() in "os"]
+    point = KAPLAN_2020.breakdown_point()
+    assert crossings == [pytest.approx((point.pf_days, point.loss)), pytest.approx((moved.pf_days, moved.loss))]
+    budgets = sorted(line.get_xdata()[0] for line in ax.get_lines() if line.get_linestyle() == ":")
+    assert budgets == pytest.approx(sorted(model_budget(n) / PF_DAY_FLOPS for n in figures.BREAKDOWN_MODELS))
+
+
+@pytest.mark.parametrize("name", ["measured_region_figure", "embedding_share_figure", "three_laws_figure",
+                                  "frontier_figure", "breakdown_figure"])
+def test_every_figure_has_units_on_its_axes_and_a_docstring(name):
+    function = getattr(figures, name)
+    fig = function()
+    assert isinstance(fig, Figure) and function.__doc__
+    for ax in fig.axes:
+        assert ax.get_xlabel() and (ax.get_ylabel() or ax is not fig.axes[0])

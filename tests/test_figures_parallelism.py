@@ -1,0 +1,53 @@
+"""Lesson 06's figures (scalingedu.figures.parallelism) draw the library's numbers."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scalingedu.data import ACCELERATORS, INTERCONNECTS
+from scalingedu.figures import parallelism as figures
+from scalingedu.parallelism import LLAMA3_405B, activation_memory, collective_bytes, collective_time, zero_memory
+from scalingedu.transformer import PRESETS, count_params
+
+GB = 1e9
+SHAPES = {"GPT-3 1.3B": PRESETS["GPT-3 XL"], "GPT-3 175B": PRESETS["GPT-3 175B"], "Llama 3 405B": LLAMA3_405B}
+
+
+def test_training_memory_gives_each_model_its_own_linear_axis_from_zero():
+    capacity = ACCELERATORS["A100"].memory_bytes
+    figure = figures.training_memory(SHAPES, capacity)
+    panels = [ax for ax in figure.axes if ax.patches]
+    assert len(panels) == len(SHAPES)
+    for ax, (name, shape) in zip(panels, SHAPES.items()):
+        states = zero_memory(count_params(shape).total, 1, 0).total / GB
+        acts = shape.n_layers * activation_memory(shape.context, 1, shape.d_model, shape.n_heads) / GB
+        state_bar, act_bar = ax.patches[:2]
+        assert ax.get_yscale() == "linear" and ax.get_ylim()[0] == 0
+        assert state_bar.get_y() == 0 and state_bar.get_height() == pytest.approx(states)
+        assert act_bar.get_y() == pytest.approx(states) and act_bar.get_height() == pytest.approx(acts)
+        assert ax.get_ylim()[1] > states + acts and ax.get_ylim()[1] > capacity / GB    # nothing hidden
+        assert ax.get_title() == name
+    # GPT-3 1.3B: 21 GB of states, the bar the old log axis hid
+    assert panels[0].patches[0].get_height() == pytest.approx(21.05, abs=0.01)
+
+
+def test_ring_collectives_draw_the_library_bytes_and_times():
+    links = {"InfiniBand": INTERCONNECTS["A100"]["network"], "NVLink": INTERCONNECTS["A100"]["nvlink"]}
+    figure = figures.ring_collectives(2 * 175e9, links, max_gpus=16)
+    bytes_ax, time_ax = figure.axes
+    gpus = np.arange(1, 17)
+    for line, kind in zip(bytes_ax.get_lines(), ("all_reduce", "reduce_scatter", "all_gather")):
+        np.testing.assert_allclose(line.get_ydata(), collective_bytes(kind, 1.0, gpus))
+    for line, bandwidth in zip(time_ax.get_lines(), links.values()):
+        np.testing.assert_allclose(line.get_ydata(), collective_time("all_reduce", 2 * 175e9, gpus[1:],
+                                                                     bandwidth_bytes_per_second=bandwidth))
+
+
+def test_activation_figure_plots_korthikantis_table_rows():
+    shape = PRESETS["GPT-3 175B"]
+    rows = figures.activation_table(shape)
+    assert rows[0][1] == pytest.approx(activation_memory(shape.context, 1, shape.d_model, shape.n_heads) / 1e6)
+    ax = figures.activation_memory_by_tp(shape, "GPT-3 175B").axes[0]
+    for line, (label, *values) in zip(ax.get_lines(), rows):
+        assert line.get_label() == label
+        np.testing.assert_allclose(line.get_ydata(), values)
