@@ -141,3 +141,14 @@ def test_a_numbered_heading_without_minutes_is_reported(tmp_path):
 def test_a_learner_who_skips_every_deep_dive_can_run_the_rest_of_the_lesson(each: Lesson):
     removed = run_without_deep_dives(ROOT / each.notebook, tuple(cls.__name__ for cls in each.widget_classes()))
     assert removed or not _pacing(each).deep_dives
+
+
+def test_the_workshop_agenda_gives_each_lesson_at_least_its_core_path():
+    import re as regex
+    text = (ROOT / "docs/instructors.md").read_text(encoding="utf-8")
+    rows = regex.findall(r"^\| (\d):(\d\d)–(\d):(\d\d) \| [^|]*\((\d\d)\)[^|]*\|", text, flags=regex.MULTILINE)
+    assert len(rows) >= 3, "docs/instructors.md's agenda has no lesson slots"
+    for h1, m1, h2, m2, number in rows:
+        slot = (int(h2) * 60 + int(m2)) - (int(h1) * 60 + int(m1))
+        core = next(each for each in LESSONS if each.number == int(number)).minutes[0]
+        assert slot >= core, f"the agenda gives lesson {number} {slot} min; its core path takes {core}"
