@@ -9,7 +9,9 @@ Lesson 06. One concept per module, public names re-exported here:
 - :mod:`.communication`: per-step communication of DP, ZeRO-1/2/3, TP and PP;
 - :mod:`.step_time`: step time, tokens/s, MFU, and Narayanan et al.'s training-time estimate;
 - :mod:`.models`: model presets from GPT-3 175B to Llama 3 405B;
+- :mod:`.communication_bound`: when each form of parallelism waits for the network (rules derived as rooflines);
 - :mod:`.cpu_data_parallel`: a real 2-process data-parallel run with a hand-written ring all-reduce;
+- :mod:`.cpu_tensor_parallel`: a real tensor-parallel run (Megatron's column-then-row split, attention by heads);
 - :mod:`.planner`: the lesson's two views, a layout's memory and step time, and pipeline timelines.
 """
 from .collectives import COLLECTIVES, collective_bytes, collective_steps, collective_time
