@@ -77,3 +77,15 @@ def test_bad_inputs_name_the_parameter():
         attention_intensity(1024, 128, flash="yes")
     with pytest.raises(ValueError, match="unknown accelerator"):
         critical_intensity("B9000")
+
+
+def test_the_step_time_model_sits_on_the_roofline():
+    from scalingedu.parallelism import GPT3_EXAMPLE_LAYOUT, ParallelLayout, step_time
+    from scalingedu.transformer import PRESETS
+    gpt3 = PRESETS["GPT-3 175B"]
+    usual = step_time(gpt3, GPT3_EXAMPLE_LAYOUT, accelerator="A100")
+    assert usual.memory_bound_share == 0.0                  # 2,048-token micro-batches: every product compute-bound
+    # 64-token micro-batches: each GPU's products have an intensity near 64, far below the A100's 156
+    tiny = step_time(gpt3, ParallelLayout(n_gpus=1024, tp=8, pp=8, zero_stage=1, microbatches=32, seq_len=64,
+                                          recompute="full"), accelerator="A100")
+    assert tiny.memory_bound_share > 0.5 and tiny.mfu < usual.mfu / 2

@@ -10,6 +10,12 @@ The step-time model adds up, per GPU:
   ZeRO-1/2's reduce-scatter + all-gather) overlaps the backward pass of the last micro-batch only; ZeRO-3's weight
   gathers are prefetched during the whole step.
 
+The compute term sits on a roofline (:mod:`scalingedu.roofline`): each matrix product of a layer (queries, keys and
+values; the attention output; the MLP) and the attention core (FlashAttention) takes the longer of its compute time
+and its memory-traffic time for one micro-batch on one GPU's share of the widths. Large micro-batches are
+compute-bound and the roofline changes nothing; a micro-batch of a few hundred tokens or fewer waits for memory,
+and :attr:`StepTime.memory_bound_share` says how much of the compute time is that wait.
+
 Tokens per second = tokens per step / step time; the model FLOPs utilisation MFU = model FLOPs per token ×
 tokens/s / (GPUs × peak) (Chowdhery et al. 2022, App. B). The efficiency default is an assumption of this course,
 not a published figure: large dense bf16 matrix products typically reach 60-80% of peak.
@@ -25,6 +31,7 @@ from dataclasses import dataclass
 from .. import _validate as v
 from ..compute import SECONDS_PER_DAY
 from ..data import ACCELERATORS, INTERCONNECTS
+from ..roofline import attention_intensity, matmul_time
 from ..transformer import TransformerShape, flops_per_token
 from .communication import StepCommunication, step_communication
 from .layout import LayoutMemory, ParallelLayout, check_layout, layout_memory
@@ -52,6 +59,9 @@ class StepTime:
     hardware_flops_per_token: float | None = None
     """FLOPs the GPUs execute per token: the model's, plus the forward passes repeated by recomputation (None: as
     many as the model's)."""
+    memory_bound_share: float = 0.0
+    """Share of the compute time spent waiting for memory: matrix products too small for the GPU's critical
+    intensity (the roofline of :mod:`scalingedu.roofline`)."""
 
     @property
     def total(self) -> float:
@@ -97,6 +107,8 @@ def step_time(shape: TransformerShape, layout: ParallelLayout, *, accelerator: s
     extra = {"none": 0.0, "selective": flops.attention_forward, "full": flops.forward}[layout.recompute]
     tokens = layout.dp * layout.microbatches * layout.microbatch_size * seq_len
     compute = (flops.total + extra) * tokens / (layout.n_gpus * chip.peak_flops_per_second * efficiency)
+    slowdown = roofline_slowdown(shape, layout, seq_len, chip)
+    compute *= slowdown
 
     comm = step_communication(shape, layout, nvlink_bytes_per_second=links["nvlink"],
                               network_bytes_per_second=links["network"], gpus_per_node=links["gpus_per_node"])
@@ -110,7 +122,33 @@ def step_time(shape: TransformerShape, layout: ParallelLayout, *, accelerator: s
     memory = layout_memory(shape, layout, chip.memory_bytes)
     return StepTime(compute, comm.tensor_parallel_seconds, comm.pipeline_seconds, bubble, exposed, float(tokens),
                     float(flops.total), chip.peak_flops_per_second, layout.n_gpus, comm, memory,
-                    float(flops.total + extra))
+                    float(flops.total + extra), 1.0 - 1.0 / slowdown)
+
+
+def roofline_slowdown(shape: TransformerShape, layout: ParallelLayout, seq_len: int, chip) -> float:
+    """How much longer one layer's products take on the roofline than at the GPU's peak (1 when all compute-bound).
+
+    For one micro-batch of ``microbatch_size × seq_len`` tokens on one GPU of a tensor-parallel group: the four
+    weight products with their widths divided by tp, and each local head's FlashAttention core.
+    """
+    tokens = layout.microbatch_size * seq_len
+    tp, head = layout.tp, shape.d_head
+    width_mlp = shape.d_ff * (2 if shape.gated_mlp else 1)
+    products = [(shape.d_model, (shape.n_heads + 2 * shape.n_kv_heads) * head / tp),
+                (shape.n_heads * head / tp, shape.d_model), (shape.d_model, width_mlp / tp),
+                (shape.d_ff / tp, shape.d_model)]
+    peak_time = roofline_time = 0.0
+    for d_in, d_out in products:
+        timing = matmul_time(tokens, d_in, d_out, chip)
+        peak_time += timing.compute_seconds
+        roofline_time += timing.seconds
+    heads = shape.n_heads / tp * layout.microbatch_size
+    attention_flops = 4.0 * seq_len ** 2 * head * heads
+    attention_bytes = attention_flops / attention_intensity(seq_len, head, flash=True)
+    peak_time += attention_flops / chip.peak_flops_per_second
+    roofline_time += max(attention_flops / chip.peak_flops_per_second,
+                         attention_bytes / chip.memory_bandwidth_bytes_per_second)
+    return roofline_time / peak_time
 
 
 def training_days(params, tokens, n_gpus, flops_per_gpu_per_second, *, recompute=True):
