@@ -66,11 +66,26 @@ def _chip(chip: str | Accelerator) -> Accelerator:
     return record
 
 
-def critical_intensity(chip: str | Accelerator) -> float:
-    """The accelerator's peak FLOP/s over its memory bandwidth (FLOPs per byte): operations of lower intensity
-    are memory-bound on it. H100: 9.89e14 / 3.35e12 ≈ 295."""
+PRECISIONS = ("bf16", "fp8")
+
+
+def peak_flops_per_second(chip: str | Accelerator, precision: str = "bf16") -> float:
+    """The chip's dense peak in ``precision`` ("bf16", or "fp8" where it has FP8 tensor cores)."""
     record = _chip(chip)
-    return record.peak_flops_per_second / record.memory_bandwidth_bytes_per_second
+    v.one_of("precision", precision, PRECISIONS)
+    if precision == "fp8":
+        if record.fp8_peak_flops_per_second is None:
+            raise ValueError(f"{record.name} has no FP8 peak in the reference data (no FP8 tensor cores)")
+        return record.fp8_peak_flops_per_second
+    return record.peak_flops_per_second
+
+
+def critical_intensity(chip: str | Accelerator, precision: str = "bf16") -> float:
+    """The accelerator's peak FLOP/s over its memory bandwidth (FLOPs per byte): operations of lower intensity
+    are memory-bound on it. H100: 9.89e14 / 3.35e12 ≈ 295 in bf16, twice that in FP8 (whose numbers are half
+    the bytes, so the batch needed stays about the same)."""
+    record = _chip(chip)
+    return peak_flops_per_second(record, precision) / record.memory_bandwidth_bytes_per_second
 
 
 def critical_batch_tokens(chip: str | Accelerator, *, weight_bytes: float = BF16_BYTES) -> float:

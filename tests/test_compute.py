@@ -523,7 +523,7 @@ def test_run_budget_is_for_one_run():
 
 @pytest.mark.parametrize("function", [
     lambda chip: training_time(1e23, chip, 8), lambda chip: implied_mfu(1e23, chip, 1e5)])
-@pytest.mark.parametrize("bad, error", [("B200", ValueError), ("", ValueError), (None, TypeError), (312e12, TypeError)])
+@pytest.mark.parametrize("bad, error", [("B9000", ValueError), ("", ValueError), (None, TypeError), (312e12, TypeError)])
 def test_bad_chip_names_the_parameter_and_lists_the_valid_chips(function, bad, error):
     with pytest.raises(error) as info:
         function(bad)
@@ -534,7 +534,7 @@ def test_bad_chip_names_the_parameter_and_lists_the_valid_chips(function, bad, e
 
 def test_unknown_chips_and_missing_board_power():
     with pytest.raises(ValueError, match="chip"):
-        mfu(1e5, 6e9, 8, "B200")
+        mfu(1e5, 6e9, 8, "B9000")
     with pytest.raises(TypeError, match="chip"):
         accelerator_hours(1e22, 312e12, 0.4)
     with pytest.raises(ValueError) as info:

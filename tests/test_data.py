@@ -137,8 +137,11 @@ def test_every_accelerator_is_sourced_and_positive(key):
     assert chip.peak_flops_per_second > 0 and math.isfinite(chip.peak_flops_per_second)
     assert chip.memory_bytes > 0
     assert chip.memory_bandwidth_bytes_per_second is None or chip.memory_bandwidth_bytes_per_second > 0
-    # dense bf16 peaks of these chips lie between 1e14 and 1e15 FLOP/s; a sparse or fp8 figure would exceed it
-    assert 1e14 < chip.peak_flops_per_second < 1e15
+    # dense bf16 peaks: 1e14-1e15 FLOP/s up to Hopper, 2-3e15 for Blackwell; a sparse or FP8 figure in the bf16
+    # field would be twice the dense bf16 one, so the FP8 peak (where given) must be exactly twice it
+    assert 1e14 < chip.peak_flops_per_second < 3e15
+    if chip.fp8_peak_flops_per_second is not None:
+        assert chip.fp8_peak_flops_per_second == pytest.approx(2 * chip.peak_flops_per_second, rel=0.01)
     assert accelerator(key.lower()) is chip
 
 
@@ -159,8 +162,8 @@ def test_a100_peak_is_nanogpts_312_tflops():
 
 def test_unknown_accelerator_lists_the_valid_ones():
     with pytest.raises(ValueError) as info:
-        accelerator("B200")
-    assert "B200" in str(info.value)
+        accelerator("B9000")
+    assert "B9000" in str(info.value)
     assert all(key in str(info.value) for key in ACCELERATORS)
     for bad in (None, 312e12, ["H100"]):
         with pytest.raises(TypeError, match="accelerator"):
@@ -169,7 +172,7 @@ def test_unknown_accelerator_lists_the_valid_ones():
 
 def test_tables_are_read_only():
     with pytest.raises(TypeError):
-        ACCELERATORS["B200"] = ACCELERATORS["H100"]
+        ACCELERATORS["B9000"] = ACCELERATORS["H100"]
     with pytest.raises(TypeError):
         GPT3_PF_DAYS["GPT-3 175B"] = 1.0
     with pytest.raises(TypeError):

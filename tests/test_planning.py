@@ -231,7 +231,7 @@ def test_unreachable_deadline_says_what_would_be_needed():
 @pytest.mark.parametrize("kwargs, error, match", [
     (dict(budget_dollars=-5.0), ValueError, "budget_dollars must be > 0"),
     (dict(budget_dollars=float("nan")), ValueError, "budget_dollars must be finite"),
-    (dict(accelerator="B200"), ValueError, "unknown accelerator 'B200'"),
+    (dict(accelerator="B9000"), ValueError, "unknown accelerator 'B9000'"),
     (dict(accelerator=3), TypeError, "accelerator must be a name"),
     (dict(deadline_days=0), ValueError, "deadline_days must be > 0"),
     (dict(unique_tokens=-1e12), ValueError, "unique_tokens must be > 0"),

@@ -26,7 +26,9 @@ ACCELERATORS = MappingProxyType({
         source="jax-ml/scaling-book: roofline.md (9.89e14 bf16 FLOP/s dense, HBM 3.35 TB/s)",
         note="""
             NVIDIA's 1,979 TFLOP/s is 'with sparsity'; the dense figure is half. NVIDIA's sheet not checked here.
-        """),
+            FP8 dense: 1,979 TFLOP/s (half of the sheet's 3,958 with sparsity) [S].
+        """,
+        fp8_peak_flops_per_second=1979e12),
     "H800": Accelerator(
         "NVIDIA H800 (SXM, 80 GB)", 989e12, 80 * _GB, 3.35e12,
         source="The H100 SXM's figures (jax-ml/scaling-book: roofline.md): the China-market H800 variant has the same "
@@ -37,7 +39,30 @@ ACCELERATORS = MappingProxyType({
     "H200": Accelerator(
         "NVIDIA H200 (SXM, 141 GB)", 989e12, 141 * _GB, 4.8e12,
         source="NVIDIA H200 product page (same compute as H100 SXM; 141 GB HBM3e at 4.8 TB/s)",
-        note="Secondary: not checked against a primary text here."),
+        note="Secondary: not checked against a primary text here.", fp8_peak_flops_per_second=1979e12),
+    "B200": Accelerator(
+        "NVIDIA B200 (HGX, 180 GB)", 2.25e15, 180 * _GB, 7.7e12,
+        source="""
+            NVIDIA HGX B200 platform figures per GPU (36 PFLOP/s bf16 and 72 PFLOP/s FP8 'with sparsity' for 8
+            GPUs, 1.44 TB HBM3e); MLPerf system descriptions list the part as B200-SXM-180GB
+        """,
+        note="""
+            Secondary: quoted from provider spec tables (e.g. stas00/ml-engineering, Verda's Blackwell post), not
+            checked against NVIDIA's own sheet here. Dense figures are half the 'with sparsity' ones: 2.25 PFLOP/s
+            bf16, 4.5 PFLOP/s FP8. Bandwidth quoted as 7.7-8 TB/s.
+        """,
+        fp8_peak_flops_per_second=4.5e15),
+    "GB200": Accelerator(
+        "NVIDIA GB200 (one Blackwell GPU of an NVL72 rack, 186 GB)", 2.5e15, 186 * _GB, 8.0e12,
+        source="""
+            NVIDIA GB200 NVL72 rack figures divided by its 72 GPUs: 360 PFLOP/s bf16 and 720 PFLOP/s FP8 'with
+            sparsity', 13.4 TB HBM3e at 576 TB/s; one NVLink domain of 72 GPUs at 1.8 TB/s each
+        """,
+        note="""
+            Secondary: rack figures as quoted by providers and encyclopedias, not checked against NVIDIA's sheet here.
+            Dense per GPU: 2.5 PFLOP/s bf16, 5 PFLOP/s FP8.
+        """,
+        fp8_peak_flops_per_second=5e15),
     "TPU v4": Accelerator(
         "Google TPU v4", 275e12, 32 * 2**30, 1.2e12,
         source="Google Cloud TPU v4 documentation (275 TFLOP/s bf16, 32 GiB HBM2 per chip)",
@@ -63,12 +88,13 @@ def accelerator(name: str) -> Accelerator:
 
 
 ACCELERATOR_BOARD_POWER_WATTS = MappingProxyType({"A100": 400.0, "H100": 700.0, "H800": 700.0,
-                                                  "H200": 700.0})
+                                                  "H200": 700.0, "B200": 1000.0, "GB200": 1200.0})
 """Board power (TDP) per accelerator in watts, by key of :data:`ACCELERATORS`.
 
 A100 400 W: meta-llama/llama: MODEL_CARD.md ('A100-80GB (TDP of 350-400W)', 400 W in its table) [P].
 H100 700 W: meta-llama/llama3: MODEL_CARD.md ('H100-80GB (TDP of 700W)') [P]. H800 and H200 700 W:
-NVIDIA's SXM product pages [S: not checked here]. TPUs are left out: no figure checked. A board's
+NVIDIA's SXM product pages [S: not checked here]. B200 1,000 W (MLPerf system descriptions: 'B200 TGP 1000W')
+and GB200 1,200 W per GPU (providers' spec tables) [S]. TPUs are left out: no figure checked. A board's
 TDP is its maximum; average draw in training is usually lower, and hosts, network and storage draw
 power too.
 """

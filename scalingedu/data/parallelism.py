@@ -52,8 +52,11 @@ INTERCONNECTS = MappingProxyType({
     "A100": MappingProxyType({"nvlink": 300e9, "network": 25e9, "gpus_per_node": 8}),
     "H100": MappingProxyType({"nvlink": 450e9, "network": 50e9, "gpus_per_node": 8}),
     "H200": MappingProxyType({"nvlink": 450e9, "network": 50e9, "gpus_per_node": 8}),
+    "B200": MappingProxyType({"nvlink": 900e9, "network": 50e9, "gpus_per_node": 8}),
+    "GB200": MappingProxyType({"nvlink": 900e9, "network": 50e9, "gpus_per_node": 72}),
 })
 """Bandwidth per GPU and direction (B/s): NVLink 3/4 (600/900 GB/s total both ways per GPU) and
-one 200/400 Gb/s InfiniBand adapter per GPU, as in DGX A100 / DGX H100 nodes. Secondary: NVIDIA
+one 200/400 Gb/s InfiniBand adapter per GPU, as in DGX A100 / DGX H100 nodes. Blackwell: NVLink 5 at 1.8 TB/s
+both ways per GPU, in 8-GPU HGX B200 nodes or one 72-GPU NVLink domain (GB200 NVL72), with 400 Gb/s adapters. Secondary: NVIDIA
 product pages, not checked against a primary text here; real collectives reach a fraction of
 these figures."""

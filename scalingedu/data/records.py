@@ -88,7 +88,7 @@ class ModelRecord:
 
 @dataclass(frozen=True)
 class Accelerator:
-    """An accelerator's peak dense bf16 throughput and memory, with sources and caveats."""
+    """An accelerator's peak dense bf16 (and FP8) throughput, memory and bandwidth, with sources and caveats."""
 
     name: str
     peak_flops_per_second: float
@@ -96,6 +96,9 @@ class Accelerator:
     memory_bandwidth_bytes_per_second: float | None
     source: str
     note: str = ""
+    fp8_peak_flops_per_second: float | None = None
+    """Dense FP8 throughput where the chip has FP8 tensor cores (None otherwise): twice the bf16 peak on Hopper and
+    Blackwell. A run in FP8 (DeepSeek-V3's) is measured against this peak, not the bf16 one."""
 
     def __post_init__(self):
         _prose_fields(self, "source", "note")
