@@ -523,7 +523,8 @@ def test_run_budget_is_for_one_run():
 
 @pytest.mark.parametrize("function", [
     lambda chip: training_time(1e23, chip, 8), lambda chip: implied_mfu(1e23, chip, 1e5)])
-@pytest.mark.parametrize("bad, error", [("B9000", ValueError), ("", ValueError), (None, TypeError), (312e12, TypeError)])
+@pytest.mark.parametrize("bad, error", [("B9000", ValueError), ("", ValueError), (None, TypeError),
+                                        (312e12, TypeError)])
 def test_bad_chip_names_the_parameter_and_lists_the_valid_chips(function, bad, error):
     with pytest.raises(error) as info:
         function(bad)

@@ -94,7 +94,7 @@ def test_the_step_time_model_sits_on_the_roofline():
 def test_blackwell_and_fp8_move_the_ridge():
     from scalingedu.roofline import peak_flops_per_second
     assert critical_intensity("B200") == pytest.approx(2.25e15 / 7.7e12)      # about 292: Blackwell stays near 300
-    assert critical_intensity("H100", "fp8") == pytest.approx(2 * critical_intensity("H100"))
+    assert critical_intensity("H100", "fp8") == pytest.approx(2 * critical_intensity("H100"), rel=0.01)
     # FP8 numbers are one byte: the batch needed to be compute-bound is about the same as in bf16
     assert matmul_intensity(300, 8192, 8192, activation_bytes=1, weight_bytes=1) == pytest.approx(600, rel=0.1)
     assert peak_flops_per_second("GB200", "fp8") == 5e15

@@ -56,7 +56,7 @@ INTERCONNECTS = MappingProxyType({
     "GB200": MappingProxyType({"nvlink": 900e9, "network": 50e9, "gpus_per_node": 72}),
 })
 """Bandwidth per GPU and direction (B/s): NVLink 3/4 (600/900 GB/s total both ways per GPU) and
-one 200/400 Gb/s InfiniBand adapter per GPU, as in DGX A100 / DGX H100 nodes. Blackwell: NVLink 5 at 1.8 TB/s
-both ways per GPU, in 8-GPU HGX B200 nodes or one 72-GPU NVLink domain (GB200 NVL72), with 400 Gb/s adapters. Secondary: NVIDIA
-product pages, not checked against a primary text here; real collectives reach a fraction of
-these figures."""
+one 200/400 Gb/s InfiniBand adapter per GPU, as in DGX A100 / DGX H100 nodes. Blackwell: NVLink 5
+at 1.8 TB/s both ways per GPU, in 8-GPU HGX B200 nodes or one 72-GPU NVLink domain (GB200 NVL72),
+with 400 Gb/s adapters. Secondary: NVIDIA product pages, not checked against a primary text here;
+real collectives reach a fraction of these figures."""
