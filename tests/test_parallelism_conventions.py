@@ -108,3 +108,12 @@ def test_the_defaults_keep_korthikantis_table_and_flash_attention_drops_the_scor
     assert grouped == pytest.approx(2048 * 8192 * (34 - 4 * (1 - 8 / 64)))
     with pytest.raises(ValueError, match="kv_heads"):
         activation_memory(2048, 1, 8192, 64, kv_heads=6)
+
+
+def test_context_parallelism_divides_a_layers_activations_by_its_degree_with_flash_attention():
+    one = activation_memory(131072, 1, 16384, 128, tp=8, sequence_parallel=True, flash_attention=True)
+    split = activation_memory(131072, 1, 16384, 128, tp=8, sequence_parallel=True, flash_attention=True, cp=16)
+    assert split == pytest.approx(one / 16)
+    # ring attention works block by block: no score matrix is stored, whatever flash_attention says
+    assert activation_memory(8192, 1, 8192, 64, cp=2) == pytest.approx(
+        activation_memory(8192, 1, 8192, 64, flash_attention=True) / 2)

@@ -168,7 +168,7 @@ def zero_memory(params, n_gpus, stage, *, optimizer_bytes_per_param=ADAM_OPTIMIZ
 
 
 def activation_memory(seq_len, batch, hidden, heads, *, tp=1, sequence_parallel=False, recompute="none",
-                      d_ff=None, kv_heads=None, flash_attention=False):
+                      d_ff=None, kv_heads=None, flash_attention=False, cp=1):
     """Bytes of activations one transformer layer stores for the backward pass (Korthikanti et al. 2022, Table 2).
 
     ``seq_len`` s (tokens per sequence), ``batch`` b (sequences in the micro-batch), ``hidden`` h, ``heads`` a;
@@ -185,6 +185,10 @@ def activation_memory(seq_len, batch, hidden, heads, *, tp=1, sequence_parallel=
       4sbh·kv_heads/heads (Megatron's estimator does not count this);
     - ``flash_attention``: FlashAttention (Dao et al. 2022) never writes the s×s score matrices to memory and
       recomputes them in the backward pass, so the 5as²b term is gone, as with selective recomputation.
+    - ``cp``: context parallelism splits each sequence into ``cp`` chunks on different GPUs (ring attention passes
+      the keys and values round the group and computes attention block by block, as FlashAttention does, so no
+      score matrix is stored): every GPU stores the activations of s/cp tokens, and the layer's memory falls by
+      exactly ``cp`` against the FlashAttention case.
     """
     s = v.positive("seq_len", seq_len)
     b = v.positive("batch", batch)
@@ -199,6 +203,8 @@ def activation_memory(seq_len, batch, hidden, heads, *, tp=1, sequence_parallel=
     if not isinstance(flash_attention, (bool, np.bool_)):
         raise TypeError(f"flash_attention must be True or False, not {flash_attention!r}")
     v.one_of("recompute", recompute, RECOMPUTE)
+    c = v.positive_int("cp", cp)
+    s = s / c      # each GPU of a context-parallel group holds s/cp tokens of every sequence
     f = 4.0 * h if d_ff is None else float(v.positive_int("d_ff", d_ff))
     g = a if kv_heads is None else v.positive_int("kv_heads", kv_heads)
     if g > a or a % g:
@@ -207,7 +213,7 @@ def activation_memory(seq_len, batch, hidden, heads, *, tp=1, sequence_parallel=
     # Inside the tensor-parallel region (divided by t): queries, keys and values, the attention output, and the
     # MLP's wide activations; outside it: LayerNorm inputs, dropout masks and the inputs of the first matmuls.
     inside = 24.0 + 4.0 * (f / h - 4.0) - 4.0 * (1.0 - g / a)
-    no_scores = recompute == "selective" or flash_attention
+    no_scores = recompute == "selective" or flash_attention or c > 1
     scores = 0.0 if no_scores else 5.0 * a * s / h  # the attention-score term 5as²b, written relative to sbh
     if recompute == "full":
         per_layer = 2.0 * sbh
