@@ -53,7 +53,7 @@ ACCELERATORS = MappingProxyType({
         """,
         fp8_peak_flops_per_second=4.5e15),
     "GB200": Accelerator(
-        "NVIDIA GB200 (one Blackwell GPU of an NVL72 rack, 186 GB)", 2.5e15, 186 * _GB, 8.0e12,
+        "NVIDIA GB200 (NVL72, 186 GB)", 2.5e15, 186 * _GB, 8.0e12,
         source="""
             NVIDIA GB200 NVL72 rack figures divided by its 72 GPUs: 360 PFLOP/s bf16 and 720 PFLOP/s FP8 'with
             sparsity', 13.4 TB HBM3e at 576 TB/s; one NVLink domain of 72 GPUs at 1.8 TB/s each
