@@ -333,3 +333,20 @@ def test_timeline_view_measures_the_formula():
                for run in unbalanced.runs)
     odd = timeline_view(4, 6, 2)
     assert odd.runs[2] is None and "multiple of stages" in odd.problem
+
+
+def test_interleaved_warmup_follows_megatrons_november_2024_schedule_and_keeps_the_old_one_as_an_option():
+    # megatron/core/pipeline_parallel/schedules.py (forward_backward_pipelining_with_interleaving): device d runs
+    # 2(p-d-1) + (v-1)p warm-up forwards; before November 2024, m = p meant all forwards first on every device.
+    p, v = 4, 2
+    from scalingedu.parallelism.pipeline import _orders
+    # forwards before the first backward: the warm-up, plus the steady phase's first forward (if any is left)
+    for legacy, expected in ((False, [min(2 * (p - d - 1) + (v - 1) * p + 1, p * v) for d in range(p)]),
+                             (True, [p * v] * p)):
+        orders = _orders("interleaved", p, p, v, legacy)
+        warmups = [next((i for i, op in enumerate(ops) if not op[0]), len(ops)) for ops in orders]
+        assert warmups == expected
+    new = simulate_schedule("interleaved", p, p, interleave=v)
+    old = simulate_schedule("interleaved", p, p, interleave=v, legacy_interleaved_warmup=True)
+    assert new.peak_activations[-1] < old.peak_activations[-1] == p      # later devices hold fewer micro-batches
+    assert new.peak_activations[0] == old.peak_activations[0]

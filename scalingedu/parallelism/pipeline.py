@@ -104,7 +104,7 @@ def _stage_times(name: str, value, stages: int) -> np.ndarray:
     return times
 
 
-def _orders(schedule: str, p: int, m: int, chunks: int) -> list[list[tuple[bool, int, int]]]:
+def _orders(schedule: str, p: int, m: int, chunks: int, legacy: bool = False) -> list[list[tuple[bool, int, int]]]:
     """Each device's operations in execution order, as (is_forward, microbatch, chunk)."""
     orders = []
     for d in range(p):
@@ -127,7 +127,9 @@ def _orders(schedule: str, p: int, m: int, chunks: int) -> list[list[tuple[bool,
             def backward(k):
                 return False, (k // (p * chunks)) * p + k % p, chunks - 1 - (k // p) % chunks
 
-            warmup = total if m == p else min((p - d - 1) * 2 + (chunks - 1) * p, total)
+            # Warm-up forwards of device d: 2(p-d-1) + (v-1)p (Megatron-LM's core schedules since November 2024:
+            # every rank, also when m = p). Before, m = p made every rank run all its forwards first (``legacy``).
+            warmup = total if legacy and m == p else min((p - d - 1) * 2 + (chunks - 1) * p, total)
             ops = [forward(k) for k in range(warmup)]
             for k in range(total - warmup):
                 ops += [forward(warmup + k), backward(k)]
@@ -137,7 +139,7 @@ def _orders(schedule: str, p: int, m: int, chunks: int) -> list[list[tuple[bool,
 
 
 def simulate_schedule(schedule: str, stages, microbatches, *, interleave=1, forward_time=1.0, backward_time=2.0,
-                      p2p_time=0.0) -> PipelineSchedule:
+                      p2p_time=0.0, legacy_interleaved_warmup: bool = False) -> PipelineSchedule:
     """Simulate one training step of a pipeline schedule and return every device's timeline.
 
     ``schedule`` is "gpipe", "1f1b" or "interleaved" (Megatron-LM's interleaved 1F1B, which needs ``interleave``
@@ -146,6 +148,12 @@ def simulate_schedule(schedule: str, stages, microbatches, *, interleave=1, forw
     1/v of it); ``p2p_time`` is the time to send activations or gradients between neighbouring stages.
 
     With equal stage times and no p2p time, the measured ``bubble_fraction`` equals :func:`pipeline_bubble`.
+
+    The interleaved order follows Megatron-LM's ``forward_backward_pipelining_with_interleaving`` as of its November
+    2024 change (``megatron/core/pipeline_parallel/schedules.py``): device d runs 2(p-d-1) + (v-1)·p warm-up
+    forwards, and all of them only when that covers every chunk. ``legacy_interleaved_warmup=True`` gives the
+    earlier rule, under which m = p made every device run all its forwards first (so later devices peaked at all
+    v·m chunks' activations).
     """
     v.one_of("schedule", schedule, SCHEDULES)
     p = v.positive_int("stages", stages)
@@ -167,7 +175,9 @@ def simulate_schedule(schedule: str, stages, microbatches, *, interleave=1, forw
     t_backward = _stage_times("backward_time", backward_time, p) / chunks
     t_p2p = float(v.positive("p2p_time", p2p_time, allow_zero=True))
 
-    orders = _orders(schedule, p, m, chunks)
+    if not isinstance(legacy_interleaved_warmup, bool):
+        raise TypeError(f"legacy_interleaved_warmup must be True or False, not {legacy_interleaved_warmup!r}")
+    orders = _orders(schedule, p, m, chunks, legacy_interleaved_warmup)
     n_virtual = p * chunks
     # finish time of the forward / backward of each (micro-batch, virtual stage); virtual stage = chunk·p + device
     forward_done = np.full((m, n_virtual), np.nan)
