@@ -117,3 +117,17 @@ def test_context_parallelism_divides_a_layers_activations_by_its_degree_with_fla
     # ring attention works block by block: no score matrix is stored, whatever flash_attention says
     assert activation_memory(8192, 1, 8192, 64, cp=2) == pytest.approx(
         activation_memory(8192, 1, 8192, 64, flash_attention=True) / 2)
+
+
+# --- FLOPs: Megatron-LM's num_floating_point_operations (megatron/training/training.py) ---------------------------
+
+@pytest.mark.parametrize("name", ["Llama 3 8B", "Llama 3 70B", "Llama 2 70B", "GPT-3 175B"])
+def test_flops_per_token_reproduce_megatrons_flop_count(name):
+    from scalingedu.transformer import flops_per_token
+    s = PRESETS[name]
+    h, layers, vocab, ffn, seq = s.d_model, s.n_layers, s.vocab_size, s.d_ff, s.context
+    gated = 3 / 2 if s.gated_mlp else 1
+    query_ratio = s.d_head * s.n_heads / h
+    megatron = (12 * layers * h * h * ((1 + s.n_kv_heads / s.n_heads + seq / h) * query_ratio + ffn / h * gated)
+                + 6 * h * vocab)                       # per token: the function's value / (batch x seq_length)
+    assert flops_per_token(s, seq).total == pytest.approx(megatron, rel=0.01)
