@@ -165,6 +165,24 @@ TERMS: tuple[Term, ...] = (
          definition="""
         With tensor parallelism, also splitting the LayerNorm and dropout activations along the sequence across
         the same GPUs (Korthikanti et al. 2022): less activation memory for the same communication volume."""),
+    Term("roofline", "roofline", r"rooflines?", taught_in=6, definition="""
+        A plot of the FLOP/s an accelerator can reach against an operation's arithmetic intensity: a slope of
+        intensity × memory bandwidth on the left, flat at the peak on the right. The bend (the ridge) sits at peak
+        FLOP/s divided by bandwidth (Williams, Waterman and Patterson 2009)."""),
+    Term("arithmetic-intensity", "arithmetic intensity", r"arithmetic intensity", taught_in=6, definition="""
+        The FLOPs an operation does per byte it moves between the accelerator's memory and its compute units. For
+        a product of a batch of B tokens with a large weight matrix in bf16 it is about B."""),
+    Term("memory-bound", "memory-bound, compute-bound", r"(?:memory|compute)[- ]bound", taught_in=6,
+         definition="""
+        An operation is memory-bound when moving its bytes takes longer than doing its FLOPs (its arithmetic
+        intensity is below the accelerator's ridge), compute-bound when the FLOPs take longer."""),
+    Term("flashattention", "FlashAttention", r"FlashAttention", case_sensitive=True, taught_in=6, definition="""
+        An exact attention algorithm (Dao et al. 2022) that computes the scores block by block in fast on-chip
+        memory and never writes the s × s score matrix to the GPU's main memory; the backward pass recomputes the
+        blocks. Less memory traffic, and no activation memory that grows with the square of the sequence."""),
+    Term("context-parallelism", "context parallelism", r"context[- ]parallel(?:ism)?", taught_in=6, definition="""
+        Splitting each long sequence into chunks on different GPUs, for every layer; attention then passes the
+        keys and values round the group (ring attention), so each GPU stores the activations of its chunk only."""),
     Term("seed-noise", "seed noise", r"seed[- ]noise", taught_in=5, definition="""
         How much a run's final loss changes when the same experiment is repeated with another random seed; a
         difference between two runs smaller than this says nothing."""),

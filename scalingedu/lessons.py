@@ -141,7 +141,7 @@ LESSONS: tuple[Lesson, ...] = (
                3 (your own exponent a with a bootstrap interval), measure your own MFU, and see what corrupted and
                repeated data cost
            """),
-    Lesson(6, "parallelism", "Parallelism", minutes=(44, 17), legacy_prefix="par",
+    Lesson(6, "parallelism", "Parallelism", minutes=(44, 29), legacy_prefix="par",
            topic="data, tensor, pipeline, ZeRO/FSDP: memory, communication, schedules",
            you_will="""
                fit GPT-3 175B to Llama 3 405B on a cluster with the planner, watch pipeline bubbles in GPipe and

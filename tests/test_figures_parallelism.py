@@ -51,3 +51,27 @@ def test_activation_figure_plots_korthikantis_table_rows():
     for line, (label, *values) in zip(ax.get_lines(), rows):
         assert line.get_label() == label
         np.testing.assert_allclose(line.get_ydata(), values)
+
+
+def test_the_tensor_parallel_diagram_draws_the_real_runs_shards_to_scale():
+    from scalingedu.parallelism import cpu_tensor_parallel as run
+    for world in (2, 4):
+        figure = figures.tensor_parallel_layers(world)
+        blocks = {patch.get_gid(): patch for patch in figure.axes[0].patches if patch.get_gid()}
+        x = blocks["X"]
+        unit = x.get_width() / run.D_MODEL
+        assert x.get_height() == pytest.approx(run.TOKENS * unit)
+        shard = run.D_FF // world
+        for r in range(world):
+            # W1 cut by columns (d_model × d_ff/n), W2 by rows (d_ff/n × d_model), as shard() cuts them
+            layer = run.shard(run.make_layer(), r, world)
+            assert (blocks[f"W1[{r}]"].get_height() / unit, blocks[f"W1[{r}]"].get_width() / unit) == \
+                pytest.approx(layer["w1"].shape)
+            assert (blocks[f"W2[{r}]"].get_height() / unit, blocks[f"W2[{r}]"].get_width() / unit) == \
+                pytest.approx(layer["w2"].shape)
+            assert blocks[f"h[{r}]"].get_width() == pytest.approx(shard * unit)
+            assert blocks[f"Y[{r}]"].get_width() == pytest.approx(x.get_width())
+        texts = " ".join(t.get_text() for t in figure.axes[0].texts)
+        assert "all-reduce" in texts and f"{run.D_MODEL} × {shard}" in texts
+    with pytest.raises(ValueError, match="world = 3 must divide d_ff = 64"):
+        figures.tensor_parallel_layers(3)

@@ -321,6 +321,28 @@ def test_planner_finds_the_smallest_stage_that_fits():
         planner_view("Llama 3 70B", "B300", 4, 8, 1, 0, 1)
 
 
+def test_planner_view_interleaves_and_sizes_micro_batches_as_the_layout_does():
+    from scalingedu.parallelism import LLAMA3_405B, planner_view
+
+    # the lesson's Llama 3 405B layout: pp = 14 with 3 chunks per device and 14 micro-batches per replica
+    view = planner_view("Llama 3 405B", "H100", 128, 8, 14, 1, 14, "full", True, interleave=3)
+    layout = ParallelLayout(n_gpus=8 * 14 * 128, tp=8, pp=14, interleave=3, zero_stage=1, microbatches=14,
+                            recompute="full", sequence_parallel=True)
+    expected = step_time(LLAMA3_405B, layout, accelerator="H100")
+    assert view.layout == layout and view.time.total == pytest.approx(expected.total)
+    assert view.time.bubble / view.time.total == pytest.approx(expected.bubble / expected.total)
+    plain = planner_view("Llama 3 405B", "H100", 128, 8, 14, 1, 14, "full", True)
+    assert plain.time.bubble > 2.5 * view.time.bubble                # v = 3 divides the bubble by 3
+    two = planner_view("GPT-3 175B", "A100", 16, 8, 8, 1, 32, "selective", True, microbatch_size=2)
+    one = planner_view("GPT-3 175B", "A100", 16, 8, 8, 1, 32, "selective", True)
+    assert two.time.tokens_per_step == 2 * one.time.tokens_per_step
+    assert two.memory.activations == pytest.approx(2 * one.memory.activations)
+    with pytest.raises(ValueError, match="interleave = 3 needs pp >= 2 and microbatches a multiple of pp = 14"):
+        planner_view("Llama 3 405B", "H100", 128, 8, 14, 1, 32, "full", True, interleave=3)
+    with pytest.raises(ValueError, match="pp × interleave = 32 does not divide the 126 layers"):
+        planner_view("Llama 3 405B", "H100", 128, 8, 8, 1, 32, "full", True, interleave=4)
+
+
 def test_timeline_view_measures_the_formula():
     from scalingedu.parallelism import timeline_view
 

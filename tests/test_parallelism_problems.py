@@ -3,13 +3,21 @@ parallelism functions, earn every point; typical mistakes fail a check; three ty
 submissions, get the score they deserve from the class grader."""
 from __future__ import annotations
 
+import dataclasses
+import itertools
+import json
+import re
+import time
+
 import numpy as np
 import pytest
 from typical_mistakes import Mistake, grade_mistakes
 
 from scalingedu.grading import grade_answer, problem_set, question
+from scalingedu.grading.kernel_answers import decode, probe_source, request_text
 from scalingedu.grading.learner import as_learner
-from scalingedu.parallelism import simulate_schedule
+from scalingedu.parallelism import ParallelLayout, simulate_schedule, step_time
+from scalingedu.parallelism.search import best_layout
 from scalingedu.problems import parallelism as ps
 from scalingedu.transformer import PRESETS, count_params
 
@@ -64,7 +72,18 @@ def _right_answers() -> dict:
                                          "bubble. " * 3,
         "parallelism.training_days":
             8 * run["tokens"] * run["params"] / (run["n_gpus"] * run["flops_per_gpu_per_second"]) / 86_400,
+        # Megatron-LM's recipe for GPT-3 175B: tp 8 (one node), pp 4, ZeRO-1 (distributed optimizer), dp = 256/32 = 8
+        # replicas of 1,024/8 = 128 micro-batches of one sequence
+        "parallelism.design_layout": _megatron_layout(),
+        "parallelism.defend_layout": "My pipeline pays a small bubble; ZeRO-3 gathers the weights for every "
+                                     "micro-batch over the network. " * 3,
     }
+
+
+def _megatron_layout(**changes) -> dict:
+    layout = {"tp": 8, "pp": 4, "interleave": 1, "zero_stage": 1, "microbatches": 128, "microbatch_size": 1,
+              "recompute": "selective", "sequence_parallel": True}
+    return {**layout, **changes}
 
 
 def test_right_answers_earn_every_point():
@@ -174,6 +193,155 @@ def test_a_layout_that_does_not_fit_is_the_wrong_choice():
     assert grade_answer("parallelism.layout", "C").points_earned == 3
 
 
+# The design question ----------------------------------------------------------------------------------------------
+
+def _best():
+    b = ps.layout_brief()
+    return best_layout(b.shape, b.n_gpus, b.global_batch, seq_len=b.seq_len, accelerator=b.accelerator)
+
+
+def _share(layout: dict) -> float:
+    b = ps.layout_brief()
+    step = step_time(b.shape, ps.read_design(layout, b), accelerator=b.accelerator)
+    return step.tokens_per_second / _best().tokens_per_second
+
+
+def _messages(result) -> dict:
+    return {c.description: c.message for c in result.checks}
+
+
+def test_the_shared_brief_is_the_documented_one_and_learners_get_their_own():
+    b = ps.layout_brief()
+    assert b == ps.LayoutBrief(None, **ps.DESIGN_DEFAULT)
+    assert "GPT-3 175B" in str(b) and "1,024 sequences of 2,048 tokens" in str(b)
+    briefs = set()
+    for learner in ("ada.lovelace", "alan.turing", "grace.hopper", "learner-17", "learner-18", "learner-19"):
+        with as_learner(learner):
+            mine = ps.layout_brief()
+            assert mine == ps.layout_brief() and mine.learner == learner
+            briefs.add(dataclasses.replace(mine, learner=None))
+    assert len(briefs) >= 4
+
+
+def _small_search(brief) -> ParallelLayout:
+    """The solution notebook's search: a few degrees, ZeRO-1 or 3, micro-batches of 1, 2 or 4."""
+    rows = []
+    for tp, pp, size, chunks, stage, recompute in itertools.product(
+            (1, 2, 4, 8), (1, 2, 4, 8, 16), (1, 2, 4), (1, 2), (1, 3), ("none", "selective", "full")):
+        if brief.n_gpus % (tp * pp) or (pp == 1 and chunks > 1):
+            continue
+        dp = brief.n_gpus // (tp * pp)
+        if brief.global_batch % (dp * size):
+            continue
+        layout = ParallelLayout(brief.n_gpus, tp=tp, pp=pp, interleave=chunks, zero_stage=stage,
+                                microbatches=brief.global_batch // (dp * size), microbatch_size=size,
+                                seq_len=brief.seq_len, sequence_parallel=tp > 1, recompute=recompute)
+        try:
+            step = step_time(brief.shape, layout, accelerator=brief.accelerator)
+        except ValueError:
+            continue
+        if step.memory.fits:
+            rows.append((step.tokens_per_second, layout))
+    return max(rows, key=lambda row: row[0])[1]
+
+
+@pytest.mark.parametrize("learner", [None, "ada.lovelace", "alan.turing", "grace.hopper", "learner-17",
+                                     "learner-18", "learner-19", "learner-20"])
+def test_every_brief_has_a_feasible_layout_and_the_solutions_small_search_earns_every_point(learner):
+    with as_learner(learner):
+        b = ps.layout_brief()
+        assert b.model in ps.DESIGN_MODELS or b.learner is None
+        assert b.seq_len <= b.shape.context and b.global_batch * b.seq_len in ps.DESIGN_BATCH_TOKENS
+        best = _best()
+        assert best is not None and 0.2 < best.mfu < 0.8
+        assert grade_answer("parallelism.design_layout", best.layout).points_earned == 6
+        result = grade_answer("parallelism.design_layout", dataclasses.asdict(_small_search(b)))
+        assert result.status == "passed" and result.points_earned == 6, _messages(result)
+
+
+@pytest.mark.parametrize("name, layout, failing, words", [
+    # ZeRO-1 without a pipeline: 4 of the 16 bytes per parameter stay whole, 87.5 GB of weights and gradients
+    ("too little memory", _megatron_layout(pp=1, microbatches=32), "memory", "over the 80 GB of an H100"),
+    ("the batch of one replica, not of the step", _megatron_layout(microbatches=16), "batch",
+     "= 128 sequences per step; the brief asks for 1,024"),
+    ("tp that does not divide the heads", _megatron_layout(tp=64, pp=1, zero_stage=3, microbatches=256),
+     "layout", "does not divide the 96 attention heads"),
+    ("tp · pp that does not divide the GPUs", _megatron_layout(pp=3), "layout",
+     "does not divide the brief's 256 GPUs"),
+    ("interleaving with too few micro-batches", _megatron_layout(interleave=2, microbatches=2, microbatch_size=64),
+     "layout", "microbatches a multiple of pp"),
+    ("another cluster", {**_megatron_layout(), "n_gpus": 512}, "layout", "the brief is 256 GPUs"),
+])
+def test_an_infeasible_layout_earns_nothing_and_says_which_limit(name, layout, failing, words):
+    result = grade_answer("parallelism.design_layout", layout)
+    assert result.points_earned == 0, name
+    verdicts = ps.design_verdicts(layout)
+    assert not verdicts[failing][0] and words in verdicts[failing][1], verdicts[failing][1]
+    assert verdicts["read"][0] and (failing == "layout" or verdicts["layout"][0])
+    # every throughput message says why it was not measured
+    assert all("only for a feasible layout" in message for _, message in ps.throughput_verdicts(layout).values())
+
+
+@pytest.mark.parametrize("answer, words", [
+    ({key: value for key, value in _megatron_layout().items() if key != "interleave"}, "has no 'interleave'"),
+    ({**_megatron_layout(), "micro_batches": 4}, "keys the checker does not know: 'micro_batches'"),
+    (_megatron_layout(recompute="some"), "must be one of 'none', 'selective', 'full'"),
+    (_megatron_layout(sequence_parallel="yes"), "True or False"),
+    (_megatron_layout(tp=8.5), "whole number"),
+    ("tp 8, pp 4", "give the layout as a dict"),
+])
+def test_an_unreadable_answer_says_what_to_fix(answer, words):
+    result = grade_answer("parallelism.design_layout", answer)
+    assert result.points_earned == 0
+    assert words in ps.design_verdicts(answer)["read"][1]
+
+
+def test_a_feasible_but_slow_layout_earns_half_and_learns_how_far_it_is():
+    # ZeRO-3 with 32 micro-batches of one sequence per replica: the weights are gathered 64 times per step
+    slow = _megatron_layout(pp=1, zero_stage=3, microbatches=32)
+    assert _share(slow) < ps.THROUGHPUT_TIERS[0]
+    result = grade_answer("parallelism.design_layout", slow)
+    assert result.status == "partial" and result.points_earned == 3
+    message = _messages(result)["the layout reaches 70% of the checker's best tokens per second"]
+    best = _best()
+    assert f"whose MFU is {best.mfu:.1%}" in message and "exposed data-parallel" in message
+    assert f"{_share(slow):.0%} of the fastest layout" in message
+    # of the best layout, the feedback gives the MFU and nothing else
+    assert re.fullmatch(r" [\d.]+% \(below 70%\)", message.split("whose MFU is")[1])
+
+
+def test_a_layout_between_the_tiers_earns_three_quarters():
+    # recomputing everything "to be safe": full recomputation runs each forward pass twice
+    cautious = _megatron_layout(pp=1, zero_stage=3, microbatches=8, microbatch_size=4, recompute="full")
+    assert ps.THROUGHPUT_TIERS[0] <= _share(cautious) < ps.THROUGHPUT_TIERS[1]
+    assert grade_answer("parallelism.design_layout", cautious).points_earned == 4.5
+
+
+def test_a_parallel_layout_is_read_in_the_notebook_and_through_the_graders_probe(tmp_path):
+    layout = ps.read_design(_megatron_layout(), ps.layout_brief())
+    assert isinstance(layout, ParallelLayout)
+    direct = grade_answer("parallelism.design_layout", layout)
+    request, reply = tmp_path / "request.json", tmp_path / "reply.json"
+    request.write_text(request_text("design", []))
+    exec(compile(probe_source(str(request), str(reply)), "<probe>", "exec"), {"design": layout})
+    shipped = decode(json.loads(reply.read_text())["answer"])
+    assert shipped == dataclasses.asdict(layout)
+    graded = grade_answer("parallelism.design_layout", shipped)
+    assert direct.points_earned == graded.points_earned == 6
+    assert [c.message for c in direct.checks] == [c.message for c in graded.checks]
+
+
+def test_grading_the_design_question_takes_about_a_second():
+    best_layout.cache_clear()
+    start = time.perf_counter()
+    grade_answer("parallelism.design_layout", _megatron_layout())
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    grade_answer("parallelism.design_layout", _megatron_layout(pp=8, microbatches=128))
+    again = time.perf_counter() - start
+    assert first < 10 and again < 1, (first, again)
+
+
 MISTAKES = [
     Mistake("paces the pipeline by the stage with the largest f + b",
             {"parallelism.unbalanced_bubble": '''
@@ -186,7 +354,7 @@ def gpipe_bubble(forward_times, backward_times, microbatches):
     return float((f.size * step - busy) / busy)
 '''},
             # public check passed (1 of 2 weighted checks): 2 of 4 points
-            expected=20 - 2),
+            expected=26 - 2),
     Mistake("fits every run, straggler included",
             {"parallelism.bandwidth": '''
 times = parallelism.step_times()
@@ -195,19 +363,32 @@ slope, intercept = np.polyfit(sent, times.seconds, 1)
 bandwidth_gb = 1 / slope / 1e9
 '''},
             # 30% or more off: both value checks fail, 0 of 4
-            expected=20 - 4),
+            expected=26 - 4),
     Mistake("picks the shortest step without checking memory",
             {"parallelism.layout": '''
 layout = min(parallelism.LAYOUTS, key=lambda key: parallelism.layout_step(key).total)
 '''},
             # layout a does not fit: 0 of 3
-            expected=20 - 3),
+            expected=26 - 3),
+    Mistake("shards everything with ZeRO-3 and runs micro-batches of one sequence",
+            {"parallelism.design_layout": '''
+from scalingedu.parallelism import ParallelLayout
+
+brief = parallelism.layout_brief()
+# ZeRO-3 makes anything fit: no pipeline, tp inside a node, one sequence per micro-batch
+dp = brief.n_gpus // 8
+design = {"tp": 8, "pp": 1, "interleave": 1, "zero_stage": 3, "microbatches": brief.global_batch // dp,
+          "microbatch_size": 1, "recompute": "selective", "sequence_parallel": True}
+'''},
+            # feasible (3 of 6 weights) but about a quarter of the best throughput: 3 of 6 points
+            expected=26 - 3),
 ]
 
 
 def test_typical_mistakes_score_what_they_deserve(tmp_path):
-    # 23 points, of which the 3 of parallelism.zero3_or_pipeline are scored by a person: 20 automatic points
-    assert problem_set("parallelism").points == 23
+    # 32 points, of which the 3 of parallelism.zero3_or_pipeline and the 3 of parallelism.defend_layout are scored
+    # by a person: 26 automatic points
+    assert problem_set("parallelism").points == 32
     totals = grade_mistakes("parallelism", MISTAKES, tmp_path)
-    assert all(total < 20 for total in totals.values())
+    assert all(total < 26 for total in totals.values())
 

@@ -100,3 +100,45 @@ def test_blackwell_and_fp8_move_the_ridge():
     assert peak_flops_per_second("GB200", "fp8") == 5e15
     with pytest.raises(ValueError, match="no FP8 peak"):
         critical_intensity("A100", "fp8")
+
+
+def test_a_layers_products_sit_on_the_roofline_at_the_librarys_intensities():
+    from scalingedu.roofline import LAYER_PRODUCTS, layer_roofline
+    from scalingedu.transformer import PRESETS
+    shape = PRESETS["Llama 3 70B"]
+    layer = layer_roofline(shape, 4096, "H100", tp=8)
+    assert layer.names == LAYER_PRODUCTS
+    qkv_width = (shape.n_heads + 2 * shape.n_kv_heads) * shape.d_head / 8
+    assert layer.intensity[0] == pytest.approx(matmul_intensity(4096, shape.d_model, qkv_width))
+    assert layer.intensity[2] == pytest.approx(matmul_intensity(4096, shape.d_model, 2 * shape.d_ff / 8))
+    assert layer.intensity[3] == pytest.approx(matmul_intensity(4096, shape.d_ff / 8, shape.d_model))
+    assert layer.intensity[4] == pytest.approx(attention_intensity(4096, shape.d_head, flash=True))
+    assert layer.intensity[5] == pytest.approx(attention_intensity(4096, shape.d_head, flash=False))
+    # 4,096 tokens: every weight product and the FlashAttention core are compute-bound; the plain core is not
+    assert not layer.memory_bound[:5].any() and layer.memory_bound[5]
+    assert layer.utilisation() == 1.0 and layer.utilisation(flash=False) < 1.0
+    np.testing.assert_allclose(layer.attainable_flops_per_second,
+                               attainable_flops_per_second(layer.intensity, "H100"))
+    # one token, as in decoding: everything waits for memory, and the layer reaches under 1% of the peak
+    one = layer_roofline(shape, 1, "H100", tp=8)
+    assert one.memory_bound.all() and one.utilisation() < 0.01
+    assert one.slowdown() == pytest.approx(1 / one.utilisation())
+
+
+def test_fp8_doubles_the_peak_and_halves_the_bytes_so_the_critical_batch_stays():
+    from scalingedu.roofline import layer_roofline, peak_flops_per_second
+    from scalingedu.transformer import PRESETS
+    assert critical_batch_tokens("H100", precision="fp8") == pytest.approx(critical_batch_tokens("H100"), rel=0.01)
+    assert critical_batch_tokens("H100", precision="fp8", weight_bytes=2) == pytest.approx(
+        2 * critical_batch_tokens("H100"), rel=0.01)
+    bf16 = layer_roofline(PRESETS["Llama 3 8B"], 512, "H100")
+    fp8 = layer_roofline(PRESETS["Llama 3 8B"], 512, "H100", precision="fp8")
+    np.testing.assert_allclose(fp8.intensity, 2 * bf16.intensity)
+    assert fp8.peak_flops_per_second == peak_flops_per_second("H100", "fp8")
+    assert matmul_time(512, 4096, 4096, "H100", precision="fp8").compute_seconds == pytest.approx(
+        matmul_time(512, 4096, 4096, "H100").compute_seconds / 2, rel=0.01)
+    assert attainable_flops_per_second(1e6, "H100", "fp8") == peak_flops_per_second("H100", "fp8")
+    with pytest.raises(ValueError, match="tp = 3 does not divide"):
+        layer_roofline(PRESETS["Llama 3 8B"], 512, "H100", tp=3)
+    with pytest.raises(ValueError, match="no FP8 peak"):
+        layer_roofline(PRESETS["Llama 3 8B"], 512, "A100", precision="fp8")

@@ -19,6 +19,7 @@ from scalingedu.widgets.compute_budgets import TrainingRunCalculator
 from scalingedu.widgets.diminishing_returns import FrontierExplorer
 from scalingedu.widgets.kaplan_laws import AllocationComparer, KaplanLawExplorer
 from scalingedu.widgets.mixture_of_experts import MAX_STEPS, RouterSimulator
+from scalingedu.widgets.parallelism import ClusterPlanner, RooflineExplorer
 from scalingedu.widgets.power_laws import ExtrapolationSimulator, PowerLawExplorer
 from scalingedu.widgets.start_here import ModelMap
 
@@ -75,7 +76,7 @@ REFUSED_UPDATES = {  # widget -> what its update() refuses before drawing: (valu
                             (dict(price=-1.0), ValueError, "price must lie in"),
                             (dict(n_accelerators=3000), ValueError, "n_accelerators must be one of"),
                             (dict(model="GPT-5"), ValueError, "model must be one of"),
-                            (dict(chip="B200"), ValueError, "chip must be one of"),
+                            (dict(chip="B300"), ValueError, "chip must be one of"),
                             (dict(gpus=8), TypeError, "unknown control")],
     KaplanLawExplorer: [(dict(params=1e15), ValueError, "params must lie in"),
                         (dict(tokens=10.0), ValueError, "tokens must lie in"),
@@ -94,8 +95,15 @@ REFUSED_UPDATES = {  # widget -> what its update() refuses before drawing: (valu
                       (dict(gamma=0.1), TypeError, "unknown control")],
     FrontierExplorer: [(dict(flops=1e40), ValueError, "flops must lie in"),
                        (dict(law="Kaplan"), ValueError, "law must be one of")],
+    RooflineExplorer: [(dict(tokens=1e6), ValueError, "tokens must lie in"),
+                       (dict(accelerator="B300"), ValueError, "accelerator must be one of"),
+                       (dict(precision="fp4"), ValueError, "precision must be one of"),
+                       (dict(tp=3), ValueError, "tp must be one of"),
+                       (dict(batch=8), TypeError, "unknown control")],
+    ClusterPlanner: [(dict(interleave=5), ValueError, "interleave must be one of"),
+                     (dict(microbatch_size=3), ValueError, "microbatch_size must be one of")],
     RunPlanner: [(dict(budget=1e12), ValueError, "budget must lie in"),
-                 (dict(accelerator="B200"), ValueError, "accelerator must be one of")],
+                 (dict(accelerator="B300"), ValueError, "accelerator must be one of")],
 }
 
 

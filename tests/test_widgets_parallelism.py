@@ -2,11 +2,20 @@
 in test_parallelism.py."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from scalingedu.parallelism import LARGEST_PUBLISHED_BATCH_TOKENS, PLANNER_MODELS
+from scalingedu.parallelism import LARGEST_PUBLISHED_BATCH_TOKENS, PLANNER_MODELS, planner_model
+from scalingedu.roofline import critical_batch_tokens, critical_intensity, layer_roofline
 from scalingedu.widgets import all_widget_classes
-from scalingedu.widgets.parallelism import PP_OPTIONS, WIDGETS, ClusterPlanner, PipelineTimeline
+from scalingedu.widgets.parallelism import (
+    PP_OPTIONS,
+    ROOFLINE_CHIPS,
+    WIDGETS,
+    ClusterPlanner,
+    PipelineTimeline,
+    RooflineExplorer,
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -15,9 +24,9 @@ def _shown(widget) -> bool:
     return widget.image.layout.display != "none" and widget.message.layout.display == "none"
 
 
-def test_widgets_are_registered_with_the_planner_first():
-    assert (ClusterPlanner, PipelineTimeline) == WIDGETS
-    assert ClusterPlanner in all_widget_classes() and PipelineTimeline in all_widget_classes()
+def test_widgets_are_registered_in_the_lessons_order():
+    assert (RooflineExplorer, ClusterPlanner, PipelineTimeline) == WIDGETS
+    assert all(cls in all_widget_classes() for cls in WIDGETS)
     planner = ClusterPlanner()
     first_slider = next(c for c in planner.controls.values() if type(c).__name__ == "IntSlider")
     assert first_slider is planner.controls["dp"]
@@ -111,11 +120,14 @@ def test_timeline_widget_draws_every_operation_and_explains_what_cannot_run():
     assert "measured" in timeline.axes[0].get_title()
 
 
+BAD_VALUES = {ClusterPlanner: {"dp": 0}, PipelineTimeline: {"stages": 1}, RooflineExplorer: {"tokens": 0.5}}
+
+
 @pytest.mark.parametrize("widget_class", WIDGETS)
 def test_bad_values_are_refused(widget_class):
     widget = widget_class()
     with pytest.raises(ValueError):
-        widget.update(**{"dp": 0} if widget_class is ClusterPlanner else {"stages": 1})
+        widget.update(**BAD_VALUES[widget_class])
     with pytest.raises(TypeError):
         widget.update(nonsense=1)
 
@@ -136,3 +148,121 @@ def test_the_lessons_layout_and_hfu_behind_narayanans_x():
     none = step_time(gpt3, ParallelLayout(**{**GPT3_EXAMPLE_LAYOUT.__dict__, "recompute": "none"}),
                      accelerator="A100")
     assert none.hfu == pytest.approx(none.mfu)
+
+
+# --- the roofline explorer -------------------------------------------------------------------------------------
+
+def _plotted_points(explorer) -> np.ndarray:
+    return np.asarray(explorer.points.get_offsets())
+
+
+def _expected(explorer):
+    values = explorer.values
+    return layer_roofline(planner_model(values["model"]), values["tokens"], values["accelerator"],
+                          precision=values["precision"], tp=values["tp"])
+
+
+def test_the_roofline_draws_the_librarys_numbers():
+    explorer = RooflineExplorer()
+    assert _shown(explorer) and explorer.error is None
+    layer = _expected(explorer)
+    np.testing.assert_allclose(_plotted_points(explorer), np.column_stack([layer.intensity,
+                                                                           layer.attainable_flops_per_second]))
+    ridge = critical_intensity(explorer.values["accelerator"])
+    assert explorer.ridge.get_xdata()[0] == pytest.approx(ridge)
+    roof = explorer.roof.get_ydata()
+    assert roof.max() == pytest.approx(layer.peak_flops_per_second)
+    np.testing.assert_allclose(roof, np.minimum(layer.peak_flops_per_second,
+                                                explorer.intensities * layer.bandwidth_bytes_per_second))
+    text = explorer.readout.get_text()
+    assert f"about {critical_batch_tokens(explorer.values['accelerator']):,.0f} tokens per GPU" in text
+    assert f"{layer.utilisation():.0%} of the peak" in text
+    ax = explorer.axes[0]
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    assert "FLOPs per byte" in ax.get_xlabel() and "FLOP/s" in ax.get_ylabel()
+
+
+@pytest.mark.parametrize("control, value", [("tokens", 64.0), ("accelerator", "H100"), ("precision", "fp8"),
+                                            ("model", "Llama 3 70B"), ("tp", 2)])
+def test_each_control_moves_the_points_to_the_librarys_numbers(control, value):
+    explorer = RooflineExplorer(accelerator="H100")
+    if control == "accelerator":
+        explorer.update(accelerator="A100")
+    before = _plotted_points(explorer).copy()
+    renders = explorer.renders
+    explorer.update(**{control: value})
+    assert explorer.error is None and explorer.renders == renders + 1
+    after = _plotted_points(explorer)
+    assert not np.allclose(after, before)
+    layer = _expected(explorer)
+    np.testing.assert_allclose(after, np.column_stack([layer.intensity, layer.attainable_flops_per_second]))
+    assert explorer.ridge.get_xdata()[0] == pytest.approx(critical_intensity(explorer.values["accelerator"],
+                                                                             explorer.values["precision"]))
+
+
+def test_decode_like_micro_batches_are_memory_bound_and_large_ones_are_not():
+    explorer = RooflineExplorer(accelerator="H100", model="Llama 3 70B", tokens=1)
+    assert explorer.layer.memory_bound.all()
+    faces = explorer.points.get_facecolors()
+    assert (faces[:, 3] == 0).all()                       # every point hollow
+    assert explorer.readout.get_text().count("memory\n") + explorer.readout.get_text().endswith("memory") >= 4
+    assert len(explorer.cautions) == 1 and "key-value cache" in explorer.cautions[0]
+    explorer.update(tokens=4096)
+    assert not explorer.layer.memory_bound[:5].any()       # weight products and FlashAttention: compute-bound
+    assert explorer.layer.memory_bound[5]                  # attention without FlashAttention still waits
+    assert (explorer.points.get_facecolors()[:5, 3] == 1).all() and explorer.cautions == []
+    assert explorer.layer.utilisation() == 1.0
+
+
+def test_the_roofline_refuses_fp8_on_a_chip_without_it_with_a_message():
+    explorer = RooflineExplorer(accelerator="A100")
+    explorer.update(precision="fp8")
+    assert explorer.error is not None and "no FP8 peak" in explorer.error and not _shown(explorer)
+    explorer.update(accelerator="H100")
+    assert explorer.error is None and _shown(explorer)
+    assert set(ROOFLINE_CHIPS) >= {"A100", "H100", "B200", "GB200"}
+
+
+# --- the planner's interleaving, micro-batch size and greyed-out stages ------------------------------------------
+
+def test_planner_interleaves_as_the_lessons_llama_layout_does():
+    from scalingedu.parallelism import LLAMA3_405B, ParallelLayout, pipeline_bubble, step_time
+    state = dict(model="Llama 3 405B", gpu="H100", dp=128, tp=8, pp=14, microbatches=14, recompute="full",
+                 zero_stage=1)
+    planner = ClusterPlanner(**state)
+    plain_bubble = planner.view.time.bubble
+    planner.update(interleave=3)
+    assert planner.error is None
+    layout = ParallelLayout(n_gpus=8 * 14 * 128, tp=8, pp=14, interleave=3, zero_stage=1, microbatches=14,
+                            recompute="full", sequence_parallel=True)
+    expected = step_time(LLAMA3_405B, layout, accelerator="H100")
+    assert planner.view.time.total == pytest.approx(expected.total)
+    assert planner.view.time.bubble == pytest.approx(plain_bubble / 3, rel=0.05)
+    text = planner.time_text.get_text()
+    assert f"(p-1)/(v·m) = {pipeline_bubble(14, 14, interleave=3):.1%} of the work" in text
+    assert f"{expected.bubble / expected.total:.1%} of the step" in text
+    assert f"MFU {expected.mfu:.1%}" in text and f"HFU {expected.hfu:.1%}" in text
+    widths = sum(bar.get_width() for bar in planner.time_bars.values())
+    assert widths == pytest.approx(expected.total)
+    planner.update(microbatches=32)                # 32 is not a multiple of pp = 14: check_layout refuses it
+    assert planner.error is not None and "microbatches a multiple of pp = 14" in planner.error
+    assert not _shown(planner)
+
+
+def test_planner_micro_batch_size_scales_tokens_and_activations():
+    planner = ClusterPlanner()
+    tokens, activations = planner.view.time.tokens_per_step, planner.view.memory.activations
+    planner.update(microbatch_size=4)
+    assert planner.view.time.tokens_per_step == 4 * tokens
+    assert planner.view.memory.activations == pytest.approx(4 * activations)
+
+
+def test_planner_hatches_and_greys_the_stages_that_do_not_fit():
+    planner = ClusterPlanner(model="Llama 3 405B", gpu="H100", dp=128, pp=14, interleave=3, microbatches=14,
+                             recompute="full", zero_stage=1)
+    fits = [memory.fits for memory in planner.view.memory_by_stage]
+    assert not fits[0] and all(fits[1:])
+    for part in planner.memory_bars.values():
+        for stage, patch in enumerate(part.patches):
+            assert (patch.get_hatch() == "///") is (not fits[stage])
+            assert (patch.get_alpha() < 0.5) is (not fits[stage])

@@ -101,3 +101,77 @@ def activation_memory_by_tp(shape, name: str, tp_degrees=(1, 2, 4, 8)):
     ax.minorticks_off()
     ax.legend(fontsize=8)
     return figure
+
+
+def tensor_parallel_layers(world: int = 2, *, tokens: int | None = None, d_model: int | None = None,
+                           d_ff: int | None = None):
+    """Megatron's tensor-parallel MLP as the GPUs hold it: one row per GPU, X · W1 (cut by columns: each GPU computes
+    its own slice of the hidden layer, no communication), then · W2 (cut by rows: each GPU gets a partial output) and
+    one all-reduce that sums the partials into Y. Blocks are drawn to scale, with their shapes written on them; the
+    default shapes are those of the real run, :mod:`scalingedu.parallelism.cpu_tensor_parallel`. Each block's
+    ``gid`` names it ("X", "W1[r]", "h[r]", "W2[r]", "Y[r]", "Y")."""
+    from matplotlib.patches import FancyArrowPatch, Rectangle
+
+    from ..parallelism import cpu_tensor_parallel as tp_run
+    tokens = int(tokens or tp_run.TOKENS)
+    d_model = int(d_model or tp_run.D_MODEL)
+    d_ff = int(d_ff or tp_run.D_FF)
+    if world < 1 or d_ff % world:
+        raise ValueError(f"world = {world} must divide d_ff = {d_ff}")
+    part = d_ff // world
+    unit = 0.045                                        # drawing units per row or column of a matrix
+    gap = 0.55
+    figure, ax = new_figure(width=11.5, height=1.5 + 2.2 * world)
+    colours = PALETTE[:world] if world <= len(PALETTE) else [PALETTE[r % len(PALETTE)] for r in range(world)]
+    row_height = tokens * unit + 0.9
+
+    def block(x, y, rows, cols, gid, colour, label):
+        rect = Rectangle((x, y), cols * unit, rows * unit, facecolor=colour, edgecolor="0.2", lw=1.0, alpha=0.8,
+                         gid=gid)
+        ax.add_patch(rect)
+        ax.text(x + cols * unit / 2, y - 0.08, label, ha="center", va="top", fontsize=8)
+        return x + cols * unit
+
+    def sign(x, y, text):
+        ax.text(x + gap / 2, y, text, ha="center", va="center", fontsize=14)
+        return x + gap
+
+    right = 0.0
+    for r in range(world):
+        y = (world - 1 - r) * row_height + 0.6
+        middle = y + tokens * unit / 2
+        x = block(0.0, y, tokens, d_model, "X", "0.85", f"X (every GPU)\n{tokens} × {d_model}")
+        x = sign(x, middle, "×")
+        top = y + tokens * unit / 2 - d_model * unit / 2
+        x = block(x, top, d_model, part, f"W1[{r}]", colours[r], f"W1, columns of GPU {r}\n{d_model} × {part}")
+        x = sign(x, middle, "→")
+        x = block(x, y, tokens, part, f"h[{r}]", colours[r], f"tanh(X·W1): slice {r}\n{tokens} × {part}")
+        x = sign(x, middle, "×")
+        top = y + tokens * unit / 2 - part * unit / 2
+        x = block(x, top, part, d_model, f"W2[{r}]", colours[r], f"W2, rows of GPU {r}\n{part} × {d_model}")
+        x = sign(x, middle, "→")
+        x = block(x, y, tokens, d_model, f"Y[{r}]", colours[r], f"partial output {r}\n{tokens} × {d_model}")
+        right = x
+        ax.text(-0.15, middle, f"GPU {r}", ha="right", va="center", fontsize=10, fontweight="bold",
+                color=colours[r])
+    total_height = world * row_height
+    y_out = total_height / 2 - tokens * unit / 2 + 0.3
+    out_x = right + 2.2
+    block(out_x, y_out, tokens, d_model, "Y", "0.85", f"Y = sum of partials\n(every GPU) {tokens} × {d_model}")
+    for r in range(world):
+        y = (world - 1 - r) * row_height + 0.6 + tokens * unit / 2
+        ax.add_patch(FancyArrowPatch((right + 0.1, y), (out_x - 0.1, y_out + tokens * unit / 2),
+                                     arrowstyle="-|>", mutation_scale=12, color=PALETTE[3], lw=1.4))
+    ax.text((right + out_x) / 2, y_out + tokens * unit + 0.35, "all-reduce\n(the only\ncommunication)",
+            ha="center", va="bottom", fontsize=8.5, color=PALETTE[3])
+    w1_x = d_model * unit + gap
+    w2_x = w1_x + part * unit + gap + part * unit + gap
+    ax.text(w1_x + part * unit / 2, total_height + 0.35, "column-parallel: no communication", ha="center",
+            fontsize=9, color="0.25")
+    ax.text(w2_x + d_model * unit / 2, total_height + 0.35, "row-parallel: partial sums", ha="center",
+            fontsize=9, color="0.25")
+    ax.set(xlim=(-0.9, out_x + d_model * unit + 0.6), ylim=(-0.3, total_height + 0.7), aspect="equal")
+    ax.set_axis_off()
+    ax.set_title(f"tensor parallelism over {world} GPUs: an MLP of width {d_ff} (Megatron-LM, Shoeybi et al. 2019, "
+                 f"Fig. 3)", fontsize=10)
+    return figure

@@ -6,6 +6,8 @@ file as plain JSON data:
 
 - a number or an array becomes its dtype, shape and values; text, booleans, complex numbers and other objects
   become a description of what they are (so the checks can say "your answer is a str");
+- a dict (a plan), or a record of the course's own types such as a ParallelLayout (a dataclass of ``scalingedu``),
+  becomes its items, each shipped the same way, and is rebuilt as a dict;
 - a function becomes its signature only. The grader then grades a stand-in, :class:`RemoteFunction`: when a check
   calls it with the grader's inputs, the stand-in asks for that call to be made IN the learner's kernel (the
   probe is sent again with the arguments as data) and hands the check the result, shipped back as data.
@@ -49,6 +51,11 @@ def __scalingedu_probe(request_path, reply_path):
             return {"kind": "text", "type": type(x).__name__, "value": str(x[:TEXT])}
         if type(x) is dict and depth < 3:      # a plan: names to numbers or text (at most 100 items)
             return {"kind": "dict", "items": [[str(k)[:100], encode(v, depth + 1)] for k, v in list(x.items())[:100]]}
+        fields = getattr(type(x), "__dataclass_fields__", None)
+        if fields is not None and depth < 3 and type(x).__module__.startswith("scalingedu."):
+            # a record of the course's own types (a ParallelLayout): its fields, read like a plan's dict
+            return {"kind": "dict", "items": [[str(k)[:100], encode(getattr(x, k, None), depth + 1)]
+                                              for k in list(fields)[:100]]}
         if callable(x) and not isinstance(x, _np.ndarray):
             try:
                 parameters = [[p.name, int(p.kind), p.default is not p.empty]

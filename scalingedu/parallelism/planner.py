@@ -66,17 +66,21 @@ class PlannerView:
 
 def planner_view(model: str, accelerator: str, dp: int, tp: int, pp: int, zero_stage: int,
                  microbatches: int, recompute: str = "selective",
-                 sequence_parallel: bool = True) -> PlannerView:
+                 sequence_parallel: bool = True, *, interleave: int = 1,
+                 microbatch_size: int = 1) -> PlannerView:
     """Memory and step time of ``model`` (a name of :data:`~scalingedu.parallelism.PLANNER_MODELS`)
-    on dp·tp·pp GPUs of type ``accelerator``: ``microbatches`` one-sequence micro-batches per
-    replica and step (1F1B), ``recompute`` of activations ("none", "selective" or "full"), and
-    sequence parallelism when asked for and tp > 1."""
+    on dp·tp·pp GPUs of type ``accelerator``: ``microbatches`` micro-batches of ``microbatch_size``
+    sequences per replica and step, 1F1B with ``interleave`` model chunks per device (1: plain 1F1B;
+    :func:`~scalingedu.parallelism.check_layout` refuses what the interleaved schedule cannot run),
+    ``recompute`` of activations ("none", "selective" or "full"), and sequence parallelism when asked
+    for and tp > 1."""
     shape = planner_model(model)
     if accelerator not in INTERCONNECTS:
         raise ValueError(f"accelerator must be one of {', '.join(INTERCONNECTS)} (got {accelerator!r})")
     capacity = ACCELERATORS[accelerator].memory_bytes
     base = dict(n_gpus=dp * tp * pp, tp=tp, pp=pp, microbatches=microbatches, recompute=recompute,
-                sequence_parallel=bool(sequence_parallel and tp > 1))
+                sequence_parallel=bool(sequence_parallel and tp > 1), interleave=interleave,
+                microbatch_size=microbatch_size)
     memories = tuple(layout_memory(shape, ParallelLayout(zero_stage=stage, **base), capacity)
                      for stage in range(4))
     layout = ParallelLayout(zero_stage=zero_stage, **base)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from .. import _validate as v
 from ..compute import SECONDS_PER_DAY
 from ..data import ACCELERATORS, INTERCONNECTS
-from ..roofline import attention_intensity, matmul_time
+from ..roofline import layer_roofline
 from ..transformer import TransformerShape, flops_per_token
 from .communication import StepCommunication, step_communication
 from .layout import LayoutMemory, ParallelLayout, check_layout, layout_memory
@@ -129,26 +129,11 @@ def roofline_slowdown(shape: TransformerShape, layout: ParallelLayout, seq_len: 
     """How much longer one layer's products take on the roofline than at the GPU's peak (1 when all compute-bound).
 
     For one micro-batch of ``microbatch_size × seq_len`` tokens on one GPU of a tensor-parallel group: the four
-    weight products with their widths divided by tp, and each local head's FlashAttention core.
+    weight products with their widths divided by tp, and each local head's FlashAttention core
+    (:func:`scalingedu.roofline.layer_roofline`).
     """
-    tokens = layout.microbatch_size * seq_len
-    tp, head = layout.tp, shape.d_head
-    width_mlp = shape.d_ff * (2 if shape.gated_mlp else 1)
-    products = [(shape.d_model, (shape.n_heads + 2 * shape.n_kv_heads) * head / tp),
-                (shape.n_heads * head / tp, shape.d_model), (shape.d_model, width_mlp / tp),
-                (shape.d_ff / tp, shape.d_model)]
-    peak_time = roofline_time = 0.0
-    for d_in, d_out in products:
-        timing = matmul_time(tokens, d_in, d_out, chip)
-        peak_time += timing.compute_seconds
-        roofline_time += timing.seconds
-    heads = shape.n_heads / tp * layout.microbatch_size
-    attention_flops = 4.0 * seq_len ** 2 * head * heads
-    attention_bytes = attention_flops / attention_intensity(seq_len, head, flash=True)
-    peak_time += attention_flops / chip.peak_flops_per_second
-    roofline_time += max(attention_flops / chip.peak_flops_per_second,
-                         attention_bytes / chip.memory_bandwidth_bytes_per_second)
-    return roofline_time / peak_time
+    products = layer_roofline(shape, layout.microbatch_size * seq_len, chip, tp=layout.tp, seq_len=seq_len)
+    return products.slowdown(flash=True)
 
 
 def training_days(params, tokens, n_gpus, flops_per_gpu_per_second, *, recompute=True):

@@ -4,26 +4,40 @@ The learner computes ZeRO's per-GPU memory for a real model and picks the smalle
 bubble of a GPipe pipeline whose stages are not equally fast; writes the ring all-reduce's traffic as a function;
 fits simulated step times measured at several GPU counts (one run is a straggler) to estimate the network's
 bandwidth; chooses the fastest of five layouts of Llama 3 70B that fits in memory, and explains in writing what
-ZeRO-3 and pipeline parallelism cost; and estimates the days of a training run with Narayanan et al.'s 8TP/(nX).
+ZeRO-3 and pipeline parallelism cost; estimates the days of a training run with Narayanan et al.'s 8TP/(nX); and
+designs a layout of their own for a brief (:func:`layout_brief`: a model, a cluster and a batch, different for each
+learner), graded for feasibility (:func:`design_verdicts`) and for its tokens per second against the fastest layout
+of the library's search (:func:`throughput_verdicts`, :func:`scalingedu.parallelism.search.best_layout`), then
+defends it against a rival in writing.
 
 Expected answers are computed at check time with :mod:`scalingedu.parallelism`; nothing is typed in. The clusters,
-pipelines, layouts and runs below, and the simulated measurements of :func:`step_times` (their GPU counts, noise,
-straggler and seed), are choices of this problem set; the model shapes are the library's presets and the
-bandwidth the simulation uses is :data:`scalingedu.data.INTERCONNECTS`' H100 figure.
+pipelines, layouts and runs below, the simulated measurements of :func:`step_times` (their GPU counts, noise,
+straggler and seed), the ranges of the layout briefs and the throughput tiers are choices of this problem set; the
+model shapes are the library's presets and the bandwidth the simulation uses is
+:data:`scalingedu.data.INTERCONNECTS`' H100 figure.
 """
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
-from ..data import INTERCONNECTS
+from ..data import ACCELERATORS, INTERCONNECTS
+from ..formatting import table
 from ..grading import ProblemSet, Tolerance, choice_question, function_question, number_question
+from ..grading.checks import Check, CheckResult
 from ..grading.factories import Criterion, rubric_question
-from ..grading.learner import learner_seed
+from ..grading.learner import current_learner, learner_seed
+from ..grading.questions import Question
 from ..parallelism import (
+    RECOMPUTE,
     ParallelLayout,
+    activations_in_flight,
+    check_layout,
     collective_bytes,
+    layout_memory,
     pipeline_bubble,
     planner_model,
     simulate_schedule,
@@ -31,6 +45,7 @@ from ..parallelism import (
     training_days,
     zero_memory,
 )
+from ..parallelism.search import best_layout
 from ..transformer import PRESETS, count_params
 
 MODEL = "GPT-3 13B"
@@ -180,6 +195,242 @@ def layout_step(key: str):
 def _best_layout() -> str:
     fitting = {key: layout_step(key).total for key in LAYOUTS if layout_step(key).memory.fits}
     return min(fitting, key=fitting.get)
+
+
+# The design question: a brief per learner, a layout read from a dict, its verdicts ------------------------------
+
+DESIGN_SEED = 6060
+"""Seed of a learner's own brief for question parallelism.design_layout (with no learner, the shared brief
+:data:`DESIGN_DEFAULT` is used)."""
+DESIGN_DEFAULT = {"model": "GPT-3 175B", "accelerator": "H100", "n_gpus": 256, "global_batch": 1024,
+                  "seq_len": 2048}
+"""The shared brief of question parallelism.design_layout: GPT-3 175B on 256 H100s, 1,024 sequences of 2,048
+tokens per step (2.1M tokens; GPT-3 itself trained with 3.2M)."""
+DESIGN_MODELS = ("GPT-3 13B", "Llama 3 70B", "GPT-3 175B")
+"""Models a learner's brief may name (:data:`scalingedu.parallelism.PLANNER_MODELS`)."""
+DESIGN_ACCELERATORS = ("A100", "H100", "H200", "B200")
+"""Accelerators a learner's brief may name (8-GPU nodes in :data:`scalingedu.data.INTERCONNECTS`)."""
+DESIGN_GPUS = (128, 256, 512)
+"""GPU counts a learner's brief may name."""
+DESIGN_SEQ_LENS = (2048, 4096, 8192)
+"""Sequence lengths a learner's brief may name (at most the model's context)."""
+DESIGN_BATCH_TOKENS = (2 ** 20, 2 ** 21, 2 ** 22)
+"""Tokens per step a learner's brief may name (1M to 4M, the range of published runs of these sizes); the batch in
+sequences is these over the sequence length."""
+THROUGHPUT_TIERS = (0.70, 0.85)
+"""A feasible layout earns a throughput share for reaching each of these fractions of the tokens per second of the
+fastest layout the checker finds (:func:`scalingedu.parallelism.search.best_layout`): 85% earns all of it. The
+checker's search is not exhaustive (powers of two for tp, a few micro-batch sizes), so a layout may beat it."""
+DESIGN_KEYS = {
+    "tp": "tensor-parallel degree (within a node)",
+    "pp": "pipeline-parallel degree (pipeline stages)",
+    "interleave": "model chunks per pipeline GPU (1: plain 1F1B)",
+    "zero_stage": "0, 1, 2 or 3",
+    "microbatches": "micro-batches per data-parallel replica per step",
+    "microbatch_size": "sequences per micro-batch",
+    "recompute": "'none', 'selective' or 'full'",
+    "sequence_parallel": "True or False (sequence parallelism, with tp > 1)",
+}
+"""The keys of a layout answer and what they mean; ``n_gpus`` and ``seq_len`` may be given too (as in
+``dataclasses.asdict`` of a ParallelLayout) and must then be the brief's. dp = n_gpus / (tp · pp) follows."""
+
+
+@dataclass(frozen=True)
+class LayoutBrief:
+    """What a layout must train in question parallelism.design_layout: ``model`` (a name of PLANNER_MODELS) on
+    ``n_gpus`` GPUs of ``accelerator``, ``global_batch`` sequences of ``seq_len`` tokens per step. ``print(brief)``
+    shows it as a table."""
+
+    learner: str | None
+    model: str
+    accelerator: str
+    n_gpus: int
+    global_batch: int
+    seq_len: int
+
+    @property
+    def shape(self):
+        """The model's shape (``planner_model(self.model)``)."""
+        return planner_model(self.model)
+
+    @property
+    def memory_bytes(self) -> float:
+        """Memory of one GPU (:data:`scalingedu.data.ACCELERATORS`)."""
+        return ACCELERATORS[self.accelerator].memory_bytes
+
+    @property
+    def tokens_per_step(self) -> int:
+        return self.global_batch * self.seq_len
+
+    def __str__(self) -> str:
+        chip, links = ACCELERATORS[self.accelerator], INTERCONNECTS[self.accelerator]
+        shape = self.shape
+        rows = [("model", f"{self.model}: {count_params(shape).total / 1e9:.0f}B parameters, {shape.n_layers} "
+                          f"layers, {shape.n_heads} heads ({shape.n_kv_heads} key/value)"),
+                ("GPUs", f"{self.n_gpus:,} {self.accelerator}s of {chip.memory_bytes / 1e9:.0f} GB, "
+                         f"{chip.peak_flops_per_second / 1e12:.0f} TFLOP/s peak, "
+                         f"{links['gpus_per_node']} per node"),
+                ("links per GPU", f"NVLink {links['nvlink'] / 1e9:.0f} GB/s in a node, network "
+                                  f"{links['network'] / 1e9:.0f} GB/s between nodes"),
+                ("batch", f"{self.global_batch:,} sequences of {self.seq_len:,} tokens per step "
+                          f"({self.tokens_per_step / 1e6:.1f}M tokens)")]
+        who = "everyone's shared brief" if self.learner is None else f"the brief of learner {self.learner!r}"
+        return f"Layout brief ({who})\n" + table(rows, ["", "value"], align="ll")
+
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(str(self))
+
+
+def layout_brief() -> LayoutBrief:
+    """The brief of question parallelism.design_layout for the current learner
+    (:func:`scalingedu.grading.learner.current_learner`), or the shared one (:data:`DESIGN_DEFAULT`) when none is
+    set. A learner's brief is drawn from :data:`DESIGN_SEED` and their id; the same learner always gets the same."""
+    learner = current_learner()
+    if learner is None:
+        return LayoutBrief(None, **DESIGN_DEFAULT)
+    rng = np.random.default_rng(learner_seed(DESIGN_SEED))
+    model = DESIGN_MODELS[int(rng.integers(len(DESIGN_MODELS)))]
+    accelerator = DESIGN_ACCELERATORS[int(rng.integers(len(DESIGN_ACCELERATORS)))]
+    n_gpus = DESIGN_GPUS[int(rng.integers(len(DESIGN_GPUS)))]
+    lengths = [s for s in DESIGN_SEQ_LENS if s <= planner_model(model).context]
+    seq_len = lengths[int(rng.integers(len(lengths)))]
+    tokens = DESIGN_BATCH_TOKENS[int(rng.integers(len(DESIGN_BATCH_TOKENS)))]
+    return LayoutBrief(learner, model, accelerator, n_gpus, tokens // seq_len, seq_len)
+
+
+def read_whole(answer: dict, key: str, low: int) -> int:
+    """``answer[key]`` as a whole number >= ``low``; a TypeError or ValueError names the key."""
+    value = answer[key]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"layout[{key!r}] must be a whole number, not {value!r}")
+    if not np.isfinite(value) or value != round(value) or value < low:
+        raise ValueError(f"layout[{key!r}] must be a whole number >= {low} (got {value!r})")
+    return int(value)
+
+
+def read_design(answer, brief: LayoutBrief) -> ParallelLayout:
+    """The ParallelLayout of an answer to question parallelism.design_layout (a dict with the keys of
+    :data:`DESIGN_KEYS`, or a ParallelLayout) on the brief's GPUs; a TypeError or ValueError names what cannot be
+    read."""
+    if isinstance(answer, ParallelLayout):
+        answer = dataclasses.asdict(answer)
+    if type(answer) is not dict:
+        raise TypeError(f"give the layout as a dict with the keys {', '.join(DESIGN_KEYS)} (or a ParallelLayout); "
+                        f"got a {type(answer).__name__}")
+    missing = [key for key in DESIGN_KEYS if key not in answer]
+    if missing:
+        raise ValueError(f"the layout has no {', '.join(map(repr, missing))} (it needs every key of "
+                         f"parallelism.DESIGN_KEYS)")
+    unknown = [key for key in answer if key not in DESIGN_KEYS and key not in ("n_gpus", "seq_len")]
+    if unknown:
+        raise ValueError(f"the layout has keys the checker does not know: {', '.join(map(repr, unknown))} (the keys "
+                         f"are {', '.join(DESIGN_KEYS)}, and optionally n_gpus and seq_len)")
+    degrees = {key: read_whole(answer, key, 0 if key == "zero_stage" else 1)
+               for key in ("tp", "pp", "interleave", "zero_stage", "microbatches", "microbatch_size")}
+    if answer["recompute"] not in RECOMPUTE:
+        raise ValueError(f"layout['recompute'] must be one of {', '.join(map(repr, RECOMPUTE))}, "
+                         f"not {answer['recompute']!r}")
+    if not isinstance(answer["sequence_parallel"], (bool, np.bool_)):
+        raise TypeError(f"layout['sequence_parallel'] must be True or False, not {answer['sequence_parallel']!r}")
+    n_gpus = read_whole(answer, "n_gpus", 1) if "n_gpus" in answer else brief.n_gpus
+    seq_len = read_whole(answer, "seq_len", 1) if answer.get("seq_len") is not None else brief.seq_len
+    return ParallelLayout(n_gpus, seq_len=seq_len, recompute=answer["recompute"],
+                          sequence_parallel=bool(answer["sequence_parallel"]), **degrees)
+
+
+def memory_summary(brief: LayoutBrief, layout: ParallelLayout, memory) -> str:
+    """What ``memory`` (a LayoutMemory of ``layout``) holds per GPU on the busiest stage, in words."""
+    where = "each GPU of the first pipeline stage (the busiest)" if layout.pp > 1 else "each GPU"
+    states = memory.params + memory.grads + memory.optimizer
+    in_flight = activations_in_flight(layout.pp, layout.microbatches, layout.interleave)
+    return (f"{where} needs {memory.total / 1e9:.1f} GB: model states {states / 1e9:.1f} GB (ZeRO-"
+            f"{layout.zero_stage}) + activations {memory.activations / 1e9:.1f} GB ({in_flight:g} micro-batch"
+            f"{'es' if in_flight != 1 else ''} of {layout.microbatch_size} in flight, recompute "
+            f"{layout.recompute!r}, sequence parallelism {'on' if layout.sequence_parallel else 'off'}), "
+            f"{'within' if memory.fits else 'over'} the {memory.capacity / 1e9:.0f} GB of an {brief.accelerator}")
+
+
+def design_verdicts(answer) -> dict:
+    """Whether an answer to question parallelism.design_layout is feasible for the current learner's brief, each
+    condition as (passed, message): "read" (the dict can be read), "layout" (check_layout accepts it on the
+    brief's GPUs), "batch" (dp × microbatches × microbatch_size = the brief's batch), "memory" (it fits)."""
+    b = layout_brief()
+    try:
+        layout = read_design(answer, b)
+    except (TypeError, ValueError) as error:
+        return {"read": (False, str(error))}
+    verdicts = {"read": (True, "the layout can be read")}
+    shape = b.shape
+    later = "cannot be checked until the layout is possible"
+    if layout.n_gpus != b.n_gpus or layout.seq_len != b.seq_len:
+        verdicts["layout"] = (False, f"the brief is {b.n_gpus:,} GPUs and sequences of {b.seq_len:,} tokens; the "
+                                     f"layout says {layout.n_gpus:,} and {layout.seq_len:,}")
+    elif b.n_gpus % (layout.tp * layout.pp):
+        verdicts["layout"] = (False, f"tp × pp = {layout.tp} × {layout.pp} = {layout.tp * layout.pp} does not "
+                                     f"divide the brief's {b.n_gpus:,} GPUs, so dp = n_gpus / (tp × pp) is not a "
+                                     f"whole number")
+    else:
+        try:
+            check_layout(shape, layout)
+            verdicts["layout"] = (True, f"dp {layout.dp} × tp {layout.tp} × pp {layout.pp} = {b.n_gpus:,} GPUs, "
+                                        f"and the degrees divide what they split")
+        except ValueError as error:
+            verdicts["layout"] = (False, str(error))
+    if not verdicts["layout"][0]:
+        verdicts["batch"] = verdicts["memory"] = (False, f"{later} ({verdicts['layout'][1]})")
+        return verdicts
+    batch = layout.dp * layout.microbatches * layout.microbatch_size
+    verdicts["batch"] = (batch == b.global_batch,
+                         f"dp × microbatches × microbatch_size = {layout.dp} × {layout.microbatches} × "
+                         f"{layout.microbatch_size} = {batch:,} sequences per step; the brief asks for "
+                         f"{b.global_batch:,}")
+    memory = layout_memory(shape, layout, b.memory_bytes)
+    verdicts["memory"] = (memory.fits, memory_summary(b, layout, memory))
+    return verdicts
+
+
+def throughput_verdicts(answer) -> dict:
+    """For each fraction of :data:`THROUGHPUT_TIERS` (as text, "0.7" and "0.85"), whether a feasible answer to
+    question parallelism.design_layout reaches it of the tokens per second of the fastest layout the checker
+    finds for the brief: (passed, message). The message gives the answer's throughput, MFU and step, and the
+    MFU of the checker's best layout (not the layout)."""
+    verdicts = design_verdicts(answer)
+    broken = [name for name in ("read", "layout", "batch", "memory") if not verdicts.get(name, (False, ""))[0]]
+    if broken:
+        message = f"throughput counts only for a feasible layout (this one fails: {', '.join(broken)})"
+        return {f"{tier:g}": (False, message) for tier in THROUGHPUT_TIERS}
+    b = layout_brief()
+    layout = read_design(answer, b)
+    step = step_time(b.shape, layout, accelerator=b.accelerator)
+    best = best_layout(b.shape, b.n_gpus, b.global_batch, seq_len=b.seq_len, accelerator=b.accelerator)
+    share = step.tokens_per_second / best.tokens_per_second
+    parts = (f"compute {step.compute:.2f} s, tensor-parallel {step.tensor_parallel:.2f} s, pipeline sends "
+             f"{step.pipeline_p2p:.2f} s, bubble {step.bubble:.2f} s, exposed data-parallel "
+             f"{step.data_parallel_exposed:.2f} s")
+    verdicts = {}
+    for tier in THROUGHPUT_TIERS:
+        passed = share >= tier * (1 - 1e-9)
+        verdicts[f"{tier:g}"] = (passed, (
+            f"{step.tokens_per_second:,.0f} tokens/s (MFU {step.mfu:.1%}, step {step.total:.2f} s: {parts}): "
+            f"{share:.0%} of the fastest layout the checker found, whose MFU is {best.mfu:.1%} "
+            f"({'at least' if passed else 'below'} {tier:.0%})"))
+    return verdicts
+
+
+def _verdict_check(function, key: str, description: str, hint: str, weight: float, *, required=False,
+                   gate=False) -> Check:
+    def run(answer) -> CheckResult:
+        if gate and (answer is None or answer is Ellipsis):
+            return CheckResult(False, "no layout yet: replace the `...` with a dict (or a ParallelLayout)",
+                               answered=False)
+        verdicts = function(answer)
+        if key not in verdicts:
+            return CheckResult(False, verdicts["read"][1])
+        return CheckResult(*verdicts[key])
+    seal = {"type": "verdict", "module": __name__, "function": function.__name__, "key": key}
+    if gate:
+        seal["gate"] = True
+    return Check(description, run, hint=hint, weight=weight, required=required, seal=lambda: seal)
 
 
 # Questions ------------------------------------------------------------------------------------------------------
@@ -374,9 +625,105 @@ TRAINING_DAYS = number_question(
     public_hint="Use 8·T·P/(n·X) with X in FLOP/s (4e14), then convert seconds to days.",
 )
 
+DESIGN_LAYOUT = Question(
+    id="parallelism.design_layout", points=6, kind="design", title="Design a layout for your brief",
+    answer_kind="plan",
+    statement=f"""
+        Now you choose the layout yourself. `parallelism.layout_brief()` is your brief (print it): a model
+        (`brief.shape` is its shape), a number of GPUs of one type, and a global batch of `brief.global_batch`
+        sequences of `brief.seq_len` tokens per step. In a class it is your own; without a learner id everyone
+        shares {DESIGN_DEFAULT["model"]} on {DESIGN_DEFAULT["n_gpus"]} {DESIGN_DEFAULT["accelerator"]}s. Give
+        your layout as a dict `design` with the keys
+        {", ".join(f"`{key}`" for key in DESIGN_KEYS)} (`parallelism.DESIGN_KEYS` says what each means; a
+        `ParallelLayout` on the brief's GPUs and sequence length is accepted too). Keep the name `layout` for your
+        answer to question 6: give your candidates other names.
+
+        The checker grades it with the lesson's library. It must be **feasible** (required: otherwise no points):
+        `check_layout` accepts it and dp · tp · pp is the brief's GPU count; it trains exactly the brief's batch,
+        dp × microbatches × microbatch_size = `brief.global_batch`; and it fits: `layout_memory(...).fits` for the
+        busiest pipeline stage on the brief's GPU. A feasible layout earns half the points. The other half is for
+        its **throughput**: the tokens per second of `step_time(brief.shape, layout,
+        accelerator=brief.accelerator)` against the fastest feasible layout the checker finds by its own search
+        over sensible degrees; {THROUGHPUT_TIERS[0]:.0%} of it earns a quarter of the points,
+        {THROUGHPUT_TIERS[1]:.0%} the rest. Reason with the step-time model's parts (compute, tensor-parallel
+        traffic, pipeline sends, bubble, exposed data-parallel traffic) rather than guessing.
+    """,
+    hint="""
+        Start from what must be split: the model states (16 bytes per parameter) and the activations of the
+        micro-batches in flight have to fit. Then compare candidates with `step_time`: keep tensor parallelism
+        inside a node, give a pipeline enough micro-batches for a small bubble, and see what ZeRO-3's weight
+        gathers cost when a replica runs many micro-batches. A small loop over a few degrees finds a good layout.
+    """,
+    public_checks=(
+        _verdict_check(design_verdicts, "read", "the layout is a dict with every key of DESIGN_KEYS",
+                       "Use the keys of parallelism.DESIGN_KEYS: whole numbers, recompute as text, "
+                       "sequence_parallel as True or False.", 0.0, gate=True),
+        _verdict_check(design_verdicts, "layout", "the layout is possible on the brief's GPUs (check_layout)",
+                       "tp must divide the attention heads (and divide or be a multiple of the key/value heads), "
+                       "pp × interleave the layers, and tp × pp the GPU count.", 1.0, required=True),
+        _verdict_check(design_verdicts, "batch", "the layout trains the brief's batch",
+                       "dp = n_gpus / (tp × pp) replicas each run microbatches × microbatch_size sequences per "
+                       "step: choose the micro-batches from the batch, after the degrees.", 1.0, required=True),
+        _verdict_check(design_verdicts, "memory", "the layout fits in the GPU's memory (busiest stage)",
+                       "Shard the model states (a higher ZeRO stage, more tp × pp) or shrink the activations "
+                       "(sequence parallelism, selective or full recomputation, smaller micro-batches, fewer in "
+                       "flight).", 1.0, required=True),
+        _verdict_check(throughput_verdicts, f"{THROUGHPUT_TIERS[0]:g}",
+                       f"the layout reaches {THROUGHPUT_TIERS[0]:.0%} of the checker's best tokens per second",
+                       "The largest part of your step besides compute is the one to attack: exposed data-parallel "
+                       "traffic (ZeRO-3 gathers the weights for every micro-batch), the bubble (more micro-batches "
+                       "or interleaving), tensor-parallel traffic (a smaller tp), or recomputation.", 1.5),
+    ),
+    hidden_checks=(
+        _verdict_check(throughput_verdicts, f"{THROUGHPUT_TIERS[1]:g}",
+                       f"the layout reaches {THROUGHPUT_TIERS[1]:.0%} of the checker's best tokens per second",
+                       "Compare a few layouts that fit with step_time and keep the fastest: a loop over tp, pp, "
+                       "the ZeRO stage and the micro-batch size is enough.", 1.5),
+    ),
+)
+
+DEFEND_LAYOUT = rubric_question(
+    "parallelism.defend_layout", points=3, kind="decide", title="Defend your layout",
+    statement="""
+        A colleague proposes another layout for your brief: say the one you think is the strongest rival to
+        yours (for example ZeRO-3 without a pipeline, a deeper pipeline, more tensor parallelism, or full
+        recomputation). In a few sentences, with the step-time model's numbers for both layouts, say why yours is
+        faster or why theirs does not fit, and describe a change to the brief (the network, the GPU's memory, the
+        batch, the model) under which their layout would win. Give your answer as text in `defence`.
+    """,
+    hint="""
+        Run `step_time` on both layouts and compare their parts and their memory: the difference usually sits in
+        one part, and the mechanism behind that part (what crosses which link how often, or who waits) is the
+        argument.
+    """,
+    criteria=[
+        Criterion("names a concrete rival layout and compares both with numbers from the step-time model: "
+                  "tokens per second or MFU, and the part of the step (or the memory) where they differ", 1),
+        Criterion("explains the mechanism behind the difference: e.g. ZeRO-3 gathers the weights for every "
+                  "micro-batch over the network, a pipeline idles (p - 1)/(v·m) of the time, tensor-parallel "
+                  "traffic grows with tp relative to compute, full recomputation adds a forward pass", 1),
+        Criterion("a sound change to the brief that would flip the choice (a faster network, a larger or "
+                  "smaller batch, more memory per GPU, a smaller model) with the reason it helps the rival", 1),
+    ],
+    model_answer="""
+        (For the shared brief: GPT-3 175B on 256 H100s, 1,024 sequences of 2,048 tokens.) My layout, tp 4 × pp 8
+        with 2 interleaved chunks × dp 8, ZeRO-1, 128 micro-batches of one sequence, selective recomputation and
+        sequence parallelism, reaches an MFU of about 59% in the step-time model. The strongest rival without a
+        pipeline, tp 8 × dp 32 with ZeRO-3 and 8 micro-batches of 4 sequences, reaches about 58%: close. The
+        rival spends 2.4 s per step in tensor-parallel all-reduces against my 1.0 s, because each GPU computes
+        1/tp of a layer but still reduces the whole activation, so that traffic relative to compute grows like
+        2(tp - 1); I pay instead a bubble of (p - 1)/(v·m) = 7/256 of the step (0.4 s), 0.5 s of sends between
+        stages and 0.3 s of exposed gradient traffic. The rival's ZeRO-3 gathers hide behind its compute only
+        because its replicas run few, large micro-batches: it gathers every weight twice per micro-batch, so with
+        micro-batches of one sequence it would gather 64 times per step over the 50 GB/s network and fall to an
+        MFU of about 16%. The rival would win with faster NVLink (its tensor-parallel time is bandwidth-bound), or
+        with a smaller batch per replica, where a pipeline has too few micro-batches to hide its bubble.
+    """,
+)
+
 PROBLEM_SET = ProblemSet(
     id="parallelism",
     title="Parallelism: memory, pipelines, communication and choosing a layout",
     questions=(ZERO_MEMORY, SMALLEST_STAGE, UNBALANCED_BUBBLE, RING_BYTES, BANDWIDTH, LAYOUT, ZERO3_OR_PIPELINE,
-               TRAINING_DAYS),
+               TRAINING_DAYS, DESIGN_LAYOUT, DEFEND_LAYOUT),
 )

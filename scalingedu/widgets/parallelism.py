@@ -1,11 +1,16 @@
-"""Widgets of lesson 06 (parallelism): a cluster planner and a pipeline-schedule timeline.
+"""Widgets of lesson 06 (parallelism): a roofline explorer, a cluster planner and a pipeline-schedule timeline.
+
+:class:`RooflineExplorer` places the products of one transformer layer (the weight products and the attention core
+with and without FlashAttention) on an accelerator's roofline, from :func:`scalingedu.roofline.layer_roofline`:
+which are memory-bound at a given micro-batch, and what share of the peak the layer can reach.
 
 :class:`ClusterPlanner` lays a model out on a cluster (data × tensor × pipeline parallelism, a ZeRO stage,
 micro-batches, activation recomputation, sequence parallelism) and shows, left, the memory one GPU needs under
 each ZeRO stage as stacked bars (weights, gradients, optimizer state, activations) against the GPU's capacity,
 with the chosen stage highlighted and out-of-memory bars marked; right, where the time of one training step goes
 (compute, tensor- and pipeline-parallel communication, the pipeline bubble, exposed data-parallel communication)
-with the tokens per second and the MFU. :class:`PipelineTimeline` draws the per-device timelines of GPipe, 1F1B and
+with the tokens per second and the MFU and HFU of the step-time model; ZeRO stages that do not fit are hatched and
+greyed. :class:`PipelineTimeline` draws the per-device timelines of GPipe, 1F1B and
 interleaved 1F1B from :func:`scalingedu.parallelism.simulate_schedule`, with the measured bubble next to the formula.
 
 Both draw :func:`scalingedu.parallelism.planner_view` and
@@ -18,9 +23,11 @@ from types import MappingProxyType
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.collections import PolyCollection
+from matplotlib.lines import Line2D
+from matplotlib.markers import MarkerStyle
 from matplotlib.patches import Patch
 
-from ..data import INTERCONNECTS
+from ..data import ACCELERATORS, INTERCONNECTS
 from ..formatting import human, short_duration
 from ..formatting import memory as memory_text
 from ..parallelism import (
@@ -30,11 +37,13 @@ from ..parallelism import (
     TimelineView,
     batch_caution,
     pipeline_bubble,
+    planner_model,
     planner_view,
     timeline_view,
 )
 from ..plotting import PALETTE, new_figure
-from .base import LessonWidget
+from ..roofline import LAYER_PRODUCTS, PRECISIONS, critical_batch_tokens, critical_intensity, layer_roofline
+from .base import LessonWidget, log_slider
 
 GB = 1e9
 MEMORY_PARTS = ("params", "grads", "optimizer", "activations")
@@ -50,6 +59,17 @@ visible; taller bars run off the top and their totals are written on them."""
 TP_OPTIONS = (1, 2, 4, 8)
 PP_OPTIONS = (1, 2, 3, 4, 6, 7, 8, 9, 12, 14, 16, 18)
 """Pipeline degrees offered: enough divisors of 32, 40, 80, 96 and 126 layers to fit every planner model."""
+INTERLEAVE_OPTIONS = (1, 2, 3, 4)
+"""Model chunks per pipeline device (1: plain 1F1B)."""
+MICROBATCH_SIZES = (1, 2, 4, 8)
+"""Sequences per micro-batch."""
+ROOFLINE_CHIPS = tuple(name for name, chip in ACCELERATORS.items() if chip.memory_bandwidth_bytes_per_second)
+"""Accelerators of the reference data with a memory bandwidth, hence a roofline."""
+DECODE_TOKENS = 64
+"""Below this many tokens per micro-batch the explorer says that real decoding also reads a key-value cache."""
+PRODUCT_STYLES = (("o", PALETTE[0]), ("s", PALETTE[1]), ("^", PALETTE[2]), ("v", PALETTE[4]), ("D", PALETTE[3]),
+                  ("X", PALETTE[7]))
+"""Marker and colour of each product of :data:`scalingedu.roofline.LAYER_PRODUCTS`."""
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -72,25 +92,125 @@ def _nice_ceiling(value: float) -> float:
     return float(10.0 ** (exponent + 1))
 
 
+class RooflineExplorer(LessonWidget):
+    """The products of one transformer layer on an accelerator's roofline: memory- or compute-bound, and why.
+
+    Controls: ``accelerator`` (every chip of the reference data with a memory bandwidth), ``precision`` ("bf16", or
+    "fp8" on chips with FP8 tensor cores), ``tokens`` (tokens per micro-batch on each GPU, 1 to 65,536), ``model``
+    (the planner's presets) and ``tp`` (the tensor-parallel degree, which narrows each GPU's products). Left, the
+    roofline (attainable FLOP/s against arithmetic intensity, log-log) with its ridge marked and one point per
+    product of :func:`scalingedu.roofline.layer_roofline` (hollow: memory-bound); right, a readout of each product,
+    the share of the peak the layer reaches and the critical batch. The first state is GPT-3 175B on H100s, one
+    2,048-token sequence per micro-batch, tp = 8 (a chip with FP8, so that every control can move from it).
+    """
+
+    X_RANGE = (0.1, 1e5)
+    Y_RANGE = (1e11, 1e16)
+
+    def __init__(self, *, accelerator: str = "H100", precision: str = "bf16", tokens: float = 2048.0,
+                 model: str = "GPT-3 175B", tp: int = GPT3_EXAMPLE_LAYOUT.tp):
+        self.layer = None
+        super().__init__(accelerator=accelerator, precision=precision, tokens=tokens, model=model, tp=tp)
+
+    def build_controls(self):
+        return {
+            "tokens": log_slider("tokens per micro-batch per GPU", 0.0, float(np.log10(65536)), float(np.log10(2)),
+                                 value=2048.0, readout_format=",.0f", style=_STYLE, layout=_layout()),
+            "accelerator": widgets.Dropdown(options=ROOFLINE_CHIPS, description="accelerator", style=_STYLE,
+                                            layout=_layout()),
+            "precision": widgets.ToggleButtons(options=PRECISIONS, description="precision",
+                                               style={**_STYLE, "button_width": "60px"}),
+            "model": widgets.Dropdown(options=list(PLANNER_MODELS), description="model", style=_STYLE,
+                                      layout=_layout()),
+            "tp": widgets.ToggleButtons(options=TP_OPTIONS, description="tensor parallel (tp)",
+                                        style={**_STYLE, "button_width": "48px"}),
+        }
+
+    def build_figure(self):
+        figure, (ax, text_ax) = new_figure(2, width=11.5, height=4.6)
+        ax.get_gridspec().set_width_ratios([1.35, 1.0])
+        ax.set(xscale="log", yscale="log", xlim=self.X_RANGE, ylim=self.Y_RANGE,
+               xlabel="arithmetic intensity (FLOPs per byte moved to or from memory)",
+               ylabel="attainable FLOP/s", title="the roofline of one GPU")
+        self.intensities = np.logspace(np.log10(self.X_RANGE[0]), np.log10(self.X_RANGE[1]), 241)
+        self.roof = ax.plot(self.intensities, np.full_like(self.intensities, self.Y_RANGE[0]), color=PALETTE[7],
+                            lw=2.0, label="roofline: min(peak, intensity × bandwidth)")[0]
+        self.ridge = ax.axvline(1.0, color=PALETTE[3], ls="--", lw=1.2, label="ridge: peak / bandwidth")
+        self.ridge_label = ax.text(1.0, self.Y_RANGE[0] * 1.6, "", color=PALETTE[3], fontsize=8.5, ha="left",
+                                   va="bottom", rotation=90)
+        self.points = ax.scatter(np.ones(len(LAYER_PRODUCTS)), np.ones(len(LAYER_PRODUCTS)), s=70, lw=1.6, zorder=3)
+        self.points.set_paths([MarkerStyle(marker).get_path().transformed(MarkerStyle(marker).get_transform())
+                               for marker, _ in PRODUCT_STYLES])
+        handles = [self.roof, self.ridge] + [
+            Line2D([], [], ls="none", marker=marker, color=colour, markersize=7, label=name)
+            for (marker, colour), name in zip(PRODUCT_STYLES, LAYER_PRODUCTS)]
+        handles.append(Line2D([], [], ls="none", marker="o", markerfacecolor="none", markeredgecolor="0.3",
+                              markersize=7, label="hollow: memory-bound"))
+        text_ax.set_axis_off()
+        text_ax.legend(handles=handles, loc="lower left", fontsize=7.5, ncols=2)   # off the plot: nothing hides it
+        self.readout = text_ax.text(0.0, 1.0, "", transform=text_ax.transAxes, va="top", ha="left", fontsize=8.5,
+                                    family="DejaVu Sans Mono")
+        self.animate(self.roof, self.ridge, self.ridge_label, self.points, self.readout)
+        return figure, (ax, text_ax)
+
+    def draw(self, accelerator, precision, tokens, model, tp):
+        shape = planner_model(model)
+        layer = layer_roofline(shape, tokens, accelerator, precision=precision, tp=tp)
+        self.layer = layer
+        ridge = critical_intensity(accelerator, precision)
+        self.roof.set_ydata(np.minimum(layer.peak_flops_per_second,
+                                       self.intensities * layer.bandwidth_bytes_per_second))
+        self.ridge.set_xdata([ridge, ridge])
+        self.ridge_label.set_x(ridge * 1.1)
+        self.ridge_label.set_text(f"ridge {ridge:,.0f} FLOPs/byte")
+        self.points.set_offsets(np.column_stack([layer.intensity, layer.attainable_flops_per_second]))
+        colours = [colour for _, colour in PRODUCT_STYLES]
+        self.points.set_edgecolors(colours)
+        self.points.set_facecolors(["none" if bound else colour
+                                    for bound, colour in zip(layer.memory_bound, colours)])
+        critical = critical_batch_tokens(accelerator, precision=precision)
+        lines = [f"{model}, tp {tp}, {tokens:,.0f} token{'s' if tokens != 1 else ''} per micro-batch",
+                 f"{accelerator} in {precision}: peak {layer.peak_flops_per_second / 1e12:,.0f} TFLOP/s,",
+                 f"  memory {layer.bandwidth_bytes_per_second / 1e12:.2f} TB/s, ridge {ridge:,.0f} FLOPs/byte", "",
+                 f"{'product':<34} {'FLOPs/byte':>10}  bound by"]
+        for name, intensity, bound in zip(layer.names, layer.intensity, layer.memory_bound):
+            lines.append(f"{name:<34} {intensity:>10,.0f}  {'memory' if bound else 'compute'}")
+        share = [layer.utilisation(flash=flash) for flash in (True, False)]
+        share = [f"{x:.1%}" if x < 0.1 else f"{x:.0%}" for x in share]
+        lines += ["", f"the layer reaches at best {share[0]} of the peak",
+                  f"  ({share[1]} without FlashAttention)",
+                  f"critical batch: about {critical:,.0f} tokens per GPU",
+                  f"  (intensity of a weight product ≈ tokens{' × 2' if precision == 'fp8' else ''})"]
+        self.readout.set_text("\n".join(lines))
+        if tokens < DECODE_TOKENS:
+            self.caution(f"{tokens:,.0f} tokens per micro-batch is what generating text one token at a time looks "
+                         f"like; a real decoder's attention also reads its key-value cache, which this roofline of a "
+                         f"training step leaves out, so decoding is even more memory-bound than drawn")
+
+
 class ClusterPlanner(LessonWidget):
     """Plan the training of a real model on a cluster: memory per GPU (left) and the time of one step (right).
 
     Controls: ``dp`` (data-parallel replicas), ``model`` (GPT-3 175B to Llama 3 405B), ``gpu``, ``tp`` and ``pp``
     (tensor- and pipeline-parallel degrees; GPUs = dp·tp·pp), ``zero_stage``, ``microbatches`` (per replica and
-    step, one 1-sequence micro-batch each, 1F1B schedule), ``recompute`` and ``sequence_parallel``. A layout that
-    cannot work (pp not dividing the layers, say) shows the library's message saying what would fit; a layout that
-    does not fit in memory shows no step time (it could not run); a batch beyond the largest published one is
-    drawn with a caution. The first state is :data:`~scalingedu.parallelism.GPT3_EXAMPLE_LAYOUT`, with selective
-    recomputation.
+    step), ``microbatch_size`` (sequences per micro-batch), ``interleave`` (model chunks per pipeline device: 1 is
+    plain 1F1B), ``recompute`` and ``sequence_parallel``. A layout that cannot work (pp not dividing the layers,
+    interleaving with micro-batches that are not a multiple of pp, say) shows the library's message saying what
+    would fit; ZeRO stages that do not fit in memory are hatched and greyed, and a chosen stage that does not fit
+    shows no step time (it could not run); a batch beyond the largest published one is drawn with a caution. The
+    first state is :data:`~scalingedu.parallelism.GPT3_EXAMPLE_LAYOUT`, with selective recomputation.
     """
 
     def __init__(self, *, model: str = "GPT-3 175B", gpu: str = "A100", dp: int = GPT3_EXAMPLE_LAYOUT.dp,
                  tp: int = GPT3_EXAMPLE_LAYOUT.tp, pp: int = GPT3_EXAMPLE_LAYOUT.pp,
                  zero_stage: int = GPT3_EXAMPLE_LAYOUT.zero_stage, microbatches: int = GPT3_EXAMPLE_LAYOUT.microbatches,
-                 recompute: str = "selective", sequence_parallel: bool = True):
+                 recompute: str = "selective", sequence_parallel: bool = True,
+                 interleave: int = GPT3_EXAMPLE_LAYOUT.interleave,
+                 microbatch_size: int = GPT3_EXAMPLE_LAYOUT.microbatch_size):
         self.view: PlannerView | None = None
         super().__init__(model=model, gpu=gpu, dp=dp, tp=tp, pp=pp, zero_stage=zero_stage, microbatches=microbatches,
-                         recompute=recompute, sequence_parallel=sequence_parallel)
+                         recompute=recompute, sequence_parallel=sequence_parallel, interleave=interleave,
+                         microbatch_size=microbatch_size)
 
     def build_controls(self):
         return {
@@ -109,13 +229,16 @@ class ClusterPlanner(LessonWidget):
             "recompute": widgets.ToggleButtons(options=("none", "selective", "full"), description="recomputation",
                                                style={**_STYLE, "button_width": "80px"}),
             "sequence_parallel": widgets.Checkbox(description="sequence parallelism (with tp)", style=_STYLE),
+            "interleave": widgets.ToggleButtons(options=INTERLEAVE_OPTIONS, description="chunks per device (v)",
+                                                style={**_STYLE, "button_width": "48px"}),
+            "microbatch_size": widgets.ToggleButtons(options=MICROBATCH_SIZES, description="sequences per micro-batch",
+                                                     style={**_STYLE, "button_width": "48px"}),
         }
 
     def layout_controls(self):
-        names = list(self.controls)
-        left = widgets.VBox([self.controls[n] for n in names[:5]])
-        right = widgets.VBox([self.controls[n] for n in names[5:]])
-        return widgets.HBox([left, right])
+        order = (("dp", "model", "gpu", "tp", "pp", "interleave"),
+                 ("zero_stage", "microbatches", "microbatch_size", "recompute", "sequence_parallel"))
+        return widgets.HBox([widgets.VBox([self.controls[n] for n in names]) for names in order])
 
     def build_figure(self):
         figure, (memory_ax, time_ax) = new_figure(2, width=11.5, height=4.6)
@@ -154,8 +277,10 @@ class ClusterPlanner(LessonWidget):
         self.animate(*animated)
         return figure, (memory_ax, time_ax)
 
-    def draw(self, dp, model, gpu, tp, pp, zero_stage, microbatches, recompute, sequence_parallel):
-        view = planner_view(model, gpu, dp, tp, pp, zero_stage, microbatches, recompute, sequence_parallel)
+    def draw(self, dp, model, gpu, tp, pp, zero_stage, microbatches, recompute, sequence_parallel, interleave,
+             microbatch_size):
+        view = planner_view(model, gpu, dp, tp, pp, zero_stage, microbatches, recompute, sequence_parallel,
+                            interleave=interleave, microbatch_size=microbatch_size)
         self.view = view
         memory_ax, time_ax = self.axes
         tops = np.zeros(4)
@@ -164,7 +289,11 @@ class ClusterPlanner(LessonWidget):
                 height = getattr(view.memory_by_stage[stage], part) / GB
                 patch.set_y(tops[stage])
                 patch.set_height(height)
-                patch.set_alpha(1.0 if stage == zero_stage else 0.45)
+                fits = view.memory_by_stage[stage].fits
+                # what does not fit is greyed and hatched; the chosen stage stands out among what fits
+                patch.set_alpha((1.0 if stage == zero_stage else 0.55) if fits else 0.25)
+                patch.set_hatch(None if fits else "///")
+                patch.set_edgecolor("none" if fits else "0.35")
                 tops[stage] += height
         capacity = view.memory.capacity / GB
         self.capacity_line.set_ydata([capacity, capacity])
@@ -203,17 +332,19 @@ class ClusterPlanner(LessonWidget):
             if time_ax.get_xlim()[1] != right:
                 time_ax.set_xlim(0, right)
                 self.invalidate()
-        bubble = pipeline_bubble(pp, microbatches)
+        bubble = pipeline_bubble(pp, microbatches, interleave=interleave)
+        formula = "(p-1)/m" if interleave == 1 else "(p-1)/(v·m)"
         setting = (f"ZeRO-{zero_stage}, {'no' if recompute == 'none' else recompute} recomputation"
-                   + (", sequence parallel" if sequence_parallel and tp > 1 else ""))
+                   + (", sequence parallel" if sequence_parallel and tp > 1 else "")
+                   + (f", v = {interleave}" if interleave > 1 else ""))
         if runs:
             self.time_text.set_text(
                 f"{setting}\n"
                 f"step {short_duration(time.total)}  ·  "
                 f"{human(time.tokens_per_step, 'tokens')} per step\n"
-                f"{human(time.tokens_per_second, 'tokens/s')}  ·  MFU {time.mfu:.1%}\n"
-                f"bubble (p-1)/m = {bubble:.1%}  ·  "
-                f"comm. per GPU {memory_text(time.communication.total_bytes)}")
+                f"{human(time.tokens_per_second, 'tokens/s')}  ·  MFU {time.mfu:.1%}  ·  HFU {time.hfu:.1%}\n"
+                f"bubble {formula} = {bubble:.1%} of the work, {time.bubble / time.total:.1%} of the step\n"
+                f"communication per GPU {memory_text(time.communication.total_bytes)} per step")
         else:
             self.time_text.set_text(
                 f"{setting}\n"
@@ -314,4 +445,4 @@ class PipelineTimeline(LessonWidget):
                          f"micro-batch{'' if run.peak_activations[0] == 1 else 'es'}")
 
 
-WIDGETS = (ClusterPlanner, PipelineTimeline)
+WIDGETS = (RooflineExplorer, ClusterPlanner, PipelineTimeline)
