@@ -49,8 +49,9 @@ TERMS: tuple[Term, ...] = (
         A plot with logarithmic scales on both axes: equal distances are equal ratios, so a power law is a
         straight line and its slope is the exponent."""),
     Term("irreducible-loss", "irreducible loss", r"irreducible(?:[- ]loss)?", taught_in=1, definition="""
-        The floor E of a scaling law: the loss that no model size or amount of data removes (in the laws of
-        Hoffmann et al. 2022, the entropy of the text itself plus what the architecture cannot learn)."""),
+        The floor E of a scaling law: the loss that no model size or amount of data removes in the fitted form.
+        It is an asymptote of a fit, not a measured entropy of text: different fits of the same runs put it at
+        different values (lesson 04 compares Hoffmann et al.'s with Besiroglu et al.'s)."""),
     Term("nats-per-token", "nats per token", r"nats?(?:/| per )(?:token|char(?:acter)?)", taught_in=3,
          definition="""
         The unit of a language model's loss: the average negative natural logarithm of the probability it gives

@@ -65,7 +65,9 @@ MEMORY_HEADROOM = 0.1
 """Share of each accelerator's memory kept free for temporary buffers, the CUDA context and fragmentation."""
 MAX_BATCH_SEQUENCES = 2048
 """Largest global batch, in sequences (2,048 × 8,192 = 16.8M tokens). An assumption: large batches stop paying
-beyond a critical size (Kaplan et al. 2020, section 5.1), and published runs use batches of a few to ~16M tokens."""
+beyond a critical size (Kaplan et al. 2020, section 5.1). Published runs reach tens of millions of tokens per
+step (DeepSeek-V3: about 63M, ``scalingedu.data.DEEPSEEK_V3_BATCH``): this cap is the course's teaching choice,
+well below that."""
 MAX_ACCELERATORS = 100_000
 """The largest cluster the planner will use (an assumption: the largest clusters of 2024 had about 100K GPUs)."""
 HEAD_WIDTH = 128

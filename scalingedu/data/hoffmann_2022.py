@@ -115,8 +115,9 @@ HOFFMANN_2022_ALLOCATION_INTERVALS = PublishedConstants(
         times) around the exponents of HOFFMANN_2022_ALLOCATION_EXPONENTS
     """,
     note="""
-        Approach 3's interval is about 50 times narrower than Approach 2's; Besiroglu et al. 2024 argue that it is
-        implausibly narrow for the number of runs (see EPOCH_2024_REPLICATION).
+        Approach 3's interval is about 70 times narrower than Approach 2's for a and about 45 times for b;
+        Besiroglu et al. 2024 argue that it is implausibly narrow for the number of runs (see
+        EPOCH_2024_REPLICATION).
     """,
 )
 CHINCHILLA_APPROACH1_TABLE3 = PublishedConstants(

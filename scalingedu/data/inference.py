@@ -1,6 +1,6 @@
 """Scaling with inference in mind: inference-aware model sizing and test-time compute.
 
-- Sardana, Doubov & Frankle 2023, "Beyond Chinchilla-Optimal: Accounting for Inference in Language
+- Sardana, Portes, Doubov & Frankle 2023, "Beyond Chinchilla-Optimal: Accounting for Inference in Language
   Model Scaling Laws", arXiv:2401.00448.
 - Snell, Lee, Xu & Kumar 2024, "Scaling LLM Test-Time Compute Optimally can be More Effective than
   Scaling Model Parameters", arXiv:2408.03314.
@@ -15,8 +15,8 @@ SARDANA_2023 = PublishedConstants(
      "figure1_inference_aware_params": 7e9, "figure1_flops_saved": 1.7e22,
      "figure1_fraction_saved": 0.17, "models_trained": 47.0, "max_tokens_per_param": 10_000.0},
     source="""
-        Sardana, Doubov & Frankle, 'Beyond Chinchilla-Optimal: Accounting for Inference in Language Model Scaling
-        Laws' (arXiv:2401.00448) [S: secondary quotations, facts.md §7]: total cost 6ND for training plus 2N per
+        Sardana, Portes, Doubov & Frankle, 'Beyond Chinchilla-Optimal: Accounting for Inference in Language Model
+        Scaling Laws' (arXiv:2401.00448) [S: secondary quotations, facts.md §7]: total cost 6ND for training plus 2N per
         inference token, under Hoffmann's Chinchilla law; Fig. 1: with 2T tokens of inference demand a
         longer-trained 7B model instead of a Chinchilla-optimal 13B one of equal quality saves 1.7e22 FLOPs (17%);
         47 models trained, quality still improving up to 10,000 tokens per parameter

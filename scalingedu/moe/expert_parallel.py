@@ -188,7 +188,8 @@ def moe_total_params(active_params, experts, top_k, *, expert_share: float = EXP
     """Total parameters of an MoE whose dense counterpart (same active parameters) has ``active_params``.
 
     The MLP share ``expert_share`` of the parameters becomes ``experts`` experts of which ``top_k`` are active:
-    total = active × (1 - share + share × experts / top_k). Vectorised.
+    total = active × (1 - share + share × experts / top_k). Each expert is 1/top_k of the dense MLP (fine-grained
+    experts), so the top_k experts a token uses hold as many parameters as the dense MLP. Vectorised.
     """
     n = v.positive("active_params", active_params)
     e = v.positive("experts", experts)

@@ -5,7 +5,7 @@ of compute. Writing a = beta/(alpha+beta) and b = alpha/(alpha+beta), N_opt = G�
 
     L(C) − E = K · (C/6)^(−gamma),   gamma = alpha·beta/(alpha+beta),   K = A·G^(−alpha) + B·G^beta.
 
-Each doubling of compute multiplies the reducible loss by 2^(−gamma) (about 0.93 for Hoffmann's constants): it
+Each doubling of compute multiplies the reducible loss by 2^(−gamma) (about 0.90 for Hoffmann's constants): it
 removes a fixed *fraction* of what is left, so the nats gained per doubling fall for ever, while the compute (and
 money) for the next 0.1 nats grows without bound and is infinite once the loss is within 0.1 nats of E.
 """

@@ -1,4 +1,4 @@
-"""Inference-aware model sizing: Sardana, Doubov & Frankle 2023, "Beyond Chinchilla-Optimal" (arXiv:2401.00448).
+"""Inference-aware model sizing: Sardana, Portes, Doubov & Frankle 2023, "Beyond Chinchilla-Optimal" (arXiv:2401.00448).
 
 Chinchilla's optimum minimises the loss for a training budget and ignores what happens after training. A model
 that will serve ``inference_tokens`` tokens over its lifetime costs, in total,
