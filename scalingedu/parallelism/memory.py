@@ -34,10 +34,10 @@ drops exactly that term and recomputes it in the backward pass.
   master weights, momentum and variance (12 bytes): 18 bytes per parameter, or ``6 + 12/N_d`` with its distributed
   optimizer (ZeRO stage 1: only the 12 bytes of optimizer state are sharded). Stages 2 and 3 are not Megatron's.
 - ``"deepspeed"``: DeepSpeed's ``estimate_zero2_model_states_mem_needs`` (``deepspeed/runtime/zero/stage_1_and_2.py``)
-  and ``estimate_zero3_model_states_mem_needs`` (``stage3.py``), without offload: stage 2 holds 2 + 2 bytes of 16-bit
-  weights and gradients plus ``16/N_d`` (the 12 bytes of Adam state and a 4-byte fp32 gradient partition); stage 3
-  holds ``18/N_d`` plus a working buffer of 4 bytes per parameter of the largest layer, gathered whole while it
-  computes (``largest_layer_params``): at many GPUs the buffer, not the shards, dominates.
+  and ``estimate_zero3_model_states_mem_needs`` (``stage3.py``), without offload: stage 2 holds the 2 bytes of 16-bit
+  weights plus ``18/N_d`` (16-bit and fp32 gradient partitions, 2 + 4 bytes, and the 12 bytes of Adam state);
+  stage 3 holds ``18/N_d`` plus a working buffer of 4 bytes per parameter of the largest layer, gathered whole while
+  it computes (``largest_layer_params``): at many GPUs the buffer, not the shards, dominates.
 """
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ MEGATRON_MAIN_GRAD_BYTES = 4
 """Megatron-LM accumulates gradients in fp32 "main" gradients (``theoretical_memory_usage.py``: 18 = 2 + 4 + 12)."""
 
 FP32_GRAD_BYTES = 4
-"""DeepSpeed's ZeRO-2/3 estimators count a 4-byte fp32 gradient partition next to Adam's 12 bytes (16/N_d)."""
+"""DeepSpeed's ZeRO-2/3 estimators count a 4-byte fp32 gradient partition next to Adam's 12 bytes."""
 
 CONVENTIONS = ("zero", "megatron", "deepspeed")
 """How model-state bytes are counted: the ZeRO paper's (2 + 2 + K), Megatron-LM's estimator, or DeepSpeed's."""
@@ -153,8 +153,8 @@ def zero_memory(params, n_gpus, stage, *, optimizer_bytes_per_param=ADAM_OPTIMIZ
             raise ValueError(f"DeepSpeed's estimators cover ZeRO stages 2 and 3; got stage {stage}: use "
                              f"convention='zero' or 'megatron'")
         optimizer = (k + FP32_GRAD_BYTES) * local / dp
-        if stage == 2:
-            weights, grads = PARAM_BYTES * local, PARAM_BYTES * local
+        if stage == 2:     # 2 + 18/N_d: the 16-bit gradients are partitioned too
+            weights, grads = PARAM_BYTES * local, PARAM_BYTES * local / dp
         else:   # 18/N_d: the 16-bit weights' shard and stage 2's optimizer partition; 16-bit grads are not kept
             if largest_layer_params is None:
                 raise ValueError("DeepSpeed's ZeRO-3 estimate needs largest_layer_params (the parameters of the "
