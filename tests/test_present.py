@@ -1,4 +1,5 @@
-"""`scalingedu present`: a lesson in Voilà, pre-heated and in projector mode (its speed: `scalingedu bench --voila`)."""
+"""`scalingedu present` (a lesson in Voilà, pre-heated, projector mode; its speed: `scalingedu bench --voila`) and the
+bench command's refusals."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,3 +26,10 @@ def test_present_names_the_lessons_when_given_an_unknown_one(capsys):
         main(["present", "42"])
     assert stopped.value.code == 2
     assert "chinchilla" in capsys.readouterr().err
+
+
+def test_bench_refuses_too_few_repeats_with_a_message(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["bench", "--repeats", "3", "--skip-notebooks", "--skip-grading", "--skip-fits"])
+    assert stopped.value.code == 2
+    assert "repeats must be >= 20" in capsys.readouterr().err

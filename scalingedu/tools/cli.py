@@ -113,8 +113,11 @@ def main(argv: list[str] | None = None) -> int:
                 seconds = seconds_to_first_widget(notebook, preheat=preheat)
                 print(f"voila_04_first_widget_{'preheated' if preheat else 'on_demand'} {seconds:.1f} s", flush=True)
             return 0
-        run_benchmarks(root, repeats=args.repeats, notebooks=not args.skip_notebooks, fits=not args.skip_fits,
-                       grading=not args.skip_grading)
+        try:
+            run_benchmarks(root, repeats=args.repeats, notebooks=not args.skip_notebooks, fits=not args.skip_fits,
+                           grading=not args.skip_grading)
+        except ValueError as error:      # e.g. too few repeats: a message, not a traceback
+            parser.exit(2, f"scalingedu bench: error: {error}\n")
         return 0
     if args.command == "grade":
         from ..grading.classroom import run_grade
