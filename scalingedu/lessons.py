@@ -122,7 +122,7 @@ LESSONS: tuple[Lesson, ...] = (
                recompute GPT-3's 3,640 PF-days, count Llama 3's parameters from its shape, read the utilisation
                behind Llama's and DeepSeek-V3's GPU-hours, and plan a run with the training-run calculator
            """),
-    Lesson(3, "kaplan_laws", "Kaplan's scaling laws", minutes=(45, 21), legacy_prefix="kl",
+    Lesson(3, "kaplan_laws", "Kaplan's scaling laws", minutes=(45, 25), legacy_prefix="kl",
            topic="L(N), L(D), L(C), L(N, D) and Kaplan's allocation",
            you_will="""
                read what each constant means, find where a model becomes data-limited, and see why Kaplan's
@@ -147,13 +147,13 @@ LESSONS: tuple[Lesson, ...] = (
                fit GPT-3 175B to Llama 3 405B on a cluster with the planner, watch pipeline bubbles in GPipe and
                1F1B timelines, and run real data parallelism over two processes on your CPU
            """),
-    Lesson(7, "mixture_of_experts", "Mixture-of-Experts", minutes=(45, 7), legacy_prefix="moe",
+    Lesson(7, "mixture_of_experts", "Mixture-of-Experts", minutes=(45, 9), legacy_prefix="moe",
            topic="routing, capacity, load balancing, expert parallelism",
            you_will="""
                count Mixtral's and DeepSeek-V3's total and active parameters, route tokens with a capacity limit,
                watch a router collapse and the balancing loss or DeepSeek-V3's bias cure it
            """),
-    Lesson(8, "diminishing_returns", "Diminishing returns", minutes=(44, 8), legacy_prefix="returns",
+    Lesson(8, "diminishing_returns", "Diminishing returns", minutes=(44, 16), legacy_prefix="returns",
            topic="the frontier, data limits, inference cost, test-time compute, emergence",
            you_will="""
                price the next 0.1 nats, repeat data with Muennighoff's law, shrink a model for its inference
