@@ -130,6 +130,31 @@ def _worker(rank, world, steps, batch, lr, seed, send_right, receive_left, resul
     results.put((rank, np.array(losses), params, total, comm_seconds, sent, flat.nbytes))
 
 
+def run_ring_workers(target, world: int, args: tuple, *, start_method: str = "spawn") -> list[tuple]:
+    """Start ``world`` processes joined in a ring and collect what each puts on the results queue, by rank.
+
+    Worker r is called as ``target(r, world, *args, send_right, receive_left, results)``, with a pipe to worker
+    r + 1 and one from worker r - 1 (what :func:`ring_all_reduce` needs), and must put a tuple starting with its rank
+    on ``results``. Workers that hang are stopped after two minutes.
+    """
+    v.one_of("start_method", start_method, mp.get_all_start_methods())
+    context = mp.get_context(start_method)
+    links = [context.Pipe(duplex=False) for _ in range(world)]  # link r carries worker r -> worker r+1
+    results = context.Queue()
+    workers = [context.Process(target=target, args=(r, world, *args, links[r][1], links[(r - 1) % world][0],
+                                                    results), daemon=True)
+               for r in range(world)]
+    for worker in workers:
+        worker.start()
+    try:
+        return sorted((results.get(timeout=120) for _ in range(world)), key=lambda item: item[0])
+    finally:
+        for worker in workers:
+            worker.join(timeout=10)
+            if worker.is_alive():
+                worker.terminate()
+
+
 @dataclass(frozen=True)
 class DataParallelRun:
     """A real data-parallel run next to its single-process reference.
@@ -170,22 +195,7 @@ def run_data_parallel(world: int = 2, steps: int = 50, batch: int = 64, lr: floa
     if batch % world:
         raise ValueError(f"batch = {batch} must be a multiple of world = {world} so every worker gets an equal "
                          f"shard; try batch = {batch - batch % world or world}")
-    v.one_of("start_method", start_method, mp.get_all_start_methods())
-    context = mp.get_context(start_method)
-    links = [context.Pipe(duplex=False) for _ in range(world)]  # link r carries worker r -> worker r+1
-    results = context.Queue()
-    workers = [context.Process(target=_worker, args=(r, world, steps, batch, lr, seed, links[r][1],
-                                                     links[(r - 1) % world][0], results), daemon=True)
-               for r in range(world)]
-    for worker in workers:
-        worker.start()
-    try:
-        outputs = sorted((results.get(timeout=120) for _ in range(world)), key=lambda item: item[0])
-    finally:
-        for worker in workers:
-            worker.join(timeout=10)
-            if worker.is_alive():
-                worker.terminate()
+    outputs = run_ring_workers(_worker, world, (steps, batch, lr, seed), start_method=start_method)
     losses, reference = train_single(steps, batch, lr, seed)
     difference = max(float(np.max(np.abs(out[2][k] - reference[k]))) for out in outputs for k in reference)
     return DataParallelRun(world, steps, losses, np.array([out[1] for out in outputs]), difference,

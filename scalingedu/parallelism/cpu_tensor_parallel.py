@@ -19,14 +19,13 @@ the ring all-reduce of :mod:`.cpu_data_parallel` and checks it against one proce
 """
 from __future__ import annotations
 
-import multiprocessing as mp
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import _validate as v
-from .cpu_data_parallel import ring_all_reduce
+from .cpu_data_parallel import ring_all_reduce, run_ring_workers
 
 D_MODEL, D_FF, HEADS, TOKENS = 16, 64, 4, 32
 """The layer's width, hidden width, attention heads and tokens per batch (small: the point is the split)."""
@@ -167,22 +166,7 @@ def run_tensor_parallel(world: int = 2, steps: int = 20, lr: float = 0.5, seed: 
     lr = float(v.positive("lr", lr))
     if HEADS % world:
         raise ValueError(f"world = {world} must divide the {HEADS} attention heads; try world = 1, 2 or 4")
-    v.one_of("start_method", start_method, mp.get_all_start_methods())
-    context = mp.get_context(start_method)
-    links = [context.Pipe(duplex=False) for _ in range(world)]
-    results = context.Queue()
-    workers = [context.Process(target=_worker, args=(r, world, steps, lr, seed, links[r][1],
-                                                     links[(r - 1) % world][0], results), daemon=True)
-               for r in range(world)]
-    for worker in workers:
-        worker.start()
-    try:
-        outputs = sorted((results.get(timeout=120) for _ in range(world)), key=lambda item: item[0])
-    finally:
-        for worker in workers:
-            worker.join(timeout=10)
-            if worker.is_alive():
-                worker.terminate()
+    outputs = run_ring_workers(_worker, world, (steps, lr, seed), start_method=start_method)
     losses, reference, d_x, attention = train_single(steps, lr, seed)
     joined = {"w1": np.concatenate([out[2]["w1"] for out in outputs], axis=1),
               "b1": np.concatenate([out[2]["b1"] for out in outputs]),
