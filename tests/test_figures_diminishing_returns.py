@@ -45,3 +45,23 @@ def test_sampling_toy_draws_coverage_best_of_n_and_the_matched_comparison():
     np.testing.assert_allclose(right_lines["1B model, best of 16"].get_ydata(), result.small_best_of_n)
     np.testing.assert_allclose(right_lines["16B model, one answer"].get_ydata(), result.large_single)
     np.testing.assert_allclose(right_lines["1B model, one answer"].get_ydata(), result.small_single)
+
+
+def test_lifetime_exchange_draws_the_affordable_samples_and_the_toy_accuracies():
+    from scalingedu.returns import affordable_samples, total_matched
+    ratios = np.geomspace(0.01, 1000, 7)
+    free = total_matched(1e9, 14, ratios)
+    paid = total_matched(1e9, 14, ratios, verifier_size=1.0, verifier_pretraining_share=1.0)
+    fig = figures.lifetime_exchange(free, paid)
+    left, right = fig.axes
+    lines = _labelled_lines(left)
+    np.testing.assert_allclose(lines["verifier free"].get_xdata(), ratios)
+    np.testing.assert_allclose(lines["verifier free"].get_ydata(), np.floor(affordable_samples(14, ratios)))
+    np.testing.assert_allclose(lines["verifier paid for"].get_ydata(),
+                               np.floor(affordable_samples(14, ratios, verifier_size=1.0,
+                                                           verifier_pretraining_share=1.0)))
+    right_lines = _labelled_lines(right)
+    np.testing.assert_allclose(right_lines["small model, best of k (verifier paid for)"].get_ydata(),
+                               paid.small_accuracy)
+    np.testing.assert_allclose(right_lines["14x larger model, one answer"].get_ydata(), [free.large_accuracy] * 2)
+    assert "R" in right.get_xlabel() and "log scale" in left.get_ylabel()

@@ -36,7 +36,13 @@ catalogues: MODELS, ARCHITECTURES, MOE_ARCHITECTURES  :mod:`~scalingedu.data.mod
 from __future__ import annotations
 
 from .accelerators import ACCELERATOR_BOARD_POWER_WATTS, ACCELERATORS, accelerator
-from .deepseek import DEEPSEEK_V3_BATCH, DEEPSEEK_V3_PRETRAINING_GPU_HOURS, DEEPSEEK_V3_RENTAL, DEEPSEEK_V3_ROUTING
+from .deepseek import (
+                            DEEPSEEK_R1_EVALUATION,
+                            DEEPSEEK_V3_BATCH,
+                            DEEPSEEK_V3_PRETRAINING_GPU_HOURS,
+                            DEEPSEEK_V3_RENTAL,
+                            DEEPSEEK_V3_ROUTING,
+)
 from .epoch_2024 import EPOCH_2024_FIT, EPOCH_2024_REPLICATION
 from .gpt3 import GPT3_PF_DAYS
 from .hoffmann_2022 import (
@@ -103,7 +109,7 @@ __all__ = [
     # nanoGPT, PaLM
     "NANOGPT_GPT2_SMALL", "NANOGPT_SIZING", "PALM_540B_UTILISATION",
     # Mixture-of-Experts models: DeepSeek-V3, Switch Transformers, GShard
-    "DEEPSEEK_V3_PRETRAINING_GPU_HOURS", "DEEPSEEK_V3_RENTAL", "DEEPSEEK_V3_ROUTING", "DEEPSEEK_V3_BATCH",
+    "DEEPSEEK_R1_EVALUATION", "DEEPSEEK_V3_PRETRAINING_GPU_HOURS", "DEEPSEEK_V3_RENTAL", "DEEPSEEK_V3_ROUTING", "DEEPSEEK_V3_BATCH",
     "SWITCH_ROUTING", "GSHARD_TOP_K",
     # accelerators
     "ACCELERATORS", "accelerator", "ACCELERATOR_BOARD_POWER_WATTS",

@@ -91,3 +91,19 @@ DEEPSEEK_V3_MOE_SHAPE = MappingProxyType({
         the MTP module, which the 671B leaves out.
     """)})
 """DeepSeek-V3's shape: the "deepseek-v3" entry of :data:`scalingedu.data.MOE_ARCHITECTURES`."""
+
+DEEPSEEK_R1_EVALUATION = PublishedConstants(
+    {"aime_2024_pass1_v3": 39.2, "aime_2024_pass1_r1": 79.8, "aime_2024_pass1_o1_1217": 79.2,
+     "math500_pass1_v3": 90.2, "math500_pass1_r1": 97.3, "max_generation_tokens": 32768.0,
+     "samples_per_query": 64.0, "aime_2024_pass1_distill_qwen_1_5b": 28.9, "aime_2024_pass1_gpt_4o": 9.3},
+    source="""
+        deepseek-ai/DeepSeek-R1: README.md [P] ('DeepSeek-R1-Evaluation' and 'Distilled Model Evaluation' tables;
+        maximum generation length 32,768 tokens, temperature 0.6, 64 responses per query to estimate pass@1);
+        DeepSeek-R1-Zero and DeepSeek-R1 'are trained based on DeepSeek-V3-Base' (671B total, 37B activated)
+    """,
+    note="""
+        The README gives scores, not the compute of the reinforcement-learning stage or the average length of the
+        chains of thought; only the maximum generation length is published there.
+    """,
+)
+"""DeepSeek-R1 against its own base (DeepSeek-V3): the same 37B active parameters, scores in percent."""

@@ -8,7 +8,7 @@ from matplotlib.ticker import FixedLocator, NullLocator
 
 from ..formatting import human, sci
 from ..plotting import PALETTE, new_figure
-from ..returns import ComputeMatched, Verifier, best_of_n_accuracy, coverage, lab_frontier
+from ..returns import ComputeMatched, TotalMatched, Verifier, best_of_n_accuracy, coverage, lab_frontier
 
 
 def lab_runs_frontier(lab=None) -> Figure:
@@ -51,4 +51,27 @@ def sampling_toy(result: ComputeMatched, verifier: Verifier, probabilities=(0.02
     right.set(ylim=(0, 1.02), xlabel="problem difficulty (toy units)", ylabel="chance of a right answer",
               title="TOY MODEL: same inference FLOPs, two ways")
     right.legend(fontsize=8)
+    return fig
+
+
+def lifetime_exchange(free: TotalMatched, paid: TotalMatched) -> Figure:
+    """Test-time compute counted over a model's life (:mod:`scalingedu.returns.total_compute`). Left: the samples
+    per answer a small model can afford at a larger model's lifetime FLOPs, against the ratio R of answer tokens
+    served to pre-training tokens (both log scale), without a verifier's cost (``free``) and with it (``paid``).
+    Right: the toy task's mean accuracy of the small model's best-of-k at those k, and the larger model's single
+    answer (flat), against R; where the curves cross, extra pre-training becomes the better buy."""
+    fig, (left, right) = new_figure(2, width=11, height=4.0)
+    for result, colour, label in ((free, PALETTE[0], "verifier free"), (paid, PALETTE[1], "verifier paid for")):
+        shown = result.affordable
+        left.plot(result.ratios[shown], result.samples[shown], "o-", color=colour, ms=4, label=label)
+        right.plot(result.ratios[shown], result.small_accuracy[shown], "o-", color=colour, ms=4,
+                   label=f"small model, best of k ({label})")
+    left.axhline(free.scale, color="0.4", ls=":", lw=1, label=f"k = {free.scale:g} (the inference-only match)")
+    left.set(xscale="log", yscale="log", xlabel="answer tokens served / pre-training tokens, R (log scale)",
+             ylabel="samples per answer k (log scale)", title=f"samples affordable vs a {free.scale:g}x model")
+    left.legend(fontsize=8)
+    right.axhline(free.large_accuracy, color=PALETTE[3], lw=2, label=f"{free.scale:g}x larger model, one answer")
+    right.set(xscale="log", ylim=(0, 1.02), xlabel="answer tokens served / pre-training tokens, R (log scale)",
+              ylabel="mean chance of a right answer", title="TOY MODEL: equal lifetime FLOPs, two ways")
+    right.legend(fontsize=8, loc="lower left")
     return fig

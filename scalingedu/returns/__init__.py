@@ -4,7 +4,8 @@ emergence as a metric effect.
 One concept per module: ``frontier`` (gain per doubling along the compute-optimal frontier, the compute and money
 for the next step, the lab's measured frontier), ``data_limits`` (Muennighoff et al. 2023's data-constrained law and
 its optimum), ``inference`` (Sardana et al. 2023: training plus inference compute), ``test_time`` (a toy model of
-repeated sampling with a verifier), ``emergence`` (Schaeffer et al. 2023: smooth per-token loss, sharp exact match),
+repeated sampling with a verifier), ``total_compute`` (the same exchange counted over a model's life: pre-training,
+answers and verifier), ``emergence`` (Schaeffer et al. 2023: smooth per-token loss, sharp exact match),
 ``limits`` (the epochs and tokens per parameter the laws were measured on, and the caution beyond them).
 """
 from .data_limits import (
@@ -42,9 +43,11 @@ from .inference import (
 )
 from .limits import TESTED_EPOCHS, TESTED_TOKENS_PER_PARAM, epochs_caution, tokens_per_param_caution
 from .test_time import ComputeMatched, ToyTask, Verifier, best_of_n_accuracy, compute_matched, coverage
+from .total_compute import LifetimeCompute, TotalMatched, affordable_samples, lifetime_compute, total_matched
 
 __all__ = ["ComputeMatched", "DataConstrainedAllocation", "DataConstrainedLaw", "FrontierStep", "InferenceAllocation",
-           "LabEmergence", "LabFrontier", "MUENNIGHOFF_2023", "TESTED_EPOCHS", "TESTED_TOKENS_PER_PARAM",
+           "LabEmergence", "LabFrontier", "LifetimeCompute", "TotalMatched", "affordable_samples", "lifetime_compute",
+           "total_matched", "MUENNIGHOFF_2023", "TESTED_EPOCHS", "TESTED_TOKENS_PER_PARAM",
            "ToyTask", "Verifier", "best_of_n_accuracy",
            "compute_matched", "coverage", "data_constrained_loss", "data_constrained_optimal", "epochs_caution",
            "exact_match",
