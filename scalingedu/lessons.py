@@ -159,7 +159,7 @@ LESSONS: tuple[Lesson, ...] = (
                price the next 0.1 nats, repeat data with Muennighoff's law, shrink a model for its inference
                demand, and see emergence appear from a change of metric
            """),
-    Lesson(9, "capstone", "The capstone", minutes=(42, 2), legacy_prefix="cap",
+    Lesson(9, "capstone", "The capstone", minutes=(45, 2), legacy_prefix="cap",
            topic="plan a frontier training run",
            you_will="""
                from a budget, an accelerator, a deadline, a data limit and an inference demand to a model, a layout

@@ -8,8 +8,8 @@
   they decide how the FLOPs are split between parameters and tokens (:func:`allocate_compute`, on the
   data-constrained law of Muennighoff et al. 2023 and the inference-aware criterion of Sardana et al. 2023 from
   :mod:`scalingedu.returns`);
-- **dense or Mixture-of-Experts**, by one stated rule (:func:`choose_architecture`; :mod:`scalingedu.moe` counts
-  the experts);
+- **dense or Mixture-of-Experts**, by one stated rule (:func:`choose_architecture`: MoE when its memory comes free
+  on the accelerators the run needs anyway; :mod:`scalingedu.moe` counts the experts);
 - a **deadline** in days: the number of accelerators, and a data × tensor × pipeline layout with a ZeRO stage that
   fits in the accelerator's memory (:mod:`scalingedu.parallelism`'s own memory accounting);
 - then time, cost, energy and the expected loss; :meth:`RunPlan.explain` says why, and which constraint binds.
@@ -181,18 +181,26 @@ def allocate_compute(flops, unique_tokens=math.inf, inference_tokens=0.0,
 # Dense or Mixture-of-Experts
 # ----------------------------------------------------------------------------------------------------------------
 
-def choose_architecture(training_flops, inference_flops) -> str:
-    """The planner's rule: "moe" when the lifetime inference FLOPs exceed the training FLOPs, else "dense".
+def choose_architecture(dense_accelerators, moe_accelerators) -> str:
+    """The planner's rule: "moe" when the MoE fits on no more accelerators than the dense plan needs, else "dense".
 
-    The reason: an MoE computes each token with its active parameters only, while its experts hold the knowledge of
-    a larger model, so it pays off most where serving dominates the lifetime compute. When training dominates, a
-    dense model of the same FLOPs is simpler (no routing, no all-to-all) and needs about a third of the memory.
-    The planner keeps the MoE's active parameters (and so its FLOPs and the predicted loss) equal to the dense
-    model's: the laws here have no MoE term, so the loss is a conservative estimate for the MoE.
+    ``dense_accelerators`` is the cluster the dense model needs (set by the deadline, or by memory), and
+    ``moe_accelerators`` the cluster the MoE of the same active parameters needs (None: it fits on none).
+
+    The reason: at equal active parameters an MoE costs the same FLOPs per token in training and in serving, and
+    published studies find that it reaches a lower loss for the same training compute, with a gap that widens with
+    scale (Clark et al. 2022; Krajewski et al. 2024, abstract). Its price is memory: every expert is resident, in
+    training and in serving (about three times the dense model's parameters for Mixtral's 8 experts with 2 active),
+    plus routing and all-to-all traffic. So the planner takes the MoE when that memory comes free, on the
+    accelerators the run needs anyway, and stays dense when the MoE would need more of them. The planner does not
+    credit the MoE's lower loss (the library has no MoE scaling law with checked constants): the loss it shows for
+    an MoE is the dense model's of the same active parameters, an upper bound.
     """
-    training = _scalar("training_flops", v.positive("training_flops", training_flops))
-    inference = _scalar("inference_flops", v.positive("inference_flops", inference_flops, allow_zero=True))
-    return "moe" if inference > training else "dense"
+    dense = v.positive_int("dense_accelerators", dense_accelerators, maximum=10**9)
+    if moe_accelerators is None:
+        return "dense"
+    moe = v.positive_int("moe_accelerators", moe_accelerators, maximum=10**9)
+    return "moe" if moe <= dense else "dense"
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -497,6 +505,18 @@ def _largest_workable_cluster(shape, total_params, chip, below: int, headroom) -
     return None
 
 
+def _layout_for(shape, total_params, chip, accelerators_for_deadline: int, max_accelerators: int, headroom):
+    """The layout of the plan for a model of ``total_params``: on the deadline's accelerators, doubled until the
+    model fits in memory (None when it fits on no cluster of at most ``max_accelerators``)."""
+    needed = max(1, accelerators_for_deadline)
+    while needed <= max_accelerators:
+        layout = _find_layout(shape, total_params, chip, needed, max_accelerators, headroom)
+        if layout is not None:
+            return layout
+        needed *= 2
+    return None
+
+
 def plan_run(budget_dollars, accelerator: str = "H100", deadline_days=90.0, unique_tokens=None,
              inference_tokens=0.0, *, architecture: str = "auto", mfu=DEFAULT_MFU,
              dollars_per_accelerator_hour=DEFAULT_PRICE, max_accelerators: int = MAX_ACCELERATORS,
@@ -549,30 +569,38 @@ def plan_run(budget_dollars, accelerator: str = "H100", deadline_days=90.0, uniq
     params = float(count_params(shape).total)
     tokens = flops / (FLOPS_PER_PARAM_TOKEN * params)
 
-    # 3. dense or MoE
-    inference_flops = _INFERENCE_FLOPS_PER_PARAM_TOKEN * params * demand
-    chosen = choose_architecture(flops, inference_flops) if architecture == "auto" else architecture
-    share = inference_flops / flops
-    if architecture != "auto":
-        rule = f"Chosen by the caller (the rule would say {choose_architecture(flops, inference_flops)})."
-    elif chosen == "moe":
-        rule = (f"Rule: MoE when lifetime inference FLOPs exceed training FLOPs; here {share:.2g}× the training. "
-                f"Each served token costs only the {human(params)} active parameters while {MOE_EXPERTS} experts "
-                f"hold more knowledge; the loss shown is the dense model's (the laws have no MoE term), so it is "
-                f"conservative.")
-    else:
-        rule = (f"Rule: dense unless lifetime inference FLOPs exceed training FLOPs; here they are {share:.2g}× "
-                f"the training, so a dense model (no routing, no all-to-all, a third of an MoE's memory) is the "
-                f"simpler choice.")
-    total_params = (float(moe_total_params(params, MOE_EXPERTS, MOE_TOP_K)) if chosen == "moe" else params)
+    # 3. accelerators and layout (more accelerators only if memory needs them), dense and MoE
+    dense_total = params
+    moe_total = float(moe_total_params(params, MOE_EXPERTS, MOE_TOP_K))
+    layouts = {}
+    for candidate, total in (("dense", dense_total), ("moe", moe_total)):
+        if architecture in ("auto", candidate):
+            layouts[candidate] = _layout_for(shape, total, chip, accelerators_for_deadline, max_accelerators,
+                                             headroom)
 
-    # 4. accelerators and layout (more accelerators only if memory needs them)
-    needed = max(1, accelerators_for_deadline)
-    layout = None
-    while layout is None and needed <= max_accelerators:
-        layout = _find_layout(shape, total_params, chip, needed, max_accelerators, headroom)
-        if layout is None:
-            needed *= 2
+    # 4. dense or MoE
+    dense_n = layouts["dense"].n_gpus if layouts.get("dense") is not None else None
+    moe_n = layouts["moe"].n_gpus if layouts.get("moe") is not None else None
+    if architecture != "auto":
+        chosen = architecture
+        rule = "Chosen by the caller."
+    elif dense_n is None:
+        chosen = "dense"
+        rule = ""
+    else:
+        chosen = choose_architecture(dense_n, moe_n)
+        if chosen == "moe":
+            rule = (f"Rule: MoE when it fits on the accelerators the dense plan needs anyway; here {MOE_EXPERTS} "
+                    f"experts ({human(moe_total)} parameters, top-{MOE_TOP_K}) fit on {moe_n:,}. Same FLOPs per "
+                    f"token as the dense model; published MoE studies find a lower loss per training FLOP, which "
+                    f"the planner does not credit: the loss shown is the dense model's, an upper bound.")
+        else:
+            why = ("fits on no cluster the planner builds" if moe_n is None
+                   else f"would need {moe_n:,} accelerators instead of {dense_n:,}")
+            rule = (f"Rule: MoE only when it fits on the accelerators the dense plan needs anyway; the "
+                    f"{human(moe_total)}-parameter MoE {why}, so the plan stays dense.")
+    total_params = moe_total if chosen == "moe" else dense_total
+    layout = layouts[chosen]
     if layout is None:
         workable = _largest_workable_cluster(shape, total_params, chip, max(1, accelerators_for_deadline),
                                              headroom)
