@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scalingedu.returns import ToyTask, Verifier
+from scalingedu.returns import ToyTask
 from scalingedu.returns.total_compute import affordable_samples, lifetime_compute, total_matched
 
 

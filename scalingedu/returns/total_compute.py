@@ -103,7 +103,10 @@ class TotalMatched:
         return float(self.ratios[losing[0]]) if len(losing) else None
 
 
-def total_matched(small_params, scale, ratios, *, task: ToyTask = ToyTask(), verifier: Verifier = Verifier(),
+_DEFAULT_TASK, _DEFAULT_VERIFIER = ToyTask(), Verifier()
+
+
+def total_matched(small_params, scale, ratios, *, task: ToyTask = _DEFAULT_TASK, verifier: Verifier = _DEFAULT_VERIFIER,
                   verifier_size=0.0, verifier_pretraining_share=0.0) -> TotalMatched:
     """Exchange pre-training for samples at equal lifetime compute on the toy ``task`` (a model, not data): for
     each R in ``ratios`` the small model of ``small_params`` takes the whole number of samples it can afford
