@@ -1,0 +1,470 @@
+"""Issue 19, an accessible course: ``scalingedu export`` writes pages that meet WCAG 2.1 A/AA, checked with axe-core.
+
+Three kinds of test:
+
+- Without a browser: the colours of ``scalingedu/tools/templates/scalingedu_accessible/static/accessible.css``
+  (contrast per WCAG's relative-luminance formula), and in every exported lesson the language attribute, the
+  title, the heading order, MathJax's assistive-MathML configuration and the figures' alt text; plus the
+  post-processing and the alt-text convention on small made-up notebooks.
+- In headless Chromium: axe-core (rules tagged wcag2a, wcag2aa, wcag21a, wcag21aa) on every exported page, after
+  MathJax has typeset it; a serious or critical violation fails. Lessons 00 and 04 in live JupyterLab after Run
+  All: axe-core on the notebook's outputs and rendered Markdown only (see ``LAB_CONTENT``), not on JupyterLab's
+  own interface, whose violations are printed but are not ours to fix. Inside our content too, JupyterLab and
+  ipywidgets leave figures and slider handles without a name whatever the course does (``LAB_UPSTREAM_REASON``):
+  those make the test xfail (imperatively, with their counts); any other serious or critical violation fails.
+- ``test_every_figure_of_every_exported_lesson_is_described``: expected to fail (strict xfail) until each
+  lesson figure carries its description; remove the marker then.
+
+axe-core comes from the npm registry: ``.ci/run`` runs ``npm install --prefix .ci/axe axe-core@<version>`` and the
+tests read ``.ci/axe/node_modules/axe-core/axe.min.js`` (or the file named by ``SCALINGEDU_AXE_JS``); nothing is
+fetched while the tests run. Without Chromium, Playwright or axe-core the browser tests are skipped, with the
+reason, unless ``SCALINGEDU_REQUIRE_BROWSER_A11Y=1`` (set by ``.ci/run`` where it installed both), which makes
+them fail instead.
+
+Run it alone: ``pytest -o addopts="" -p no:cacheprovider tests/test_accessibility_export.py``.
+"""
+from __future__ import annotations
+
+import base64
+import importlib.util
+import os
+import re
+import shutil
+import time
+from collections import Counter
+from pathlib import Path
+
+import nbformat
+import pytest
+from bs4 import BeautifulSoup
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from scalingedu.lessons import LESSONS
+from scalingedu.tools.export import (
+    ACCESSIBLE_CSS,
+    UNDESCRIBED_ALT,
+    UNDESCRIBED_ATTRIBUTE,
+    export_lessons,
+    lesson_title,
+    make_accessible,
+    mathjax_source,
+    undescribed_figures,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+AXE_JS = Path(os.environ.get("SCALINGEDU_AXE_JS") or ROOT / ".ci" / "axe" / "node_modules" / "axe-core" / "axe.min.js")
+REQUIRE_BROWSER = os.environ.get("SCALINGEDU_REQUIRE_BROWSER_A11Y") == "1"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING = ("critical", "serious")
+IMPACTS = ("critical", "serious", "moderate", "minor")
+MIN_CONTRAST = 4.5          # WCAG 2.1 AA, criterion 1.4.3, for text of ordinary size
+CODE_BACKGROUND = "#f5f5f5"  # behind code cells (JupyterLab's --jp-cell-editor-background, restated in our CSS)
+PAGE_BACKGROUND = "#ffffff"
+LIVE_LESSONS = ["00_start_here.ipynb", "04_chinchilla.ipynb"]
+PAGE_LOAD_MS = 90_000
+
+LAB_CONTENT = [".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output",
+               ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownOutput"]
+"""What of live JupyterLab is ours: every output area of the notebook (cell outputs, our widgets) and its rendered
+Markdown cells. Prompts, toolbars, menus, side bars, the status bar and the code editor are JupyterLab's."""
+
+LAB_UPSTREAM = {
+    "image-alt": ".jp-RenderedImage > img, img.widget-image",
+    "aria-input-field-name": ".widget-slider .noUi-handle[role=slider]",
+}
+"""Violations inside our content that the course cannot fix (rule: the elements it fires on), measured with
+JupyterLab 4.6.6, ipywidgets 8.1.9 and axe-core 4.14.1; see ``LAB_UPSTREAM_REASON``."""
+LAB_UPSTREAM_REASON = (
+    "JupyterLab 4.6 and ipywidgets 8.1 give what the lessons output no accessible name, which the course cannot "
+    "change: JupyterLab's image renderer ignores an output's alt metadata (image-alt, critical, on "
+    ".jp-RenderedImage > img), ipywidgets.Image has no alt and setting its tooltip breaks the view with a "
+    "JavaScript error (image-alt on img.widget-image), and ipywidgets' sliders leave their noUiSlider handle "
+    "(div[role=slider]) unnamed, the description label not being tied to it (aria-input-field-name, serious)")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Contrast, per WCAG 2.1 (https://www.w3.org/TR/WCAG21/#dfn-relative-luminance, #dfn-contrast-ratio)
+# ---------------------------------------------------------------------------------------------------------------
+
+def _rgb(colour: str) -> tuple[float, float, float]:
+    digits = colour.strip().lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(d * 2 for d in digits)
+    assert re.fullmatch(r"[0-9a-fA-F]{6}", digits), f"not a #rrggbb colour: {colour!r}"
+    return tuple(int(digits[i:i + 2], 16) / 255 for i in (0, 2, 4))
+
+
+def relative_luminance(colour: str) -> float:
+    def linear(channel: float) -> float:
+        return channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
+    red, green, blue = (linear(c) for c in _rgb(colour))
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast_ratio(foreground: str, background: str) -> float:
+    lighter, darker = sorted((relative_luminance(foreground), relative_luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def _css_rules(css: str) -> list[tuple[str, dict[str, str]]]:
+    """(selector, {property: value}) of each rule, in order; comments dropped; an @media block's rules count as
+    rules of their own (good enough for colours)."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    rules = []
+    for selector, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
+        declarations = {}
+        for declaration in body.split(";"):
+            if ":" in declaration:
+                name, value = declaration.split(":", 1)
+                declarations[name.strip()] = value.strip()
+        rules.append((" ".join(selector.split()), declarations))
+    return rules
+
+
+def test_contrast_follows_the_wcag_formula():
+    assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast_ratio("#ffffff", "#ffffff") == pytest.approx(1.0)
+    assert contrast_ratio("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)  # the lightest grey that passes
+    assert contrast_ratio("#b0b0b0", "#ffffff") == pytest.approx(2.16, abs=0.01)  # the old prompts, as axe said
+    assert contrast_ratio("#008800", "#f5f5f5") == pytest.approx(4.25, abs=0.01)  # the old numbers
+
+
+def test_every_colour_the_export_css_sets_has_4_5_to_1_on_every_background_it_sets():
+    rules = _css_rules(ACCESSIBLE_CSS.read_text())
+    colours, backgrounds = {}, {PAGE_BACKGROUND, CODE_BACKGROUND}
+    for selector, declarations in rules:
+        for name, value in declarations.items():
+            if name in ("background", "background-color") or name.endswith("-background"):
+                backgrounds.add(value)
+            elif name == "color" or (name.startswith("--") and name.endswith("-color")):
+                colours[f"{selector} {{{name}}}"] = value
+    assert len(colours) >= 15, colours
+    too_faint = {f"{where}: {colour} on {background}": round(contrast_ratio(colour, background), 2)
+                 for where, colour in colours.items() for background in backgrounds
+                 if contrast_ratio(colour, background) < MIN_CONTRAST}
+    assert not too_faint, f"colours below {MIN_CONTRAST}:1 in {ACCESSIBLE_CSS.name}: {too_faint}"
+    # The prompts were faint through opacity 0.5, not only through their colour.
+    prompt_rules = [d for s, d in rules if "Prompt" in s and "color" in d]
+    assert prompt_rules and all(d.get("opacity") == "1" for d in prompt_rules), prompt_rules
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The exported lessons, without a browser
+# ---------------------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> dict[str, Path]:
+    """Every lesson exported once (about 6 s), as {page stem: path}; index.html included."""
+    out = tmp_path_factory.mktemp("a11y-export")
+    pages = export_lessons([ROOT / each.notebook for each in LESSONS], out)
+    return {page.stem: page for page in pages}
+
+
+def _lesson_ids() -> list[str]:
+    return [Path(each.notebook).stem for each in LESSONS]
+
+
+def _soup(page: Path) -> BeautifulSoup:
+    return BeautifulSoup(page.read_text(encoding="utf-8"), features="html.parser")
+
+
+def _heading_problems(soup: BeautifulSoup) -> list[str]:
+    problems, previous = [], 0
+    for heading in soup.body.find_all(re.compile(r"^h[1-6]$")):
+        level = int(heading.name[1])
+        text = " ".join(s for s in heading.find_all(string=True) if not s.find_parent("a", class_="anchor-link"))
+        if not text.strip():
+            problems.append(f"empty <{heading.name}>")
+        if level > previous + 1:
+            problems.append(f"<{heading.name}> {text.strip()[:60]!r} after <h{previous}>" if previous
+                            else f"the first heading is <{heading.name}>")
+        previous = level
+    return problems
+
+
+@pytest.mark.parametrize("lesson", _lesson_ids())
+def test_exported_lesson_has_language_title_ordered_headings_and_assistive_mathml(exported, lesson):
+    page = exported[lesson]
+    soup = _soup(page)
+    assert soup.html.get("lang") == "en", soup.html.attrs
+    notebook = nbformat.read(ROOT / "notebooks" / f"{lesson}.ipynb", as_version=4)
+    assert soup.head.title and soup.head.title.get_text(strip=True) == lesson_title(notebook, ""), soup.head.title
+    assert soup.body.find("h1"), "no <h1>"
+    assert not _heading_problems(soup), _heading_problems(soup)
+    configs = " ".join(s.get_text() for s in soup.find_all("script", type="text/x-mathjax-config"))
+    assert "AssistiveMML.js" in configs and "assistiveMML: true" in configs, configs[-600:]
+    assert (page.parent / "mathjax" / "extensions" / "AssistiveMML.js").is_file()
+    # The shipped CSS comes last, so that it wins over nbconvert's and JupyterLab's rules.
+    styles = [s.get_text() for s in soup.head.find_all("style")]
+    assert "accessible restyling of nbconvert" in styles[-1], [style[:80] for style in styles]
+
+
+@pytest.mark.parametrize("lesson", ["04_chinchilla"])
+def test_every_code_colour_in_force_on_an_exported_page_has_4_5_to_1(exported, lesson):
+    """Whatever nbconvert's Pygments CSS and JupyterLab's theme say, the colour that wins for each highlighted
+    token (the last rule for it; our CSS comes last) must pass, with var(--x) resolved as the page defines it."""
+    soup = _soup(exported[lesson])
+    rules = _css_rules("\n".join(s.get_text() for s in soup.head.find_all("style")))
+    variables = {}
+    for selector, declarations in rules:
+        if selector == ":root":
+            variables.update({k: v for k, v in declarations.items() if k.startswith("--")})
+
+    def resolve(value: str) -> str:
+        for _ in range(10):
+            found = re.fullmatch(r"var\((--[\w-]+)\)", value.strip())
+            if not found:
+                return value
+            value = variables[found.group(1)]
+        raise AssertionError(f"var() loop at {value}")
+
+    winner = {}
+    for selector, declarations in rules:
+        for one in selector.split(","):
+            if re.fullmatch(r"\.highlight( \.[\w-]+)?", one.strip()) and "color" in declarations:
+                winner[one.strip()] = resolve(declarations["color"])
+    # A token class without a colour rule of its own takes the colour of .highlight.
+    used = {f".highlight .{c}" for span in soup.select(".highlight span[class]") for c in span["class"]}
+    assert len(used) >= 5 and ".highlight" in winner, (used, winner)
+    in_force = {**{token: winner.get(token, winner[".highlight"]) for token in used}, **winner}
+    faint = {token: (colour, round(contrast_ratio(colour, CODE_BACKGROUND), 2)) for token, colour in in_force.items()
+             if contrast_ratio(colour, CODE_BACKGROUND) < MIN_CONTRAST}
+    assert not faint, f"highlighting colours below {MIN_CONTRAST}:1 on {CODE_BACKGROUND}: {faint}"
+
+
+def _undescribed_by_lesson(exported: dict[str, Path]) -> dict[str, tuple[int, int]]:
+    """{lesson: (figures without a description, figures)}: an <img> with the export's marker, or with no alt, an
+    empty one or nbconvert's placeholder."""
+    counts = {}
+    for lesson in _lesson_ids():
+        text = exported[lesson].read_text(encoding="utf-8")
+        images = _soup(exported[lesson]).body.find_all("img")
+        missing = [i for i in images if i.has_attr(UNDESCRIBED_ATTRIBUTE) or not (i.get("alt") or "").strip()
+                   or i.get("alt") == UNDESCRIBED_ALT]
+        assert len(missing) >= undescribed_figures(text)
+        counts[lesson] = (len(missing), len(images))
+    return counts
+
+
+@pytest.mark.xfail(strict=True, reason="figure descriptions not written yet (issue 19 part 1)")
+def test_every_figure_of_every_exported_lesson_is_described(exported):
+    counts = _undescribed_by_lesson(exported)
+    assert sum(images for _, images in counts.values()) > 0
+    undescribed = {lesson: f"{missing} of {images}" for lesson, (missing, images) in counts.items() if missing}
+    assert not undescribed, ('figures without a description (alt text in output.metadata["image/png"]["alt"]): '
+                             f"{undescribed}")
+
+
+# --- the post-processing and the alt-text convention, on small made-up pages and notebooks ----------------------
+
+def test_make_accessible_orders_headings_names_formula_links_and_sets_lang_and_title():
+    page = ('<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><main>'
+            '<h2 id="a">Start<a class="anchor-link" href="#a">¶</a></h2><h4 id="b">Deep</h4>'
+            '<h3 id="empty"><a class="anchor-link" href="#empty">¶</a></h3><h6>Deeper</h6><h2>Back</h2>'
+            '<h4>Sibling one</h4><h4>Sibling two</h4><h5>Child</h5><h3>Aunt</h3>'
+            '<p>See <a href="g.md#6nd">$6ND$</a> and <a href="g.md#alpha">\\(\\alpha_{t}\\)</a>'
+            ' and <a href="g.md#x">x $y$</a>.</p></main></body></html>')
+    soup = BeautifulSoup(make_accessible(page, "04 · A title"), features="html.parser")
+    assert soup.html["lang"] == "en" and soup.title.string == "04 · A title"
+    assert [h.name for h in soup.find_all(re.compile(r"^h\d$"))] == [
+        "h1", "h2", "h3", "h1", "h2", "h2", "h3", "h2"]
+    assert soup.find(id="a").name == "h1" and soup.find(id="b").name == "h2"
+    assert soup.find(id="empty").name == "div"
+    assert soup.find("a", href="g.md#6nd")["title"] == "6ND"
+    assert soup.find("a", href="g.md#alpha")["title"] == "alpha t"
+    assert not soup.find("a", href="g.md#x").has_attr("title")  # it has words of its own
+
+
+_PNG = base64.b64encode(bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e0a3e6b90000000049454e44ae426082")).decode()
+
+
+def _figure(metadata: dict | None = None):
+    return new_output("display_data", data={"image/png": _PNG, "text/plain": "<Figure>"}, metadata=metadata or {})
+
+
+def test_export_reads_a_figures_alt_text_from_its_output_metadata_and_marks_figures_without_one(tmp_path):
+    notebook = new_notebook(cells=[
+        new_markdown_cell("# 99 · Made up\n\n## Figures"),
+        new_code_cell("plot()", outputs=[_figure({"image/png": {"alt": 'Loss falls as "compute" grows.'}})]),
+        new_code_cell("plot()", outputs=[_figure({"alt": "A top-level alt, as IPython's metadata= may give."})]),
+        new_code_cell("plot()", outputs=[_figure()], metadata={"alt": "A cell-level alt, nbconvert's fallback."}),
+        new_code_cell("plot()", outputs=[_figure()]),
+        new_code_cell("plot()", outputs=[_figure({"image/png": {"alt": "   "}})]),  # blank is no description
+    ])
+    path = tmp_path / "99_made_up.ipynb"
+    nbformat.write(notebook, path)
+    page = export_lessons([path], tmp_path / "out")[0]
+    images = _soup(page).body.find_all("img")
+    assert [i.get("alt") for i in images] == [
+        'Loss falls as "compute" grows.', "A top-level alt, as IPython's metadata= may give.",
+        "A cell-level alt, nbconvert's fallback.", UNDESCRIBED_ALT, UNDESCRIBED_ALT]
+    assert [i.has_attr(UNDESCRIBED_ATTRIBUTE) for i in images] == [False, False, False, True, True]
+    assert undescribed_figures(page.read_text(encoding="utf-8")) == 2
+
+
+def test_the_packaged_mathjax_has_its_assistive_mathml_extension():
+    assert (mathjax_source() / "extensions" / "AssistiveMML.js").is_file()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# In headless Chromium, with axe-core
+# ---------------------------------------------------------------------------------------------------------------
+
+def _browser_missing() -> str | None:
+    if importlib.util.find_spec("playwright") is None:
+        return "the playwright package is not installed (pip install -e '.[test]')"
+    if not (os.path.exists("/usr/bin/chromium") or shutil.which("chromium")):
+        return "Debian's chromium is not installed (apt-get install chromium; .ci/run installs it)"
+    if not AXE_JS.is_file():
+        return (f"axe-core is not installed at {AXE_JS} (npm install --prefix .ci/axe axe-core@4.14.1, as .ci/run "
+                "does; or set SCALINGEDU_AXE_JS to an axe.min.js)")
+    return None
+
+
+MISSING = _browser_missing()
+if MISSING is None:
+    # The JupyterLab server, browser and page fixtures of the end-to-end layer, shared rather than copied.
+    # (Imported only here: test_browser skips itself, at import, without Chromium or Playwright.)
+    from test_browser import _open_and_run_all, chromium, lab_page, lab_server  # noqa: F401
+
+
+def _need_browser() -> None:
+    if MISSING is None:
+        return
+    if REQUIRE_BROWSER:
+        pytest.fail(f"SCALINGEDU_REQUIRE_BROWSER_A11Y=1 but {MISSING}")
+    pytest.skip(f"accessibility browser tests skipped: {MISSING}")
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    _need_browser()
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+if MISSING is not None:
+    @pytest.fixture(scope="module")
+    def chromium():
+        _need_browser()
+
+    @pytest.fixture(scope="module")
+    def lab_server():
+        _need_browser()
+
+    @pytest.fixture
+    def lab_page():
+        _need_browser()
+
+
+# Each violation with its elements' selectors; "upstream" lists, for the rules of LAB_UPSTREAM, whether each
+# element is one that JupyterLab or ipywidgets draws (so not the course's to fix).
+JS_AXE = """async ([include, tags, upstream]) => {
+  const context = include ? {include: include.map(s => [s])} : document;
+  const result = await axe.run(context, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'],
+                                         elementRef: true});
+  return {version: axe.version, violations: result.violations.map(v => ({
+      id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map(n => n.target.join(' ')),
+      upstream: v.nodes.map(n => !!(upstream[v.id] && n.element && n.element.matches(upstream[v.id])))}))};
+}"""
+
+# JupyterLab typesets with MathJax 3 as each Markdown cell renders: done when the count of formulas held still.
+JS_LAB_MATH_STABLE = """() => {
+  const count = document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) mjx-container').length;
+  const stable = window.__scalingeduMath === count;
+  window.__scalingeduMath = count;
+  return stable;
+}"""
+
+JS_MATHJAX_DONE = ("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue && MathJax.Hub.queue.pending === 0 "
+                   "&& MathJax.Hub.queue.running === 0 && (!document.querySelector('script[type^=\"math/tex\"]') "
+                   "|| document.querySelector('.MathJax, .MathJax_Display'))")
+
+
+def _run_axe(page, axe_source: str, include: list[str] | None = None) -> list[dict]:
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(content=axe_source)
+    return page.evaluate(JS_AXE, [include, WCAG_TAGS, LAB_UPSTREAM])["violations"]
+
+
+def _by_impact(violations: list[dict]) -> dict[str, int]:
+    counts = Counter()
+    for violation in violations:
+        counts[violation["impact"]] += len(violation["targets"])
+    return {impact: counts[impact] for impact in IMPACTS}
+
+
+def _describe(violations: list[dict]) -> str:
+    return "\n".join(f"  {v['id']} ({v['impact']}): {len(v['targets'])} element(s), {v['help']}; e.g. "
+                     f"{', '.join(v['targets'][:3])}" for v in violations) or "  (none)"
+
+
+@pytest.fixture(scope="module")
+def export_context(chromium):
+    context = chromium.new_context(offline=True, viewport={"width": 1280, "height": 900})
+    yield context
+    context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", _lesson_ids() + ["index"])
+def test_exported_page_has_no_serious_or_critical_axe_violation(axe_source, exported, export_context, name,
+                                                                 record_property):
+    page = export_context.new_page()
+    try:
+        start = time.perf_counter()
+        page.goto(exported[name].as_uri(), timeout=PAGE_LOAD_MS)
+        if name != "index":
+            page.wait_for_function(JS_MATHJAX_DONE, timeout=90_000, polling=250)
+            maths = page.evaluate("() => [document.querySelectorAll('script[type^=\"math/tex\"]').length, "
+                                  "document.querySelectorAll('.MJX_Assistive_MathML > math').length]")
+            assert maths[0] == maths[1], f"{name}: {maths[0]} formulas but {maths[1]} assistive MathML copies"
+        violations = _run_axe(page, axe_source)
+    finally:
+        page.close()
+    counts = _by_impact(violations)
+    record_property("axe_by_impact", counts)
+    print(f"{name}: axe-core, WCAG 2.1 A/AA rules: {counts} in {time.perf_counter() - start:.1f} s\n"
+          f"{_describe(violations)}")
+    blocking = [v for v in violations if v["impact"] in BLOCKING]
+    assert not blocking, (f"{name}.html: {sum(len(v['targets']) for v in blocking)} serious or critical axe-core "
+                          f"violation(s) of WCAG 2.1 A/AA:\n{_describe(blocking)}")
+
+
+@pytest.fixture(scope="module")
+def a11y_lab_server(lab_server):
+    """test_browser's JupyterLab server, with every cell kept in the page (windowing mode "none"): by default
+    JupyterLab skips the rendering of cells out of view, which axe-core then cannot check."""
+    settings = lab_server.tmp / "config" / "lab" / "user-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    return lab_server
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("notebook", [pytest.param(n, id=n.removesuffix(".ipynb")) for n in LIVE_LESSONS])
+def test_lesson_content_in_live_jupyterlab_has_no_serious_or_critical_axe_violation(
+        notebook, axe_source, a11y_lab_server, lab_page, record_property):
+    """axe-core on a lesson in JupyterLab after Run All. Asserted on our content only (``LAB_CONTENT``: the
+    notebook's output areas and rendered Markdown); the whole page's violations, JupyterLab's interface included,
+    are printed for the record. A serious or critical violation fails, except on the elements of ``LAB_UPSTREAM``,
+    which JupyterLab and ipywidgets draw without a name: those make the test xfail, saying why and how many."""
+    page = lab_page
+    _open_and_run_all(page, a11y_lab_server, notebook)
+    page.wait_for_function(JS_LAB_MATH_STABLE, timeout=60_000, polling=700)
+    whole_page = _run_axe(page, axe_source)
+    ours = _run_axe(page, axe_source, LAB_CONTENT)
+    record_property("axe_whole_page", _by_impact(whole_page))
+    record_property("axe_lesson_content", _by_impact(ours))
+    print(f"{notebook} in JupyterLab, whole page: {_by_impact(whole_page)}\n{_describe(whole_page)}\n"
+          f"{notebook} in JupyterLab, lesson content only ({', '.join(LAB_CONTENT)}): {_by_impact(ours)}\n"
+          f"{_describe(ours)}")
+    blocking = [v for v in ours if v["impact"] in BLOCKING]
+    for_us = [{**v, "targets": [t for t, up in zip(v["targets"], v["upstream"]) if not up]} for v in blocking]
+    for_us = [v for v in for_us if v["targets"]]
+    assert not for_us, (f"{notebook} in JupyterLab: {sum(len(v['targets']) for v in for_us)} serious or critical "
+                        f"axe-core violation(s) in the lesson's outputs and Markdown:\n{_describe(for_us)}")
+    if blocking:
+        pytest.xfail(f"{LAB_UPSTREAM_REASON}. Here: " + "; ".join(
+            f"{v['id']} x{len(v['targets'])}" for v in blocking))
