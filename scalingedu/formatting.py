@@ -12,7 +12,8 @@ figures), unit prefixes instead of long runs of digits, and no ``e+`` in exponen
 - ``pf_days(3640)``: '3,640 PF-days', compute in petaflop/s-days;
 - ``money(2.5e6)``: '$2.5M', and 'out of reach' for an infinite cost;
 - ``energy(1.3e6)``: '1.3 GWh', kilowatt-hours shown in kWh, MWh, GWh or TWh;
-- ``memory(1.4e11)``: '140 GB', bytes shown in GB, TB or PB;
+- ``memory(80 * GIB)``: '80 GiB', bytes of memory in GiB, TiB or PiB (binary units: 1 GiB = 2**30 bytes);
+- ``traffic(1.07e11)``: '107 GB', bytes sent over links in GB or TB (decimal, like link bandwidths in GB/s);
 - ``table(rows, headers)``: a fixed-width text table for ``print``.
 
 Each function raises ``TypeError`` for a value that is not a number and ``ValueError`` for a number
@@ -32,6 +33,9 @@ from . import _validate as v
 from .compute import SECONDS_PER_DAY, SECONDS_PER_HOUR
 
 _PREFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
+
+GIB = 2**30
+"""Bytes in a gibibyte (GiB), the course's unit of memory: see :func:`memory`."""
 
 
 def _three_figures(value: float) -> float:
@@ -178,8 +182,34 @@ def energy(kwh: float | None) -> str:
     return _scaled(kwh, ((1e9, "TWh"), (1e6, "GWh"), (1e3, "MWh"), (1.0, "kWh")))
 
 
+_BINARY_UNITS = ((GIB, "GiB"), (GIB * 2**10, "TiB"), (GIB * 2**20, "PiB"))
+
+
 def memory(n_bytes: float) -> str:
-    """Bytes of memory: in GB up to a terabyte ('0.25 GB', '140 GB'), then in TB and PB."""
+    """Bytes of memory in binary units: GiB up to 1,000 GiB ('0.25 GiB', '80 GiB'), then TiB and PiB.
+
+    **The course's convention for memory.** Memory, whether an accelerator's capacity or an estimate of what a model
+    needs (weights, gradients, optimizer state, activations, KV cache), is printed in GiB (1 GiB = 2**30 bytes),
+    TiB (2**40) and PiB (2**50), and computed with those powers of two. Vendors' "GB" on HBM denote binary capacities
+    (an "80GB" A100 holds 80 GiB: :mod:`scalingedu.data.accelerators`), so a capacity and an estimate read in one
+    unit; a fit is decided in bytes, estimate against capacity, never on rounded text. Two things stay decimal: bytes
+    moved over links and link bandwidths (:func:`traffic`, GB/s: 1 GB = 10**9 bytes, the unit of link speeds), and a
+    published figure quoted in its source's own unit (the ZeRO paper's GB, for instance), which says so.
+
+    Three significant figures; the unit is chosen after rounding, so no number reaches 1,000 ('0.977 TiB', not
+    '1,000 GiB').
+    """
+    n_bytes = _non_negative("n_bytes", n_bytes)
+    scale, unit = next(((s, u) for s, u in _BINARY_UNITS if _three_figures(n_bytes / s) < 1000), _BINARY_UNITS[-1])
+    return f"{_without_plus(f'{_three_figures(n_bytes / scale):.3g}')} {unit}"
+
+
+def traffic(n_bytes: float) -> str:
+    """Bytes sent over links (a collective's traffic, an all-to-all's dispatch) in decimal units: GB up to a
+    terabyte ('0.46 GB', '107 GB'), then TB and PB (1 GB = 10**9 bytes).
+
+    Decimal, like the link bandwidths they are divided by (GB/s), unlike memory (:func:`memory`, GiB).
+    """
     n_bytes = _non_negative("n_bytes", n_bytes)
     return _scaled(n_bytes, ((1e15, "PB"), (1e12, "TB"), (1e9, "GB")))
 

@@ -50,7 +50,7 @@ from .compute import (
     run_budget,
 )
 from .data import ACCELERATORS, DEEPSEEK_V3_RENTAL, Accelerator
-from .formatting import human, money
+from .formatting import GIB, human, money
 from .moe import PRESETS as MOE_PRESETS
 from .moe import moe_total_params
 from .parallelism import LayoutMemory, ParallelLayout, layout_memory, pipeline_bubble, zero_memory
@@ -94,7 +94,6 @@ MOE_EXPERTS, MOE_TOP_K = _MOE_REFERENCE.experts, _MOE_REFERENCE.top_k
 """The MoE the planner builds: Mixtral 8x7B's 8 experts with top-2 routing."""
 _INFERENCE_FLOPS_PER_PARAM_TOKEN = FORWARD_FLOPS_PER_PARAM_TOKEN  # 2: serving runs the forward pass only
 _SMALLEST_D_MODEL = 512
-_GB = 1e9
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -386,9 +385,9 @@ class RunPlan(_TokenSplit):
             f"of one {lay.seq_len}-token sequence per replica (global batch {human(self.batch_tokens)}"
             f" tokens, {self.steps:,.0f} steps; pipeline bubble {self.bubble:.0%}). It is the layout with the least "
             f"model parallelism (tp·pp = {lay.tp * lay.pp}) and then the lowest ZeRO stage that fits: "
-            f"{mem.total / _GB:.1f} GB per GPU (weights {mem.params / _GB:.1f}, gradients {mem.grads / _GB:.1f}, "
-            f"optimizer {mem.optimizer / _GB:.1f}, activations {mem.activations / _GB:.1f}) of "
-            f"{self.usable_memory_bytes / _GB:.0f} GB usable ({mem.capacity / _GB:.0f} GB less "
+            f"{mem.total / GIB:.1f} GiB per GPU (weights {mem.params / GIB:.1f}, gradients {mem.grads / GIB:.1f}, "
+            f"optimizer {mem.optimizer / GIB:.1f}, activations {mem.activations / GIB:.1f}) of "
+            f"{self.usable_memory_bytes / GIB:.0f} GiB usable ({mem.capacity / GIB:.0f} GiB less "
             f"{self.memory_headroom:.0%} headroom)."
             + (" Memory binds: less model parallelism or a lower stage would not fit." if lay.tp * lay.pp > 1
                or lay.zero_stage > 1 else ""))
@@ -607,7 +606,7 @@ def plan_run(budget_dollars, accelerator: str = "H100", deadline_days=90.0, uniq
         if workable is None:
             raise ValueError(
                 f"no layout fits: a {human(total_params)}-parameter model does not fit in {chip_name} memory "
-                f"({chip.memory_bytes / _GB:.0f} GB, {headroom:.0%} kept free) with tp <= 8, ZeRO-3 and full "
+                f"({chip.memory_bytes / GIB:.0f} GiB, {headroom:.0%} kept free) with tp <= 8, ZeRO-3 and full "
                 f"recomputation on up to {max_accelerators:,} accelerators; choose a chip with more memory")
         raise ValueError(
             f"deadline_days={deadline:g} cannot be met: the {human(total_params)}-parameter model needs "

@@ -155,6 +155,23 @@ def test_h100_is_the_dense_bf16_figure_not_the_sparse_one():
     assert "sparsity" in h100.note
 
 
+HBM_LABELS_GIB = {"A100": 80, "H100": 80, "H800": 80, "H200": 141, "B200": 180, "GB200": 186, "TPU v4": 32,
+                  "TPU v5p": 95}
+"""Each part's HBM label: NVIDIA's "80GB", "141GB", "180GB", "186GB", Google's "32 GiB" (TPU v4) and "95GB" (v5p)."""
+
+
+def test_every_hbm_capacity_is_its_label_in_binary_gib():
+    """Vendors' "GB" on HBM are binary (nvidia-smi reports 81,920 MiB = 80 × 2**30 bytes on an A100 80GB), so each
+    part holds its label × 2**30 bytes, not × 1e9 (7.4% less): the review's units finding (E6). One unit for all,
+    TPU v4 included, and the display names say GiB."""
+    assert set(HBM_LABELS_GIB) == set(ACCELERATORS)
+    for key, label in HBM_LABELS_GIB.items():
+        chip = ACCELERATORS[key]
+        assert chip.memory_bytes == label * 2**30, key
+        assert "GB)" not in chip.name and (key.startswith("TPU") or f"{label} GiB" in chip.name), chip.name
+    assert accelerator("A100").memory_bytes == 81_920 * 2**20 == pytest.approx(85.9e9, rel=1e-3)
+
+
 def test_a100_peak_is_nanogpts_312_tflops():
     """karpathy/nanoGPT: model.py estimate_mfu: "A100 GPU bfloat16 peak flops is 312 TFLOPS"."""
     assert accelerator("A100").peak_flops_per_second == 312e12

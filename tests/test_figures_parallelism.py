@@ -9,7 +9,7 @@ from scalingedu.figures import parallelism as figures
 from scalingedu.parallelism import LLAMA3_405B, activation_memory, collective_bytes, collective_time, zero_memory
 from scalingedu.transformer import PRESETS, count_params
 
-GB = 1e9
+GIB = 2**30
 SHAPES = {"GPT-3 1.3B": PRESETS["GPT-3 XL"], "GPT-3 175B": PRESETS["GPT-3 175B"], "Llama 3 405B": LLAMA3_405B}
 
 
@@ -19,16 +19,20 @@ def test_training_memory_gives_each_model_its_own_linear_axis_from_zero():
     panels = [ax for ax in figure.axes if ax.patches]
     assert len(panels) == len(SHAPES)
     for ax, (name, shape) in zip(panels, SHAPES.items()):
-        states = zero_memory(count_params(shape).total, 1, 0).total / GB
-        acts = shape.n_layers * activation_memory(shape.context, 1, shape.d_model, shape.n_heads) / GB
+        states = zero_memory(count_params(shape).total, 1, 0).total / GIB
+        acts = shape.n_layers * activation_memory(shape.context, 1, shape.d_model, shape.n_heads) / GIB
         state_bar, act_bar = ax.patches[:2]
         assert ax.get_yscale() == "linear" and ax.get_ylim()[0] == 0
         assert state_bar.get_y() == 0 and state_bar.get_height() == pytest.approx(states)
         assert act_bar.get_y() == pytest.approx(states) and act_bar.get_height() == pytest.approx(acts)
-        assert ax.get_ylim()[1] > states + acts and ax.get_ylim()[1] > capacity / GB    # nothing hidden
+        assert ax.get_ylim()[1] > states + acts and ax.get_ylim()[1] > capacity / GIB    # nothing hidden
         assert ax.get_title() == name
-    # GPT-3 1.3B: 21 GB of states, the bar the old log axis hid
-    assert panels[0].patches[0].get_height() == pytest.approx(21.05, abs=0.01)
+        # the capacity line and its label are the GPU's memory in GiB: 80 GiB for an A100
+        assert ax.get_lines()[0].get_ydata()[0] == pytest.approx(80.0)
+    assert any(text.get_text() == "one 80 GiB GPU" for text in figure.legends[0].get_texts())
+    # GPT-3 1.3B: 16 bytes × 1,315,723,264 parameters = 21.05e9 bytes = 19.61 GiB of states, the bar the old log axis
+    # hid
+    assert panels[0].patches[0].get_height() == pytest.approx(19.61, abs=0.01)
 
 
 def test_ring_collectives_draw_the_library_bytes_and_times():
@@ -46,7 +50,7 @@ def test_ring_collectives_draw_the_library_bytes_and_times():
 def test_activation_figure_plots_korthikantis_table_rows():
     shape = PRESETS["GPT-3 175B"]
     rows = figures.activation_table(shape)
-    assert rows[0][1] == pytest.approx(activation_memory(shape.context, 1, shape.d_model, shape.n_heads) / 1e6)
+    assert rows[0][1] == pytest.approx(activation_memory(shape.context, 1, shape.d_model, shape.n_heads) / 2**20)
     ax = figures.activation_memory_by_tp(shape, "GPT-3 175B").axes[0]
     for line, (label, *values) in zip(ax.get_lines(), rows):
         assert line.get_label() == label

@@ -8,7 +8,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scalingedu.formatting import duration, energy, flops, human, memory, money, pf_days, sci, short_duration, table
+from scalingedu.data import ACCELERATORS
+from scalingedu.formatting import (
+    GIB,
+    duration,
+    energy,
+    flops,
+    human,
+    memory,
+    money,
+    pf_days,
+    sci,
+    short_duration,
+    table,
+    traffic,
+)
 
 NON_NUMBERS = ["175e9", None, True, [1.0, 2.0], np.array([1.0, 2.0])]
 
@@ -216,20 +230,38 @@ def test_energy_rejects_bad_input_naming_kwh(bad, error):
 
 
 @pytest.mark.parametrize("n_bytes, expected", [
-    (1.4e11, "140 GB"), (2.5e8, "0.25 GB"), (8e10, "80 GB"), (1.3e12, "1.3 TB"),
-    (9.996e11, "1 TB"), (1.6e15, "1.6 PB"), (0, "0 GB"),
+    (140 * 2**30, "140 GiB"), (2**28, "0.25 GiB"), (80 * 2**30, "80 GiB"), (1.3 * 2**40, "1.3 TiB"),
+    (1.6 * 2**50, "1.6 PiB"), (0, "0 GiB"),
+    (80e9, "74.5 GiB"),               # a decimal "80 GB" is 80e9 / 2**30 = 74.5 GiB, 7% less than the part holds
+    (1.4e11, "130 GiB"),              # 1.4e11 / 2**30 = 130.4
+    (1023.9 * 2**30, "1 TiB"),        # 0.99990 TiB rounds to 1.00: the unit is chosen after rounding
+    (1000 * 2**30, "0.977 TiB"),      # never '1e3 GiB' nor '1,000 GiB': no number reaches 1,000
 ])
-def test_memory_is_in_gb_then_tb_and_pb(n_bytes, expected):
+def test_memory_is_in_binary_units_gib_then_tib_and_pib(n_bytes, expected):
     assert memory(n_bytes) == expected
 
 
+def test_memory_prints_every_accelerator_as_its_label_in_gib():
+    for chip in ACCELERATORS.values():
+        label = chip.memory_bytes / GIB
+        assert label == round(label) and memory(chip.memory_bytes) == f"{label:.0f} GiB"
+
+
+@pytest.mark.parametrize("n_bytes, expected", [
+    (1.07e11, "107 GB"), (4.6e8, "0.46 GB"), (1.3e12, "1.3 TB"), (9.996e11, "1 TB"), (0, "0 GB"),
+])
+def test_traffic_is_decimal_like_link_bandwidths(n_bytes, expected):
+    assert traffic(n_bytes) == expected
+
+
+@pytest.mark.parametrize("formatter", [memory, traffic])
 @pytest.mark.parametrize("bad, error", [(-1.0, ValueError), ("80 GB", TypeError)])
-def test_memory_rejects_bad_input_naming_n_bytes(bad, error):
+def test_memory_and_traffic_reject_bad_input_naming_n_bytes(formatter, bad, error):
     with pytest.raises(error, match="n_bytes"):
-        memory(bad)
+        formatter(bad)
 
 
-@pytest.mark.parametrize("formatter", [sci, flops, pf_days, money, energy, memory, short_duration,
+@pytest.mark.parametrize("formatter", [sci, flops, pf_days, money, energy, memory, traffic, short_duration,
                                        duration, human])
 @given(value=st.floats(min_value=0, max_value=1e30, allow_nan=False))
 @settings(max_examples=50, deadline=None)

@@ -37,7 +37,9 @@ from scalingedu.transformer import PRESETS, count_params
 @pytest.mark.parametrize("stage", [0, 1, 2, 3])
 def test_zero_figure_1_per_device_memory(stage):
     """ZeRO Figure 1: 7.5B params, N_d = 64, K = 12 -> 120, 31.4, 16.6, 1.9 GB. The figure rounds to 3 significant
-    figures (1.875 prints as 1.9), so the tolerance is half a unit of the last printed digit."""
+    figures (1.875 prints as 1.9), so the tolerance is half a unit of the last printed digit. The paper's GB are
+    decimal (16 bytes × 7.5e9 = 120e9 bytes is its "120GB"), so our bytes are converted to its unit, 1e9, not to
+    the course's GiB."""
     example = ZERO_FIGURE1_EXAMPLE
     printed = example["per_gpu_gb"][stage]
     memory = zero_memory(example["params"], example["n_gpus"], stage,
@@ -184,7 +186,7 @@ def test_layout_memory_adds_states_and_first_stage_activations():
     gpt3 = PRESETS["GPT-3 175B"]
     layout = ParallelLayout(n_gpus=512, tp=8, pp=8, zero_stage=1, microbatches=16, sequence_parallel=True,
                             recompute="selective")
-    memory = layout_memory(gpt3, layout, 80e9)
+    memory = layout_memory(gpt3, layout, 80 * 2**30)     # an 80 GiB GPU
     states = zero_memory(count_params(gpt3).total, 512, 1, tp=8, pp=8)
     per_layer = activation_memory(2048, 1, 12288, 96, tp=8, sequence_parallel=True, recompute="selective")
     assert memory.activations == pytest.approx(per_layer * 96 / 8 * 8, rel=1e-12)   # 12 layers × p = 8 in flight
@@ -193,7 +195,7 @@ def test_layout_memory_adds_states_and_first_stage_activations():
     # Korthikanti Eq. 5: total on the first stage = (sbhL/t)(34 + 5as/h) with TP+SP, 1F1B and m >= p
     eq5 = 2048 * 12288 * 96 / 8 * (34 + 5 * 96 * 2048 / 12288)
     no_recompute = layout_memory(gpt3, ParallelLayout(n_gpus=512, tp=8, pp=8, microbatches=16,
-                                                      sequence_parallel=True), 80e9)
+                                                      sequence_parallel=True), 80 * 2**30)
     assert no_recompute.activations == pytest.approx(eq5, rel=1e-12)
 
 
@@ -309,8 +311,9 @@ def test_planner_view_is_the_library_for_every_stage():
 def test_planner_finds_the_smallest_stage_that_fits():
     from scalingedu.parallelism import planner_view
 
-    # Llama 3 70B on 32 H100s, tp=8, pp=1, dp=4: plain DP needs 16 bytes × 70.6B / 8 = 141 GB of
-    # states per GPU
+    # Llama 3 70B on 32 H100s, tp=8, pp=1, dp=4: plain DP needs 16 bytes × 70.6B / 8 = 141e9 bytes = 131 GiB of
+    # states per GPU, over the H100's 80 GiB; ZeRO-1 keeps 4 + 12/4 = 7 bytes per parameter, 61.8e9 bytes = 57.5 GiB
+    # of states, which leaves room for the activations
     view = planner_view("Llama 3 70B", "H100", 4, 8, 1, 0, 1, "full", True)
     assert view.smallest_fitting_stage == 1
     assert not view.memory_by_stage[0].fits

@@ -59,10 +59,10 @@ def _right_answers() -> dict:
     psi = count_params(PRESETS[ps.MODEL]).total
     n = ps.N_GPUS
     stages = [16 * psi, 4 * psi + K * psi / n, 2 * psi + 14 * psi / n, 16 * psi / n]
-    budget = (ps.GPU_MEMORY_GB - ps.ACTIVATION_RESERVE_GB) * 1e9
+    budget = (ps.GPU_MEMORY_GIB - ps.ACTIVATION_RESERVE_GIB) * 2**30      # bytes, compared with bytes
     run = ps.RUN
     return {
-        "parallelism.zero_memory": stages[2] / 1e9,
+        "parallelism.zero_memory": stages[2] / 2**30,                    # GiB, the course's unit of memory
         "parallelism.smallest_stage": next(s for s, size in enumerate(stages) if size <= budget),
         "parallelism.unbalanced_bubble": _by_hand_bubble,
         "parallelism.ring_bytes": _by_hand_ring,
@@ -99,7 +99,10 @@ def test_right_answers_earn_every_point():
 
 def test_the_numbers_are_the_ones_the_questions_describe():
     answers = _right_answers()
-    assert answers["parallelism.smallest_stage"] == 2  # stage 1 (53.8 GB) is over the 40 GB left
+    # Ψ = 12,853,386,240: stage 1 holds (4 + 12/64)Ψ = 53.8e9 bytes = 50.1 GiB, over the 40 GiB left; stage 2 holds
+    # (2 + 14/64)Ψ = 28.5e9 bytes = 26.6 GiB
+    assert answers["parallelism.smallest_stage"] == 2
+    assert answers["parallelism.zero_memory"] == pytest.approx(26.56, abs=0.01)
     assert 14 < answers["parallelism.training_days"] < 16
     # the bubble formula agrees with the simulator, and with (p - 1)/m for equal stages
     assert _by_hand_bubble(np.ones(4), 2 * np.ones(4), 8) == pytest.approx(3 / 8)
@@ -111,6 +114,10 @@ def test_the_numbers_are_the_ones_the_questions_describe():
     # the fastest layout (a) does not fit; the answer (c) fits
     assert not ps.layout_step("a").memory.fits and ps.layout_step("a").total < ps.layout_step("c").total
     assert ps.layout_step("c").memory.fits
+    # a needs 93.5e9 bytes = 87.1 GiB, over an H100's 80 GiB whichever way the label is read (80e9 or 85.9e9 bytes);
+    # e needs 82.0e9 bytes = 76.4 GiB, which fits in 80 GiB, but its step is longer than c's, so the answer is c
+    assert ps.layout_step("a").memory.total > 80 * 2**30
+    assert ps.layout_step("e").memory.fits and ps.layout_step("e").total > ps.layout_step("c").total
 
 
 def test_the_simulated_runs_have_one_straggler_and_the_clean_fit_finds_the_bandwidth():
@@ -141,11 +148,13 @@ def test_learners_get_their_own_step_times():
 
 
 @pytest.mark.parametrize("question_id, wrong", [
-    # bytes, not GB
-    ("parallelism.zero_memory", lambda right: right * 1e9),
+    # bytes, not GiB
+    ("parallelism.zero_memory", lambda right: right * 2**30),
+    # decimal GB (bytes / 1e9), not GiB: 2**30 / 1e9 = 1.074, 7.4% high, outside the 2% tolerance
+    ("parallelism.zero_memory", lambda right: right * 2**30 / 1e9),
     # stage 1
     ("parallelism.zero_memory",
-     lambda right: (4 + 12 / 64) * count_params(PRESETS[ps.MODEL]).total / 1e9),
+     lambda right: (4 + 12 / 64) * count_params(PRESETS[ps.MODEL]).total / 2**30),
     ("parallelism.smallest_stage", lambda right: right - 1),
     ("parallelism.smallest_stage", lambda right: 3),
     # the equal-stage formula
@@ -252,8 +261,9 @@ def test_every_brief_has_a_feasible_layout_and_the_solutions_small_search_earns_
 
 
 @pytest.mark.parametrize("name, layout, failing, words", [
-    # ZeRO-1 without a pipeline: 4 of the 16 bytes per parameter stay whole, 87.5 GB of weights and gradients
-    ("too little memory", _megatron_layout(pp=1, microbatches=32), "memory", "over the 80 GB of an H100"),
+    # ZeRO-1 without a pipeline: 4 of the 16 bytes per parameter stay whole on each of tp = 8 GPUs, 4 × 174.6e9 / 8
+    # = 87.3e9 bytes = 81.3 GiB of weights and gradients, already over the H100's 80 GiB
+    ("too little memory", _megatron_layout(pp=1, microbatches=32), "memory", "over the 80 GiB of an H100"),
     ("the batch of one replica, not of the step", _megatron_layout(microbatches=16), "batch",
      "= 128 sequences per step; the brief asks for 1,024"),
     ("tp that does not divide the heads", _megatron_layout(tp=64, pp=1, zero_stage=3, microbatches=256),

@@ -82,7 +82,7 @@ def test_no_layout_of_a_wider_brute_force_beats_the_best():
 
 def test_nothing_fits_gives_none_and_bad_input_is_refused():
     shape = planner_model("GPT-3 175B")
-    assert best_layout(shape, 8, 8, seq_len=2048, accelerator="A100") is None   # 2.8 TB of states on 640 GB
+    assert best_layout(shape, 8, 8, seq_len=2048, accelerator="A100") is None   # 2.54 TiB of states on 640 GiB
     assert search_layouts(shape, 8, 8, seq_len=2048, accelerator="A100") == []
     with pytest.raises(ValueError, match="interconnect"):
         search_layouts(shape, 256, 1024, accelerator="TPU v4")

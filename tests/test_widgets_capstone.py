@@ -36,7 +36,9 @@ def test_the_drawing_is_the_library_plan(planner):
     x, y = planner.plan_point.get_data()
     assert (x[0], y[0]) == (expected.params, expected.tokens)
     heights = sum(bar.get_height() for bar in planner.memory_bars)
-    assert heights == pytest.approx(expected.memory.total / 1e9)
+    assert heights == pytest.approx(expected.memory.total / 2**30)          # GiB, the unit of the axis
+    capacity = planner.capacity_line.get_ydata()[0]
+    assert capacity == 80.0 and f"{heights:.1f} GiB of 80 GiB" in planner.memory_text.get_text()   # an H100
     assert planner.time_bar.get_width() == pytest.approx(expected.days)
     assert planner.deadline_line.get_xdata()[0] == 60
     assert planner.unique_line.get_ydata()[0] == 1e12

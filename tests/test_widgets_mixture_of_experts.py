@@ -165,7 +165,9 @@ def test_the_report_reads_bytes_and_flops_for_a_reader(comparison):
     comparison.update(flops=1e24, experts=64, top_k=2)
     result = moe.dense_vs_moe(1e24, 64, 2)
     texts = [label.get_text() for label in comparison.memory_labels]
-    assert texts[0] == memory(result.dense_inference_bytes) and texts[0].endswith(" GB")
+    assert texts[0] == memory(result.dense_inference_bytes) and texts[0].endswith(" GiB")
+    # the H100 line is labelled in the same unit as the bars: 80 GiB
+    assert any(text.get_text() == "one 80 GiB GPU" for text in comparison.axes[1].texts)
     assert "e+" not in comparison.summary.get_text()
 
 
@@ -224,5 +226,5 @@ def test_the_memory_axis_ends_a_decade_or_so_above_the_largest_bar(comparison):
     largest = moe.dense_vs_moe(1e23, 64, 2).moe_training_bytes
     low, high = comparison.axes[1].get_xlim()
     assert 8 * largest <= high <= 80 * largest
-    # the value labels sit on a white box, so the 80 GB line does not run through their digits
+    # the value labels sit on a white box, so the 80 GiB line does not run through their digits
     assert all(label.get_bbox_patch() is not None for label in comparison.memory_labels)

@@ -57,23 +57,24 @@ def test_planner_marks_out_of_memory_and_times_no_step():
     labels = [label.get_text() for label in planner.oom_labels]
     assert all(label.endswith("OUT OF\nMEMORY") for label in labels)
     # the bars run off the capped axis: each carries its total, the library's number
-    total = planner.view.memory_by_stage[0].total / 1e9
-    assert labels[0].startswith(f"{total:,.0f} GB")
+    total = planner.view.memory_by_stage[0].total / 2**30
+    assert labels[0].startswith(f"{total:,.0f} GiB")
     assert "does NOT fit" in planner.figure._suptitle.get_text()
     # a layout that cannot run has no step time and no MFU
     assert all(bar.get_width() == 0 for bar in planner.time_bars.values())
     text = planner.time_text.get_text()
     assert "NO STEP TIME" in text and "MFU" not in text
-    assert f"{planner.view.memory.total / 1e9:,.0f} GB" in text
+    assert f"{planner.view.memory.total / 2**30:,.0f} GiB" in text and "more than the 80 GiB a A100 has" in text
 
 
 def test_planner_keeps_the_capacity_line_visible():
     planner = ClusterPlanner(model="GPT-3 175B", dp=1, tp=1, pp=1, zero_stage=0, microbatches=1)
     memory_ax = planner.axes[0]
-    capacity = planner.view.memory.capacity / 1e9
+    capacity = planner.view.memory.capacity / 2**30
+    assert capacity == 80.0                                  # an A100's 80 GiB, in the axis's unit
     assert planner.capacity_line.get_ydata()[0] == capacity
-    assert memory_ax.get_ylim()[1] <= 7 * capacity          # not 0-5,000 GB for 3,069 GB of state
-    assert memory_ax.get_ylim()[1] < planner.view.memory.total / 1e9
+    assert memory_ax.get_ylim()[1] <= 7 * capacity          # not 0-5,000 GiB for 2,678 GiB per GPU
+    assert memory_ax.get_ylim()[1] < planner.view.memory.total / 2**30
 
 
 def test_planner_title_stays_inside_the_figure():

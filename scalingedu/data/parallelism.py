@@ -26,7 +26,9 @@ ZERO_FIGURE1_EXAMPLE = PublishedConstants(
     source=_ZERO + "; the figure prints the per-device memory rounded to 3 significant figures",
 )
 """ZeRO Figure 1: per-GPU model-state memory of a 7.5B model on 64 GPUs: baseline, P_os, P_os+g,
-P_os+g+p (GB)."""
+P_os+g+p, in GB as the paper prints them: decimal, 10**9 bytes (16 bytes × 7.5e9 = 120e9 is its "120GB"). The
+course prints memory in GiB (:func:`scalingedu.formatting.memory`); a comparison with these figures converts to
+the paper's unit and says so."""
 
 ZERO_COMMUNICATION_VOLUME = PublishedConstants(
     {0: 2.0, 1: 2.0, 2: 2.0, 3: 3.0},

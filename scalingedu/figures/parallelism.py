@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..formatting import GIB
 from ..parallelism import activation_memory, collective_bytes, collective_time, zero_memory
 from ..plotting import PALETTE, new_figure
 from ..transformer import count_params
 
 GB = 1e9
+"""Bytes in a (decimal) gigabyte: the unit of link bandwidths (GB/s) and the bytes sent over them. Memory is in GiB
+(:data:`scalingedu.formatting.GIB`), the course's unit for capacities and estimates alike."""
+MIB = 2**20
+"""Bytes in a mebibyte: the unit of the activations of one layer."""
 COLLECTIVE_STYLES = (("all_reduce", PALETTE[0], "-"), ("reduce_scatter", PALETTE[1], "-"),
                      ("all_gather", PALETTE[2], "--"))
 ACTIVATION_SETTINGS = (("no SP, no recompute", False, "none"), ("sequence parallel", True, "none"),
@@ -21,36 +26,36 @@ ACTIVATION_SETTINGS = (("no SP, no recompute", False, "none"), ("sequence parall
 """Korthikanti et al.'s Table 2 rows: (label, sequence parallelism, recomputation)."""
 
 
-def training_memory_gb(shapes: dict) -> tuple[np.ndarray, np.ndarray]:
+def training_memory_gib(shapes: dict) -> tuple[np.ndarray, np.ndarray]:
     """For each named shape: the model states of mixed-precision Adam (16 bytes per parameter, ZeRO stage 0 on one
-    GPU) and the activations of one sequence at the model's context, both in GB."""
-    states = np.array([zero_memory(count_params(s).total, 1, 0).total for s in shapes.values()]) / GB
+    GPU) and the activations of one sequence at the model's context, both in GiB (2**30 bytes)."""
+    states = np.array([zero_memory(count_params(s).total, 1, 0).total for s in shapes.values()]) / GIB
     acts = np.array([s.n_layers * activation_memory(s.context, 1, s.d_model, s.n_heads) for s in shapes.values()])
-    return states, acts / GB
+    return states, acts / GIB
 
 
 def training_memory(shapes: dict, capacity_bytes: float):
     """The memory to train each model (``shapes``: name → TransformerShape) on one GPU without any parallelism: one
-    small panel per model, each with its own linear axis from 0 GB (so every part of every bar is visible at its
+    small panel per model, each with its own linear axis from 0 GiB (so every part of every bar is visible at its
     true size), the model states and one sequence's activations stacked, the GPU's memory ``capacity_bytes`` as a
     dashed line, and the total written above the bar."""
-    states, acts = training_memory_gb(shapes)
-    capacity = capacity_bytes / GB
+    states, acts = training_memory_gib(shapes)
+    capacity = capacity_bytes / GIB
     figure, axes = new_figure(len(shapes), width=11.5, height=3.6)
     for ax, name, state, act in zip(np.atleast_1d(axes), shapes, states, acts):
         ax.bar([0], [state], width=0.6, color=PALETTE[0], label="weights + gradients + Adam (16 bytes/param)")
         ax.bar([0], [act], bottom=[state], width=0.6, color=PALETTE[4],
                label="activations, one sequence at the model's context")
-        ax.axhline(capacity, color=PALETTE[3], ls="--", lw=1.4, label=f"one {capacity:.0f} GB GPU")
+        ax.axhline(capacity, color=PALETTE[3], ls="--", lw=1.4, label=f"one {capacity:.0f} GiB GPU")
         total = state + act
         top = max(total, capacity) * 1.25
         ax.set(xticks=[], xlim=(-0.6, 0.6), ylim=(0, top), title=name)
         ax.title.set_fontsize(9)
-        ax.text(0, total + top * 0.02, f"{total:,.0f} GB" if total >= 100 else f"{total:.1f} GB", ha="center",
+        ax.text(0, total + top * 0.02, f"{total:,.0f} GiB" if total >= 100 else f"{total:.1f} GiB", ha="center",
                 va="bottom", fontsize=8.5, color=PALETTE[2] if total <= capacity else PALETTE[3], fontweight="bold")
         ax.tick_params(axis="y", labelsize=8)
         ax.grid(axis="x", visible=False)
-    np.atleast_1d(axes)[0].set_ylabel("memory to train (GB)")
+    np.atleast_1d(axes)[0].set_ylabel("memory to train (GiB)")
     handles, labels = np.atleast_1d(axes)[0].get_legend_handles_labels()
     figure.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=8.5)
     figure.suptitle("memory to train on one GPU, without any parallelism (each panel has its own scale)",
@@ -79,24 +84,24 @@ def ring_collectives(gradient_bytes: float, interconnects: dict, max_gpus: int =
 
 
 def activation_table(shape, tp_degrees=(1, 2, 4, 8)) -> list[tuple]:
-    """Rows (label, MB per layer at each tensor-parallel degree) of Korthikanti et al.'s Table 2 for one sequence of
+    """Rows (label, MiB per layer at each tensor-parallel degree) of Korthikanti et al.'s Table 2 for one sequence of
     ``shape``'s context, from :func:`~scalingedu.parallelism.activation_memory`."""
     rows = []
     for label, sp, recompute in ACTIVATION_SETTINGS:
         rows.append((label, *(activation_memory(shape.context, 1, shape.d_model, shape.n_heads, tp=int(t),
-                                                sequence_parallel=sp, recompute=recompute) / 1e6
+                                                sequence_parallel=sp, recompute=recompute) / MIB
                               for t in tp_degrees)))
     return rows
 
 
 def activation_memory_by_tp(shape, name: str, tp_degrees=(1, 2, 4, 8)):
-    """Activation memory per layer (MB, log scale) against the tensor-parallel degree for each row of
+    """Activation memory per layer (MiB, log scale) against the tensor-parallel degree for each row of
     :func:`activation_table`: with and without sequence parallelism and recomputation."""
     figure, ax = new_figure(width=8, height=3.6)
     for (label, *values), colour in zip(activation_table(shape, tp_degrees), PALETTE):
         ax.plot(tp_degrees, values, "o-", color=colour, label=label)
     ax.set(xscale="log", yscale="log", xticks=list(tp_degrees), xticklabels=[str(t) for t in tp_degrees],
-           xlabel="tensor-parallel degree t", ylabel="activations per layer (MB, log scale)",
+           xlabel="tensor-parallel degree t", ylabel="activations per layer (MiB, log scale)",
            title=f"Korthikanti et al. 2022, Table 2, for {name}")
     ax.minorticks_off()
     ax.legend(fontsize=8)

@@ -17,8 +17,8 @@ no learner set, everyone shares one brief. The learner
 5. defends the plan in a memo scored by a person.
 
 The course's planner (:func:`scalingedu.planning.plan_run`) is a reference to argue with, not the answer: it
-spends the whole budget on training, ignores the epochs limit and the cluster size, and its MoE rule has no
-support in its own arithmetic (the science review of December 2026).
+spends the whole budget on training, ignores the epochs limit and the cluster size, and takes an MoE whenever the
+experts fit on the accelerators it uses anyway, which gains nothing under a law with no MoE term.
 
 Where the numbers come from: the law is Muennighoff et al. 2023's data-constrained fit (:data:`BASE_LAW`) with
 R_D* replaced by the learner's fit to the pilots; the epochs limit is their "up to 4 epochs are nearly as good as
@@ -39,7 +39,7 @@ from scipy.optimize import least_squares
 
 from ..compute import SECONDS_PER_DAY, SECONDS_PER_HOUR, training_flops
 from ..data import ACCELERATORS, MUENNIGHOFF_2023_REPETITION, Accelerator
-from ..formatting import human, money, table
+from ..formatting import GIB, human, money, table
 from ..grading import ProblemSet, Tolerance, choice_question, function_question, number_question
 from ..grading.checks import Check, CheckResult
 from ..grading.factories import Criterion, rubric_question
@@ -136,15 +136,15 @@ class Brief:
         rows = [
             ("budget (training + serving)", money(self.budget_dollars)),
             ("accelerator", f"{self.accelerator_name}: {chip.peak_flops_per_second / 1e12:.0f} TFLOP/s peak, "
-                            f"{chip.memory_bytes / 1e9:.0f} GB"),
+                            f"{chip.memory_bytes / GIB:.0f} GiB"),
             ("price", f"${self.dollars_per_accelerator_hour:.2f} per accelerator-hour"),
             ("MFU (training and serving)", f"{self.mfu:.0%}"),
             ("deadline (training)", f"{self.deadline_days:g} days"),
             ("accelerators available", f"{self.max_accelerators:,}"),
             ("unique tokens", f"{human(self.unique_tokens)}, at most {self.max_epochs:g} epochs"),
             ("inference demand", f"{human(self.inference_tokens)} tokens over the model's life"),
-            ("memory limit", f"{self.usable_memory_bytes / 1e9:.0f} GB per accelerator "
-                             f"({self.memory_headroom:.0%} of {chip.memory_bytes / 1e9:.0f} GB kept free)"),
+            ("memory limit", f"{self.usable_memory_bytes / GIB:.0f} GiB per accelerator "
+                             f"({self.memory_headroom:.0%} of {chip.memory_bytes / GIB:.0f} GiB kept free)"),
             ("law", f"{BASE_LAW.name}, with R_D* from your pilot runs"),
         ]
         who = "everyone's shared brief" if self.learner is None else f"the brief of learner {self.learner!r}"
@@ -422,8 +422,8 @@ def plan_verdicts(plan) -> dict:
                                     f"{a['batch_sequences']:,} sequences per step")
     memory: LayoutMemory = a["memory"]
     fits = memory.total <= b.usable_memory_bytes * (1 + FEASIBILITY_SLACK)
-    verdicts["memory"] = (fits, f"{memory.total / 1e9:.1f} GB per accelerator "
-                                f"{'within' if fits else 'over'} the {b.usable_memory_bytes / 1e9:.0f} GB limit")
+    verdicts["memory"] = (fits, f"{memory.total / GIB:.1f} GiB per accelerator "
+                                f"{'within' if fits else 'over'} the {b.usable_memory_bytes / GIB:.0f} GiB limit")
     on_time = a["days"] <= b.deadline_days * (1 + FEASIBILITY_SLACK)
     verdicts["deadline"] = (on_time, f"training takes {a['days']:.1f} days "
                                      f"{'within' if on_time else 'past'} the {b.deadline_days:g}-day deadline")

@@ -292,7 +292,7 @@ COMPUTE_MULTIPLIER = number_question(
 WHY_MOE = rubric_question(
     "mixture_of_experts.why_moe", points=3, kind="decide", title="What the experts buy, and what they cost",
     statement="""
-        A product team reads your fit and says: "an MoE is cheaper to run, so let's serve it on our single 80 GB
+        A product team reads your fit and says: "an MoE is cheaper to run, so let's serve it on our single 80 GiB
         GPU." In a few sentences, say what the MoE's advantage over the dense model is (and what the two have in
         common in this comparison), what the MoE costs when it is served, and what you would tell the team. Give
         your answer as text in `why_moe`.
@@ -306,7 +306,7 @@ WHY_MOE = rubric_question(
                   "per token), not fewer FLOPs than the dense model it is compared with", 1),
         Criterion("serving must hold every expert in memory (total, not active, parameters), and at small batches "
                   "each expert sees few tokens, so memory bandwidth, not FLOPs, sets the speed", 1),
-        Criterion("a sound recommendation for the team, such as checking that all experts fit in 80 GB (or "
+        Criterion("a sound recommendation for the team, such as checking that all experts fit in 80 GiB (or "
                   "spreading them over GPUs, with all-to-all traffic), or a dense model if memory is the limit", 1),
     ],
     model_answer="""
@@ -316,7 +316,7 @@ WHY_MOE = rubric_question(
         every expert must be stored, so the weights are several times those of the dense model, and at small
         batches each expert sees only a few tokens, so reading the weights, not computing, sets the speed. Split
         over several GPUs, the experts also add all-to-all traffic. I would tell the team to count the total
-        parameters in bf16 first: if they do not fit in 80 GB with room for the KV cache, either use several GPUs
+        parameters in bf16 first: if they do not fit in 80 GiB with room for the KV cache, either use several GPUs
         with expert parallelism or serve the dense model.
     """,
 )

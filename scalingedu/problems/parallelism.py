@@ -10,6 +10,10 @@ learner), graded for feasibility (:func:`design_verdicts`) and for its tokens pe
 of the library's search (:func:`throughput_verdicts`, :func:`scalingedu.parallelism.search.best_layout`), then
 defends it against a rival in writing.
 
+Memory is in GiB (2**30 bytes), the course's unit for capacities and estimates alike
+(:func:`scalingedu.formatting.memory`); bandwidths and the bytes sent over links are decimal (GB/s, 1 GB = 10**9
+bytes).
+
 Expected answers are computed at check time with :mod:`scalingedu.parallelism`; nothing is typed in. The clusters,
 pipelines, layouts and runs below, the simulated measurements of :func:`step_times` (their GPU counts, noise,
 straggler and seed), the ranges of the layout briefs and the throughput tiers are choices of this problem set; the
@@ -25,7 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..data import ACCELERATORS, INTERCONNECTS
-from ..formatting import table
+from ..formatting import GIB, table
 from ..grading import ProblemSet, Tolerance, choice_question, function_question, number_question
 from ..grading.checks import Check, CheckResult
 from ..grading.factories import Criterion, rubric_question
@@ -51,8 +55,8 @@ from ..transformer import PRESETS, count_params
 MODEL = "GPT-3 13B"
 """The model of questions parallelism.zero_memory, parallelism.smallest_stage and parallelism.bandwidth
 (``PRESETS[MODEL]``)."""
-N_GPUS, GPU_MEMORY_GB, ACTIVATION_RESERVE_GB = 64, 80.0, 40.0
-"""64 GPUs of 80 GB, plain data parallelism over all of them, 40 GB of each kept free for activations."""
+N_GPUS, GPU_MEMORY_GIB, ACTIVATION_RESERVE_GIB = 64, 80.0, 40.0
+"""64 GPUs of 80 GiB, plain data parallelism over all of them, 40 GiB of each kept free for activations."""
 ZERO_STAGE = 2
 """The stage of question parallelism.zero_memory."""
 RUN = {"params": 70e9, "tokens": 15e12, "n_gpus": 16384, "flops_per_gpu_per_second": 400e12}
@@ -73,7 +77,7 @@ STRAGGLER_SLOWDOWN, STRAGGLER_GPUS = 1.5, (2, 4)
 long as it should."""
 
 LAYOUT_MODEL, LAYOUT_GPUS, LAYOUT_ACCELERATOR = "Llama 3 70B", 512, "H100"
-"""Question parallelism.layout: Llama 3 70B (``planner_model(LAYOUT_MODEL)``) on 512 H100s of 80 GB."""
+"""Question parallelism.layout: Llama 3 70B (``planner_model(LAYOUT_MODEL)``) on 512 H100s of 80 GiB."""
 
 LAYOUT_SETTINGS = {"recompute": "selective", "sequence_parallel": True}
 """What the five layouts of question parallelism.layout share: selective recomputation and sequence parallelism."""
@@ -125,13 +129,13 @@ def step_times() -> StepTimes:
 
 # Expected values, computed at check time ------------------------------------------------------------------------
 
-def _state_gb(stage: int) -> float:
-    return float(zero_memory(model_params(), N_GPUS, stage).total) / 1e9
+def _state_gib(stage: int) -> float:
+    return float(zero_memory(model_params(), N_GPUS, stage).total) / GIB
 
 
 def _smallest_stage() -> int:
-    budget = GPU_MEMORY_GB - ACTIVATION_RESERVE_GB
-    return next(stage for stage in range(4) if _state_gb(stage) <= budget)
+    budget = GPU_MEMORY_GIB - ACTIVATION_RESERVE_GIB
+    return next(stage for stage in range(4) if _state_gib(stage) <= budget)
 
 
 def _gpipe_bubble(forward_times, backward_times, microbatches) -> float:
@@ -267,7 +271,7 @@ class LayoutBrief:
         shape = self.shape
         rows = [("model", f"{self.model}: {count_params(shape).total / 1e9:.0f}B parameters, {shape.n_layers} "
                           f"layers, {shape.n_heads} heads ({shape.n_kv_heads} key/value)"),
-                ("GPUs", f"{self.n_gpus:,} {self.accelerator}s of {chip.memory_bytes / 1e9:.0f} GB, "
+                ("GPUs", f"{self.n_gpus:,} {self.accelerator}s of {chip.memory_bytes / GIB:.0f} GiB, "
                          f"{chip.peak_flops_per_second / 1e12:.0f} TFLOP/s peak, "
                          f"{links['gpus_per_node']} per node"),
                 ("links per GPU", f"NVLink {links['nvlink'] / 1e9:.0f} GB/s in a node, network "
@@ -343,11 +347,11 @@ def memory_summary(brief: LayoutBrief, layout: ParallelLayout, memory) -> str:
     where = "each GPU of the first pipeline stage (the busiest)" if layout.pp > 1 else "each GPU"
     states = memory.params + memory.grads + memory.optimizer
     in_flight = activations_in_flight(layout.pp, layout.microbatches, layout.interleave)
-    return (f"{where} needs {memory.total / 1e9:.1f} GB: model states {states / 1e9:.1f} GB (ZeRO-"
-            f"{layout.zero_stage}) + activations {memory.activations / 1e9:.1f} GB ({in_flight:g} micro-batch"
+    return (f"{where} needs {memory.total / GIB:.1f} GiB: model states {states / GIB:.1f} GiB (ZeRO-"
+            f"{layout.zero_stage}) + activations {memory.activations / GIB:.1f} GiB ({in_flight:g} micro-batch"
             f"{'es' if in_flight != 1 else ''} of {layout.microbatch_size} in flight, recompute "
             f"{layout.recompute!r}, sequence parallelism {'on' if layout.sequence_parallel else 'off'}), "
-            f"{'within' if memory.fits else 'over'} the {memory.capacity / 1e9:.0f} GB of an {brief.accelerator}")
+            f"{'within' if memory.fits else 'over'} the {memory.capacity / GIB:.0f} GiB of an {brief.accelerator}")
 
 
 def design_verdicts(answer) -> dict:
@@ -440,19 +444,19 @@ ZERO_MEMORY = number_question(
     statement=f"""
         {MODEL} (`PRESETS[\"{MODEL}\"]`; count its parameters with `count_params(...).total`) is trained with
         mixed-precision Adam (K = 12) and plain data parallelism over {N_GPUS} GPUs, with ZeRO
-        stage {ZERO_STAGE}. How many GB (1 GB = 1e9 bytes) of model states (weights, gradients, optimizer state) does
-        each GPU hold? Give the number of GB as `state_gb`.
+        stage {ZERO_STAGE}. How many GiB (1 GiB = 2**30 bytes, the course's unit of memory) of model states
+        (weights, gradients, optimizer state) does each GPU hold? Give the number of GiB as `state_gib`.
     """,
     hint="""
         Lesson 06, section 3: list what stage 2 shards over the data-parallel GPUs and what it keeps whole on each,
         and count the bytes per parameter of each part.
     """,
-    expected=lambda: _state_gb(ZERO_STAGE),
+    expected=lambda: _state_gib(ZERO_STAGE),
     tolerance=Tolerance(0.02),   # one formula on a published shape: 2% is room for rounding
     sign="positive", what="the memory",
     public_hint="""
         Stage 2 keeps the 16-bit weights whole on every GPU and divides the gradients and the optimizer state by the
-        number of GPUs. Give GB, not bytes.
+        number of GPUs. Give GiB: the bytes divided by 2**30 (dividing by 1e9 gives 7% too much).
     """,
 )
 
@@ -460,7 +464,7 @@ SMALLEST_STAGE = number_question(
     "parallelism.smallest_stage", points=2, kind="decide",
     title="The smallest stage that leaves room for activations",
     statement=f"""
-        Same model and {N_GPUS} GPUs of {GPU_MEMORY_GB:g} GB. You want to keep {ACTIVATION_RESERVE_GB:g} GB of
+        Same model and {N_GPUS} GPUs of {GPU_MEMORY_GIB:g} GiB. You want to keep {ACTIVATION_RESERVE_GIB:g} GiB of
         every GPU free for activations. What is the smallest ZeRO stage (0, 1, 2 or 3) whose model states fit in
         the rest? Give it as `smallest_stage`.
     """,
@@ -558,7 +562,7 @@ BANDWIDTH = number_question(
 LAYOUT = choice_question(
     "parallelism.layout", points=3, kind="decide", title="Choose a layout",
     statement=f"""
-        You train {LAYOUT_MODEL} (`planner_model(\"{LAYOUT_MODEL}\")`) on {LAYOUT_GPUS} H100s of 80 GB, with
+        You train {LAYOUT_MODEL} (`planner_model(\"{LAYOUT_MODEL}\")`) on {LAYOUT_GPUS} H100s of 80 GiB, with
         1,024 sequences of 8,192 tokens per step, selective recomputation and sequence parallelism. Five layouts
         are on the table (`parallelism.LAYOUTS`). Which one fits in the GPUs' memory and has the shortest step
         according to the lesson's step-time model? `parallelism.layout_step(key)` runs that model on layout `key`.
@@ -576,7 +580,7 @@ LAYOUT = choice_question(
 ZERO3_OR_PIPELINE = rubric_question(
     "parallelism.zero3_or_pipeline", points=3, kind="decide", title="ZeRO-3 or a pipeline?",
     statement="""
-        Layouts c and d of the previous question both make a 70B model fit on 80 GB GPUs: c by sharding the
+        Layouts c and d of the previous question both make a 70B model fit on 80 GiB GPUs: c by sharding the
         weights over the data-parallel GPUs with ZeRO-3, d by cutting the layers into a 4-stage pipeline. In a
         few sentences, say what each costs per step (why does ZeRO-3 move more bytes than ZeRO-1? what does the
         pipeline waste?), and describe a situation in which you would choose the pipeline instead. Give your

@@ -15,13 +15,12 @@ import numpy as np
 
 from ..compute import training_flops
 from ..data import ACCELERATORS, LLAMA3_405B_RUN, model
-from ..formatting import human, money
+from ..formatting import GIB, human, money
 from ..planning import MEMORY_HEADROOM, RunPlan, plan_run
 from ..plotting import PALETTE, new_figure
 from ..returns import MUENNIGHOFF_2023, epochs_caution, tokens_per_param_caution
 from .base import LessonWidget, log_slider
 
-GB = 1e9
 _STYLE = {"description_width": "170px"}
 _FRONTIER_FLOPS = np.logspace(18, 28, 60)
 MEMORY_PARTS = (("params", "16-bit weights"), ("grads", "16-bit gradients"), ("optimizer", "optimizer state"),
@@ -87,7 +86,7 @@ class RunPlanner(LessonWidget):
         self.usable_line = memory_ax.axhline(72, color=PALETTE[3], ls=":", lw=1.2,
                                              label=f"usable ({MEMORY_HEADROOM:.0%} headroom)")
         self.memory_text = memory_ax.text(0.0, 150, "", ha="center", va="top", fontsize=8.5)
-        memory_ax.set(xlim=(-0.6, 0.6), ylim=(0, 160), xticks=[], ylabel="memory per accelerator (GB)",
+        memory_ax.set(xlim=(-0.6, 0.6), ylim=(0, 160), xticks=[], ylabel="memory per accelerator (GiB)",
                       title="memory of the busiest accelerator")
         memory_ax.legend(loc="center right", fontsize=7.5, bbox_to_anchor=(1.0, 0.62))
 
@@ -121,15 +120,15 @@ class RunPlanner(LessonWidget):
 
         bottom = 0.0
         for (part, _), bar in zip(MEMORY_PARTS, self.memory_bars):
-            height = getattr(plan.memory, part) / GB
+            height = getattr(plan.memory, part) / GIB
             bar.set_y(bottom)
             bar.set_height(height)
             bottom += height
-        capacity = plan.memory.capacity / GB
+        capacity = plan.memory.capacity / GIB
         self.capacity_line.set_ydata([capacity, capacity])
         self.usable_line.set_ydata([capacity * (1 - plan.memory_headroom)] * 2)
         lay = plan.layout
-        self.memory_text.set_text(f"{bottom:.1f} GB of {capacity:.0f} GB\ndp {lay.dp} × tp {lay.tp} × pp {lay.pp}"
+        self.memory_text.set_text(f"{bottom:.1f} GiB of {capacity:.0f} GiB\ndp {lay.dp} × tp {lay.tp} × pp {lay.pp}"
                                   f"\nZeRO-{lay.zero_stage}, {lay.recompute} recompute")
 
         self.time_bar.set_width(plan.days)

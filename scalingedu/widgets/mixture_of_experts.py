@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator, NullLocator
 
 from ..data import ACCELERATORS
-from ..formatting import human, sci
+from ..formatting import GIB, human, sci
 from ..formatting import memory as memory_text
 from ..moe import dense_vs_moe, expert_preference, moe_size_caution, simulate_balancing, skewed_logits
 from ..plotting import PALETTE, new_figure
@@ -212,8 +212,8 @@ BUDGET_RANGE = (1e20, 1e26)
 PARAM_LIMITS = (1e8, 1e15)
 """The widest parameter axis (1e26 FLOPs, 256 experts, top-1 gives 56.5T); the axis shows what the state needs."""
 BYTES_LIMITS = (1e9, 1e16)
-"""The widest memory axis (that MoE's training state is 904 TB); the axis shows what the state needs."""
-_GB = 1e9
+"""The widest memory axis (that MoE's training state is 9.04e14 bytes, 822 TiB); the axis shows what the state
+needs."""
 _LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0}
 
 
@@ -271,7 +271,7 @@ class DenseVsMoEExplorer(LessonWidget):
                               for row in memory_rows]
         gpu_bytes = ACCELERATORS["H100"].memory_bytes
         memory_ax.axvline(gpu_bytes, color=PALETTE[7], ls="--", lw=1.2)
-        memory_ax.annotate(f"one {gpu_bytes / _GB:.0f} GB GPU", (gpu_bytes, -0.45), xytext=(3, 0),
+        memory_ax.annotate(f"one {gpu_bytes / GIB:.0f} GiB GPU", (gpu_bytes, -0.45), xytext=(3, 0),
                            textcoords="offset points", fontsize=8, va="top")
         for axis in (params_ax.xaxis, memory_ax.xaxis):
             axis.set_minor_locator(NullLocator())

@@ -28,8 +28,7 @@ from matplotlib.markers import MarkerStyle
 from matplotlib.patches import Patch
 
 from ..data import ACCELERATORS, INTERCONNECTS
-from ..formatting import human, short_duration
-from ..formatting import memory as memory_text
+from ..formatting import GIB, human, short_duration, traffic
 from ..parallelism import (
     GPT3_EXAMPLE_LAYOUT,
     PLANNER_MODELS,
@@ -45,7 +44,6 @@ from ..plotting import PALETTE, new_figure
 from ..roofline import LAYER_PRODUCTS, PRECISIONS, critical_batch_tokens, critical_intensity, layer_roofline
 from .base import LessonWidget, log_slider
 
-GB = 1e9
 MEMORY_PARTS = ("params", "grads", "optimizer", "activations")
 MEMORY_LABELS = MappingProxyType({"params": "16-bit weights", "grads": "16-bit gradients",
                                   "optimizer": "optimizer state (K = 12)", "activations": "activations"})
@@ -248,7 +246,7 @@ class ClusterPlanner(LessonWidget):
         for part, colour in zip(MEMORY_PARTS, colours):
             self.memory_bars[part] = memory_ax.bar(x, np.zeros(4), width=0.6, color=colour, label=MEMORY_LABELS[part])
         memory_ax.set(xticks=x, xticklabels=["0 (plain DP)", "1 (P_os)", "2 (P_os+g)", "3 (P_os+g+p)"],
-                      xlabel="ZeRO stage", ylabel="memory per GPU (GB)", title="memory per GPU by ZeRO stage")
+                      xlabel="ZeRO stage", ylabel="memory per GPU (GiB)", title="memory per GPU by ZeRO stage")
         memory_ax.grid(axis="x", visible=False)
         self.capacity_line = memory_ax.axhline(80, color=PALETTE[3], ls="--", lw=1.4, label="GPU memory")
         self.oom_labels = [memory_ax.text(i, 0, "", ha="center", va="bottom", fontsize=8.5, color=PALETTE[3],
@@ -286,7 +284,7 @@ class ClusterPlanner(LessonWidget):
         tops = np.zeros(4)
         for part in MEMORY_PARTS:
             for stage, patch in enumerate(self.memory_bars[part].patches):
-                height = getattr(view.memory_by_stage[stage], part) / GB
+                height = getattr(view.memory_by_stage[stage], part) / GIB
                 patch.set_y(tops[stage])
                 patch.set_height(height)
                 fits = view.memory_by_stage[stage].fits
@@ -295,7 +293,7 @@ class ClusterPlanner(LessonWidget):
                 patch.set_hatch(None if fits else "///")
                 patch.set_edgecolor("none" if fits else "0.35")
                 tops[stage] += height
-        capacity = view.memory.capacity / GB
+        capacity = view.memory.capacity / GIB
         self.capacity_line.set_ydata([capacity, capacity])
         # bars far above the capacity would squash the capacity line to the floor: cap the axis, label the bars
         top = _nice_ceiling(max(capacity * 1.3, min(float(tops.max()) * 1.12, capacity * MEMORY_AXIS_CAPACITIES)))
@@ -308,7 +306,7 @@ class ClusterPlanner(LessonWidget):
             if tops[stage] > top * 0.8:       # at or beyond the top: write the total inside the bar, from the top
                 label.set_position((stage, top * 0.98))
                 label.set_verticalalignment("top")
-                label.set_text(f"{tops[stage]:,.0f} GB\n{verdict}")
+                label.set_text(f"{tops[stage]:,.0f} GiB\n{verdict}")
                 label.set_bbox({"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1.5})
             else:
                 label.set_position((stage, tops[stage]))
@@ -344,19 +342,19 @@ class ClusterPlanner(LessonWidget):
                 f"{human(time.tokens_per_step, 'tokens')} per step\n"
                 f"{human(time.tokens_per_second, 'tokens/s')}  ·  MFU {time.mfu:.1%}  ·  HFU {time.hfu:.1%}\n"
                 f"bubble {formula} = {bubble:.1%} of the work, {time.bubble / time.total:.1%} of the step\n"
-                f"communication per GPU {memory_text(time.communication.total_bytes)} per step")
+                f"communication per GPU {traffic(time.communication.total_bytes)} per step")
         else:
             self.time_text.set_text(
                 f"{setting}\n"
-                f"NO STEP TIME: this layout needs {view.memory.total / GB:,.0f} GB\n"
-                f"per GPU, more than the {capacity:.0f} GB a {gpu} has,\n"
+                f"NO STEP TIME: this layout needs {view.memory.total / GIB:,.0f} GiB\n"
+                f"per GPU, more than the {capacity:.0f} GiB a {gpu} has,\n"
                 f"so it cannot run. Raise tp, pp or the ZeRO\n"
                 f"stage, or recompute activations.")
         self.time_text.set_color(PALETTE[7] if runs else PALETTE[3])
         n_gpus = view.layout.n_gpus
         fits = "fits" if view.memory.fits else "does NOT fit"
         self.title.set_text(f"{model} on {n_gpus:,} {gpu}s (dp {dp} × tp {tp} × pp {pp}): "
-                            f"{view.memory.total / GB:,.1f} GB per GPU, {fits} in {capacity:.0f} GB")
+                            f"{view.memory.total / GIB:,.1f} GiB per GPU, {fits} in {capacity:.0f} GiB")
         caution = batch_caution(time.tokens_per_step)
         if caution:
             self.caution(caution)
