@@ -116,7 +116,7 @@ LESSONS: tuple[Lesson, ...] = (
                fit Zipf's law to real text, read Kaplan's exponents, see why an irreducible-loss floor bends the
                line, and learn how far a fit may be extrapolated
            """),
-    Lesson(2, "compute_budgets", "Compute budgets", minutes=(45, 12), legacy_prefix="cb",
+    Lesson(2, "compute_budgets", "Compute budgets", minutes=(45, 15), legacy_prefix="cb",
            topic="FLOPs and 6ND, counting a transformer's parameters, PF-days, accelerators, MFU, time, cost, energy",
            you_will="""
                recompute GPT-3's 3,640 PF-days, count Llama 3's parameters from its shape, read the utilisation
