@@ -13,6 +13,23 @@ time goes into BLAS (see :func:`scalingedu.lab.flops.training_flops_per_step` fo
 
 All parameters live in one flat float32 buffer (the matrices are views into it), so that Adam updates everything
 with a handful of whole-array operations instead of a Python loop over tensors.
+
+Two parametrisations. "sp" (standard parametrisation, the default; every shipped result before lesson 10 used it)
+initialises the ReLU layers He-normal (variance 2/fan_in), the output layer with standard deviation 0.5/sqrt(width)
+and trains every parameter at the same Adam learning rate. "mup" is the maximal-update parametrisation of Yang et
+al. 2022 ("Tensor Programs V", arXiv:2203.03466, Table 3, the µP rules for Adam), relative to a ``base_width``
+where it coincides with "sp": with the width multiplier m = width / base_width,
+
+- input-like weights (the embedding and the first layer, whose fan-in context·embedding does not grow with width)
+  and every bias keep their initialisation and their learning rate η;
+- hidden weights (width × width) keep the initialisation variance ∝ 1/fan_in and train at η/m;
+- the output weights start with variance ∝ 1/fan_in² (standard deviation 0.5/sqrt(width) · sqrt(base_width/width):
+  that of "sp" at the base width) and train at η/m.
+
+With Adam an update moves every weight by about its learning rate whatever the gradient's scale, so a width×width
+matrix updated at η changes its layer's output by about η·width: the per-matrix rates η/m keep every layer's change
+per step the same at every width, which is why the best η found at a small width transfers to wide models.
+:attr:`MLPLanguageModel.learning_rate_scale` holds the per-parameter factors (1/m or 1) over the flat buffer.
 """
 from __future__ import annotations
 
@@ -23,6 +40,9 @@ import numpy as np
 
 from .. import _validate as v
 from .corpus import VOCAB_SIZE
+
+PARAMETRIZATIONS = ("sp", "mup")
+"""Standard parametrisation and maximal-update parametrisation (µP; Yang et al. 2022, Table 3)."""
 
 
 @dataclass(frozen=True)
@@ -71,35 +91,68 @@ class MLPLanguageModel:
 
     ``seed`` fixes the initialisation (He-normal for the ReLU layers, small normal for the embeddings and the
     output layer, zero biases). ``dtype`` is float32 for training; the gradient check uses float64.
+    ``parametrization`` is "sp" (standard) or "mup" (maximal update, relative to ``base_width``; see the module's
+    docstring): at ``width == base_width`` the two are the same model, bit for bit.
     """
 
-    def __init__(self, config: ModelConfig, seed: int = 0, dtype=np.float32):
+    def __init__(self, config: ModelConfig, seed: int = 0, dtype=np.float32, *, parametrization: str = "sp",
+                 base_width: int = 32):
         if not isinstance(config, ModelConfig):
             raise TypeError(f"config must be a ModelConfig, not {type(config).__name__}")
         self.config = config
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise TypeError(f"dtype must be float32 or float64, not {self.dtype}")
+        self.parametrization = v.one_of("parametrization", parametrization, PARAMETRIZATIONS)
+        self.base_width = v.positive_int("base_width", base_width, maximum=65536)
         shapes = config.shapes()
         self.flat = np.zeros(config.params, dtype=self.dtype)
         self.grad_flat = np.zeros_like(self.flat)
-        self.param: dict[str, np.ndarray] = {}
-        self.grad: dict[str, np.ndarray] = {}
-        offset = 0
-        for name, shape in shapes.items():
-            size = math.prod(shape)
-            self.param[name] = self.flat[offset:offset + size].reshape(shape)
-            self.grad[name] = self.grad_flat[offset:offset + size].reshape(shape)
-            offset += size
+        self._bind_views()
+        # shrink = 1/m = base_width/width under "mup"; under "sp" it is exactly 1 and nothing below changes
+        shrink = self.base_width / config.width if self.parametrization == "mup" else 1.0
         rng = np.random.default_rng(seed)
         self.param["embedding"][...] = rng.standard_normal(shapes["embedding"])
         for layer in range(config.depth):
             fan_in = shapes[f"w{layer}"][0]
             self.param[f"w{layer}"][...] = rng.standard_normal(shapes[f"w{layer}"]) * math.sqrt(2.0 / fan_in)
-        self.param["w_out"][...] = rng.standard_normal(shapes["w_out"]) * (0.5 / math.sqrt(config.width))
+        output_std = 0.5 / math.sqrt(config.width)
+        if shrink != 1.0:
+            output_std *= math.sqrt(shrink)          # variance ∝ 1/width² instead of 1/width
+        self.param["w_out"][...] = rng.standard_normal(shapes["w_out"]) * output_std
+        # per-parameter factor on Adam's rate: 1/m on the hidden and output weights under "mup", 1 elsewhere
+        self.learning_rate_scale = np.ones_like(self.flat)
+        if shrink != 1.0:
+            scale = self._views(self.learning_rate_scale)
+            for layer in range(1, config.depth):
+                scale[f"w{layer}"][...] = shrink
+            scale["w_out"][...] = shrink
+        self._uniform_rate = bool(np.all(self.learning_rate_scale == 1.0))
         self._adam_m = np.zeros_like(self.flat)
         self._adam_v = np.zeros_like(self.flat)
         self._adam_steps = 0
+
+    def _views(self, buffer: np.ndarray) -> dict[str, np.ndarray]:
+        views, offset = {}, 0
+        for name, shape in self.config.shapes().items():
+            size = math.prod(shape)
+            views[name] = buffer[offset:offset + size].reshape(shape)
+            offset += size
+        return views
+
+    def _bind_views(self) -> None:
+        self.param: dict[str, np.ndarray] = self._views(self.flat)
+        self.grad: dict[str, np.ndarray] = self._views(self.grad_flat)
+
+    def copy(self) -> MLPLanguageModel:
+        """An independent copy: same parameters, same Adam state (moments and step count), same parametrisation.
+        Training the copy continues exactly as the original would have (a checkpoint to branch from)."""
+        twin = object.__new__(MLPLanguageModel)
+        twin.__dict__.update(self.__dict__)
+        for name in ("flat", "grad_flat", "learning_rate_scale", "_adam_m", "_adam_v"):
+            setattr(twin, name, getattr(self, name).copy())
+        twin._bind_views()
+        return twin
 
     # --- forward and backward -------------------------------------------------------------------------------------
     def _inputs(self, contexts: np.ndarray) -> np.ndarray:
@@ -164,7 +217,10 @@ class MLPLanguageModel:
 
     # --- optimiser ------------------------------------------------------------------------------------------------
     def adam_step(self, learning_rate: float, beta1: float = 0.9, beta2: float = 0.99, eps: float = 1e-8) -> None:
-        """One Adam update (Kingma & Ba 2015, Algorithm 1) of every parameter with the gradient in :attr:`grad`."""
+        """One Adam update (Kingma & Ba 2015, Algorithm 1) of every parameter with the gradient in :attr:`grad`;
+        each parameter's rate is ``learning_rate`` times its :attr:`learning_rate_scale` (µP's per-layer rates; that
+        multiply, one FLOP per parameter, is not in :data:`scalingedu.lab.flops.ADAM_FLOPS_PER_PARAM`, which counts
+        the standard parametrisation's update)."""
         self._adam_steps += 1
         t = self._adam_steps
         m, s, grad = self._adam_m, self._adam_v, self.grad_flat
@@ -176,7 +232,11 @@ class MLPLanguageModel:
         step = learning_rate * math.sqrt(1.0 - beta2 ** t) / (1.0 - beta1 ** t)
         denominator = np.sqrt(s, out=grad)                 # grad is spent: reuse its memory
         denominator += eps * math.sqrt(1.0 - beta2 ** t)
-        self.flat -= step * m / denominator
+        update = step * m
+        if not self._uniform_rate:
+            update *= self.learning_rate_scale
+        update /= denominator
+        self.flat -= update
 
 
 def _cross_entropy(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:

@@ -16,6 +16,8 @@
     scalingedu present LESSON         show a lesson's widgets without code in Voilà, pre-heated, in projector mode
     scalingedu sweep [--quick] --out FILE.csv
                                       train the scaling lab's IsoFLOP sweep of tiny language models on this CPU
+    scalingedu hparam-sweep --experiment lr-transfer|batch-size|schedules [--quick] --out FILE.csv
+                                      train lesson 10's hyperparameter sweeps (µP, batch size, WSD) on this CPU
 """
 from __future__ import annotations
 
@@ -72,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     add_present_command(commands)
     from ..lab.sweep import add_sweep_command
     add_sweep_command(commands)
+    from ..lab.hyperparameters import add_hparam_sweep_command
+    add_hparam_sweep_command(commands)
     args = parser.parse_args(argv)
 
     from ..lessons import course_root
@@ -144,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "sweep":
         from ..lab.sweep import run_sweep
         return run_sweep(args)
+    if args.command == "hparam-sweep":
+        from ..lab.hyperparameters import run_hparam_sweep
+        return run_hparam_sweep(args)
     if args.command == "export":
         from .export import run_export
         return run_export(args, root)
