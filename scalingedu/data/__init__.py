@@ -24,7 +24,8 @@ LLaMA, Llama 2, Llama 3 (and the 405B run)            :mod:`~scalingedu.data.lla
 nanoGPT's sizing of GPT-2 small                       :mod:`~scalingedu.data.nanogpt`
 PaLM's utilisation (Chowdhery et al. 2022)            :mod:`~scalingedu.data.palm_2022`
 Mixtral 8x7B                                          :mod:`~scalingedu.data.mixtral`
-DeepSeek-V3: sizes, cost, routing, shape              :mod:`~scalingedu.data.deepseek`
+DeepSeek-V3 and R1: sizes, cost, routing, shape       :mod:`~scalingedu.data.deepseek`
+DeepSeek LLM: learning-rate and batch-size laws      :mod:`~scalingedu.data.deepseek_llm`
 Switch Transformers and GShard: routing               :mod:`~scalingedu.data.switch_gshard`
 accelerators: peaks, memory, board power              :mod:`~scalingedu.data.accelerators`
 parallelism: ZeRO, Megatron-LM, interconnects         :mod:`~scalingedu.data.parallelism`
@@ -43,6 +44,7 @@ from .deepseek import (
                             DEEPSEEK_V3_RENTAL,
                             DEEPSEEK_V3_ROUTING,
 )
+from .deepseek_llm import DEEPSEEK_LLM_HYPERPARAMETER_LAWS, DEEPSEEK_LLM_MODELS
 from .epoch_2024 import EPOCH_2024_FIT, EPOCH_2024_REPLICATION
 from .gpt3 import GPT3_PF_DAYS
 from .hoffmann_2022 import (
@@ -110,7 +112,7 @@ __all__ = [
     "NANOGPT_GPT2_SMALL", "NANOGPT_SIZING", "PALM_540B_UTILISATION",
     # Mixture-of-Experts models: DeepSeek-V3, Switch Transformers, GShard
     "DEEPSEEK_V3_PRETRAINING_GPU_HOURS", "DEEPSEEK_V3_RENTAL", "DEEPSEEK_V3_ROUTING", "DEEPSEEK_V3_BATCH",
-    "DEEPSEEK_R1_EVALUATION",
+    "DEEPSEEK_R1_EVALUATION", "DEEPSEEK_LLM_HYPERPARAMETER_LAWS", "DEEPSEEK_LLM_MODELS",
     "SWITCH_ROUTING", "GSHARD_TOP_K",
     # accelerators
     "ACCELERATORS", "accelerator", "ACCELERATOR_BOARD_POWER_WATTS",
