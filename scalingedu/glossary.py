@@ -87,10 +87,26 @@ TERMS: tuple[Term, ...] = (
     Term("isoflop-profile", "IsoFLOP profile", r"IsoFLOP(?: profiles?| curves?)?", taught_in=4, definition="""
         The final losses of models of different sizes all trained with the same compute budget, plotted against
         model size: a valley whose bottom is the compute-optimal size for that budget."""),
-    Term("critical-batch-size", "critical batch size", r"critical batch(?: size)?", taught_in=3, definition="""
+    Term("critical-batch-size", "critical batch size", r"critical batch(?: size)?", taught_in=10, definition="""
         The batch size beyond which more examples per step stop saving steps: below it, doubling the batch
         halves the steps needed; above it, it mostly wastes compute (McCandlish et al. 2018; Kaplan et al. 2020
-        §5.1)."""),
+        §5.1). It grows as the loss falls, so a run can use larger batches later."""),
+    Term("gradient-noise-scale", "gradient noise scale", r"(?:gradient|simple) noise scale", taught_in=10,
+         definition="""
+        B_simple = tr(Σ)/|G|²: how noisy one example's gradient is (the trace of its covariance Σ) relative to the
+        squared length of the true gradient G. Batches much smaller than it average away little noise per step;
+        much larger ones waste examples. McCandlish et al. 2018 show it predicts the critical batch size."""),
+    Term("mup", "µP (maximal update parametrisation)", r"µP|maximal[- ]update parametri[sz]ation", taught_in=10,
+         definition="""
+        A rule for how each layer's initialisation and learning rate scale with the width (Yang et al. 2022),
+        chosen so that every layer's update changes its activations by the same amount at every width. The best
+        learning rate found on a narrow model then transfers to a wide one; under the standard parametrisation it
+        drifts."""),
+    Term("warmup-stable-decay", "warmup-stable-decay (WSD) schedule", r"warmup[- ]stable[- ]decay|WSD",
+         case_sensitive=True, taught_in=10, definition="""
+        A learning-rate schedule with a short warm-up, a long constant phase and a short decay at the end. Until
+        the decay the run does not depend on its planned length, so one run can be branched into decays at several
+        budgets (Hu et al. 2024; Hägele et al. 2024)."""),
     Term("data-limited", "data-limited (overfitting)", r"data[- ]limited|overfit(?:s|ting)?", taught_in=3,
          definition="""
         A model with too little training data for its size: its loss is set by the data, not by its parameters,

@@ -165,6 +165,13 @@ LESSONS: tuple[Lesson, ...] = (
                from a budget, an accelerator, a deadline, a data limit and an inference demand to a model, a layout
                that fits, time, cost and expected loss, with every choice explained
            """),
+    Lesson(10, "hyperparameters", "Hyperparameters at scale", minutes=(43, 9), legacy_prefix="hp",
+           topic="µP and learning-rate transfer, the critical batch size, warmup-stable-decay schedules",
+           you_will="""
+               watch the best learning rate drift with width under the standard parametrisation and stay nearly put
+               under µP, measure the critical batch size and the gradient noise scale, and branch one WSD run into
+               a scaling curve, all from tiny models trained on a CPU
+           """),
 )
 
 

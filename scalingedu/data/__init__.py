@@ -57,6 +57,7 @@ from .hoffmann_2022 import (
                             HOFFMANN_2022_EXPERIMENTS,
                             HOFFMANN_2022_FIT,
                             HOFFMANN_2022_TEX_FIT,
+                            HOFFMANN_2022_TRAINING,
 )
 from .inference import SARDANA_2023, SNELL_2024
 from .kaplan_2020 import (
@@ -100,7 +101,7 @@ __all__ = [
     # GPT-3
     "GPT3_PF_DAYS",
     # Hoffmann et al. 2022 (Chinchilla, Gopher)
-    "GOPHER_BUDGET_FLOPS", "HOFFMANN_2022_FIT", "HOFFMANN_2022_TEX_FIT",
+    "GOPHER_BUDGET_FLOPS", "HOFFMANN_2022_FIT", "HOFFMANN_2022_TEX_FIT", "HOFFMANN_2022_TRAINING",
     "CHINCHILLA_TOKENS_PER_PARAM", "HOFFMANN_2022_ALLOCATION_EXPONENTS",
     "HOFFMANN_2022_ALLOCATION_INTERVALS", "CHINCHILLA_APPROACH1_TABLE3", "CHINCHILLA_TABLE3_TEXT",
     "HOFFMANN_2022_EXPERIMENTS",

@@ -155,3 +155,15 @@ HOFFMANN_2022_EXPERIMENTS = PublishedConstants(
         beyond these ranges.
     """,
 )
+
+# --- how Gopher and Chinchilla were trained -------------------------------------------------------
+
+HOFFMANN_2022_TRAINING = PublishedConstants(
+    {"chinchilla_learning_rate": 1e-4, "chinchilla_batch_start": 1.5e6, "chinchilla_batch_end": 3e6,
+     "gopher_learning_rate": 4e-5, "gopher_batch_start": 3e6, "gopher_batch_end": 6e6},
+    source="""
+        Hoffmann et al. 2022, Table 4: maximum learning rate and batch size in tokens (doubled during training) of
+        Gopher 280B (4e-5, 3M to 6M) and Chinchilla 70B (1e-4, 1.5M to 3M)
+    """,
+)
+"""The peak learning rates and batch sizes Gopher and Chinchilla were trained with."""
