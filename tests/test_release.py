@@ -62,6 +62,27 @@ def test_no_problem_module_of_the_copy_holds_a_question_or_an_expected_value_hel
     assert "_eq4_params" not in (release.folder / "scalingedu/problems/chinchilla.py").read_text()
 
 
+def _string_constants(source: str) -> list[str]:
+    import ast
+    return [ast.literal_eval(node.value) for node in ast.parse(source).body
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)]
+
+
+def test_no_model_answer_of_a_rubric_question_reaches_the_copy(release):
+    from scalingedu._text import prose
+    from scalingedu.grading import problem_sets
+    for set_id, owner in problem_sets().items():
+        answers = {question.model_answer for question in owner.questions if question.model_answer}
+        original = (ROOT / "scalingedu" / "problems" / f"{set_id}.py").read_text()
+        copy = (release.folder / "scalingedu" / "problems" / f"{set_id}.py").read_text()
+        in_source = [text for text in _string_constants(original) if prose(text) in answers]
+        shipped = [text for text in _string_constants(copy) if prose(text) in answers]
+        assert not shipped, f"{set_id}: a model answer ships in the learners' copy"
+        if set_id == "scaling_lab":
+            assert in_source, "the check must see scaling_lab's public MODEL_ANSWER in the instructor's source"
+
+
 def _in_copy(release, code: str) -> subprocess.CompletedProcess:
     environment = {**os.environ, "PYTHONPATH": str(release.folder), "MPLBACKEND": "agg"}
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment,

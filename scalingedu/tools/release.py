@@ -34,6 +34,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
+from .._text import prose
 from ..grading.questions import ProblemSet, Question
 from ..grading.sealed import freeze, seal_problem_set
 from ..lessons import lessons_with_problem_sets
@@ -60,11 +61,14 @@ def _public_module_source(module_name: str, source: str) -> tuple[str, list[str]
     """The source of a problem-set module without its questions and private helpers; and the names removed.
 
     Kept: imports, the module docstring, classes, public functions and constants (with the docstring under each).
-    Removed: every top-level name starting with ``_`` that is not a class, and every Question or ProblemSet.
+    Removed: every top-level name starting with ``_`` that is not a class, every Question or ProblemSet, and every
+    string constant that is a question's model answer (a public ``MODEL_ANSWER`` would otherwise ship).
     A kept function that uses a removed name is an error: the learners' copy would fail when it is called.
     """
     module = importlib.import_module(module_name)
     tree = ast.parse(source)
+    model_answers = {each.model_answer for each in vars(module).values()
+                     if isinstance(each, Question) and getattr(each, "model_answer", None)}
     kept, gone = [], []
     previous_kept = True
     for index, node in enumerate(tree.body):
@@ -74,7 +78,8 @@ def _public_module_source(module_name: str, source: str) -> tuple[str, list[str]
             continue
         names = _defined_names(node)
         private = [n for n in names if n.startswith("_")]
-        graded = [n for n in names if isinstance(getattr(module, n, None), (Question, ProblemSet))]
+        graded = [n for n in names if isinstance(getattr(module, n, None), (Question, ProblemSet))
+                  or (isinstance(getattr(module, n, None), str) and prose(getattr(module, n)) in model_answers)]
         keep = isinstance(node, ast.ClassDef) or not (private or graded)
         if keep:
             kept.append(node)
