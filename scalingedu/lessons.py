@@ -153,7 +153,7 @@ LESSONS: tuple[Lesson, ...] = (
                count Mixtral's and DeepSeek-V3's total and active parameters, route tokens with a capacity limit,
                watch a router collapse and the balancing loss or DeepSeek-V3's bias cure it
            """),
-    Lesson(8, "diminishing_returns", "Diminishing returns", minutes=(44, 33), legacy_prefix="returns",
+    Lesson(8, "diminishing_returns", "Diminishing returns", minutes=(44, 41), legacy_prefix="returns",
            topic="the frontier, data limits, inference cost, test-time compute, emergence",
            you_will="""
                price the next 0.1 nats, repeat data with Muennighoff's law, shrink a model for its inference

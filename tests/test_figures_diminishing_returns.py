@@ -65,3 +65,29 @@ def test_lifetime_exchange_draws_the_affordable_samples_and_the_toy_accuracies()
                                paid.small_accuracy)
     np.testing.assert_allclose(right_lines["14x larger model, one answer"].get_ydata(), [free.large_accuracy] * 2)
     assert "R" in right.get_xlabel() and "log scale" in left.get_ylabel()
+
+
+def test_two_step_forecast_draws_both_steps_with_the_forecast_and_the_measurement():
+    from scalingedu.lab.downstream import load_downstream
+    from scalingedu.returns.forecast import two_step_forecast
+    runs = load_downstream()
+    budgets = sorted(set(runs["budget"].tolist()))
+    forecast = two_step_forecast(runs, budgets[:3], budgets[-1], bootstrap=50)
+    fixed = two_step_forecast(runs, budgets[:3], budgets[-1], bootstrap=50, ceiling=1.0)
+    fig = figures.two_step_forecast(forecast, compare=fixed)
+    left, right = fig.axes
+    lines = _labelled_lines(left)
+    np.testing.assert_allclose(lines["compute-optimal loss (fitted budgets)"].get_ydata(), forecast.step1_loss)
+    law = lines["power law fit"]
+    np.testing.assert_allclose(law.get_ydata(), forecast.loss_law(law.get_xdata()))
+    np.testing.assert_allclose(lines["measured best run"].get_ydata(), [forecast.measured_loss])
+    assert [t.get_text() for t in left.get_xticklabels()] == [sci(b, 2) for b in budgets]
+    right_lines = _labelled_lines(right)
+    np.testing.assert_allclose(right_lines["runs at fitted budgets"].get_xdata(), forecast.fit_loss)
+    np.testing.assert_allclose(right_lines["runs at fitted budgets"].get_ydata(), forecast.fit_accuracy)
+    curve = right_lines[f"sigmoid, ceiling {forecast.ceiling:.2f} (fitted)"]
+    np.testing.assert_allclose(curve.get_ydata(), forecast.accuracy_at(curve.get_xdata()))
+    assert "sigmoid, ceiling 1.00 (fixed)" in right_lines
+    np.testing.assert_allclose(right_lines["measured best run"].get_ydata(), [forecast.measured_accuracy])
+    assert {"forecast (80% interval)"} <= {t.get_text() for t in left.get_legend().get_texts()}
+    assert figure_png(fig).startswith(b"\x89PNG")

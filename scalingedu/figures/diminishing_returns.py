@@ -75,3 +75,57 @@ def lifetime_exchange(free: TotalMatched, paid: TotalMatched) -> Figure:
               ylabel="mean chance of a right answer", title="TOY MODEL: equal lifetime FLOPs, two ways")
     right.legend(fontsize=8, loc="lower left")
     return fig
+
+
+def two_step_forecast(forecast, compare=None) -> Figure:
+    """The two-step forecast of a benchmark score (:func:`scalingedu.returns.forecast.two_step_forecast`). Left,
+    step 1: the compute-optimal loss at each fitted budget, the power law through them (dashed beyond the fitted
+    budgets), the forecast at the target with its interval, and the best run measured there. Right, step 2: the
+    runs of the fitted budgets (accuracy against loss), the fitted sigmoid, the forecast with both intervals, and
+    the measured run; ``compare`` (another forecast of the same runs, e.g. with the ceiling fixed at 1) adds its
+    sigmoid (dotted) and its forecast."""
+    fig, (left, right) = new_figure(2, width=11, height=4.0)
+    name = {"task_loss": "loss on the correct answers", "val_loss": "validation loss"}[forecast.loss_column]
+    measured = {"marker": "D", "mfc": "none", "mew": 2, "ms": 10, "color": PALETTE[3], "ls": "none",
+                "label": "measured best run"}
+    target, first = forecast.target_budget, min(forecast.fit_budgets)
+    fitted = np.geomspace(forecast.step1_flops.min(), forecast.step1_flops.max(), 50)
+    beyond = np.geomspace(forecast.step1_flops.max(), target * 1.15, 20)
+    left.plot(forecast.step1_flops, forecast.step1_loss, "o", color=PALETTE[0],
+              label="compute-optimal loss (fitted budgets)")
+    left.plot(fitted, forecast.loss_law(fitted), "-", color=PALETTE[0], label="power law fit")
+    left.plot(beyond, forecast.loss_law(beyond), "--", color=PALETTE[0], label="_extrapolation")
+    interval = [[forecast.predicted_loss - forecast.loss_low], [forecast.loss_high - forecast.predicted_loss]]
+    left.errorbar([target], [forecast.predicted_loss], yerr=interval, fmt="s", color=PALETTE[1], capsize=4,
+                  label=f"forecast ({round(100 * forecast.level)}% interval)")
+    left.plot([target], [forecast.measured_loss], **measured)
+    ticks = sorted({*forecast.fit_budgets, target})
+    left.set(xscale="log", xlim=(first / 1.6, target * 1.6), xlabel="training compute (FLOPs, log scale)",
+             ylabel=f"{name} (nats/character)", title="step 1: compute → loss")
+    left.xaxis.set_major_locator(FixedLocator(ticks))
+    left.xaxis.set_minor_locator(NullLocator())
+    left.set_xticklabels([sci(f, 2) for f in ticks])
+    left.legend(fontsize=8)
+    losses = np.linspace(min(forecast.fit_loss.min(), forecast.loss_low, forecast.measured_loss) - 0.05,
+                         forecast.fit_loss.max() + 0.05, 120)
+    right.plot(forecast.fit_loss, forecast.fit_accuracy, "o", color=PALETTE[0], label="runs at fitted budgets")
+    kind = "fitted" if forecast.ceiling_fitted else "fixed"
+    right.plot(losses, forecast.accuracy_at(losses), "-", color=PALETTE[0],
+               label=f"sigmoid, ceiling {forecast.ceiling:.2f} ({kind})")
+    if compare is not None:
+        other = "fitted" if compare.ceiling_fitted else "fixed"
+        right.plot(losses, compare.accuracy_at(losses), ":", color=PALETTE[4],
+                   label=f"sigmoid, ceiling {compare.ceiling:.2f} ({other})")
+        right.plot([compare.predicted_loss], [compare.predicted_accuracy], "s", mfc="none", color=PALETTE[4],
+                   label=f"forecast, ceiling {compare.ceiling:.2f}")
+    right.errorbar([forecast.predicted_loss], [forecast.predicted_accuracy],
+                   xerr=[[forecast.predicted_loss - forecast.loss_low], [forecast.loss_high - forecast.predicted_loss]],
+                   yerr=[[forecast.predicted_accuracy - forecast.accuracy_low],
+                         [forecast.accuracy_high - forecast.predicted_accuracy]],
+                   fmt="s", color=PALETTE[1], capsize=4, label="forecast (both intervals)")
+    right.plot([forecast.measured_loss], [forecast.measured_accuracy], **measured)
+    right.set(xlabel=f"{name} (nats/character)", ylabel="task accuracy (exact match)",
+              title="step 2: loss → accuracy")
+    right.invert_xaxis()
+    right.legend(fontsize=8)
+    return fig
