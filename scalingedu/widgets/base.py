@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import html
+import math
 import time
 
 import ipywidgets as widgets
@@ -271,6 +272,17 @@ class ExactLogSlider(widgets.FloatLogSlider):
         self._trait_values["min"] = aligned
         if getattr(self, "comm", None) is not None:
             self.send_state("min")
+
+
+def log_bounds(low: float, high: float) -> tuple[float, float]:
+    """Exponents whose powers of ten enclose [low, high] exactly: log10(3e10) = 10.477… gives 10**10.477… =
+    30000000000.00001, which would make a log slider refuse its own smallest value, 3e10."""
+    bottom, top = math.log10(low), math.log10(high)
+    while 10 ** bottom > low:
+        bottom = math.nextafter(bottom, -math.inf)
+    while 10 ** top < high:
+        top = math.nextafter(top, math.inf)
+    return bottom, top
 
 
 def log_slider(description: str, low: float, high: float, step: float, **options) -> ExactLogSlider:

@@ -38,7 +38,7 @@ from ..lab.hyperparameters import (
 from ..lab.noise_scale import fit_tradeoff
 from ..lab.schedules import DECAY_FRACTION, schedule, warmup_steps
 from ..plotting import PALETTE, new_figure
-from .base import LessonWidget, log_slider
+from .base import LessonWidget, log_bounds, log_slider
 
 _STYLE = {"description_width": "170px"}
 
@@ -475,16 +475,6 @@ class CriticalBatchExplorer(LessonWidget):
 # Schedules: cosine against warmup-stable-decay
 # ----------------------------------------------------------------------------------------------------------------
 
-def _log_bounds(low: float, high: float) -> tuple[float, float]:
-    """Exponents whose powers of ten enclose [low, high] exactly (so the slider accepts its own end budgets)."""
-    bottom, top = math.log10(low), math.log10(high)
-    while 10 ** bottom > low:
-        bottom = math.nextafter(bottom, -math.inf)
-    while 10 ** top < high:
-        top = math.nextafter(top, math.inf)
-    return bottom, top
-
-
 def _sampled(rate, steps: int, marks=()) -> tuple[np.ndarray, np.ndarray]:
     """A schedule ``rate(step)`` at about 400 steps of 0 … ``steps`` - 1, including every kink in ``marks``."""
     grid = np.unique(np.concatenate([np.linspace(0, steps - 1, 400).round().astype(int),
@@ -515,7 +505,7 @@ class ScheduleExplorer(LessonWidget):
         self.steps = [int(b) // self.batch for b in self.budgets]
         # all WSD branches share one warm-up: 5 % of the smallest budget's steps (train_wsd_branches)
         self.warm = warmup_steps(min(self.steps))
-        self._low, self._high = _log_bounds(float(self.budgets.min()), float(self.budgets.max()))
+        self._low, self._high = log_bounds(float(self.budgets.min()), float(self.budgets.max()))
         self._step = (self._high - self._low) / max(1, self.budgets.size - 1)
         self._high += 1e-12     # headroom: min + k·step, summed in floats, must not overshoot the top
         default = self.budgets[min(2, self.budgets.size - 1)]   # the shipped 2.1M: both best rates inside the grid

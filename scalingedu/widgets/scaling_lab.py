@@ -25,7 +25,7 @@ from ..lab.corpus import VOCAB_SIZE
 from ..lab.experiments import experiment_runs, nearest_run, quality_runs, repetition_runs
 from ..lab.sweep import load_results
 from ..plotting import PALETTE, new_figure
-from .base import LessonWidget, log_slider
+from .base import LessonWidget, log_bounds, log_slider
 
 _STYLE = {"description_width": "150px"}
 UNIFORM_LOSS = math.log(VOCAB_SIZE)
@@ -47,17 +47,6 @@ def _count_ticks(axis) -> None:
 # The widgets
 # ----------------------------------------------------------------------------------------------------------------
 
-def _log_bounds(low: float, high: float) -> tuple[float, float]:
-    """Exponents whose powers of ten enclose [low, high] exactly: log10(3e10) = 10.477… gives 10**10.477… =
-    30000000000.00001, which would make the slider refuse its own smallest budget, 3e10."""
-    bottom, top = math.log10(low), math.log10(high)
-    while 10 ** bottom > low:
-        bottom = math.nextafter(bottom, -math.inf)
-    while 10 ** top < high:
-        top = math.nextafter(top, math.inf)
-    return bottom, top
-
-
 class LabIsoFlopProfiles(LessonWidget):
     """Pick a budget of a sweep: its IsoFLOP profile with the parabola's minimum (left), and where that minimum sits
     among all budgets' minima and their power law N_opt ∝ C^a (right).
@@ -73,7 +62,7 @@ class LabIsoFlopProfiles(LessonWidget):
         self.fit = sweep_fit(self.results)
         # the slider runs over the design's nominal budgets, evenly spaced in log: each step is the next budget
         nominal = np.unique(self.results["budget"])
-        self._low, self._high = _log_bounds(float(nominal[0]), float(nominal[-1]))
+        self._low, self._high = log_bounds(float(nominal[0]), float(nominal[-1]))
         self._step = (self._high - self._low) / max(1, nominal.size - 1)
         self._high += 1e-12      # a hair of headroom: min + k·step, summed in floats, must not overshoot the top
         super().__init__(flops=float(nominal[0]) if flops is None else float(flops))     # the smallest budget
