@@ -3,6 +3,11 @@
 Figures are made with :func:`new_figure`, which builds a plain ``matplotlib.figure.Figure`` (no pyplot state, no
 automatic display) in the course style. The palette is Okabe and Ito's eight colours, chosen to stay distinct
 under the common forms of colour blindness (Okabe & Ito 2008, "Color Universal Design").
+
+Every figure a lesson shows carries a description (:func:`describe`): what it shows and what to see in it, written
+by the function that draws it from the numbers it draws. :func:`install_alt_text` makes IPython store it as the
+PNG output's ``alt`` metadata (``output.metadata["image/png"]["alt"]``), which the HTML export and nbviewer turn
+into the image's alt text.
 """
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from . import _validate as v
+from ._text import prose
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 """Okabe-Ito colours: blue, orange, green, vermillion, purple, sky blue, yellow, black."""
@@ -103,3 +109,53 @@ def rgba_to_png(rgba, size: tuple[int, int]) -> bytes:
     buffer = io.BytesIO()
     Image.frombuffer("RGBA", size, rgba, "raw", "RGBA", 0, 1).save(buffer, format="png", compress_level=1)
     return buffer.getvalue()
+
+
+DESCRIPTION_ATTRIBUTE = "scalingedu_description"
+"""The attribute of a ``Figure`` that holds its description (set by :func:`describe`)."""
+
+
+def describe(figure: Figure, text: str) -> Figure:
+    """Attach ``text``, a description of what ``figure`` shows and what the reader should see in it, and return the
+    figure. Write it for a reader who cannot see the plot: the axes, the key numbers, the trend or the crossing."""
+    if not isinstance(figure, Figure):
+        raise TypeError(f"figure must be a matplotlib Figure, not {type(figure).__name__}")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("a figure's description must be a non-empty text")
+    setattr(figure, DESCRIPTION_ATTRIBUTE, prose(text))
+    return figure
+
+
+def description(figure: Figure) -> str | None:
+    """The description attached by :func:`describe`, or None."""
+    return getattr(figure, DESCRIPTION_ATTRIBUTE, None)
+
+
+def install_alt_text(shell=None) -> bool:
+    """Make IPython's PNG output of a described ``Figure`` carry its description as ``alt`` metadata. Keeps the
+    PNG the inline backend would make (or renders one, when no backend formatter is set). Returns False outside
+    IPython. Safe to call more than once."""
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:      # pragma: no cover - IPython is a dependency of the course
+            return False
+        shell = get_ipython()
+    if shell is None:
+        return False
+    formatter = shell.display_formatter.formatters["image/png"]
+    try:
+        current = formatter.lookup_by_type(Figure)
+    except KeyError:
+        current = None
+    if getattr(current, "adds_alt_text", False):
+        return True
+
+    def png_with_alt(figure):
+        data = current(figure) if current is not None else figure_png(figure)
+        text = description(figure)
+        return (data, {"alt": text}) if text else data
+
+    png_with_alt.adds_alt_text = True
+    formatter.for_type(Figure, png_with_alt)
+    return True

@@ -93,3 +93,29 @@ def test_projector_mode_refuses_a_silly_scale():
         projector(scale=10)
     with pytest.raises(TypeError, match="on must be True or False"):
         projector("yes")
+
+
+def test_a_described_figure_gives_its_description_as_png_alt_metadata():
+    from types import SimpleNamespace
+
+    from IPython.core.formatters import PNGFormatter
+    from matplotlib.figure import Figure
+
+    from scalingedu.plotting import describe, description, install_alt_text, new_figure
+    fig, ax = new_figure()
+    ax.plot([1, 2], [3, 4])
+    assert description(fig) is None
+    assert describe(fig, """
+        Loss against compute: a straight
+        line falling from 3 to 2.""") is fig
+    assert description(fig) == "Loss against compute: a straight line falling from 3 to 2."
+    shell = SimpleNamespace(display_formatter=SimpleNamespace(formatters={"image/png": PNGFormatter()}))
+    assert install_alt_text(shell) and install_alt_text(shell)          # idempotent
+    png, metadata = shell.display_formatter.formatters["image/png"].lookup_by_type(Figure)(fig)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and metadata == {"alt": description(fig)}
+    plain, _ = new_figure()
+    assert shell.display_formatter.formatters["image/png"].lookup_by_type(Figure)(plain)[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match="non-empty"):
+        describe(fig, "  ")
+    with pytest.raises(TypeError, match="matplotlib Figure"):
+        describe("figure", "text")

@@ -5,3 +5,7 @@ function here (numbers from the subject modules and ``scalingedu.data`` in, a ``
 units on every axis), and the lesson calls it in one line. Widgets live in ``scalingedu.widgets``; this package holds
 no model code and no widget.
 """
+
+from ..plotting import install_alt_text
+
+install_alt_text()   # lessons import their figures after %matplotlib inline: store each description as alt text
