@@ -9,7 +9,9 @@ from matplotlib.figure import Figure
 from scalingedu.compute import training_flops
 from scalingedu.data import CHINCHILLA_APPROACH1_TABLE3, model
 from scalingedu.figures import chinchilla as figures
+from scalingedu.formatting import human
 from scalingedu.laws import EPOCH_2024, HOFFMANN_2022, HOFFMANN_2022_TEX
+from scalingedu.plotting import description
 
 LAWS = {"Eq. 10 (rounded)": HOFFMANN_2022, "Eq. 10 (unrounded)": HOFFMANN_2022_TEX, "Epoch refit": EPOCH_2024}
 BUDGETS = 10.0 ** np.arange(18, 25)
@@ -75,3 +77,33 @@ def test_every_figure_has_units_on_its_axes(build):
 def test_every_figure_function_says_what_it_shows():
     for name in ("isoflop_profiles_figure", "tokens_per_param_figure", "agreement_figure"):
         assert getattr(figures, name).__doc__
+
+
+# --- descriptions (alt text): each figure says what it shows, with numbers computed as the figure computes them ---
+
+def test_the_isoflop_profiles_description_gives_the_axes_the_optima_and_the_exponents():
+    text = description(figures.isoflop_profiles_figure(HOFFMANN_2022, BUDGETS))
+    best = HOFFMANN_2022.compute_optimal(BUDGETS[-1])
+    assert "nats/token" in text and "log scale" in text and "1e18 to 1e24 FLOPs" in text
+    assert human(best.params, "params") in text and f"C^{HOFFMANN_2022.params_exponent:.3f}" in text
+    flat = HOFFMANN_2022.isoflop_profile(BUDGETS[-1], 2 * best.params) - best.loss
+    assert f"twice the size {flat:.4f}" in text
+
+
+def test_the_tokens_per_param_description_gives_each_laws_ratio_at_chinchillas_budget():
+    text = description(figures.tokens_per_param_figure(LAWS))
+    chinchilla = model("Chinchilla")
+    budget = training_flops(chinchilla.params, chinchilla.tokens)
+    assert "tokens per parameter" in text and "FLOPs, log scale" in text
+    for name, law in LAWS.items():
+        assert f"{name} {law.compute_optimal(budget).tokens_per_param:.0f}" in text
+    assert "only Epoch refit comes within a factor 1.5" in text
+
+
+def test_the_agreement_description_gives_each_laws_ratio_to_table_3():
+    text = description(figures.agreement_figure(LAWS))
+    table3 = CHINCHILLA_APPROACH1_TABLE3
+    ratio = EPOCH_2024.compute_optimal(np.array(table3["flops"])).params / np.array(table3["params"])
+    assert "parameters, log scale" in text and "ratio" in text
+    assert f"Epoch refit rises from {ratio[0]:.2f} to {ratio[-1]:.2f}" in text
+    assert f"within {np.max(np.abs(ratio - 1)):.0%} of Approach 1" in text

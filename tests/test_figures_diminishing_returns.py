@@ -5,7 +5,7 @@ import numpy as np
 
 from scalingedu.figures import diminishing_returns as figures
 from scalingedu.formatting import sci
-from scalingedu.plotting import figure_png
+from scalingedu.plotting import description, figure_png
 from scalingedu.returns import ToyTask, Verifier, best_of_n_accuracy, compute_matched, coverage, lab_frontier
 
 
@@ -91,3 +91,50 @@ def test_two_step_forecast_draws_both_steps_with_the_forecast_and_the_measuremen
     np.testing.assert_allclose(right_lines["measured best run"].get_ydata(), [forecast.measured_accuracy])
     assert {"forecast (80% interval)"} <= {t.get_text() for t in left.get_legend().get_texts()}
     assert figure_png(fig).startswith(b"\x89PNG")
+
+
+# --- descriptions (alt text): each figure says what it shows, with numbers computed as the figure computes them ---
+
+def test_the_lab_frontier_description_gives_the_losses_and_the_gain_per_budget():
+    lab = lab_frontier()
+    text = description(figures.lab_runs_frontier(lab))
+    gains = -np.diff(lab.loss)
+    assert "nats/character" in text and "FLOPs, log scale" in text and "\n" not in text
+    assert f"from {lab.loss[0]:.3f} to {lab.loss[-1]:.3f}" in text
+    assert ", ".join(f"{g:.3f}" for g in gains) in text and "roughly constant" in text
+
+
+def test_the_sampling_toy_description_gives_the_plateaus_and_the_matched_accuracies():
+    verifier = Verifier(true_positive=0.9, false_positive=0.02)
+    result = compute_matched(1e9, 16, ToyTask(), verifier)
+    text = description(figures.sampling_toy(result, verifier, probabilities=(0.1,)))
+    assert text.startswith("A toy model, not data") and "log scale" in text
+    assert f"at 1,000 samples {best_of_n_accuracy(0.1, 1000, verifier):.2f} for p = 0.1" in text
+    assert f"best of 16 averages {result.mean_small_best_of_n:.3f}" in text
+    assert f"winning on {result.sampling_wins.mean():.0%} of the problems" in text
+
+
+def test_the_lifetime_exchange_description_gives_the_samples_and_the_break_even():
+    from scalingedu.returns import total_matched
+    ratios = np.geomspace(0.01, 1000, 7)
+    free = total_matched(1e9, 14, ratios)
+    paid = total_matched(1e9, 14, ratios, verifier_size=1.0, verifier_pretraining_share=1.0)
+    text = description(figures.lifetime_exchange(free, paid))
+    assert "both axes log scale" in text and f"flat at {free.large_accuracy:.3f}" in text
+    assert f"k falls from {paid.samples[0]:,.0f} at R = 0.01 to {paid.samples[-1]:,.0f} at R = 1000" in text
+    assert f"as good or better from R = {paid.break_even_ratio:g}" in text and "never catches up" in text
+
+
+def test_the_two_step_forecast_description_gives_both_forecasts_against_the_measurement():
+    from scalingedu.lab.downstream import load_downstream
+    from scalingedu.returns.forecast import two_step_forecast
+    runs = load_downstream()
+    budgets = sorted(set(runs["budget"].tolist()))
+    forecast = two_step_forecast(runs, budgets[:3], budgets[-1], bootstrap=50)
+    fixed = two_step_forecast(runs, budgets[:3], budgets[-1], bootstrap=50, ceiling=1.0)
+    text = description(figures.two_step_forecast(forecast, compare=fixed))
+    assert "nats/character" in text and "FLOPs, log scale" in text and "exact match" in text
+    assert (f"forecasts {forecast.predicted_loss:.3f} [{forecast.loss_low:.3f}, {forecast.loss_high:.3f}] "
+            f"(80% interval) at {sci(budgets[-1], 2)}") in text
+    assert f"{forecast.predicted_accuracy:.3f} [{forecast.accuracy_low:.3f}, " in text
+    assert f"forecast {fixed.predicted_accuracy:.3f}" in text and "fixed at 1.00" in text

@@ -11,6 +11,7 @@ from scalingedu.figures import hyperparameters as figures
 from scalingedu.lab.coordinate_check import coordinate_check
 from scalingedu.lab.schedules import schedule_curve
 from scalingedu.laws import deepseek_batch_tokens, deepseek_learning_rate
+from scalingedu.plotting import description
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +76,28 @@ def test_deepseek_laws_figure_draws_the_laws_and_the_chosen_points():
 def test_coordinate_check_refuses_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
         coordinate_check(**kwargs)
+
+
+# --- descriptions (alt text): each figure says what it shows, with numbers computed as the figure computes them ---
+
+def test_the_coordinate_check_description_gives_each_parametrisations_spread(checks):
+    sp, mup = checks
+    text = description(figures.coordinate_check(sp, mup))
+    assert "RMS change" in text and "both axes log scale" in text and "64 to 1024 units" in text
+    assert f"SP: logits {sp.spread:.3g}x, hidden layer {sp.hidden.max() / sp.hidden.min():.3g}x" in text
+    assert f"µP (base width 32): logits {mup.spread:.3g}x" in text
+
+
+def test_the_schedules_description_gives_the_budgets_and_where_a_long_cosine_run_still_is():
+    text = description(figures.schedules(steps=400, branch_fractions=(0.5, 1.0)))
+    assert "share of the peak" in text and "200 and 400 steps" in text and "20% decay" in text
+    assert f"still at {schedule_curve('cosine', 400)[199]:.0%} of the peak at step 200" in text
+
+
+def test_the_deepseek_laws_description_gives_the_range_of_each_law_and_the_chosen_values():
+    flops = np.geomspace(1e21, 1e25, 5)
+    text = description(figures.deepseek_laws(flops))
+    rates, batches = deepseek_learning_rate(flops), deepseek_batch_tokens(flops)
+    assert "C = M·D (1.0e21 to 1.0e25 FLOPs)" in text and "log scale" in text
+    assert f"changes {rates[0] / rates[-1]:.1f} times and the batch {batches[-1] / batches[0]:.0f} times" in text
+    assert "67B at" in text and "3.2e-4" in text

@@ -10,11 +10,13 @@ from scalingedu.data import (
     KAPLAN_2020_MODEL_RANGE,
     KAPLAN_2020_SETUP,
     KAPLAN_2020_SINGLE_EPOCH_DATA,
+    MODELS,
     PF_DAY_FLOPS,
     model,
 )
 from scalingedu.figures import kaplan_laws as figures
 from scalingedu.laws import KAPLAN_2020, kaplan_largest_run_flops, model_budget
+from scalingedu.plotting import description
 from scalingedu.transformer import count_params
 
 
@@ -104,3 +106,53 @@ def test_every_figure_has_units_on_its_axes_and_a_docstring(name):
     assert isinstance(fig, Figure) and function.__doc__
     for ax in fig.axes:
         assert ax.get_xlabel() and (ax.get_ylabel() or ax is not fig.axes[0])
+
+
+# --- descriptions (alt text): each names what is plotted, in which units, and the key numbers it draws ------------
+def _description(fig: Figure) -> str:
+    text = description(fig)
+    assert text and "$" not in text and "\\" not in text, text      # plain words: no LaTeX
+    return text
+
+
+def test_measured_region_is_described_with_the_rectangle_and_how_far_the_models_lie_beyond_it():
+    text = _description(figures.measured_region_figure())
+    assert "Training tokens D (log scale)" in text and "768 to 1.5B non-embedding parameters" in text
+    most = max(r.tokens for r in MODELS if r.tokens is not None and r.active_params is None)
+    assert f"is {most / KAPLAN_2020_SETUP['largest_data_tokens']:,.0f} times the most" in text
+    assert "All 19 lie outside the rectangle" in text
+
+
+def test_embedding_share_is_described_with_its_first_and_last_share():
+    text = _description(figures.embedding_share_figure())
+    counts = [count_params(shape) for shape in figures.gpt3_shapes()]
+    assert "(%)" in text and "Eq. 2.1" in text
+    assert f"from {100 * counts[0].embedding / counts[0].total:.1f}% for GPT-3 Small" in text      # 32.1%
+    assert f"to {100 * counts[-1].embedding / counts[-1].total:.1f}% for GPT-3 175B" in text
+
+
+def test_three_laws_are_described_with_their_losses_at_the_ends_of_the_runs():
+    text = _description(figures.three_laws_figure())
+    assert text.count("nats/token") == 1 and "PF-days" in text
+    largest = KAPLAN_2020_MODEL_RANGE["largest_params"]
+    assert f"exponent {KAPLAN_2020.alpha_N:g} falls from" in text
+    assert f"to {KAPLAN_2020.loss_from_params(largest):.2f} over the runs" in text                   # 2.30 at 1.5B
+    assert f"by only {100 * (1 - 10 ** -KAPLAN_2020.alpha_N):.0f}%" in text                            # 16%
+
+
+def test_frontier_is_described_with_where_each_size_is_best_and_table_6s_split():
+    text = _description(figures.frontier_figure())
+    assert "compute C_min (PF-days" in text and "nats/token" in text
+    last = KAPLAN_2020.frontier_point_for_params(figures.LEARNING_CURVE_SIZES[-1])
+    assert f"N = 10B at {last.flops / PF_DAY_FLOPS:.3g} PF-days" in text
+    one, ten = KAPLAN_2020.compute_optimal(PF_DAY_FLOPS), KAPLAN_2020.compute_optimal(10 * PF_DAY_FLOPS)
+    assert f"×{ten.params / one.params:.1f}" in text and f"×{ten.tokens / one.tokens:.1f}" in text
+
+
+def test_breakdown_is_described_with_both_crossings_and_which_budgets_lie_beyond():
+    text = _description(figures.breakdown_figure())
+    point = KAPLAN_2020.breakdown_point()
+    assert "nats/token" in text and "PF-days, log scale" in text
+    assert f"{float(f'{point.pf_days:.3g}'):,.0f} PF-days and a loss of {point.loss:.2f}" in text     # 11,200; 1.67
+    beyond = [n for n in figures.BREAKDOWN_MODELS if model_budget(n) / PF_DAY_FLOPS > point.pf_days]
+    assert f"{', '.join(beyond)} lies beyond the crossing" in text

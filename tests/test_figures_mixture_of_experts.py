@@ -7,7 +7,8 @@ import pytest
 from scalingedu import moe
 from scalingedu.data import SWITCH_ROUTING
 from scalingedu.figures import mixture_of_experts as figures
-from scalingedu.plotting import figure_png
+from scalingedu.formatting import human
+from scalingedu.plotting import description, figure_png
 
 
 def _labelled_lines(ax) -> dict:
@@ -67,3 +68,39 @@ def test_all_to_all_by_degree_draws_the_librarys_bytes():
     expected = np.asarray(moe.all_to_all_bytes(4096, 2, d_model, degrees).training_bytes) / 1e9
     np.testing.assert_allclose(gigabytes, expected)
     assert gigabytes[0] == 0.0          # one GPU holds every expert: nothing to send
+
+
+# --- descriptions (alt text): each figure says what it shows, with numbers computed as the figure computes them ---
+
+def test_the_parameter_shares_description_gives_each_models_total_and_active_parameters():
+    text = description(figures.parameter_shares())
+    assert "%, log scale" in text and "active parameters per token" in text and "\n" not in text
+    for name in moe.PRESETS:
+        counts = moe.count_params(name)
+        assert (f"{name} stores {human(counts.total)} and uses {human(counts.active)} per token "
+                f"({counts.active / counts.total:.0%})") in text
+    experts = [100 * moe.count_params(n).routed_experts / moe.count_params(n).total for n in moe.PRESETS]
+    assert f"{min(experts):.1f}% to {max(experts):.1f}%" in text
+
+
+def test_the_capacity_drops_description_gives_the_drops_at_factors_1_and_2():
+    text = description(figures.capacity_drops(skews=(0.0, 2.0)))
+    logits = moe.skewed_logits(8192, 16, skew=2.0, seed=1)
+    at_two = 100 * moe.route(logits, top_k=2, capacity_factor=2.0).dropped_fraction
+    assert "dropped (%)" in text and "capacity factor" in text and "1-1.25 shaded" in text
+    assert f"at 2 they drop 0.0%, {at_two:.1f}%" in text
+
+
+def test_the_router_collapse_description_gives_where_each_router_ends():
+    text = description(figures.router_collapse(alphas=(0.0, 1.0), steps=40))
+    run = moe.train_router(alpha=0.0, experts=8, steps=40, seed=0)
+    assert "N·Σ f·P" in text and "12.5% dotted" in text and "after 40 steps" in text.lower()
+    assert f"alpha = 0: {100 * run.max_share[-1]:.0f}% and {run.balancing_loss[-1]:.2f}" in text
+
+
+def test_the_all_to_all_description_gives_the_gigabytes_at_8_and_256_gpus():
+    text = description(figures.all_to_all_by_degree(top_ks=(2,)))
+    d_model = moe.preset("deepseek-v3").d_model
+    sent = np.asarray(moe.all_to_all_bytes(4096, 2, d_model, np.array([8, 256])).training_bytes) / 1e9
+    assert "GPUs, log scale" in text and f"d_model {d_model}" in text
+    assert f"top-2: {sent[0]:.2f} GB at 8 GPUs, {sent[1]:.2f} GB at 256" in text

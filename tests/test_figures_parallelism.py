@@ -6,7 +6,9 @@ import pytest
 
 from scalingedu.data import ACCELERATORS, INTERCONNECTS
 from scalingedu.figures import parallelism as figures
+from scalingedu.formatting import memory
 from scalingedu.parallelism import LLAMA3_405B, activation_memory, collective_bytes, collective_time, zero_memory
+from scalingedu.plotting import description
 from scalingedu.transformer import PRESETS, count_params
 
 GIB = 2**30
@@ -79,3 +81,37 @@ def test_the_tensor_parallel_diagram_draws_the_real_runs_shards_to_scale():
         assert "all-reduce" in texts and f"{run.D_MODEL} × {shard}" in texts
     with pytest.raises(ValueError, match="world = 3 must divide d_ff = 64"):
         figures.tensor_parallel_layers(3)
+
+
+# --- descriptions (alt text): each figure says what it shows, with numbers computed as the figure computes them ---
+
+def test_the_training_memory_description_gives_the_totals_and_what_fits():
+    text = description(figures.training_memory(SHAPES, ACCELERATORS["A100"].memory_bytes))
+    totals = [zero_memory(count_params(s).total, 1, 0).total
+              + s.n_layers * activation_memory(s.context, 1, s.d_model, s.n_heads) for s in SHAPES.values()]
+    assert "GiB" in text and "80 GiB" in text and "16 bytes per parameter" in text
+    assert f"{memory(min(totals))} (GPT-3 1.3B)" in text and f"{memory(max(totals))} (Llama 3 405B)" in text
+    assert "only GPT-3 1.3B fits" in text
+
+
+def test_the_ring_collectives_description_gives_the_volumes_and_times():
+    links = {"InfiniBand": INTERCONNECTS["A100"]["network"], "NVLink": INTERCONNECTS["A100"]["nvlink"]}
+    text = description(figures.ring_collectives(2 * 175e9, links, max_gpus=16))
+    assert "2(n-1)/n" in text and f"{collective_bytes('all_reduce', 1.0, 16):.2f} times the message" in text
+    seconds = collective_time("all_reduce", 2 * 175e9, 16, bandwidth_bytes_per_second=links["NVLink"])
+    assert "350 GB of gradients" in text and f"{seconds:.1f} s at 16" in text
+
+
+def test_the_activation_description_gives_each_settings_memory_at_both_ends():
+    shape = PRESETS["GPT-3 175B"]
+    text = description(figures.activation_memory_by_tp(shape, "GPT-3 175B"))
+    label, first, *_, last = figures.activation_table(shape)[3]
+    assert "MiB" in text and "tensor-parallel degree t" in text
+    assert f"{label} {first:,.0f} to {last:,.0f}" in text and "as 1/t" in text
+
+
+def test_the_tensor_parallel_description_gives_the_shards_shapes():
+    from scalingedu.parallelism import cpu_tensor_parallel as run
+    text = description(figures.tensor_parallel_layers(4))
+    assert f"W1 ({run.D_MODEL} × {run.D_FF // 4})" in text and "1/4 of the MLP's weights" in text
+    assert "all-reduce is the only communication" in text

@@ -8,11 +8,12 @@ import pytest
 
 from scalingedu.data import HOFFMANN_2022_ALLOCATION_EXPONENTS, HOFFMANN_2022_ALLOCATION_INTERVALS
 from scalingedu.figures import scaling_lab as figures
+from scalingedu.formatting import human
 from scalingedu.lab import VOCAB_SIZE, load_results
 from scalingedu.lab.analysis import bootstrap_exponent
 from scalingedu.lab.experiments import experiment_runs, quality_runs, repetition_runs
 from scalingedu.laws import fit_chinchilla
-from scalingedu.plotting import figure_png
+from scalingedu.plotting import description, figure_png
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +89,51 @@ def test_data_experiments_draw_the_runs_and_the_uniform_guess():
     assert uniform == pytest.approx(math.log(VOCAB_SIZE))
     assert max(ours.get_ydata()) > uniform        # the longest repetition run ends above chance: shown, not hidden
     assert right.get_ylim()[1] > max(ours.get_ydata())
+
+
+# --- descriptions (alt text): each figure says what it shows, with numbers computed as the figure computes them ---
+
+def test_the_live_run_description_gives_the_losses_and_both_baselines():
+    class Run:
+        curve_tokens = np.array([1e3, 1e4, 1e5])
+        curve_val_loss = np.array([4.0, 3.0, 2.5])
+    text = description(figures.live_run(Run, unigram_loss=3.25))
+    assert "nats/char" in text and "log scale" in text
+    assert "falls from 4.00 to 2.50" in text and f"{math.log(VOCAB_SIZE):.2f}" in text
+    assert "ends 0.75 nats below the character frequencies" in text
+
+
+def test_the_sweep_description_gives_the_best_run_of_the_largest_budget(results):
+    text = description(figures.sweep_profiles(results))
+    largest = results["budget"] == results["budget"].max()
+    best = np.argmin(results["val_loss"][largest])
+    assert "nats/char" in text and f"{results['val_loss'].size} runs" in text
+    assert f"{human(results['params'][largest][best])} (loss {results['val_loss'][largest][best]:.3f})" in text
+    assert "moves to larger models as the budget grows" in text
+
+
+def test_the_bootstrap_description_gives_both_exponents_and_intervals(results):
+    interval = bootstrap_exponent(results, samples=50, seed=0)
+    published = HOFFMANN_2022_ALLOCATION_EXPONENTS["approach_2_a"]
+    low, high = HOFFMANN_2022_ALLOCATION_INTERVALS["approach_2_a"]
+    text = description(figures.bootstrap_histogram(interval, published, (low, high)))
+    assert "dimensionless" in text and "50 bootstrap resamples" in text
+    assert f"a = {interval.a:.3f}" in text and f"{interval.low:.3f} to {interval.high:.3f}" in text
+    assert f"{(interval.high - interval.low) / (high - low):.1f} times as wide" in text
+
+
+def test_the_approach3_description_gives_the_laws_largest_miss(results):
+    law = fit_chinchilla(results["params"], results["tokens"], results["val_loss"])
+    text = description(figures.approach3_fit(results, law))
+    miss = np.max(np.abs(law.loss(results["params"], results["tokens"]) / results["val_loss"] - 1))
+    assert "nats/char" in text and f"C^{law.params_exponent:.3f}" in text
+    assert f"within {miss:.1%} of every run" in text
+
+
+def test_the_data_experiments_description_gives_the_longest_run_above_the_uniform_guess():
+    runs = experiment_runs()
+    quality, repetition = quality_runs(runs), repetition_runs(runs)
+    text = description(figures.data_experiments(quality, repetition, 4.0))
+    assert "nats/char" in text and "corrupted" in text
+    assert f"{repetition[-1].epochs:g} epochs end at {repetition[-1].val_loss:.2f}, above the uniform guess" in text
+    assert f"rises from {quality[0].val_loss:.2f} to {quality[-1].val_loss:.2f}" in text

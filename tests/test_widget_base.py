@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from scalingedu.laws import KAPLAN_CHOICE
-from scalingedu.plotting import new_figure
+from scalingedu.plotting import description, new_figure
 from scalingedu.widgets import all_widget_classes
 from scalingedu.widgets.base import LessonWidget, log_slider
 from scalingedu.widgets.capstone import RunPlanner
@@ -117,10 +117,16 @@ def test_update_refuses_unknown_controls_and_values_the_controls_cannot_hold(fac
 
 def test_static_readers_get_the_first_state_as_png():
     widget = ModelMap()
-    bundle = widget._repr_mimebundle_()
+    bundle, metadata = widget._repr_mimebundle_()       # the model map describes its figure: that is the alt text
+    assert metadata == {"image/png": {"alt": description(widget.figure)}}
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert base64.b64decode(bundle["image/png"]) == bytes(widget.image.value)
     assert bytes(widget.image.value).startswith(b"\x89PNG")
+
+
+def test_an_undescribed_widget_offers_its_picture_without_alt_text():
+    bundle = SquareRoot()._repr_mimebundle_()                # draw() never calls describe: no metadata, no alt
+    assert isinstance(bundle, dict) and "image/png" in bundle
 
 
 def _pixels(png: bytes) -> np.ndarray:

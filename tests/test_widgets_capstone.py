@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from scalingedu.planning import plan_run
+from scalingedu.plotting import description
 from scalingedu.widgets import all_widget_classes
 from scalingedu.widgets.capstone import WIDGETS, RunPlanner
 
@@ -108,3 +109,16 @@ def test_the_time_panel_has_no_legend_that_a_long_run_could_cover():
     assert "deadline 365 days" in widget.deadline_label.get_text()
     assert f"{widget.plan.days:.1f} days" in widget.time_label.get_text()
     assert widget.deadline_label.get_position()[0] < 365       # written left of a line at the axis' far end
+
+
+def test_the_description_gives_the_plan_and_follows_the_controls():
+    widget = RunPlanner()
+    plan = plan_run(2e7, "H100", 90, 1e13, 1e12)
+    text = description(widget.figure)
+    assert "both log scale" in text and "GiB" in text and "nats/token" in text and "\n" not in text
+    assert f"{plan.tokens_per_param:.0f} per parameter, {plan.epochs:.1f} epochs" in text
+    assert f"{plan.days:.1f} days on {plan.n_accelerators:,} accelerators" in text
+    bundle, metadata = widget._repr_mimebundle_()            # the picture and its alt text, the description
+    assert "image/png" in bundle and metadata["image/png"]["alt"] == text
+    widget.update(deadline=180)
+    assert "within 180 days" in description(widget.figure)

@@ -21,7 +21,8 @@ from scalingedu.laws import (
     isoflop_view,
     optimal_tokens_for_params,
 )
-from scalingedu.laws.isoflop import FLOPS_RANGE
+from scalingedu.laws.isoflop import FLOPS_RANGE, TARGET_FLOPS
+from scalingedu.plotting import description
 from scalingedu.widgets import all_widget_classes
 from scalingedu.widgets.chinchilla import IsoFlopExplorer, IsoFlopLab
 
@@ -51,7 +52,8 @@ def test_widget_is_registered_and_starts_at_the_gopher_budget(explorer):
     assert explorer.values == {"flops": pytest.approx(GOPHER_BUDGET_FLOPS), "law": ROUNDED}
     assert explorer.error is None and _shown(explorer)
     assert bytes(explorer.image.value).startswith(PNG_SIGNATURE)
-    assert "image/png" in explorer._repr_mimebundle_()
+    bundle, metadata = explorer._repr_mimebundle_()          # the picture and its alt text, the description
+    assert "image/png" in bundle and metadata["image/png"]["alt"] == description(explorer.figure)
     title = explorer.title.get_text()
     plan = HOFFMANN_2022.compute_optimal(GOPHER_BUDGET_FLOPS)
     assert "N = 32.2B params" in title and "D = 2.98T tokens" in title and f"{plan.loss:.3f}" in title
@@ -259,3 +261,26 @@ def test_updated_picture_equals_a_full_redraw(factory, changes):
         assert np.abs(updated - before).max() > 100
         widget._background = None
         assert np.abs(updated - _pixels(widget.render_png())).max() <= 2
+
+
+# --- descriptions (the static picture's alt text) follow the controls ---------------------------------------------
+
+def test_explorer_description_gives_the_optimum_and_which_models_are_over_trained(explorer):
+    text = description(explorer.figure)
+    plan = HOFFMANN_2022.compute_optimal(GOPHER_BUDGET_FLOPS)
+    assert "nats/token" in text and "C = 5.76e23 FLOPs" in text and f"loss {plan.loss:.3f}" in text
+    assert "over-trained (above the line): Llama 3 8B" in text and "Gopher ×1.00" in text
+    explorer.update(law=KAPLAN_CHOICE)
+    view = isoflop_view(KAPLAN_CHOICE, GOPHER_BUDGET_FLOPS)
+    assert f"{view.extra_loss:.3f} above Eq. 10's own optimum" in description(explorer.figure)
+
+
+def test_lab_description_gives_the_fitted_and_true_exponents_and_the_extrapolation(lab):
+    text = description(lab.figure)
+    values = lab.values
+    experiment = isoflop_experiment(values["truth"], values["noise_percent"] / 100, values["sizes"],
+                                    values["spread"], values["seed"])
+    true_target, fitted_target = experiment.target_params
+    assert "SIMULATED" in text and "nats/token" in text
+    assert f"C^{experiment.fit.a:.3f} against the true exponent {experiment.true_a:.3f}" in text
+    assert f"({fitted_target / true_target - 1:+.0%})" in text and f"{TARGET_FLOPS:.3g}".replace("+", "") in text

@@ -9,6 +9,8 @@ from PIL import Image
 
 from scalingedu import data
 from scalingedu.compute import implied_mfu, run_budget, training_days
+from scalingedu.formatting import sci
+from scalingedu.plotting import description
 from scalingedu.widgets import all_widget_classes
 from scalingedu.widgets.compute_budgets import (
     COUNTS,
@@ -144,7 +146,8 @@ def test_a_chip_without_board_power_says_so(calculator):
 def test_initial_values_and_a_static_picture():
     widget = TrainingRunCalculator(model=CUSTOM, params=1e9, tokens=2e10, chip="H100", n_accelerators=8)
     assert widget.values["model"] == CUSTOM and widget.values["params"] == 1e9
-    assert "image/png" in widget._repr_mimebundle_()
+    bundle, metadata = widget._repr_mimebundle_()            # the picture and its alt text, the description
+    assert "image/png" in bundle and metadata["image/png"]["alt"] == description(widget.figure)
 
 
 @pytest.mark.parametrize("values", [dict(params=1e8, tokens=1e9, model=CUSTOM), dict(params=1e12, tokens=1e14),
@@ -225,3 +228,15 @@ def test_an_mfu_above_every_published_run_gets_a_caution(calculator):
     assert "MFU 75%" in calculator.notes.value and calculator.notes.layout.display != "none"
     calculator.update(mfu=0.46)
     assert calculator.cautions == []
+
+
+def test_the_description_follows_the_run_and_ranks_it_among_published_runs(calculator):
+    text = description(calculator.figure)
+    budget = _expected(calculator)
+    assert f"Llama 2 70B's published size and tokens: 70B parameters on 2T tokens, compute 6ND = " \
+           f"{sci(budget.flops)} FLOPs" in text
+    assert "wall-clock days (log scale)" in text and "The published run took 1.72M A100-hours" in text
+    calculator.update(model=CUSTOM, params=1e9, tokens=2e10)
+    text = description(calculator.figure)
+    assert f"a custom run: 1B parameters on 20B tokens, compute 6ND = {sci(1.2e20)} FLOPs" in text
+    assert text.count("less than any of them") == 2 and "published run took" not in text

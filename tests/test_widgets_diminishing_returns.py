@@ -7,7 +7,7 @@ import pytest
 
 from scalingedu.data import GOPHER_BUDGET_FLOPS
 from scalingedu.laws import HOFFMANN_2022, HOFFMANN_2022_TEX
-from scalingedu.plotting import PALETTE
+from scalingedu.plotting import PALETTE, description
 from scalingedu.returns import (
     data_constrained_optimal,
     frontier_step,
@@ -37,7 +37,8 @@ def test_widgets_are_registered_and_start_cleanly(cls):
     assert cls in all_widget_classes()
     widget = cls()
     assert _shown(widget) and bytes(widget.image.value).startswith(PNG_SIGNATURE)
-    assert "image/png" in widget._repr_mimebundle_()
+    bundle, metadata = widget._repr_mimebundle_()            # the picture and its alt text, the description
+    assert "image/png" in bundle and metadata["image/png"]["alt"] == description(widget.figure)
 
 
 def test_first_widget_has_a_slider_that_changes_the_picture():
@@ -185,3 +186,40 @@ def test_the_emergence_reference_line_follows_the_rescaled_axis():
     patch = pixels[row - 2:row + 3, column - 2:column + 3].reshape(-1, 3)
     blue = np.array([int(PALETTE[0][i:i + 2], 16) for i in (1, 3, 5)])
     assert np.abs(patch - blue).sum(axis=1).min() < 40
+
+
+# --- descriptions (the first state's alt text, from the numbers drawn) ----------------------------------------------
+
+def test_the_frontier_explorers_description_gives_the_loss_and_the_gain_per_doubling():
+    widget = FrontierExplorer()
+    step = frontier_step(HOFFMANN_2022, GOPHER_BUDGET_FLOPS, dollars_per_accelerator_hour=2.0)
+    text = description(widget.figure)
+    assert "nats/token" in text and "FLOPs, log scale" in text and "\n" not in text
+    assert f"the loss is {step.loss:.3f}" in text and f"a doubling gains {step.gain_per_doubling:.4f} nats" in text
+
+
+def test_the_data_limit_explorers_description_gives_the_best_run():
+    widget = DataLimitExplorer()
+    plan = data_constrained_optimal(1e23, 1e11)
+    text = description(widget.figure)
+    assert "effective data D′" in text and "nats/token" in text
+    assert f"best run makes {plan.epochs:.3g} epochs" in text and f"loss {plan.loss:.3f}" in text
+
+
+def test_the_inference_demand_explorers_description_gives_the_cheapest_model():
+    widget = InferenceDemandExplorer()
+    text = description(widget.figure)
+    law = HOFFMANN_2022_TEX
+    chinchilla = law.compute_optimal(optimal_budget_for_params(law, widget.values["quality_of"]))
+    plan = inference_optimal(law, chinchilla.loss, widget.values["inference_tokens"])
+    assert "lifetime FLOPs" in text and "both log scale" in text
+    assert f"{plan.tokens_per_param:,.0f} per parameter" in text and f"{chinchilla.loss:.3f} nats/token" in text
+
+
+def test_the_emergence_description_gives_both_metrics_and_the_lab_rise():
+    widget = EmergenceByMetric()
+    lab = lab_emergence(10)
+    text = description(widget.figure)
+    assert "answers of 10 tokens" in text and "exact match" in text and "token edit distance" in text
+    assert f"falls {1 - lab.loss[-1] / lab.loss[0]:.0%}" in text
+    assert f"rises {lab.exact_match[-1] / lab.exact_match[0]:.3g} times" in text

@@ -16,6 +16,7 @@ from scalingedu.lab.hyperparameters import (
     schedule_comparison,
 )
 from scalingedu.lab.schedules import schedule
+from scalingedu.plotting import description
 from scalingedu.widgets.hyperparameters import (
     FIT_ERROR_LIMIT,
     WIDGETS,
@@ -70,7 +71,8 @@ def test_each_starts_with_a_plot_and_no_caution(cls):
     widget = cls()
     assert _shown(widget) and bytes(widget.image.value).startswith(PNG_SIGNATURE)
     assert widget.cautions == [] and widget.notes.layout.display == "none"
-    assert "image/png" in widget._repr_mimebundle_()
+    bundle, metadata = widget._repr_mimebundle_()            # the picture and its alt text, the description
+    assert "image/png" in bundle and metadata["image/png"]["alt"] == description(widget.figure)
 
 
 @pytest.mark.parametrize("cls", WIDGETS, ids=lambda cls: cls.__name__)
@@ -381,3 +383,32 @@ def test_a_blitted_update_matches_a_full_redraw(cls, values):
     widget._background = None
     assert np.abs(blitted - pixels(widget.render_png())).max() <= 2
     assert np.abs(blitted - first).max() > 100
+
+
+# --- descriptions (the first state's alt text, from the numbers drawn) ----------------------------------------------
+
+def test_the_transfer_description_gives_the_optima_and_the_drift():
+    widget = LearningRateTransfer()
+    drift = {(d.parametrization, d.base_width): d for d in learning_rate_drift()}[("sp", 32)]
+    text = description(widget.figure)
+    assert "nats/character" in text and "both log scale" in text and "\n" not in text
+    assert f"width^{drift.slope:+.2f} ± {drift.slope_se:.2f}" in text
+    assert f"varies {drift.fold_change:.2f} times" in text
+    widget.update(parametrization=MUP8)
+    assert "µP, base width 8" in description(widget.figure) and "SP's optima" in description(widget.figure)
+
+
+def test_the_critical_batch_description_gives_the_fit():
+    widget = CriticalBatchExplorer()
+    fit = {c.target: c for c in critical_batch_sizes()}[2.4].tradeoff
+    text = description(widget.figure)
+    assert "both log scale" in text and "characters per step" in text
+    assert f"S_min = {fit.s_min:.0f} steps" in text and f"B_crit = E_min/S_min = {fit.b_crit:,.0f}" in text
+
+
+def test_the_schedule_description_gives_the_losses_at_the_budget():
+    widget = ScheduleExplorer()
+    here = schedule_comparison()[2]
+    text = description(widget.figure)
+    assert "nats/character" in text and "log scale" in text and "20% decay" in text
+    assert f"WSD − cosine {here.difference:+.3f}" in text and f"cosine {here.best('cosine')[1].mean():.4f}" in text

@@ -10,7 +10,9 @@ import pytest
 from PIL import Image
 
 from scalingedu.data import GOPHER_BUDGET_FLOPS, KAPLAN_2020_MODEL_RANGE, KAPLAN_2020_SETUP, MODELS, model
+from scalingedu.formatting import human
 from scalingedu.laws import KAPLAN_2020, allocations, law_point
+from scalingedu.plotting import description
 from scalingedu.widgets.kaplan_laws import (
     BUDGET_PRESETS,
     CUSTOM,
@@ -56,7 +58,8 @@ def test_explorer_starts_at_kaplans_largest_model_on_webtext2(explorer):
                                "tokens": KAPLAN_2020_SETUP["dataset_tokens"], "preset": CUSTOM}
     assert explorer.error is None and _shown(explorer)
     assert bytes(explorer.image.value).startswith(PNG_SIGNATURE)
-    assert "image/png" in explorer._repr_mimebundle_()
+    bundle, metadata = explorer._repr_mimebundle_()          # the picture and its alt text, the description
+    assert "image/png" in bundle and metadata["image/png"]["alt"] == description(explorer.figure)
 
 
 def test_explorer_update_changes_the_plotted_data(explorer):
@@ -248,3 +251,22 @@ def test_comparer_cautions_beyond_the_compute_each_rule_was_fitted_on(comparer):
     assert "488×" in comparer.cautions[0]
     comparer.update(flops=1e25)                    # beyond Chinchilla's test too
     assert len(comparer.cautions) == 2 and "tested once, by Chinchilla at 5.76e23" in comparer.cautions[1]
+
+
+# --- descriptions (the static picture's alt text) follow the controls ---------------------------------------------
+def test_explorer_description_gives_the_loss_its_limits_and_the_verdict(explorer):
+    explorer.update(preset="Chinchilla")
+    point = law_point(explorer.values["params"], explorer.values["tokens"])
+    text = description(explorer.figure)
+    assert "test loss (nats/token, log scale)" in text and "Your point, Chinchilla: N = 70B" in text
+    assert f"has a loss of {point.loss:.3f} nats/token, against {point.converged_loss:.3f}" in text
+    assert f"enough data by Eq. 4.4, which asks for {human(point.bound_tokens)} tokens" in text
+
+
+def test_comparer_description_gives_each_rules_split_at_the_budget(comparer):
+    text = description(comparer.figure)
+    split = allocations(GOPHER_BUDGET_FLOPS)
+    assert "training budget C (FLOPs" in text and "tokens per parameter D/N (log scale)" in text
+    kaplan = split["Kaplan 2020 (Table 6)"]
+    assert f"Kaplan 2020 (Table 6) {human(kaplan.params)} parameters on {human(kaplan.tokens)} tokens" in text
+    assert "Kaplan's model is 11.1 times Epoch's" in text

@@ -9,6 +9,8 @@ import pytest
 from PIL import Image
 
 from scalingedu import moe
+from scalingedu.formatting import human, memory
+from scalingedu.plotting import description
 from scalingedu.widgets import all_widget_classes
 from scalingedu.widgets.mixture_of_experts import (
     METHOD_LABELS,
@@ -54,7 +56,8 @@ def test_widgets_are_registered_and_the_first_control_is_a_slider(simulator):
     assert set(METHOD_LABELS.values()) == set(moe.BALANCING_METHODS)
     assert simulator.error is None and _shown(simulator)
     assert bytes(simulator.image.value).startswith(PNG_SIGNATURE)
-    assert "image/png" in simulator._repr_mimebundle_()
+    bundle, metadata = simulator._repr_mimebundle_()          # the picture and its alt text, the description
+    assert "image/png" in bundle and metadata["image/png"]["alt"] == description(simulator.figure)
 
 
 @pytest.mark.parametrize("label", list(METHOD_LABELS))
@@ -228,3 +231,25 @@ def test_the_memory_axis_ends_a_decade_or_so_above_the_largest_bar(comparison):
     assert 8 * largest <= high <= 80 * largest
     # the value labels sit on a white box, so the 80 GiB line does not run through their digits
     assert all(label.get_bbox_patch() is not None for label in comparison.memory_labels)
+
+
+# --- descriptions (the first state's alt text, from the numbers drawn) ----------------------------------------------
+
+def test_the_simulators_description_follows_its_state():
+    widget = RouterSimulator()
+    history, reference = _library_history("bias"), _library_history("none")
+    text = description(widget.figure)
+    assert "× the even share" in text and "dropped (%)" in text and "N·Σ f·P" in text and "\n" not in text
+    assert f"busiest expert gets {history.imbalance[-1]:.2f}× the even share" in text
+    assert f"against {100 * reference.dropped_fraction[-1]:.1f}% without balancing" in text
+    widget.update(experts=8)
+    assert "A simulated router of 8 experts" in description(widget.figure)
+
+
+def test_the_comparisons_description_gives_the_parameters_and_the_memory():
+    widget = DenseVsMoEExplorer()
+    result = moe.dense_vs_moe(1e23, 64, 2)
+    text = description(widget.figure)
+    assert "parameters (log scale)" in text and "bytes, log scale" in text
+    assert f"MoE total {human(result.moe_total_params)}, {result.moe_total_params / result.dense_params:.1f}×" in text
+    assert memory(result.moe_training_bytes) in text

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scalingedu.parallelism import LARGEST_PUBLISHED_BATCH_TOKENS, PLANNER_MODELS, planner_model
+from scalingedu.formatting import short_duration
+from scalingedu.parallelism import LARGEST_PUBLISHED_BATCH_TOKENS, PLANNER_MODELS, pipeline_bubble, planner_model
+from scalingedu.plotting import description
 from scalingedu.roofline import critical_batch_tokens, critical_intensity, layer_roofline
 from scalingedu.widgets import all_widget_classes
 from scalingedu.widgets.parallelism import (
@@ -267,3 +269,34 @@ def test_planner_hatches_and_greys_the_stages_that_do_not_fit():
         for stage, patch in enumerate(part.patches):
             assert (patch.get_hatch() == "///") is (not fits[stage])
             assert (patch.get_alpha() < 0.5) is (not fits[stage])
+
+
+# --- descriptions (the static picture's alt text) follow the controls ---------------------------------------------
+
+def test_roofline_description_says_which_products_are_memory_bound():
+    explorer = RooflineExplorer(accelerator="H100", tokens=2048.0)
+    text = description(explorer.figure)
+    assert f"ridge at {critical_intensity('H100', 'bf16'):,.0f} FLOPs per byte" in text and "TFLOP/s" in text
+    assert "memory-bound (hollow): attention core (no FlashAttention)" in text
+    explorer.update(tokens=16.0)
+    assert "compute-bound" not in description(explorer.figure)
+    bundle, metadata = explorer._repr_mimebundle_()
+    assert metadata["image/png"]["alt"] == description(explorer.figure)
+
+
+def test_planner_description_gives_each_stages_memory_and_the_step_time():
+    planner = ClusterPlanner()
+    text = description(planner.figure)
+    view = planner.view
+    assert "GiB" in text and f"one training step of {short_duration(view.time.total)}" in text
+    assert f"MFU {view.time.mfu:.1%}" in text and "ZeRO-0" in text and "(fits)" in text
+    planner.update(dp=1, tp=1, pp=1, zero_stage=0, microbatches=1)
+    assert "out of memory" in description(planner.figure) and "no step time" in description(planner.figure)
+
+
+def test_timeline_description_gives_each_schedules_bubble():
+    timeline = PipelineTimeline(stages=4, microbatches=8, interleave=2)
+    text = description(timeline.figure)
+    assert f"1F1B: bubble {pipeline_bubble(4, 8):.1%} measured" in text
+    assert f"interleaving cuts the bubble from {pipeline_bubble(4, 8):.1%} to " \
+           f"{pipeline_bubble(4, 8, interleave=2):.1%}" in text

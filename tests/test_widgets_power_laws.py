@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from scalingedu.plotting import description
 from scalingedu.powerlaw import extrapolation_experiment
 from scalingedu.widgets.power_laws import ExtrapolationSimulator, PowerLawExplorer
 
@@ -83,7 +84,8 @@ def test_explorer_bad_inputs_show_a_message_not_a_traceback(explorer):
 def test_explorer_offers_a_static_picture_and_takes_initial_values():
     widget = PowerLawExplorer(a=30.0, b=-0.34, c=1.69)
     assert widget.values == {"a": 30.0, "b": -0.34, "c": 1.69}
-    assert "image/png" in widget._repr_mimebundle_()
+    bundle, metadata = widget._repr_mimebundle_()            # the picture and its alt text, the description
+    assert "image/png" in bundle and metadata["image/png"]["alt"] == description(widget.figure)
 
 
 # --- ExtrapolationSimulator ----------------------------------------------------------------------------------------
@@ -174,3 +176,21 @@ def test_a_diverging_offset_fit_is_a_clear_value_error_shown_by_the_simulator(si
         extrapolation_experiment(0.03, 5, 0.5, 13)
     simulator.update(noise_percent=3.0, n_points=5, decades=0.5, seed=13)
     assert simulator.error.startswith("the fit with an offset diverged") and not _shown(simulator)
+
+
+# --- descriptions (the static picture's alt text) follow the controls ---------------------------------------------
+def test_explorer_description_gives_the_slope_and_where_the_floor_takes_over(explorer):
+    text = description(explorer.figure)
+    assert "y = 2·x^-0.50 (arbitrary units)" in text and "stays at -0.50 everywhere" in text
+    explorer.update(c=0.3)
+    text = description(explorer.figure)
+    assert f"a·x^b falls below the floor c at x ≈ {(0.3 / 2) ** (1 / -0.5):.3g}" in text              # 44.4
+    assert f"from {explorer.slope_curve.get_ydata()[0]:+.3g} at x = 1" in text
+
+
+def test_simulator_description_gives_both_predictions_and_their_errors(simulator):
+    text = description(simulator.figure)
+    result = extrapolation_experiment(0.02, 8, 2.0, 0, smallest_params=1e7, factor=100.0)
+    assert "loss (nats/token, log scale)" in text and "8 simulated runs with 2% noise" in text
+    assert f"({100 * result.plain_error:+.1f}%)" in text and f"({100 * result.offset_error:+.1f}%)" in text
+    assert f"the true loss is {result.true_target_loss:.3f}" in text

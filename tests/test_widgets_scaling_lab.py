@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scalingedu.lab import load_results, sweep_fit
+from scalingedu.lab import VOCAB_SIZE, load_results, sweep_fit
+from scalingedu.lab.analysis import isoflop_budget_view
+from scalingedu.plotting import description
 from scalingedu.widgets import all_widget_classes
 from scalingedu.widgets.scaling_lab import DataExperimentExplorer, LabIsoFlopProfiles
 
@@ -31,7 +33,8 @@ def test_widgets_are_registered():
 
 def test_profiles_start_on_a_shipped_budget(profiles):
     assert bytes(profiles.image.value).startswith(PNG_SIGNATURE) and profiles.error is None
-    assert "image/png" in profiles._repr_mimebundle_()
+    bundle, metadata = profiles._repr_mimebundle_()          # the picture and its alt text, the description
+    assert "image/png" in bundle and metadata["image/png"]["alt"] == description(profiles.figure)
     fit = sweep_fit()
     assert profiles.optimum.get_xdata()[0] == pytest.approx(fit.params[0])
 
@@ -108,3 +111,27 @@ def test_profiles_caution_when_the_minimum_lies_outside_the_sizes_trained(profil
     assert "outside the sizes trained" in mine.cautions[0] and "8.1e+11" in mine.cautions[0]
     assert mine.optimum.get_xdata()[0] > data["params"][keep].max()
     assert not mine.spread.get_visible()                 # no seeds for a sweep of one's own
+
+
+# --- descriptions (the static picture's alt text) follow the controls ---------------------------------------------
+
+def test_profiles_description_gives_the_minimum_of_the_chosen_budget(profiles):
+    for budget in np.unique(profiles.results["budget"])[[0, -1]]:
+        profiles.update(flops=float(budget))
+        view = isoflop_budget_view(float(budget), profiles.results, profiles.fit)
+        text = description(profiles.figure)
+        assert "nats/char" in text and f"loss {view.optimum_loss:.3f}" in text
+        best, second = np.sort(view.runs_loss)[:2]
+        assert f"differ by only {second - best:.4f} nats" in text and f"C^{profiles.fit.a:.2f}" in text
+
+
+def test_explorer_description_gives_both_runs_and_says_when_one_ends_above_chance(explorer):
+    clean = explorer.quality[0]
+    explorer.update(corruption=0.2, epochs=64.0)
+    text = description(explorer.figure)
+    dirty, repeated = explorer.quality[2], explorer.repetition[-1]
+    assert "nats/char" in text and f"ends at {dirty.val_loss:.3f}, {dirty.val_loss - clean.val_loss:+.3f}" in text
+    assert f"{repeated.epochs:.0f} times ends at {repeated.val_loss:.3f}" in text
+    assert f"ends above the uniform guess, ln {VOCAB_SIZE}" in text
+    explorer.update(epochs=2.0)
+    assert f"ends below the uniform guess, ln {VOCAB_SIZE}" in description(explorer.figure)

@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from scalingedu.data import MODELS, model
+from scalingedu.formatting import sci
+from scalingedu.plotting import description
 from scalingedu.widgets.start_here import (
     CAUTION_FACTOR,
     FAMILY_STYLES,
@@ -86,3 +88,15 @@ def test_the_iso_flop_labels_use_powers_of_ten_inside_the_axes(model_map):
         exponent = int(text.get_text().split("{")[1].split("}")[0])
         assert 6 * x * y == pytest.approx(10.0 ** exponent)      # each label sits on its own line C = 6ND
     assert np.isfinite([t.get_position() for t in labels]).all()
+
+
+def test_the_description_follows_your_model_and_is_the_pictures_alt_text(model_map):
+    text = description(model_map.figure)
+    assert "Training tokens D (log scale) against parameters N (log scale" in text
+    assert f"{len([r for r in MODELS if r.tokens is not None])} published models" in text
+    assert "1B parameters and 20B tokens: 20 tokens per parameter, 1.20e20 FLOPs (1.39 PF-days" in text
+    model_map.update(params=7e10, tokens=1.4e12)                       # Chinchilla's size and tokens
+    text = description(model_map.figure)
+    assert f"70B parameters and 1.4T tokens: 20 tokens per parameter, {sci(6 * 7e10 * 1.4e12)} FLOPs" in text
+    bundle, metadata = model_map._repr_mimebundle_()
+    assert metadata["image/png"]["alt"] == text and "image/png" in bundle

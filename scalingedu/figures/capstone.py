@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..formatting import sci
+from ..formatting import human, sci
 from ..planning import allocate_compute
-from ..plotting import PALETTE, new_figure
+from ..plotting import PALETTE, describe, new_figure
 from ..returns import MUENNIGHOFF_2023
 
 DEMANDS = np.geomspace(1e10, 1e16, 25)
@@ -41,4 +41,16 @@ def allocation_shifts(flops: float, demands=DEMANDS, unique_limits=UNIQUE_LIMITS
     params_ax.spines["right"].set_visible(True)
     handles = [*data_ax.get_legend_handles_labels()[0], *params_ax.get_legend_handles_labels()[0]]
     params_ax.legend(handles, [h.get_label() for h in handles], loc="center right", fontsize=8)
+    most, scarce = by_demand[-1], by_data[0]
+    enough = [u for u, a in zip(unique_limits, by_data) if a.epochs <= 1 + 1e-9]
+    once = f", and from {human(enough[0])} on a single epoch" if enough else ""
+    describe(fig, f"""How the planner splits {sci(flops)} FLOPs. Left: parameters and training tokens (counts,
+        log-log) against the lifetime inference demand ({sci(demands[0])} to {sci(demands[-1])} tokens served), with
+        Chinchilla's split dotted: {human(chinchilla.params)} parameters on {human(chinchilla.tokens)} tokens. At
+        {sci(demands[-1])} tokens served the best model has {human(most.params)} parameters
+        ({most.params / chinchilla.params:.0%} of Chinchilla's) trained on {human(most.tokens)} tokens. Right: epochs
+        over the unique data and parameters (billions, right axis) against the unique tokens available (log scale):
+        with {human(unique_limits[0])} unique tokens the best run trains a {scarce.params / 1e9:.0f}B-parameter
+        model for {scarce.epochs:.0f} epochs over them{once}. Serving the model shrinks it and lengthens its training;
+        scarce data shrinks it too and makes it repeat.""")
     return fig

@@ -16,14 +16,26 @@ from matplotlib.ticker import NullFormatter
 
 from ..compute import training_flops
 from ..data import CHINCHILLA_APPROACH1_TABLE3, CHINCHILLA_TOKENS_PER_PARAM, model
+from ..formatting import flops as flops_text
 from ..formatting import human
 from ..laws import ChinchillaLaw
-from ..plotting import PALETTE, new_figure
+from ..plotting import PALETTE, describe, new_figure
 
 PROFILE_PARAMS = (1e6, 1e13)
 """Model sizes (parameters) along :func:`isoflop_profiles_figure`'s profiles."""
 LAW_COLOURS = (PALETTE[0], PALETTE[5], PALETTE[3])
 """The colours of the laws in :func:`tokens_per_param_figure` and :func:`agreement_figure`, in the order given."""
+
+
+def _span(low: float, high: float) -> str:
+    """A range of budgets in words: '1e18 to 1e24 FLOPs'."""
+    return f"{flops_text(low).removesuffix(' FLOPs')} to {flops_text(high)}"
+
+
+def _trends(series: dict, digits: int) -> str:
+    """Each named series' first and last value in words: 'Epoch refit falls from 26 to 14; ...'."""
+    return "; ".join(f"{name} {'falls' if values[-1] < values[0] else 'rises'} from {values[0]:.{digits}f} to "
+                     f"{values[-1]:.{digits}f}" for name, values in series.items())
 
 
 def _budget_colours(budgets):
@@ -58,6 +70,19 @@ def isoflop_profiles_figure(law: ChinchillaLaw, budgets):
     line_ax.set(xscale="log", yscale="log", xlabel="training budget C (FLOPs, log scale)",
                 ylabel="parameters or tokens (log scale)", title="the optima lie on straight lines")
     line_ax.legend(loc="upper left")
+    low, high = np.argmin(budgets), np.argmax(budgets)
+    top, top_params = budgets[high], best.params[high]
+    half = law.isoflop_profile(top, top_params / 2) - best.loss[high]
+    double = law.isoflop_profile(top, 2 * top_params) - best.loss[high]
+    describe(fig, f"""
+        Left: the predicted final loss (nats/token) of {law.name} against the model size N (parameters, log scale)
+        along the IsoFLOP profile of each of {budgets.size} budgets from {_span(budgets[low], top)}: one bowl per
+        budget, its minimum starred. The optimum moves from
+        {human(best.params[low], 'params')} at a loss of {best.loss[low]:.2f} to {human(top_params, 'params')} at
+        {best.loss[high]:.2f}. Right: the optimal parameters and tokens against the budget (FLOPs), both on log
+        scales, lie on straight lines, N_opt ∝ C^{law.params_exponent:.3f} and D_opt ∝ C^{law.tokens_exponent:.3f}.
+        Notice how flat each bowl's bottom is: at {flops_text(top)}, half the optimal size costs only {half:.4f}
+        nats more and twice the size {double:.4f}.""")
     return fig
 
 
@@ -83,6 +108,22 @@ def tokens_per_param_figure(laws: dict[str, ChinchillaLaw], flops_range=(1e18, 2
     ax.set_yticks([10, 20, 50, 100, 200], labels=["10", "20", "50", "100", "200"])
     ax.yaxis.set_minor_formatter(NullFormatter())
     ax.legend(loc="upper left", fontsize=8.5)
+    table_ratio = np.array(table3["tokens"]) / np.array(table3["params"])
+    chinchilla_flops = training_flops(chinchilla.params, chinchilla.tokens)
+    at_ends = {name: law.compute_optimal(flops[[0, -1]]).tokens_per_param for name, law in laws.items()}
+    there = {name: law.compute_optimal(chinchilla_flops).tokens_per_param for name, law in laws.items()}
+    near = [name for name, value in there.items() if abs(np.log(value / rule)) < np.log(1.5)]
+    agree = {0: "none comes", 1: f"only {', '.join(near)} comes"}.get(len(near), f"{', '.join(near)} come")
+    describe(fig, f"""
+        The compute-optimal tokens per parameter (log scale) against the training budget C (FLOPs, log scale, from
+        {_span(flops[0], flops[-1])}) for {len(laws)} versions of the fitted law (Approach 3):
+        {_trends(at_ends, 0)}. Table 3's {table_ratio.size} projections (Approach 1, squares) all lie between
+        {table_ratio.min():.0f} and {table_ratio.max():.0f}, and Chinchilla itself ({human(chinchilla.params)}
+        parameters, {human(chinchilla.tokens, 'tokens')}) sits at {chinchilla.tokens_per_param:.0f}, on the dotted
+        line of {rule:g} tokens per parameter. At Chinchilla's budget, {flops_text(chinchilla_flops)}, the laws
+        recommend {", ".join(f"{name} {value:.0f}" for name, value in there.items())} tokens per parameter, and
+        {agree} within a factor 1.5 of the rule: "{rule:g} tokens per parameter" is a rule of thumb near
+        Chinchilla's scale, not a law that holds at every budget.""")
     return fig
 
 
@@ -105,4 +146,16 @@ def agreement_figure(laws: dict[str, ChinchillaLaw], flops_range=(1e18, 1e28)):
     ratio_ax.set(xscale="log", ylim=(0, 1.4), xlabel="Table 3's budget (FLOPs, log scale)",
                  ylabel="law's N_opt / Table 3's N_opt (ratio)", title="agreement with Approach 1")
     ratio_ax.legend(loc="lower left", fontsize=8.5)
+    ratios = {name: law.compute_optimal(table_flops).params / table_params for name, law in laws.items()}
+    closest = min(ratios, key=lambda name: np.max(np.abs(np.log(ratios[name]))))
+    spread = np.max(np.abs(ratios[closest] - 1))
+    describe(fig, f"""
+        Left: the compute-optimal model size (parameters, log scale) of {len(laws)} versions of the fitted law
+        (Approach 3) against the training budget (FLOPs, log scale, {_span(flops[0], flops[-1])}), with Table 3's
+        {table_params.size} sizes from Approach 1 as squares, {human(table_params.min())} to
+        {human(table_params.max())} parameters. Right: each law's N_opt divided by Table 3's (a ratio, 1 means
+        agreement) at Table 3's budgets, {_span(table_flops.min(), table_flops.max())} (log scale):
+        {_trends(ratios, 2)}. Notice that the {closest} stays within {spread:.0%} of Approach 1 over
+        {np.log10(table_flops.max() / table_flops.min()):.0f} decades of compute, while a falling ratio means a law
+        recommends ever smaller models than Approach 1.""")
     return fig

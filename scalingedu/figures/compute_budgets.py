@@ -17,8 +17,8 @@ from ..compute import (
     training_flops,
 )
 from ..data import GPT3_PF_DAYS, MODELS, PALM_540B_UTILISATION
-from ..formatting import human
-from ..plotting import PALETTE, new_figure
+from ..formatting import human, sci
+from ..plotting import PALETTE, describe, new_figure
 from ..transformer import PRESETS, count_params, flops_per_token
 
 CHIP_COLOURS = {"A100": PALETTE[0], "H100": PALETTE[1]}
@@ -50,6 +50,16 @@ def gpt3_compute():
     diff_ax.set(xscale="log", ylim=(-2, 2), xlabel="parameters N (log scale)",
                 ylabel="6ND minus Table D.1 (% of Table D.1)", title="the difference: below the table's rounding")
     diff_ax.legend(loc="upper right")
+    difference = 100 * (recomputed / table - 1)
+    tokens = {r.tokens for r in records}
+    data = f"D = {human(records[0].tokens)} tokens" if len(tokens) == 1 else "each model's tokens D"
+    describe(figure, f"""
+        Left: the training compute of GPT-3's {len(records)} sizes (PF-days, log scale) against parameters N (log
+        scale), {human(sizes[0])} to {human(sizes[-1])}: the values printed in the GPT-3 paper's Table D.1 (squares)
+        and 6ND with {data} (dots) lie on top of each other, from {table[0]:,.3g} to {table[-1]:,.0f} PF-days.
+        Right: 6ND minus Table D.1, in percent of Table D.1: every difference lies between
+        {difference.min():+.2f}% and {difference.max():+.2f}%, inside the band of ±1%, no more than the table's
+        rounding. GPT-3's compute is 6ND: six FLOPs per parameter per training token.""")
     return figure
 
 
@@ -76,6 +86,23 @@ def parameter_shares(names):
     ax.set(xlim=(0, 1), xlabel="share of all parameters (fraction)", ylabel="model", title="where the parameters are")
     ax.grid(axis="y", visible=False)
     figure.legend(loc="outside lower center", ncols=4)
+    embedding = {name: c.embedding / c.total for name, c in zip(names, counts)}
+    mlp = {name: c.mlp / c.total for name, c in zip(names, counts)}
+    most, least = max(embedding, key=embedding.get), min(embedding, key=embedding.get)
+    attention_wins = [name for name, c in zip(names, counts) if c.attention >= c.mlp]
+    versus = ("more than attention in every model" if not attention_wins
+              else f"less than attention in {', '.join(attention_wins)}")
+    rest = {name: parameter_parts(c)[3] / c.total for name, c in zip(names, counts)}
+    visible = [f"{name} ({share:.2f})" for name, share in rest.items() if share >= 0.01]
+    rest_text = (f"; the small rest (norms, biases, relative positions) is 0.01 or more only in "
+                 f"{', '.join(visible)}" if visible else "")
+    describe(figure, f"""
+        One horizontal bar for each of {len(names)} models ({", ".join(names)}), split into the shares of all its
+        parameters (fraction, 0 to 1) in attention, the MLP, the embeddings and output layer, and the small rest.
+        The embeddings take the most in {most} ({embedding[most]:.2f}) and the least in {least}
+        ({embedding[least]:.3f}); the MLP holds between {min(mlp.values()):.2f} and {max(mlp.values()):.2f},
+        {versus}{rest_text}. In a large model almost every parameter sits in the attention and
+        MLP matrices: the embeddings matter only for small models.""")
     return figure
 
 
@@ -95,6 +122,19 @@ def attention_share(names, contexts=ATTENTION_CONTEXTS):
            ylabel="attention share of training FLOPs (fraction)",
            title="12·L·H·Q·T against 6N (dots: each model's own training context)")
     ax.legend(loc="upper left")
+    own, half = [], []
+    for name in names:
+        shape = PRESETS[name]
+        share = flops_per_token(shape).attention_fraction
+        own.append(f"{name} {share:.1%} at {shape.context:,} tokens")
+        half.append(f"{human(shape.context * (1 - share) / share)} for {name}")   # the term is linear in T
+    describe(figure, f"""
+        The share of training FLOPs spent in attention, 12·L·H·Q·T / (6N + 12·L·H·Q·T) (fraction, 0 to 1), against
+        the context length T ({human(contexts[0])} to {human(contexts[-1])} tokens, log scale) for {len(names)}
+        models. At its own training context (dots): {"; ".join(own)}. Every
+        curve rises with T and passes one half (dotted line) at T = {", ".join(half)} tokens. At the contexts
+        models train on, 6N counts most of the compute; attention takes over only at longer contexts, the sooner
+        the smaller the model.""")
     return figure
 
 
@@ -133,6 +173,21 @@ def time_hours_energy(flops: float, chips=("A100", "H100"), utilisations=(0.3, 0
         ax.bar_label(bars, [text(v) for v in values], padding=2, fontsize=8.5)
         ax.set(ylabel=ylabel, xlabel="chip and MFU", title=name, ylim=(0, 1.15 * max(values)))
         ax.grid(axis="x", visible=False)
+    middle = int(counts[len(counts) // 2])
+    days = [f"{training_days(flops, chip, middle, utilisation):,.3g} ({chip} at {utilisation:.0%})"
+            for chip in chips for utilisation in utilisations]
+    order = np.argsort(hours)
+    slow, fast = (labels[order[-1]].replace("\n", " at "), labels[order[0]].replace("\n", " at "))
+    describe(figure, f"""
+        Three panels for a training run of {sci(flops)} FLOPs on
+        {" and ".join(chips)} at MFU {" and ".join(f"{u:.0%}" for u in utilisations)}. Left: wall-clock days (log
+        scale) against the number of accelerators ({int(counts[0]):,} to {int(counts[-1]):,}, log scale): straight
+        lines of slope -1; on {middle:,} accelerators the run takes {", ".join(days)} days; a dotted line marks 30
+        days. Middle: accelerator-hours (millions), from {human(hours[order[-1]])} hours for {slow} down
+        to {human(hours[order[0]])} for {fast}. Right: energy (MWh) at each chip's board power and a PUE of {pue:g},
+        from {mwh[order[-1]]:,.0f} MWh for {slow} to {mwh[order[0]]:,.0f} MWh for {fast}. More accelerators shorten
+        the time but leave the accelerator-hours and the energy unchanged; only a faster chip or a higher MFU
+        lowers them.""")
     return figure
 
 
@@ -156,4 +211,21 @@ def implied_utilisation(rows, reference=PALM_540B_UTILISATION):
            ylabel="published run", title="utilisation implied by published accelerator-hours")
     ax.grid(axis="y", visible=False)
     figure.legend(loc="outside lower center", ncols=3)
+    plain = sorted(rows, key=lambda r: r.mfu_6nd)
+    known = [r for r in rows if r.mfu_with_attention is not None]
+    best = max(known, key=lambda r: r.mfu_with_attention) if known else None
+    exact = (f"; counting attention and the exact parameters raises each run whose shape is known, at most to "
+             f"{best.mfu_with_attention:.1%} for {best.name}" if best else "")
+    above = [r.name for r in rows if max(r.mfu_6nd, r.mfu_with_attention or 0.0) > reference["mfu"]]
+    verdict = (f"{', '.join(above)} exceed{'s' if len(above) == 1 else ''} it" if above else "none exceeds it")
+    highest = max(max(r.mfu_6nd, r.mfu_with_attention or 0.0) for r in rows)
+    point = ("no published run reaches half of its chips' peak" if highest < 0.5 else
+             f"the best run reaches {highest:.0%} of its chips' peak")
+    describe(figure, f"""
+        The model FLOPs utilisation (fraction of the dense bf16 peak) implied by the published accelerator-hours of
+        {len(rows)} runs, one pair of horizontal bars per run: counting 6ND (blue) and counting the exact parameters
+        plus attention (orange; "n/a" where the model's shape is not on record,
+        {len(rows) - len(known)} run{"" if len(rows) - len(known) == 1 else "s"}). With 6ND they range from
+        {plain[0].mfu_6nd:.1%} ({plain[0].name}) to {plain[-1].mfu_6nd:.1%} ({plain[-1].name}){exact}. The dashed
+        line is PaLM 540B's reported {reference["mfu"]:.1%}, and {verdict}: {point}.""")
     return figure

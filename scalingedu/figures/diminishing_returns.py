@@ -7,7 +7,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, NullLocator
 
 from ..formatting import human, sci
-from ..plotting import PALETTE, new_figure
+from ..plotting import PALETTE, describe, new_figure
 from ..returns import ComputeMatched, TotalMatched, Verifier, best_of_n_accuracy, coverage, lab_frontier
 
 
@@ -25,6 +25,16 @@ def lab_runs_frontier(lab=None) -> Figure:
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xticklabels([sci(f) for f in lab.flops])
     ax.legend()
+    gains = -np.diff(lab.loss)
+    steps = np.asarray(lab.flops)[1:] / np.asarray(lab.flops)[:-1]
+    step = f" (each budget {steps[0]:.3g} times the last)" if np.allclose(steps, steps[0], rtol=0.01) else ""
+    trend = ("roughly constant, so the points lie close to a straight line on the log axis: the lab's tiny models "
+             "are still far from their floor, and no diminishing returns in nats show yet"
+             if gains.max() <= 1.5 * gains.min() else "shrinking from one budget to the next: diminishing returns")
+    describe(fig, f"""Validation loss of the best lab run (nats/character) against training compute (FLOPs, log
+        scale) at the lab's {len(lab.flops)} budgets, {sci(min(lab.flops))} to {sci(max(lab.flops))} FLOPs. The loss
+        falls from {lab.loss[0]:.3f} to {lab.loss[-1]:.3f}, by {", ".join(f"{g:.3f}" for g in gains)} nats from one
+        budget to the next{step}. The gains are {trend}.""")
     return fig
 
 
@@ -51,6 +61,19 @@ def sampling_toy(result: ComputeMatched, verifier: Verifier, probabilities=(0.02
     right.set(ylim=(0, 1.02), xlabel="problem difficulty (toy units)", ylabel="chance of a right answer",
               title="TOY MODEL: same inference FLOPs, two ways")
     right.legend(fontsize=8)
+    k = samples[-1]
+    levels = ", ".join(f"{best_of_n_accuracy(p, k, verifier):.2f}" for p in probabilities)
+    wins = result.sampling_wins
+    where = (f" and losing where the {small} model's one-answer success is below "
+             f"{result.small_single[wins].min():.1%}" if wins.any() and not wins.all() else "")
+    describe(fig, f"""A toy model, not data. Left: the fraction of problems solved against the samples per problem
+        k (1 to {k:,.0f}, log scale): coverage (dashed) rises towards 1 for every per-sample success p, while
+        best-of-N accuracy with the verifier (solid) levels off at the verifier's precision, at {k:,.0f} samples
+        {levels} for p = {", ".join(str(p) for p in probabilities)}. Right: the chance of a right answer against
+        problem difficulty (toy units) at equal inference FLOPs: the {small} model's best of {result.samples}
+        averages {result.mean_small_best_of_n:.3f} against {result.mean_large_single:.3f} for the {large} model's
+        one answer ({np.mean(result.small_single):.3f} for the {small} model's one answer, dotted), winning on
+        {wins.mean():.0%} of the problems{where}.""")
     return fig
 
 
@@ -74,6 +97,20 @@ def lifetime_exchange(free: TotalMatched, paid: TotalMatched) -> Figure:
     right.set(xscale="log", ylim=(0, 1.02), xlabel="answer tokens served / pre-training tokens, R (log scale)",
               ylabel="mean chance of a right answer", title="TOY MODEL: equal lifetime FLOPs, two ways")
     right.legend(fontsize=8, loc="lower left")
+
+    def course(result):
+        r, k, accuracy = (x[result.affordable] for x in (result.ratios, result.samples, result.small_accuracy))
+        crossing = (f"the larger model is as good or better from R = {result.break_even_ratio:g}"
+                    if result.break_even_ratio else "the larger model never catches up in this range")
+        return (f"k falls from {k[0]:,.0f} at R = {r[0]:g} to {k[-1]:,.0f} at R = {r[-1]:g} and the mean accuracy "
+                f"from {accuracy[0]:.3f} to {accuracy[-1]:.3f}: {crossing}")
+    describe(fig, f"""A toy model of test-time compute at equal lifetime FLOPs. Left: the samples per answer k a
+        small model can afford at a {free.scale:g}x larger model's lifetime FLOPs, against R, the answer tokens
+        served over the pre-training tokens (both axes log scale). Right: the mean chance of a right answer of the
+        small model's best of k against R, and the {free.scale:g}x model's one answer, flat at
+        {free.large_accuracy:.3f}. With the verifier free, {course(free)}. With the verifier paid for,
+        {course(paid)}. The more the model is used, the fewer samples the saved pre-training buys, until extra
+        pre-training becomes the better buy.""")
     return fig
 
 
@@ -128,4 +165,20 @@ def two_step_forecast(forecast, compare=None) -> Figure:
               title="step 2: loss → accuracy")
     right.invert_xaxis()
     right.legend(fontsize=8)
+    inside = "inside" if forecast.accuracy_inside else "outside"
+    other = "" if compare is None else (
+        f" With the ceiling {'fitted' if compare.ceiling_fitted else 'fixed'} at {compare.ceiling:.2f} (dotted) the "
+        f"same runs forecast {compare.predicted_accuracy:.3f} [{compare.accuracy_low:.3f}, "
+        f"{compare.accuracy_high:.3f}], and the measurement is "
+        f"{'inside' if compare.accuracy_inside else 'outside'} that interval.")
+    describe(fig, f"""A benchmark score forecast in two steps from the lab's runs at
+        {", ".join(sci(b, 2) for b in forecast.fit_budgets)} FLOPs, checked against the runs at {sci(target, 2)}.
+        Left, step 1: {name} (nats/character) against training compute (FLOPs, log scale); the power law through
+        the compute-optimal losses forecasts {forecast.predicted_loss:.3f} [{forecast.loss_low:.3f},
+        {forecast.loss_high:.3f}] ({round(100 * forecast.level)}% interval) at {sci(target, 2)}, where the best run
+        measured {forecast.measured_loss:.3f}. Right, step 2: task accuracy (exact match) against the same loss,
+        its axis reversed so that lower loss is to the right; the sigmoid with ceiling {forecast.ceiling:.2f}
+        ({kind}) forecasts {forecast.predicted_accuracy:.3f} [{forecast.accuracy_low:.3f},
+        {forecast.accuracy_high:.3f}], against {forecast.measured_accuracy:.3f} measured ({inside} the
+        interval).{other} The intervals measure the noise of the runs, not the choice of curve.""")
     return fig

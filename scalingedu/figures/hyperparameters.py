@@ -10,12 +10,19 @@ from __future__ import annotations
 import numpy as np
 
 from ..data.deepseek_llm import DEEPSEEK_LLM_MODELS
+from ..formatting import human, sci
 from ..lab.coordinate_check import CoordinateCheck
 from ..lab.schedules import schedule_curve, warmup_steps
 from ..laws.hyperparameters import deepseek_batch_tokens, deepseek_learning_rate, non_embedding_flops_per_token
-from ..plotting import PALETTE, new_figure
+from ..plotting import PALETTE, describe, new_figure
 
 _STYLES = {"sp": (PALETTE[3], "s", "--", "standard (SP)"), "mup": (PALETTE[0], "o", "-", "µP")}
+
+
+def _listed(items) -> str:
+    """'a, b and c' (for a figure's description)."""
+    items = [str(item) for item in items]
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def coordinate_check(*checks: CoordinateCheck):
@@ -37,6 +44,15 @@ def coordinate_check(*checks: CoordinateCheck):
     left.set_title(f"after {steps} Adam steps at lr {rate:g}: logits")
     right.set_title("last hidden layer")
     left.legend(fontsize=8)
+    growth = "; ".join(
+        f"{'SP' if c.parametrization == 'sp' else f'µP (base width {c.base_width})'}: logits {c.spread:.3g}x, "
+        f"hidden layer {c.hidden.max() / c.hidden.min():.3g}x" for c in checks)
+    widths = checks[0].widths
+    describe(fig, f"""How far the logits (left) and the last hidden layer (right) moved after {steps} Adam steps at
+        learning rate {rate:g}: the RMS change per coordinate against the width ({widths[0]} to {widths[-1]} units
+        per layer), both axes log scale. Largest over smallest change across the widths: {growth}. A flat line
+        means the same learning rate moves every width alike, as µP intends; under the standard parametrisation
+        wider models take bigger steps, so their best learning rate shrinks.""")
     return fig
 
 
@@ -59,6 +75,17 @@ def schedules(steps: int = 1000, branch_fractions=(0.25, 0.5, 1.0), decay_fracti
               title=f"WSD: one stable run, a {decay_fraction:.0%} decay per budget", ylim=(0, 1.05))
     left.legend(fontsize=8)
     right.legend(fontsize=8)
+    lengths = [int(round(fraction * steps)) for fraction in branch_fractions]
+    long_cosine = schedule_curve("cosine", longest)
+    early = (f" The {longest}-step cosine run is still at {long_cosine[min(lengths) - 1]:.0%} of the peak at step "
+             f"{min(lengths)}, so stopping it there is not a good {min(lengths)}-step run." if min(lengths) < longest
+             else "")
+    describe(fig, f"""The learning rate as a share of the peak against the training step. Left: cosine runs
+        planned for {_listed(lengths)} steps, each decaying to {long_cosine[-1]:.0%} of the peak
+        only at its own end.{early} Right: one warmup-stable-decay run that holds the peak after a {warm}-step
+        warm-up, with a {decay_fraction:.0%} decay branched off it at {_listed(lengths)} steps.
+        Cosine needs one full run per budget; WSD serves every budget from one stable run and a short decay
+        each.""")
     return fig
 
 
@@ -81,4 +108,18 @@ def deepseek_laws(flops=None):
               ylabel="batch (millions of tokens, log scale)", title="batch grows with compute")
     left.legend(fontsize=8)
     right.legend(fontsize=8)
+    rates, batches = deepseek_learning_rate(flops), deepseek_batch_tokens(flops)
+    chosen, off = [], []
+    for name, model in DEEPSEEK_LLM_MODELS.items():
+        budget = non_embedding_flops_per_token(model["n_layers"], model["d_model"], model["context"]) * model["tokens"]
+        batch = model["batch_sequences"] * model["context"]
+        chosen.append(f"{name} at {sci(budget, 2)} FLOPs: {sci(model['learning_rate'], 2)} and {human(batch)} tokens")
+        off += [model["learning_rate"] / deepseek_learning_rate(budget) - 1, batch / deepseek_batch_tokens(budget) - 1]
+    describe(fig, f"""DeepSeek LLM's fitted laws against the compute budget C = M·D ({sci(flops.min(), 2)} to
+        {sci(flops.max(), 2)} FLOPs), all axes log scale. Left: the peak learning rate 0.3118 C^-0.125 falls from
+        {sci(rates[0], 2)} to {sci(rates[-1], 2)}. Right: the batch 0.2920 C^0.3271 grows from {human(batches[0])}
+        to {human(batches[-1])} tokens. The points, the learning rate and batch DeepSeek chose for its models
+        ({"; ".join(chosen)}), lie within {max(abs(x) for x in off):.0%} of the lines. Over the range the learning
+        rate changes {rates[0] / rates[-1]:.1f} times and the batch {batches[-1] / batches[0]:.0f} times: the batch
+        carries most of the change.""")
     return fig

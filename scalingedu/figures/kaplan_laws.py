@@ -23,9 +23,9 @@ from ..data import (
     PF_DAY_FLOPS,
     model,
 )
-from ..formatting import human
+from ..formatting import human, sci
 from ..laws import KAPLAN_2020, KaplanLaw, kaplan_largest_run_flops, model_budget
-from ..plotting import PALETTE, new_figure
+from ..plotting import PALETTE, describe, new_figure
 from ..transformer import count_params
 
 LEARNING_CURVE_SIZES = (1e5, 1e6, 1e7, 1e8, 1e9, 1e10)
@@ -40,6 +40,11 @@ def plain_loss_ticks(ax, ticks) -> None:
     """Loss axes span less than a decade: label round values instead of a lone 10^0."""
     ax.set_yticks(ticks, labels=[f"{t:g}" for t in ticks])
     ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def _rounded(value: float) -> str:
+    """A value of a thousand or more to three significant figures, with thousands separators: "11,200"."""
+    return f"{float(f'{value:.3g}'):,.0f}" if value >= 1000 else f"{value:.3g}"
 
 
 def gpt3_shapes():
@@ -64,6 +69,17 @@ def measured_region_figure():
     ax.set(xscale="log", yscale="log", xlim=(1e2, 1e13), ylim=(1e7, 1e14), xlabel="parameters N (log scale)",
            ylabel="training tokens D (log scale)", title="what was measured, and where it was used")
     ax.legend(loc="lower right", fontsize=8)
+    outside = [r for r in dense if not (low_n <= r.params <= high_n and low_d <= r.tokens <= high_d)]
+    tokens = np.array([r.tokens for r in dense])
+    describe(fig, f"""
+        Training tokens D (log scale) against parameters N (log scale). A shaded rectangle marks what Kaplan et al.
+        varied: {human(low_n)} to {human(high_n)} non-embedding parameters and {human(low_d)} to {human(high_d)}
+        tokens. Dots mark the {len(dense)} later dense models with published training tokens, from
+        {human(min(r.params for r in dense))} to {human(max(r.params for r in dense))} parameters and
+        {human(tokens.min())} to {human(tokens.max())} tokens, GPT-3 175B, Chinchilla and Llama 3 8B named.
+        {"All" if len(outside) == len(dense) else f"{len(outside)} of the"} {len(dense)} lie outside the rectangle;
+        the most data among them, {human(tokens.max())} tokens, is {tokens.max() / high_d:,.0f} times the most
+        Kaplan et al. used: the laws are used far beyond what was measured.""")
     return fig
 
 
@@ -81,6 +97,12 @@ def embedding_share_figure():
                     fontsize=8)
     ax.set(xscale="log", ylim=(0, 35), xlabel="non-embedding parameters (12·L·d², Eq. 2.1, log scale)",
            ylabel="embedding share of all parameters (%)", title="GPT-3's sizes: how much is embedding?")
+    describe(fig, f"""
+        The share of all parameters that sits in the token and position embeddings (%) against Kaplan's
+        non-embedding count 12·L·d² (Eq. 2.1, log scale) for GPT-3's {len(counts)} sizes. It falls from
+        {share[0]:.1f}% for {counts[0][0]} ({human(kaplan[0])} non-embedding parameters) to {share[-1]:.1f}% for
+        {counts[-1][0]} ({human(kaplan[-1])}). Counted in, the embeddings would distort the sizes of the small models
+        in a scaling law; left out, as Kaplan et al. do, they change a large model's size by almost nothing.""")
     return fig
 
 
@@ -107,6 +129,17 @@ def three_laws_figure(law: KaplanLaw = KAPLAN_2020):
         plain_loss_ticks(ax, (1.5, 2, 3, 4, 6, 8))
     axes[0].set_ylabel("test loss (nats/token, log scale)")
     axes[0].legend(loc="lower left", fontsize=8)
+    ranges = []
+    for (_, loss, (low, high), far, _), name, exponent in zip(panels, ("N", "D", "C_min"),
+                                                                   (law.alpha_N, law.alpha_D, law.alpha_C)):
+        ranges.append(f"L({name}) with exponent {exponent:g} falls from {loss(low):.2f} to {loss(high):.2f} over the "
+                      f"runs and reaches {loss(far):.2f} at {human(far)}{' PF-days' if name == 'C_min' else ''}")
+    describe(fig, f"""
+        Three panels of test loss (nats/token, log scale) against non-embedding parameters N, training tokens D and
+        compute C_min (PF-days), all on log scales: Eqs. 1.1 to 1.3, solid over the range of Kaplan et al.'s runs
+        and dashed where extrapolated. Each is a straight line: {"; ".join(ranges)}. The exponents are small: ten
+        times the parameters lowers the loss by only {100 * (1 - 10 ** -law.alpha_N):.0f}%, ten times the compute by
+        {100 * (1 - 10 ** -law.alpha_C):.0f}%.""")
     return fig
 
 
@@ -150,6 +183,19 @@ def frontier_figure(law: KaplanLaw = KAPLAN_2020):
                  title=f"Kaplan's split: 10× compute, ×{ten.params / one.params:.1f} model, "
                        f"×{ten.tokens / one.tokens:.1f} data")
     split_ax.legend(loc="upper left", fontsize=8)
+    first, last = (law.frontier_point_for_params(size) for size in (LEARNING_CURVE_SIZES[0], LEARNING_CURVE_SIZES[-1]))
+    gap = np.max(np.abs(frontier.loss / law.loss_from_compute(budgets) - 1))
+    describe(fig, f"""
+        Left: test loss (nats/token, log scale) against compute C_min (PF-days, log scale, {sci(budgets[0], 1)} to
+        {sci(budgets[-1], 1)}): grey learning curves of {len(LEARNING_CURVE_SIZES)} fixed model sizes,
+        {human(LEARNING_CURVE_SIZES[0])} to {human(LEARNING_CURVE_SIZES[-1])} parameters, their lower envelope (the
+        compute-efficient frontier) and Eq. 1.3's fit L ∝ C_min^-{law.alpha_C:g} (dashed), which stays within
+        {100 * gap:.0f}% of the frontier. A dot marks where each size is the best model: N = {human(first.params)}
+        at {sci(first.flops / PF_DAY_FLOPS, 2)} PF-days up to N = {human(last.params)} at
+        {last.flops / PF_DAY_FLOPS:.3g} PF-days. Right: Table 6's split of a budget into parameters N ∝
+        C^{law.params_exponent:g} and tokens D = C/(6N), both log scales: from 1 to 10 PF-days the model grows
+        ×{ten.params / one.params:.1f} ({human(one.params)} to {human(ten.params)}) and the data only
+        ×{ten.tokens / one.tokens:.1f}. Kaplan's rule puts most of each new unit of compute into model size.""")
     return fig
 
 
@@ -178,4 +224,17 @@ def breakdown_figure(law: KaplanLaw = KAPLAN_2020):
            ylabel="test loss (nats/token, log scale)", title="Kaplan's Eq. 6.8: two laws that cannot both hold")
     plain_loss_ticks(ax, (1.25, 1.5, 2, 2.5, 3, 4))
     ax.legend(loc="lower left", fontsize=8)
+    budgets = {name: model_budget(name) / PF_DAY_FLOPS for name in BREAKDOWN_MODELS}
+    beyond = [name for name, budget in budgets.items() if budget > point.pf_days]
+    marked = ", ".join(f"{name} ({budget:,.0f})" for name, budget in budgets.items())
+    where = (f"{', '.join(beyond)} lie{'s' if len(beyond) == 1 else ''} beyond the crossing" if beyond
+             else "all lie before the crossing")
+    describe(fig, f"""
+        Test loss (nats/token, log scale) against compute C_min (PF-days, log scale, {sci(pf[0], 1)} to
+        {sci(pf[-1], 1)}): Eq. 1.3's L(C_min) falls faster than Eq. 1.2's L(D) evaluated on the data that
+        compute-efficient training sees (Table 6's D_opt). The two cross (circle) at {_rounded(point.pf_days)}
+        PF-days and a loss of {point.loss:.2f} nats/token; with Eq. 6.7's twice larger data (dashed) the crossing
+        (square) moves to {_rounded(moved.pf_days)} PF-days and {moved.loss:.2f}. Beyond the first crossing (shaded)
+        the compute law predicts a loss below what the data allow: the laws contradict each other. Dotted lines mark
+        the budgets of {marked} PF-days; {where}.""")
     return fig

@@ -8,7 +8,8 @@ from matplotlib.ticker import FixedLocator, NullLocator
 
 from .. import moe
 from ..data import SWITCH_ROUTING
-from ..plotting import PALETTE, new_figure
+from ..formatting import human
+from ..plotting import PALETTE, describe, new_figure
 
 PARTS = (("attention", "attention"), ("dense_mlp", "dense MLPs"), ("routers", "routers"),
          ("shared_experts", "shared experts"), ("embeddings", "embeddings"), ("routed_experts", "routed experts"))
@@ -58,6 +59,15 @@ def parameter_shares(names=None) -> Figure:
     ratio_ax.xaxis.set_minor_locator(NullLocator())
     ratio_ax.invert_yaxis()
     ratio_ax.legend(fontsize=8, loc="upper right")
+    experts = [100 * counts[n].routed_experts / counts[n].total for n in names]
+    routers = [100 * counts[n].routers / counts[n].total for n in names]
+    pairs = "; ".join(f"{n} stores {human(counts[n].total)} and uses {human(counts[n].active)} per token "
+                      f"({counts[n].active / counts[n].total:.0%})" for n in names)
+    describe(fig, f"""Left: each part's share of the total parameters (%, log scale) for {", ".join(names)}, one bar per
+        model and part. The routed experts hold {min(experts):.1f}% to {max(experts):.1f}% of every model, while the
+        routers hold at most {max(routers):.2g}%. Right: total parameters (memory) against active parameters per
+        token (compute), log scale: {pairs}. An MoE stores far more than a token uses, and the smaller the
+        share of its routed experts a token uses (top-k of them), the smaller its active share.""")
     return fig
 
 
@@ -68,15 +78,27 @@ def capacity_drops(skews=(0.0, 0.5, 1.0, 2.0), *, tokens: int = 8192, experts: i
     (:func:`scalingedu.moe.skewed_logits`, seeded) routed by :func:`scalingedu.moe.route`."""
     factors = np.linspace(0.5, 3.0, 26)
     fig, ax = new_figure(width=7.5, height=3.8)
+    low, high = SWITCH_ROUTING["capacity_factor_low"], SWITCH_ROUTING["capacity_factor_high"]
+    one, two = int(np.argmin(abs(factors - 1.0))), int(np.argmin(abs(factors - 2.0)))
+    at_one, at_two = [], []
     for skew, colour in zip(skews, PALETTE):
         logits = moe.skewed_logits(tokens, experts, skew=skew, seed=seed)
-        dropped = [moe.route(logits, top_k=top_k, capacity_factor=f).dropped_fraction for f in factors]
-        ax.plot(factors, 100 * np.array(dropped), color=colour, label=f"router skew {skew:g}")
-    low, high = SWITCH_ROUTING["capacity_factor_low"], SWITCH_ROUTING["capacity_factor_high"]
+        dropped = 100 * np.array([moe.route(logits, top_k=top_k, capacity_factor=f).dropped_fraction
+                                  for f in factors])
+        ax.plot(factors, dropped, color=colour, label=f"router skew {skew:g}")
+        at_one.append(dropped[one])
+        at_two.append(dropped[two])
     ax.axvspan(low, high, color=PALETTE[5], alpha=0.2, lw=0, label=f"Switch's recommended {low:g}-{high:g}")
     ax.set(xlabel="capacity factor (× the even share)", ylabel="assignments dropped (%)",
            title=f"dropped tokens: {tokens:,} tokens, {experts} experts, top-{top_k} (simulated router)")
     ax.legend()
+    skew_list = ", ".join(f"{skew:g}" for skew in skews)
+    describe(fig, f"""Share of expert assignments dropped (%) against the capacity factor (0.5 to 3 times the even
+        share), for simulated routers of skew {skew_list} sending {tokens:,} tokens to {experts} experts, top-{top_k},
+        with Switch's recommended {low:g}-{high:g} shaded. Every curve falls as the factor grows. At a factor of
+        {factors[one]:g} the routers drop {", ".join(f"{d:.1f}%" for d in at_one)} (skew {skew_list}); at
+        {factors[two]:g} they drop {", ".join(f"{d:.1f}%" for d in at_two)}. An even router needs little spare
+        capacity; a skewed one drops tokens even with twice the buffer, so the router itself must be balanced.""")
     return fig
 
 
@@ -85,8 +107,10 @@ def router_collapse(alphas=(0.0, 0.1, 1.0), *, experts: int = 8, steps: int = 10
     the busiest expert's share of the tokens (%) at each step, with the even share 1/experts. Right: Switch's
     balancing loss N·Σ f·P at each step (1 = balanced, N = collapsed)."""
     fig, (share_ax, loss_ax) = new_figure(2, width=11, height=3.8)
+    ends = []
     for alpha, colour in zip(alphas, (PALETTE[3], PALETTE[1], PALETTE[2])):
         run = moe.train_router(alpha=alpha, experts=experts, steps=steps, seed=seed)
+        ends.append(f"alpha = {alpha:g}: {100 * run.max_share[-1]:.0f}% and {run.balancing_loss[-1]:.2f}")
         shown = np.arange(1, run.max_share.size + 1)
         share_ax.plot(shown, 100 * run.max_share, color=colour, label=f"alpha = {alpha:g}")
         loss_ax.plot(shown, run.balancing_loss, color=colour, label=f"alpha = {alpha:g}")
@@ -97,6 +121,12 @@ def router_collapse(alphas=(0.0, 0.1, 1.0), *, experts: int = 8, steps: int = 10
                 ylim=(0.8, experts + 0.3), title="the balancing loss it minimises")
     share_ax.legend(fontsize=8)
     loss_ax.legend(fontsize=8)
+    describe(fig, f"""A toy router of {experts} experts trained for {steps} steps with balancing-loss weights alpha
+        = {", ".join(f"{a:g}" for a in alphas)}. Left: the busiest expert's share of the tokens (%) against the
+        training step, with the even share of {100 / experts:.1f}% dotted. Right: Switch's balancing loss N·Σ f·P
+        against the step (1 = balanced, {experts} = collapsed). After {steps} steps the busiest expert's share
+        and N·Σ f·P end at: {"; ".join(ends)}. Without the loss the router collapses onto one expert; the stronger
+        the loss, the closer the load stays to even.""")
     return fig
 
 
@@ -107,13 +137,23 @@ def all_to_all_by_degree(config="deepseek-v3", tokens_per_gpu: int = 4096, top_k
     shape = moe.preset(config) if isinstance(config, str) else config
     degrees = np.array([1, 2, 4, 8, 16, 32, 64, 128, 256])
     fig, ax = new_figure(width=7.5, height=3.6)
+    sent = {}
     for top_k, colour in zip(top_ks, PALETTE):
         traffic = moe.all_to_all_bytes(tokens_per_gpu, top_k, shape.d_model, degrees).training_bytes
-        ax.plot(degrees, np.asarray(traffic) / 1e9, "o-", color=colour, label=f"top-{top_k}")
+        sent[top_k] = np.asarray(traffic) / 1e9
+        ax.plot(degrees, sent[top_k], "o-", color=colour, label=f"top-{top_k}")
     ax.set(xscale="log", xlabel="expert-parallel degree (GPUs, log scale)", ylabel="GB sent per GPU per MoE layer",
            title=f"all-to-all traffic of one MoE layer (training, {tokens_per_gpu} tokens/GPU, "
                  f"d_model {shape.d_model})")
     ax.set_xticks(degrees, [str(d) for d in degrees])
     ax.xaxis.set_minor_locator(NullLocator())
     ax.legend()
+    eight = int(np.argmax(degrees == 8))
+    growth = "; ".join(f"top-{k}: {gb[eight]:.2f} GB at 8 GPUs, {gb[-1]:.2f} GB at {degrees[-1]}"
+                       for k, gb in sent.items())
+    describe(fig, f"""Gigabytes one GPU sends per MoE layer in training (dispatch and combine, forward and backward,
+        bf16) against the expert-parallel degree ({degrees[0]} to {degrees[-1]} GPUs, log scale), for
+        {", ".join(f"top-{k}" for k in top_ks)}, at d_model {shape.d_model} and {tokens_per_gpu:,} tokens per GPU.
+        One GPU sends nothing; {growth}. The traffic grows with k but barely with the degree beyond a few GPUs, since
+        almost every token's experts then live elsewhere.""")
     return fig

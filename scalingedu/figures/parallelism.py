@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..formatting import GIB
+from ..formatting import GIB, memory, traffic
 from ..parallelism import activation_memory, collective_bytes, collective_time, zero_memory
-from ..plotting import PALETTE, new_figure
+from ..plotting import PALETTE, describe, new_figure
 from ..transformer import count_params
 
 GB = 1e9
@@ -24,6 +24,12 @@ ACTIVATION_SETTINGS = (("no SP, no recompute", False, "none"), ("sequence parall
                        ("selective recompute", False, "selective"), ("SP + selective recompute", True, "selective"),
                        ("full recompute", False, "full"))
 """Korthikanti et al.'s Table 2 rows: (label, sequence parallelism, recomputation)."""
+
+
+def _listed(names) -> str:
+    """Names in a sentence: 'a', 'a and b', 'a, b and c'."""
+    names = list(names)
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
 
 
 def training_memory_gib(shapes: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -60,6 +66,21 @@ def training_memory(shapes: dict, capacity_bytes: float):
     figure.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=8.5)
     figure.suptitle("memory to train on one GPU, without any parallelism (each panel has its own scale)",
                     fontsize=10.5)
+    totals, names = states + acts, list(shapes)
+    fits = [name for name, total in zip(names, totals) if total <= capacity]
+    fitting = {0: "none fits", 1: f"only {fits[0]} fits"}.get(len(fits), f"{_listed(fits)} fit")
+    outgrown = [name for name, state in zip(names, states) if state > capacity]
+    heavy = [name for name, state, act in zip(names, states, acts) if act > state]
+    activations = (f"; for {_listed(heavy)} the activations of a single sequence even outweigh the states"
+                   if heavy else "")
+    describe(figure, f"""
+        The memory needed to train each of {len(names)} models on one GPU without any parallelism, one bar per
+        panel, each panel with its own linear scale from 0 GiB: the model states of mixed-precision Adam (16 bytes
+        per parameter) with the activations of one sequence at the model's context stacked on top, and a dashed
+        line at the GPU's {capacity:.0f} GiB. The totals run from {memory(totals.min() * GIB)}
+        ({names[np.argmin(totals)]}) to {memory(totals.max() * GIB)} ({names[np.argmax(totals)]}); {fitting} in
+        one GPU. Notice that the states alone outgrow the GPU for {len(outgrown)} of the {len(names)}
+        models{activations}.""")
     return figure
 
 
@@ -80,6 +101,21 @@ def ring_collectives(gradient_bytes: float, interconnects: dict, max_gpus: int =
     time_ax.set(xlabel="data-parallel GPUs n", ylabel="seconds per all-reduce",
                 title=f"all-reducing {gradient_bytes / GB:,.0f} GB of gradients")
     time_ax.legend()
+    most = gpus[-1]
+    links = []
+    for link, bandwidth in interconnects.items():
+        first, last = collective_time("all_reduce", gradient_bytes, np.array([2, most]),
+                                      bandwidth_bytes_per_second=bandwidth)
+        links.append(f"over {link} ({bandwidth / GB:.0f} GB/s per GPU) from {first:.1f} s at 2 GPUs to {last:.1f} s "
+                     f"at {most}")
+    describe(figure, f"""
+        Left: the bytes each GPU sends, as a multiple of the message, against the number of GPUs in the ring n
+        (1 to {most}): an all-reduce sends 2(n-1)/n, {collective_bytes("all_reduce", 1.0, most):.2f} times the
+        message at {most} GPUs, and a reduce-scatter or an all-gather (n-1)/n,
+        {collective_bytes("reduce_scatter", 1.0, most):.2f} (their lines coincide). Right: the seconds to
+        all-reduce {traffic(gradient_bytes)} of gradients against the number of data-parallel GPUs:
+        {"; ".join(links)}. Notice that both level off instead of growing with n: in a ring each GPU sends about
+        twice the message however many GPUs take part, so only a faster link makes the all-reduce quicker.""")
     return figure
 
 
@@ -105,6 +141,21 @@ def activation_memory_by_tp(shape, name: str, tp_degrees=(1, 2, 4, 8)):
            title=f"Korthikanti et al. 2022, Table 2, for {name}")
     ax.minorticks_off()
     ax.legend(fontsize=8)
+    rows = activation_table(shape, tp_degrees)
+    low, high = tp_degrees[0], tp_degrees[-1]
+    by_rows = "; ".join(f"{label} {first:,.0f} to {last:,.0f}" for label, first, *_, last in rows)
+    split = [label for label, first, *_, last in rows if np.isclose(last / first, low / high)]
+    flat = [label for label, first, *_, last in rows if np.isclose(last, first)]
+    notice = (f"only {_listed(split)} {'falls' if len(split) == 1 else 'fall'} as 1/t, the memory split "
+              f"evenly over the GPUs; without sequence parallelism part of each layer stays whole on every GPU"
+              if split else "no setting falls as 1/t: part of each layer stays whole on every GPU")
+    if flat:
+        notice += f", and {_listed(flat)}, keeping only each layer's input, is the same whatever t"
+    describe(figure, f"""
+        Activation memory per layer (MiB, log scale) for one {shape.context:,}-token sequence of {name} against the
+        tensor-parallel degree t (log scale, {", ".join(str(t) for t in tp_degrees)}), one line for each of
+        Korthikanti et al.'s {len(rows)} settings. From t = {low} to t = {high}: {by_rows} MiB. Notice that
+        {notice}.""")
     return figure
 
 
@@ -179,4 +230,12 @@ def tensor_parallel_layers(world: int = 2, *, tokens: int | None = None, d_model
     ax.set_axis_off()
     ax.set_title(f"tensor parallelism over {world} GPUs: an MLP of width {d_ff} (Megatron-LM, Shoeybi et al. 2019, "
                  f"Fig. 3)", fontsize=10)
+    describe(figure, f"""
+        A diagram, drawn to scale, of Megatron-LM's tensor-parallel MLP (width {d_ff}) over {world} GPUs, one row per
+        GPU. Every GPU multiplies the same input X ({tokens} tokens × {d_model} features) by its own columns of W1
+        ({d_model} × {part}) and gets its own slice of the hidden layer ({tokens} × {part}), with no communication;
+        it multiplies that slice by its rows of W2 ({part} × {d_model}) and gets a partial output of the full size
+        ({tokens} × {d_model}). Arrows lead from the {world} partial outputs to one all-reduce that sums them into Y
+        on every GPU. Notice that each GPU holds 1/{world} of the MLP's weights and that the all-reduce is the only
+        communication.""")
     return figure

@@ -9,8 +9,8 @@ import numpy as np
 from matplotlib.ticker import NullFormatter
 
 from ..data import HOFFMANN_2022_FIT, KAPLAN_2020_MODEL_RANGE, KAPLAN_2020_PARAMS_LAW
-from ..formatting import human
-from ..plotting import PALETTE, new_figure
+from ..formatting import human, sci
+from ..plotting import PALETTE, describe, new_figure
 from ..powerlaw import PowerLaw, fit_power_law, local_slope
 
 SHAPE_EXPONENTS = (-0.5, -1.0, -2.0)
@@ -34,6 +34,18 @@ def linear_and_loglog(exponents=SHAPE_EXPONENTS, scale: float = EXPONENTIAL_SCAL
     linear.set(title="linear axes: every curve hugs the axes")
     loglog.set(xscale="log", yscale="log", ylim=(1e-6, 2), title="log–log axes: power laws are straight lines")
     loglog.legend(loc="lower left")
+    decades = np.log10(SHAPE_X[-1] / SHAPE_X[0])
+    *first, last = [f"x^{exponent:g} {'falls' if exponent < 0 else 'rises'} {abs(exponent) * decades:g}"
+                    for exponent in exponents]
+    drops = f"{', '.join(first)} and {last}" if first else last
+    describe(figure, f"""
+        Two panels of y against x (both in arbitrary units, x from {SHAPE_X[0]:g} to {SHAPE_X[-1]:,.0f}) for the
+        power laws {", ".join(f"y = x^{exponent:g}" for exponent in exponents)} and the exponential
+        y = e^(-x/{scale:g}), which is not a power law. On linear axes (left) every curve hugs the axes and they are
+        hard to tell apart. On log–log axes (right) each power law is a straight line whose slope is its exponent:
+        over the {decades:g} decades of x, y = {drops} decades, while the exponential bends down ever faster, to
+        {sci(np.exp(-SHAPE_X[-1] / scale), 2)} at x = {SHAPE_X[-1]:,.0f}. A straight line on log–log axes is the sign
+        of a power law.""")
     return figure
 
 
@@ -55,6 +67,13 @@ def zipf(words, law: PowerLaw, min_count: int = 10):
     ax.set(xscale="log", yscale="log", xlabel="rank r of the word (1 = most common)",
            ylabel="occurrences in the text (count)", title="Zipf's law in Python's help pages")
     ax.legend(loc="lower left")
+    describe(figure, f"""
+        Occurrences of each word (count, log scale) against its rank (1 = most common, log scale) for the
+        {len(words.words):,} distinct words of Python's help pages: "{words.words[0]}" comes first with
+        {words.counts[0]:,.0f} occurrences, then "{words.words[1]}" ({words.counts[1]:,.0f}) and
+        "{words.words[2]}" ({words.counts[2]:,.0f}). The {fitted.sum():,} words seen at least {min_count} times
+        (blue) lie close to a straight line, the fit count ∝ rank^{law.b:.2f} (orange); the rarer words (grey) form
+        flat steps of equal counts at the tail. That straight line of slope near -1 is Zipf's law.""")
     return figure
 
 
@@ -82,6 +101,15 @@ def kaplan_law_and_price(constants=KAPLAN_2020_PARAMS_LAW, model_range=KAPLAN_20
                      textcoords="offset points", fontsize=9)
     cost_ax.set(yscale="log", xlabel="loss reduction wanted (%)", ylabel="model must grow by (×, log scale)",
                 title="how much bigger for a lower loss?")
+    low, high = model_range["smallest_params"], model_range["largest_params"]
+    describe(figure, f"""
+        Left: Kaplan et al.'s test loss L = (N_c/N)^{alpha:g} (nats/token, log scale) against non-embedding
+        parameters N (log scale), solid over the sizes they trained, {human(low)} to {human(high)}, where it falls
+        from {law(low):.2f} to {law(high):.2f}, and dashed beyond, reaching {law(largest_shown):.2f} at
+        {human(largest_shown)}. Right: how many times larger the model must be (log scale) to cut the loss by 1 to
+        30%: {ten_percent:.1f}× the parameters for 10% lower loss, {0.7 ** (-1 / alpha):.0f}× for 30%. The straight
+        line on the left hides how expensive each step is: with an exponent of {alpha:g}, small gains in loss cost
+        large factors in size.""")
     return figure
 
 
@@ -121,4 +149,21 @@ def floor_and_local_slope(constants=HOFFMANN_2022_FIT, marked: tuple[str, float]
     slope_ax.set(xscale="log", xlabel="parameters N", ylabel="d log L / d log N (dimensionless)",
                  title="the local slope drifts to zero")
     slope_ax.legend(loc="center right")
+    slopes = local_slope(FLOOR_PARAMS, loss)
+    at_marked = ""
+    if marked is not None:
+        name, size = marked
+        nearby = np.array([1.0, 1.01]) * size
+        at_marked = f"; at {name}'s {human(size)} it is already {local_slope(nearby, law(nearby))[0]:.3f}"
+    far = FLOOR_PARAMS[-1]
+    describe(figure, f"""
+        Left: Hoffmann et al.'s loss L = {E:g} + {constants["A"]:g}/N^{alpha:g} (nats/token, log scale) against
+        parameters N from {human(FLOOR_PARAMS[0])} to {human(far)} (log scale), with its reducible part, the floor
+        E = {E:g}, and a straight line fitted between 10B and 100B parameters (exponent {straight.b:.3f}). The
+        reducible part stays a straight line, but L bends flat onto the floor; the straight line ignores the floor
+        and predicts {straight(far):.2f} at {human(far)}{", below the floor," if straight(far) < E else ""} where
+        the law gives {law(far):.2f}.
+        Right: the local slope d log L / d log N (dimensionless) drifts from {slopes[0]:.2f} at {human(FLOOR_PARAMS[0])}
+        parameters toward zero, {slopes[-1]:.4f} at {human(far)}{at_marked}. A law with a floor is not a straight
+        line, and a line fitted to part of it cannot be extrapolated far.""")
     return figure

@@ -11,9 +11,9 @@ import math
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from ..formatting import human
+from ..formatting import flops, human
 from ..lab.corpus import VOCAB_SIZE
-from ..plotting import PALETTE, new_figure
+from ..plotting import PALETTE, describe, new_figure
 
 UNIFORM_LOSS = math.log(VOCAB_SIZE)
 """The loss of a uniform guess over the lab's 97 symbols, ln 97 ≈ 4.57 nats per character."""
@@ -40,6 +40,18 @@ def live_run(run, unigram_loss: float):
            title="A live training run: loss against data")
     _count_ticks(ax.xaxis)
     ax.legend(fontsize=8, loc="center right")
+    tokens, losses = np.asarray(run.curve_tokens, dtype=float), np.asarray(run.curve_val_loss, dtype=float)
+    if losses[-1] < unigram_loss:
+        lesson = (f"It ends {unigram_loss - losses[-1]:.2f} nats below the character frequencies: the model has "
+                  f"learned to use the characters before each one, not only how common each is.")
+    else:
+        lesson = "It ends above the character frequencies: so far it has learned no more than how common each is."
+    describe(figure, f"""
+        The validation loss (nats/char) of one live training run against the training characters it has seen (log
+        scale, {human(tokens[0])} to {human(tokens[-1])}), measured {losses.size} times: it
+        {"falls" if losses[-1] < losses[0] else "rises"} from {losses[0]:.2f} to {losses[-1]:.2f}. Two horizontal
+        lines give baselines: a uniform guess over the {VOCAB_SIZE} symbols, ln {VOCAB_SIZE} ≈ {UNIFORM_LOSS:.2f},
+        and the loss of character frequencies alone, {unigram_loss:.2f}. {lesson}""")
     return figure
 
 
@@ -70,6 +82,25 @@ def sweep_profiles(results: dict):
                   title="each budget: IsoFLOP profile (star: best run)")
     _count_ticks(by_params.xaxis)
     by_params.legend(fontsize=8)
+    budgets, sizes = np.unique(results["budget"]), np.unique(results["params"])
+    best = [np.argmin(np.where(results["budget"] == budget, results["val_loss"], np.inf)) for budget in budgets]
+    runs_by_size = [np.argsort(results["tokens"][results["params"] == size]) for size in sizes]
+    improves = all(np.all(np.diff(results["val_loss"][results["params"] == size][order]) < 0)
+                   for size, order in zip(sizes, runs_by_size))
+    grows = np.all(np.diff(results["params"][best]) >= 0)
+    trend = "moves to larger models as the budget grows, as in" if grows else "does not move steadily, unlike"
+    describe(figure, f"""
+        The shipped sweep of {results["val_loss"].size} runs, final validation loss (nats/char) on both panels.
+        Left: loss against training characters D (log scale, {human(results["tokens"].min())} to
+        {human(results["tokens"].max())}) for each of {sizes.size} model sizes, {human(sizes[0])} to
+        {human(sizes[-1])} parameters, darker for larger: {"every" if improves else "not every"} size improves
+        with more data.
+        Right: loss against parameters N (log scale) for each of {budgets.size} budgets from
+        {flops(budgets[0]).removesuffix(" FLOPs")} to {flops(budgets[-1])}, each a bowl with its best run starred;
+        the best run moves from {human(results["params"][best[0]])} parameters (loss
+        {results["val_loss"][best[0]]:.3f}) at the smallest budget to {human(results["params"][best[-1]])}
+        (loss {results["val_loss"][best[-1]]:.3f}) at the largest. Notice that the bottom of the bowl
+        {trend} Hoffmann et al.'s Fig. 3.""")
     return figure
 
 
@@ -93,6 +124,16 @@ def bootstrap_histogram(interval, published_a: float, published_interval: tuple[
     ax.set(xlabel="exponent a in N_opt ∝ C^a (dimensionless)", ylabel="resamples (count)",
            title=f"How sure is a? (bootstrap, {interval.samples.size:,} resamples)")
     ax.legend(fontsize=8)
+    low, high = published_interval
+    inside = "contains" if interval.low <= published_a <= interval.high else "does not contain"
+    describe(figure, f"""
+        A histogram of the exponent a in N_opt ∝ C^a (dimensionless) refitted to {interval.samples.size:,}
+        bootstrap resamples of our sweep (count of resamples per bin), spread from {interval.samples.min():.2f}
+        to {interval.samples.max():.2f}. Our own fit gives a = {interval.a:.3f}, with its {interval.level:.0%}
+        interval from {interval.low:.3f} to {interval.high:.3f} (blue band); Hoffmann et al.'s Approach 2 gives
+        a = {published_a} with the interval {low:.3f} to {high:.3f} (orange band). Notice how wide the spread is: our
+        interval is {(interval.high - interval.low) / (high - low):.1f} times as wide as
+        theirs, and it {inside} their value.""")
     return figure
 
 
@@ -113,6 +154,15 @@ def approach3_fit(results: dict, law):
            title="Approach 3: one law for all twenty runs")
     _count_ticks(ax.xaxis)
     ax.legend(fontsize=8)
+    miss = np.max(np.abs(law.loss(results["params"], results["tokens"]) / results["val_loss"] - 1))
+    describe(figure, f"""
+        Validation loss (nats/char) against parameters N (log scale) for all {results["val_loss"].size} runs of
+        the sweep (dots, one colour per budget, {flops(budgets[0]).removesuffix(" FLOPs")} to
+        {flops(budgets[-1])}), with the IsoFLOP profile that one fitted law L(N, D) = E + A/N^α + B/D^β predicts
+        at each budget (lines) and the law's optimum at each budget (stars). The optima move from
+        {human(best.params[0])} parameters (loss {best.loss[0]:.2f}) to {human(best.params[-1])} (loss
+        {best.loss[-1]:.2f}), along N_opt ∝ C^{law.params_exponent:.3f}. Notice that one law with five constants
+        passes within {miss:.1%} of every run.""")
     return figure
 
 
@@ -137,4 +187,23 @@ def data_experiments(quality, repetition, nearly_free_epochs: float):
               xticklabels=[f"{e:g}" for e in epochs])
     right.xaxis.set_minor_formatter(NullFormatter())
     right.legend(fontsize=8, loc="upper left")
+    corrupted = np.array([r.corruption for r in quality])
+    dirty = np.array([r.val_loss for r in quality])
+    per_tenth = np.diff(dirty) / np.diff(corrupted) * 0.1
+    fresh, last = repetition[0], repetition[-1]
+    free = min(repetition, key=lambda r: abs(math.log(r.epochs / nearly_free_epochs)))
+    if last.val_loss > UNIFORM_LOSS:
+        ending = (f"above the uniform guess, ln {VOCAB_SIZE} ≈ {UNIFORM_LOSS:.2f}: having memorised its little "
+                  f"text, the model is confidently wrong on new text.")
+    else:
+        ending = f"still below the uniform guess, ln {VOCAB_SIZE} ≈ {UNIFORM_LOSS:.2f}."
+    describe(figure, f"""
+        Final validation loss (nats/char) of the data experiments, same compute in every run. Left: against the
+        fraction of training characters corrupted, {corrupted[0]:.0%} to {corrupted[-1]:.0%}: the loss rises from
+        {dirty[0]:.2f} to {dirty[-1]:.2f}, by {per_tenth.min():.2f} to {per_tenth.max():.2f} nats per extra 10%.
+        Right: against the epochs over the unique data (log scale, {fresh.epochs:g} to {last.epochs:g}): fresh data
+        give {fresh.val_loss:.2f} (dotted line), {free.epochs:g} epochs cost only
+        {free.val_loss - fresh.val_loss:+.2f} nats (dashed line: Muennighoff et al. found about
+        {nearly_free_epochs:g} epochs nearly free), and {last.epochs:g} epochs end at {last.val_loss:.2f}, {ending}
+        A few repeats are almost free; many are ruinous.""")
     return figure

@@ -14,7 +14,9 @@ static (axis limits, a non-animated artist) must call :meth:`LessonWidget.invali
 If the library rejects the inputs (a ``ValueError`` or ``TypeError``), or anything else goes wrong in the model or
 the drawing (an overflow, a fit that fails, a curve with a non-finite value), the widget hides the plot, which no
 longer matches the controls, and shows a message instead of a traceback. When displayed, the widget also offers its
-first state as an ordinary PNG, so a reader on GitHub or nbviewer, where widgets do not run, still sees the plot.
+first state as an ordinary PNG, so a reader on GitHub or nbviewer, where widgets do not run, still sees the plot; if
+``draw`` described the figure (:func:`scalingedu.plotting.describe`, from the numbers it drew), that description is
+the PNG's alt text (``metadata["image/png"]["alt"]``), as for the lessons' static figures.
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ import numpy as np
 import traitlets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from ..plotting import rgba_to_png
+from ..plotting import description, rgba_to_png
 
 
 class LessonWidget:
@@ -199,6 +201,9 @@ class LessonWidget:
         if self.image.value and self.error is None:
             # Static renderers (GitHub, nbviewer) cannot run widgets: give them the first state as a picture.
             bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
+            text = description(self.figure)
+            if text:        # what draw() said of this state: the picture's alt text
+                return bundle, {"image/png": {"alt": text}}
         return bundle
 
 

@@ -17,7 +17,7 @@ from ..compute import training_flops
 from ..data import ACCELERATORS, LLAMA3_405B_RUN, model
 from ..formatting import GIB, human, money
 from ..planning import MEMORY_HEADROOM, RunPlan, plan_run
-from ..plotting import PALETTE, new_figure
+from ..plotting import PALETTE, describe, new_figure
 from ..returns import MUENNIGHOFF_2023, epochs_caution, tokens_per_param_caution
 from .base import LessonWidget, log_slider
 
@@ -155,6 +155,19 @@ class RunPlanner(LessonWidget):
         self.title.set_text(f"{money(budget)} on {accelerator}s in {deadline} days: "
                             f"binding beyond the budget: "
                             f"{', '.join(dict.fromkeys(binds)) or 'nothing'}")
+        kind = "Mixture-of-Experts" if plan.architecture == "moe" else "dense"
+        total = f" ({human(plan.total_params)} in total)" if plan.architecture == "moe" else ""
+        describe(self.figure, f"""The plan for {money(budget)} on {accelerator}s within {deadline} days, with
+            {human(unique_tokens)} unique tokens and a lifetime demand of {human(inference_tokens)} tokens. Left:
+            training tokens against parameters (both log scale), with the compute-optimal frontier, this budget's
+            IsoFLOP line, the unique-data limit and real runs. The plan is a {kind} model of {human(plan.params)}
+            active parameters{total} on {human(plan.tokens)} tokens ({plan.tokens_per_param:.0f} per parameter,
+            {plan.epochs:.1f} epochs); the Chinchilla optimum is {human(plan.chinchilla_params)} on
+            {human(plan.chinchilla_tokens)}. Middle: the busiest accelerator's memory, {bottom:.1f} of {capacity:.0f}
+            GiB. Right: training time, {plan.days:.1f} days on {plan.n_accelerators:,} accelerators against the
+            deadline of {deadline}, for {money(plan.cost_dollars)} and an expected loss of {plan.loss:.3f} nats/token
+            (Chinchilla at this budget: {plan.chinchilla_loss:.3f}). Binding beyond the budget:
+            {', '.join(dict.fromkeys(binds)) or 'nothing'}.""")
 
 
 WIDGETS = (RunPlanner,)

@@ -46,7 +46,7 @@ from ..laws.isoflop import (
     isoflop_view,
     profile_limits,
 )
-from ..plotting import PALETTE, new_figure
+from ..plotting import PALETTE, describe, new_figure
 from .base import LessonWidget, log_slider
 
 TOKENS_RANGE = (1e8, 1e16)
@@ -186,7 +186,8 @@ class IsoFlopExplorer(LessonWidget):
         self.best_label.set_visible(kaplan)
         self.best_label.xy = (view.best.params, view.best.loss)
         notes = []
-        for position in model_positions(chosen):
+        positions = model_positions(chosen)
+        for position in positions:
             own_budget = model_budget(position.name) / view.flops
             near = 1 / NEAR_BUDGET_FACTOR <= own_budget <= NEAR_BUDGET_FACTOR
             # at its own size, on THIS budget's profile: what a model of that size would reach with this budget
@@ -216,6 +217,28 @@ class IsoFlopExplorer(LessonWidget):
         if limits != self._limits:
             self.axes[0].set_ylim(*limits)   # the y axis is animated: no full redraw needed
             self._limits = limits
+        describe(self.figure, _explorer_text(view, law, kaplan, positions, notes))
+
+
+def _explorer_text(view, label: str, kaplan: bool, positions, notes: list[str]) -> str:
+    """The description of :class:`IsoFlopExplorer`'s figure at this budget and law (its alt text)."""
+    plan = view.optimum
+    scored = (f"scored by Eq. 10 at {plan.loss:.3f} nats/token, {view.extra_loss:.3f} above Eq. 10's own optimum "
+              f"(hollow circle, {human(view.best.params, 'params')})" if kaplan else f"loss {plan.loss:.3f}")
+    near = (f" Real models whose own budget lies within {NEAR_BUDGET_FACTOR:g}× of C are marked hollow on the "
+            f"profile at their size (own budget ÷ C): {', '.join(notes)}." if notes else "")
+    over = [p.name for p in positions if p.tokens > p.optimal_tokens]
+    under = [p.name for p in positions if p.tokens <= p.optimal_tokens]
+    sides = "; ".join(part for part in (f"over-trained (above the line): {', '.join(over)}" if over else "",
+                                        f"under-trained (below it): {', '.join(under)}" if under else "") if part)
+    return (f"Left: the IsoFLOP profile of {label} at a budget C = {flops_text(view.flops)}: the predicted final "
+            f"loss (nats/token) against parameters N (log scale) when every model trains on C/(6N) tokens, with "
+            f"the other Chinchilla fits' profiles dashed in grey. The {'Kaplan plan' if kaplan else 'optimum'} "
+            f"(star) is N = {human(plan.params, 'params')} and D = {human(plan.tokens, 'tokens')}, "
+            f"{plan.tokens / plan.params:.3g} tokens per parameter, {scored}.{near} Right: training tokens D "
+            f"against parameters N (both log scales) with the law's compute-optimal line, the line of equal "
+            f"compute C = 6ND and {len(positions)} real models; {sides}. Notice how flat the bottom of the profile "
+            f"is, and which models sit far from the law's line.")
 
 
 def _set_band(band, x: np.ndarray, low: np.ndarray, high: np.ndarray) -> None:
@@ -347,6 +370,26 @@ class IsoFlopLab(LessonWidget):
         if limits != self._loss_limits:
             self.axes[0].set_ylim(*limits)     # the loss axis is animated: no full redraw needed
             self._loss_limits = limits
+        describe(self.figure, _lab_text(experiment, truth, noise_percent, outlier_percent))
+
+
+def _lab_text(experiment, truth: str, noise_percent: float, outlier_percent: float) -> str:
+    """The description of :class:`IsoFlopLab`'s figure for this simulated experiment (its alt text)."""
+    runs, fit = experiment.runs, experiment.fit
+    true_target, fitted_target = experiment.target_params
+    outside = int(np.sum(~fit.inside_sampled_range))
+    warning = (f" {outside} of the parabola minima lie outside the sizes sampled, so they are guesses."
+               if outside else "")
+    return (f"Left: the final loss (nats/token) against parameters N (log scale) of {runs['loss'].size} SIMULATED "
+            f"runs of {truth} with {noise_percent:g}% noise and {outlier_percent:g}% outliers, at "
+            f"{LAB_BUDGETS.size} budgets from {sci(LAB_BUDGETS[0], 1)} to {sci(LAB_BUDGETS[-1], 1)} FLOPs, with a "
+            f"parabola in log N through each budget's runs, its minimum (star) and the true optimum (circle). Right: "
+            f"the minima against the budget (FLOPs, log scale) and the power law fitted through them, "
+            f"N_opt ∝ C^{fit.a:.3f} against the true exponent {experiment.true_a:.3f}, extrapolated to Gopher's "
+            f"budget of {flops_text(TARGET_FLOPS)}: {human(fitted_target, 'params')} fitted against "
+            f"{human(true_target, 'params')} true ({fitted_target / true_target - 1:+.0%}).{warning} Notice how a "
+            f"small error in the exponent grows when the line is extrapolated "
+            f"{TARGET_FLOPS / LAB_BUDGETS[-1]:.0f} times beyond the largest budget.")
 
 
 WIDGETS = (IsoFlopExplorer, IsoFlopLab)

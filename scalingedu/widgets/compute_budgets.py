@@ -14,9 +14,9 @@ from matplotlib.ticker import NullLocator
 from ..compute import implied_mfu, published_run_utilisation, run_budget, training_days, training_flops
 from ..data import ACCELERATORS, MODELS, PALM_540B_UTILISATION, PF_DAY_FLOPS
 from ..data import model as model_record
-from ..formatting import duration, energy, human, money
+from ..formatting import duration, energy, human, money, sci
 from ..formatting import pf_days as pf_days_text
-from ..plotting import PALETTE, new_figure
+from ..plotting import PALETTE, describe, new_figure
 from .base import LessonWidget, log_slider
 
 CUSTOM = "custom"
@@ -71,6 +71,13 @@ def _beside_published_runs(ax, names: list[str], values, colours, *, xlabel: str
     ax.set(xscale="log", xlabel=xlabel, title=title)
     ax.grid(axis="y", visible=False)
     return yours
+
+
+def _more_than(below: int, total: int) -> str:
+    """How a run ranks among ``total`` published ones, ``below`` of which it exceeds."""
+    if below == 0:
+        return "less than any of them"
+    return "more than all of them" if below == total else f"more than {below} of them"
 
 
 def _model_options() -> list[str]:
@@ -229,6 +236,7 @@ class TrainingRunCalculator(LessonWidget):
         self._place_time_point(n_accelerators, budget)
         self.report.set_text(self._report(model, budget))
         self._set_limits(budget)
+        describe(self.figure, self._description(model, budget))
         if mfu > HIGHEST_PUBLISHED_MFU:
             self.caution(f"MFU {mfu:.0%}: the highest utilisation of a large run in the course's data is "
                          f"{HIGHEST_PUBLISHED_MFU:.1%} (PaLM 540B, Chowdhery et al. 2022, Table 3); the time, hours, "
@@ -278,6 +286,31 @@ class TrainingRunCalculator(LessonWidget):
             else:
                 lines += ["published: accelerator-hours not on record"]
         return "\n".join(lines)
+
+    def _description(self, name: str, budget) -> str:
+        """What the figure shows for this run (its alt text), from the same numbers as the readout."""
+        chip_key = next(key for key, spec in ACCELERATORS.items() if spec is budget.chip)
+        run = "a custom run" if name == CUSTOM else f"{name}'s published size and tokens"
+        less_compute = int(np.sum(self.reference_flops < budget.flops))
+        fewer_hours = int(np.sum(self.reference_hours < budget.accelerator_hours))
+        published = ""
+        if name != CUSTOM:
+            record = model_record(name)
+            if record.gpu_hours is not None:
+                published = (f" The published run took {human(record.gpu_hours)} {record.accelerator}-hours, an "
+                             f"implied MFU of {implied_mfu(budget.flops, record.accelerator, record.gpu_hours):.1%}.")
+        return (f"Four panels for {run}: {human(budget.params)} parameters on {human(budget.tokens)} tokens, "
+                f"compute 6ND = {sci(budget.flops)} FLOPs ({pf_days_text(budget.pf_days)}), on "
+                f"{budget.n_accelerators:,} {chip_key}s at {budget.mfu:.0%} MFU. Top left: its compute (FLOPs, log "
+                f"scale) as a bar beside {len(self.reference_flops)} published runs, "
+                f"{_more_than(less_compute, len(self.reference_flops))}. Top right: its "
+                f"{human(budget.accelerator_hours)} accelerator-hours (log scale) beside {len(self.reference_hours)} "
+                f"published runs, {_more_than(fewer_hours, len(self.reference_hours))}. Bottom left: "
+                f"wall-clock days (log scale) against the number of accelerators (1 to {COUNTS[-1]:,}, log scale), "
+                f"a line of slope -1 through the run's {duration(budget.seconds)} on {budget.n_accelerators:,}: more "
+                f"chips, fewer days, the same accelerator-hours. Bottom right, the readout: cost "
+                f"{money(budget.cost_dollars)} at ${budget.dollars_per_accelerator_hour:.2f} per accelerator-hour, "
+                f"energy {energy(budget.energy_kwh)}.{published}")
 
     def _set_limits(self, budget) -> None:
         current = self._limits or (None, None)

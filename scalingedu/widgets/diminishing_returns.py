@@ -27,7 +27,7 @@ from ..data import GOPHER_BUDGET_FLOPS, MUENNIGHOFF_2023_REPETITION, SARDANA_202
 from ..formatting import human, money, sci
 from ..laws import EPOCH_2024, HOFFMANN_2022, HOFFMANN_2022_TEX
 from ..planning import DEFAULT_MFU, DEFAULT_PRICE
-from ..plotting import PALETTE, new_figure
+from ..plotting import PALETTE, describe, new_figure
 from ..returns import (
     MUENNIGHOFF_2023,
     data_constrained_loss,
@@ -156,6 +156,15 @@ class FrontierExplorer(LessonWidget):
             f"  a run costing {money(step.next_step_dollars, tex=True)}")
         self.title.set_text(f"{law}: C = {sci(step.flops)} FLOPs → loss {step.loss:.3f} nats/token "
                             f"(E = {chosen.E:.3g})")
+        further = (f"the next 0.1 nats would take {step.next_step_multiplier:,.3g} times the compute, a run costing "
+                   f"{money(step.next_step_dollars)}" if reachable else "0.1 nats lower is out of reach, within 0.1 "
+                   "nats of E")
+        describe(self.figure, f"""{law}. Left: the loss on the compute-optimal frontier (nats/token) against
+            training compute C (FLOPs, log scale, {sci(FRONTIER_FLOPS_RANGE[0])} to {sci(FRONTIER_FLOPS_RANGE[1])}),
+            approaching the irreducible loss E = {chosen.E:.3g} (dashed) without reaching it. Right: the loss gained
+            by doubling C (nats) against C, both log scale, falling for ever. At {sci(step.flops)} FLOPs the loss is
+            {step.loss:.3f}, {step.reducible_loss:.3f} nats above E, a doubling gains {step.gain_per_doubling:.4f}
+            nats, and {further}.""")
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -261,6 +270,13 @@ class DataLimitExplorer(LessonWidget):
             f"  loss {plan.loss:.3f}\n"
             f"with unlimited data: N = {human(unconstrained.params)},\n"
             f"  D = {human(unconstrained.tokens)}, loss {unconstrained.loss:.3f}")
+        describe(self.figure, f"""{human(unique_tokens)} unique tokens and a budget of {sci(flops)} FLOPs
+            (Muennighoff et al.'s fit). Left: effective data D′ (in units of the unique tokens) against the epochs over
+            the unique data (both log scale): repeats are worth almost as much as new data for the first few epochs,
+            then D′ levels off at 1 + R_D* = {1 + MUENNIGHOFF_2023.rd_star:.1f}. Right: the predicted loss
+            (nats/token) against the epochs the run makes (log scale), with repeated data and as if every token were
+            new. The best run makes {epochs} epochs: N = {human(plan.params)}, D = {human(plan.tokens)}, loss
+            {plan.loss:.3f}; with unlimited data the loss would be {unconstrained.loss:.3f}.""")
         low = float(np.floor(min(loss.min(), fresh.min(), plan.loss) * 20) / 20) - 0.05
         limits = (low, low + 1.0)
         if limits != self._limits:
@@ -353,6 +369,15 @@ class InferenceDemandExplorer(LessonWidget):
             f"target loss {target:.3f} (Chinchilla {human(chin.params)}, {human(chin.tokens)} tokens)\n"
             f"cheapest: N = {human(plan.params)}, D = {human(plan.tokens)}\n"
             f"  {plan.tokens_per_param:,.0f} tokens/param, saves {saved:.0%} of lifetime FLOPs")
+        describe(self.figure, f"""The target is the loss of the Chinchilla-optimal {human(chin.params)} model
+            under {law}, {target:.3f} nats/token, at a lifetime demand of {sci(inference_tokens)} tokens. Left: the
+            lifetime FLOPs (training plus inference, relative to the Chinchilla model's) of every model that reaches
+            the target, against its size (both log scale): the cheapest has {human(plan.params)} parameters trained
+            on {human(plan.tokens)} tokens ({plan.tokens_per_param:,.0f} per parameter) and saves {saved:.0%} of the
+            lifetime FLOPs. Right: the cheapest size against the lifetime demand (both log scale), falling from
+            {human(sizes[0])} at {sci(self.demand_grid[0])} tokens to {human(sizes[-1])} at
+            {sci(self.demand_grid[-1])}: the more a model is served, the smaller and longer-trained the cheapest
+            one.""")
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -411,8 +436,10 @@ class EmergenceByMetric(LessonWidget):
 
     def draw(self, answer_tokens):
         length = v.positive_int("answer_tokens", answer_tokens, minimum=1, maximum=MAX_ANSWER_TOKENS)
-        self.match.set_data(self.params, exact_match(self.token_loss, length))
-        self.edit.set_data(self.params, token_edit_distance(self.token_loss, length))
+        match = np.asarray(exact_match(self.token_loss, length))
+        wrong = np.asarray(token_edit_distance(self.token_loss, length))
+        self.match.set_data(self.params, match)
+        self.edit.set_data(self.params, wrong)
         lab = lab_emergence(length)
         self.lab_match.set_data(lab.flops, lab.exact_match)
         gain = lab.exact_match[-1] / lab.exact_match[0]
@@ -427,6 +454,19 @@ class EmergenceByMetric(LessonWidget):
                                f"{length}-character exact match rises {factor}×")
         self.title.set_text(f"the same models, answers of {length} token{'s' if length > 1 else ''}: "
                             f"one metric jumps, the other glides")
+        rise = "".join(f"{', and' if level > 0.1 else ', reaching'} {level:.0%} at "
+                       f"{human(self.params[np.argmax(match >= level)])} parameters"
+                       for level in (0.1, 0.9) if match[0] < level <= match.max())
+        describe(self.figure, f"""One smooth per-token loss seen through two metrics, for answers of {length}
+            token{'s' if length > 1 else ''}. Top left: a synthetic per-token loss (nats) falling as a power law of
+            model size ({human(self.params[0])} to {human(self.params[-1])} parameters, both log scale). Top right:
+            exact match (fraction, model size on a log scale) rises from {match[0]:.2f} to {match[-1]:.2f}{rise}.
+            Bottom left: the expected wrong tokens (token edit distance) fall smoothly from
+            {wrong[0]:.1f} to {wrong[-1]:.2f}. Bottom right: the lab's models against their compute (FLOPs, log
+            scale), the chance of one character right and of a whole {length}-character identifier exactly right
+            (probability, log scale): their loss per character falls {1 - lab.loss[-1] / lab.loss[0]:.0%} while
+            exact match rises {factor} times. The loss improves smoothly; the all-or-nothing metric is what makes
+            the change look sudden.""")
 
 
 WIDGETS = (FrontierExplorer, DataLimitExplorer, InferenceDemandExplorer, EmergenceByMetric)

@@ -37,7 +37,7 @@ from ..lab.hyperparameters import (
 )
 from ..lab.noise_scale import fit_tradeoff
 from ..lab.schedules import DECAY_FRACTION, schedule, warmup_steps
-from ..plotting import PALETTE, new_figure
+from ..plotting import PALETTE, describe, new_figure
 from .base import LessonWidget, log_bounds, log_slider
 
 _STYLE = {"description_width": "170px"}
@@ -239,7 +239,7 @@ class LearningRateTransfer(LessonWidget):
         if one and seed not in self.seeds:
             raise ValueError(f"seed must be one of {self.seeds} or 'all' (got {seed!r})")
         colour, marker, dash = _variant_style(*key)
-        edge, diverged = [], []
+        edge, diverged, starred = [], [], []
         for k, width in enumerate(self.widths):
             optimum = self.optima.get((*key, width))
             curve, star = self.curves[k], self.stars[k]
@@ -260,6 +260,7 @@ class LearningRateTransfer(LessonWidget):
             shown = np.isfinite(loss)
             curve.set_data(rates[shown], loss[shown])
             star.set_data([rate], [best])
+            starred.append((width, rate, best))
             if not inside:
                 edge.append(width)
             if not shown.all():
@@ -299,6 +300,15 @@ class LearningRateTransfer(LessonWidget):
                                   f"(one seed's s.d.: ×{2 ** drift.seed_sd:.2f})")
         which = f"seed {seed}" if one else f"mean of {len(self.seeds)} seeds"
         self.sweep_title.set_text(f"{parametrization}, {which}:\nfinal loss against peak learning rate")
+        optima = ", ".join(f"{rate:.3g} at width {width}" for width, rate, _ in starred)
+        versus = (f" SP's optima are shown faintly for comparison, ∝ width^{self.drifts[sp].slope:+.2f}."
+                  if compare else "")
+        describe(self.figure, f"""Learning-rate transfer, {parametrization}, {which}. Left: the final validation
+            loss (nats/character) against the peak learning rate (log scale), one curve per width from
+            {self.widths[0]} to {self.widths[-1]}, each width's optimum starred: {optima}. Right: the optimal rate
+            against the width (both log scale) with the line through every seed's optimum, ∝
+            width^{drift.slope:+.2f} ± {drift.slope_se:.2f}: the best rate varies {drift.fold_change:.2f} times
+            across the widths, {verdict} (one seed's s.d.: {2 ** drift.seed_sd:.2f} times).{versus}""")
         if edge:
             self.caution(f"the best learning rate of width {', '.join(map(str, edge))} ({which}) is at the edge "
                          f"of the rates tried, so it is not bracketed: the true optimum may lie beyond the grid, "
@@ -466,6 +476,21 @@ class CriticalBatchExplorer(LessonWidget):
         if seed != "all":
             self.seed_crit.set_data([target], [c.seed_b_crit[self.seeds.index(seed)]])
             self.seed_crit.set_visible(bool(math.isfinite(c.seed_b_crit[self.seeds.index(seed)])))
+        if fit is not None:
+            fitted = (f"the fitted hyperbola (S/S_min − 1)(E/E_min − 1) = 1 gives S_min = {fit.s_min:.0f} steps, "
+                      f"E_min = {human(fit.e_min)} characters and B_crit = E_min/S_min = {fit.b_crit:,.0f} characters "
+                      f"per step")
+        else:
+            fitted = "no hyperbola can be fitted, as fewer than 3 batch sizes reached the target"
+        crit = [(g, x.b_crit) for g, x in sorted(self.critical.items(), reverse=True) if math.isfinite(x.b_crit)]
+        growth = (f" B_crit goes from {crit[0][1]:,.0f} at loss {crit[0][0]:g} to {crit[-1][1]:,.0f} at "
+                  f"{crit[-1][0]:g}, and the median B_simple from {self.critical[crit[0][0]].b_simple_median:,.0f} to "
+                  f"{self.critical[crit[-1][0]].b_simple_median:,.0f}." if len(crit) > 1 else "")
+        describe(self.figure, f"""Critical batch at a target loss of {target:g} nats per character, {which}. Left:
+            the steps S against the characters E = B·S each batch size B ({int(self.batches[0])} to
+            {int(self.batches[-1])} characters per step) needed to reach it, both log scale; {fitted}. Right: the
+            critical batch B_crit and the measured simple noise scale B_simple (characters per step, log scale)
+            against the target loss, lower losses to the right.{growth}""")
         if missing:
             self.caution(f"batch size {', '.join(map(str, missing))} never reached loss {target:g} ({which}) within "
                          f"the sweep's limits: left out of the points and the fit")
@@ -599,6 +624,16 @@ class ScheduleExplorer(LessonWidget):
                                  f"{cosine_peak:g}, WSD {wsd_peak:g}")
         self.loss_title.set_text(f"at {human(here.budget)} characters: WSD − cosine = {here.difference:+.3f} "
                                  f"nats/char\n(mean of {here.seeds.size} seeds, each schedule at its best peak)")
+        first = self.comparisons[0]
+        describe(self.figure, f"""Cosine against warmup-stable-decay (WSD) at a budget of {human(here.budget)}
+            characters ({steps:,} steps of {self.batch} characters). Left: the learning rate against the training
+            step for the cosine run planned for this budget (peak {cosine_peak:g}), the other budgets' cosine runs
+            faintly, each a separate run, and one WSD run (peak {wsd_peak:g}) whose stable phase is branched into a
+            {self.decay_fraction:.0%} decay at every budget. Right: the final validation loss (nats/character)
+            against the budget (characters, log scale) of both, each at its best peak rate: here cosine
+            {cosine_losses.mean():.4f}, WSD {wsd_losses.mean():.4f}, WSD − cosine {here.difference:+.3f}. Cosine
+            needs {len(self.comparisons)} runs ({human(first.cosine_tokens_all)} characters) for all the budgets,
+            WSD one ({human(first.wsd_tokens_all)}).""")
         rates = here.learning_rates
         for name, peak in (("cosine", cosine_peak), ("WSD", wsd_peak)):
             if peak in (rates.min(), rates.max()):

@@ -35,7 +35,8 @@ from ..data import (
     PF_DAY_FLOPS,
     model,
 )
-from ..formatting import human
+from ..formatting import human, sci
+from ..formatting import pf_days as pf_days_text
 from ..laws import (
     ALLOCATION_LAWS,
     KAPLAN_2020,
@@ -47,7 +48,7 @@ from ..laws import (
     model_budget,
     preset_values,
 )
-from ..plotting import PALETTE, new_figure
+from ..plotting import PALETTE, describe, new_figure
 from .base import LessonWidget, log_slider
 
 CUSTOM = "(set with the sliders)"
@@ -249,6 +250,18 @@ class KaplanLawExplorer(_PresetMixin, LessonWidget):
             + _verdict(point))
         for text in measured_range_cautions(params=params, tokens=tokens):
             self.caution(text)
+        describe(self.figure, (
+            f"Kaplan et al.'s L(N, D) (Eq. 1.5): test loss (nats/token, log scale) against training tokens D (left, "
+            f"log scale) for model sizes {human(self.FAMILY_PARAMS[0])} to {human(self.FAMILY_PARAMS[-1])}, and "
+            f"against non-embedding parameters N (right, log scale) for data sizes {human(self.FAMILY_TOKENS[0])} to "
+            f"{human(self.FAMILY_TOKENS[-1])} tokens, with the limits of unlimited data or model (dashed), Eq. 4.4's "
+            f"overfitting bound and the range Kaplan et al. measured (shaded). Your point, {who}N = {human(params)} "
+            f"and D = {human(tokens)} ({point.tokens_per_param:.3g} tokens per parameter), has a loss of "
+            f"{point.loss:.3f} nats/token, against {point.converged_loss:.3f} with unlimited data and "
+            f"{point.data_limited_loss:.3f} with an unlimited model; the overfitting penalty is "
+            f"{100 * point.penalty:.1f}%, {'data-limited' if point.data_limited else 'enough data'} by Eq. 4.4, "
+            f"which asks for {human(point.bound_tokens)} tokens at this N. Each curve falls and then flattens onto its "
+            f"limit: past the bound, more of the other resource barely helps."))
 
 
 def _times(factor: float) -> str:
@@ -345,6 +358,16 @@ class AllocationComparer(_PresetMixin, LessonWidget):
         self.report = self.animate(size_ax.text(
             0.02, 0.97, "", transform=size_ax.transAxes, fontsize=7.8, family="DejaVu Sans Mono", va="top",
             bbox={"facecolor": "white", "alpha": 0.92, "edgecolor": "0.75"}, zorder=6))
+        ends = "; ".join(f"{name} from {allocation.tokens_per_param[0]:.3g} to {allocation.tokens_per_param[-1]:.3g}"
+                         for name, allocation in self.laws_at.items())
+        self._static_text = (
+            f"Left: the compute-optimal model size N (parameters, log scale) against the training budget C (FLOPs, "
+            f"log scale, {sci(self.FLOPS_RANGE[0], 1)} to {sci(self.FLOPS_RANGE[1], 1)}) for {len(self.laws_at)} "
+            f"rules, {', '.join(self.laws_at)}, with real models at their size and budget. Right: training tokens "
+            f"per parameter D/N (log scale) against the budget, with Chinchilla's rule of thumb of {rule:g}. Over the "
+            f"budgets shown, tokens per parameter go: {ends}. Kaplan's rule spends a growing budget mostly on model "
+            f"size, the Chinchilla laws on both; the hatched region lies beyond Kaplan's own breakdown point, "
+            f"{sci(breakdown, 2)} FLOPs.")
         keys = [handles[name] for name in ALLOCATION_LAWS]
         figure.legend(keys + [handles["rule"], handles["models"], self.size_line, handles["runs"],
                               handles["beyond"]],
@@ -378,6 +401,12 @@ class AllocationComparer(_PresetMixin, LessonWidget):
         self.report.set_text("\n".join(lines))
         for text in budget_cautions(flops):
             self.caution(text)
+        each = "; ".join(f"{name} {human(split[name].params)} parameters on {human(split[name].tokens)} tokens "
+                         f"({split[name].tokens_per_param:.3g} per parameter)" for name in names)
+        describe(self.figure, (
+            f"{self._static_text} At your budget, {sci(flops)} FLOPs ({pf_days_text(flops / PF_DAY_FLOPS)}{who}): "
+            f"{each}. Kaplan's model is {kaplan.params / epoch.params:.3g} times Epoch's, on "
+            f"{kaplan.tokens / epoch.tokens:.2g} times the tokens."))
 
 
 WIDGETS = (KaplanLawExplorer, AllocationComparer)

@@ -18,7 +18,7 @@ from ..data import ACCELERATORS
 from ..formatting import GIB, human, sci
 from ..formatting import memory as memory_text
 from ..moe import dense_vs_moe, expert_preference, moe_size_caution, simulate_balancing, skewed_logits
-from ..plotting import PALETTE, new_figure
+from ..plotting import PALETTE, describe, new_figure
 from .base import LessonWidget, log_slider
 
 _STYLE = {"description_width": "150px"}
@@ -202,6 +202,15 @@ class RouterSimulator(LessonWidget):
             self.axes[2].set_ylim(0.9, limits[1])
             self._limits = limits
             self.invalidate()
+        describe(self.figure, f"""A simulated router of {experts} experts, top-{top_k}, capacity factor
+            {capacity_factor:g} and skew {skew:g} (balancing: {method}), over {steps} steps of
+            {SIMULATOR_TOKENS} tokens. Left: each expert's load at the last step (× the even share) against the expert,
+            the part above the capacity of {capacity:.2f}× the even share dropped: the busiest expert gets
+            {history.imbalance[last]:.2f}× the even share and {idle} of {experts} experts are idle. Middle: the share
+            of assignments dropped (%) against the training step, {100 * history.dropped_fraction[last]:.1f}% at the
+            last step against {100 * reference.dropped_fraction[last]:.1f}% without balancing. Right: Switch's
+            balancing loss N·Σ f·P against the step (1 = balanced), {history.balancing_loss[last]:.2f} at the last
+            step against {reference.balancing_loss[last]:.2f} without balancing.""")
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -304,10 +313,20 @@ class DenseVsMoEExplorer(LessonWidget):
         caution = moe_size_caution(result.moe_total_params)
         if caution:
             self.caution(caution)
+        ratio = result.moe_total_params / result.dense_params
+        describe(self.figure, f"""At a training budget of {sci(flops)} FLOPs, the compute-optimal dense model
+            against an MoE of {experts} experts, top-{top_k}, with the same active parameters, both trained on
+            {human(result.tokens)} tokens. Left: parameters (log scale): dense {human(result.dense_params)}, MoE
+            active {human(result.moe_active_params)}, MoE total {human(result.moe_total_params)}, {ratio:.1f}× the
+            dense model. Right: memory (bytes, log scale) against one {ACCELERATORS["H100"].memory_bytes / GIB:.0f}
+            GiB GPU: bf16 weights for inference {memory_text(result.dense_inference_bytes)} dense against
+            {memory_text(result.moe_inference_bytes)} MoE, training state at 16 bytes per parameter
+            {memory_text(result.dense_training_bytes)} against {memory_text(result.moe_training_bytes)}. The MoE costs
+            the same FLOPs per token, but its memory grows with all its parameters.""")
         self.summary.set_text(
             f"C = {sci(flops)} FLOPs: both train on {human(result.tokens)} tokens at "
             f"{sci(result.flops_per_token)} FLOPs/token.\nThe MoE ({experts} experts, top-{top_k}) "
-            f"holds {result.moe_total_params / result.dense_params:.1f}× the parameters; a dense "
+            f"holds {ratio:.1f}× the parameters; a dense "
             f"model that big would need {sci(result.same_total_dense_flops)} FLOPs on the same "
             f"tokens.")
 

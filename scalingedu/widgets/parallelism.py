@@ -40,7 +40,7 @@ from ..parallelism import (
     planner_view,
     timeline_view,
 )
-from ..plotting import PALETTE, new_figure
+from ..plotting import PALETTE, describe, new_figure
 from ..roofline import LAYER_PRODUCTS, PRECISIONS, critical_batch_tokens, critical_intensity, layer_roofline
 from .base import LessonWidget, log_slider
 
@@ -180,6 +180,7 @@ class RooflineExplorer(LessonWidget):
                   f"critical batch: about {critical:,.0f} tokens per GPU",
                   f"  (intensity of a weight product ≈ tokens{' × 2' if precision == 'fp8' else ''})"]
         self.readout.set_text("\n".join(lines))
+        describe(self.figure, _roofline_text(layer, accelerator, precision, tokens, model, tp, ridge, critical, share))
         if tokens < DECODE_TOKENS:
             self.caution(f"{tokens:,.0f} tokens per micro-batch is what generating text one token at a time looks "
                          f"like; a real decoder's attention also reads its key-value cache, which this roofline of a "
@@ -358,6 +359,76 @@ class ClusterPlanner(LessonWidget):
         caution = batch_caution(time.tokens_per_step)
         if caution:
             self.caution(caution)
+        describe(self.figure, _planner_text(view, model, gpu, dp, tp, pp, zero_stage, setting, tops, capacity))
+
+
+def _listed(names) -> str:
+    """Names in a sentence: 'a', 'a and b', 'a, b and c'."""
+    names = list(names)
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
+
+
+def _roofline_text(layer, accelerator, precision, tokens, model, tp, ridge, critical, share) -> str:
+    """The description of :class:`RooflineExplorer`'s figure at these settings (its alt text)."""
+    memory = [name for name, bound in zip(layer.names, layer.memory_bound) if bound]
+    compute = [name for name, bound in zip(layer.names, layer.memory_bound) if not bound]
+    sides = "; ".join(part for part in (f"memory-bound (hollow): {_listed(memory)}" if memory else "",
+                                        f"compute-bound: {_listed(compute)}" if compute else "") if part)
+    return (f"Left: the roofline of one {accelerator} in {precision}, attainable FLOP/s against arithmetic intensity "
+            f"(FLOPs per byte moved to or from memory), both on log scales: it rises as intensity × "
+            f"{layer.bandwidth_bytes_per_second / 1e12:.2f} TB/s up to the ridge at {ridge:,.0f} FLOPs per byte, "
+            f"then stays flat at the peak of {layer.peak_flops_per_second / 1e12:,.0f} TFLOP/s. One point per "
+            f"product of a {model} layer with tp {tp} and {tokens:,.0f} tokens per micro-batch; {sides}. Right: a "
+            f"readout of each product's intensity; the layer reaches at best {share[0]} of the peak ({share[1]} "
+            f"without FlashAttention). Notice that a weight product's intensity grows with the tokens per "
+            f"micro-batch: below about {critical:,.0f} tokens per GPU it is memory-bound.")
+
+
+def _planner_text(view, model, gpu, dp, tp, pp, zero_stage, setting, tops, capacity) -> str:
+    """The description of :class:`ClusterPlanner`'s figure for this layout (its alt text)."""
+    stages = "; ".join(f"ZeRO-{stage} {total:,.0f} GiB ({'fits' if each.fits else 'out of memory'})"
+                       for stage, (total, each) in enumerate(zip(tops, view.memory_by_stage)))
+    text = (f"{model} on {view.layout.n_gpus:,} {gpu}s (dp {dp} × tp {tp} × pp {pp}), {setting}. Left: memory per "
+            f"GPU (GiB) under each ZeRO stage, stacked from weights, gradients, optimizer state and activations, "
+            f"against the GPU's {capacity:.0f} GiB (dashed line): {stages}; the chosen stage, ZeRO-{zero_stage}, "
+            f"is framed. ")
+    time = view.time
+    if not view.memory.fits:
+        return text + (f"Right: no step time, since the chosen layout needs {view.memory.total / GIB:,.0f} GiB per "
+                       f"GPU and cannot run. Notice which stages fit: sharding the optimizer state, gradients and "
+                       f"weights over the data-parallel GPUs is what brings a large model under the line.")
+    parts = ", ".join(f"{TIME_LABELS[part]} {short_duration(getattr(time, part))}" for part in TIME_PARTS)
+    biggest = max((part for part in TIME_PARTS if part != "compute"), key=lambda part: getattr(time, part))
+    return text + (f"Right: one training step of {short_duration(time.total)}, split into {parts}; "
+                   f"{human(time.tokens_per_second, 'tokens/s')}, MFU {time.mfu:.1%}. Notice where the time that is "
+                   f"not compute goes: here the largest share is {TIME_LABELS[biggest]}, "
+                   f"{getattr(time, biggest) / time.total:.0%} of the step.")
+
+
+def _timeline_text(view, stages, microbatches, slow_stage) -> str:
+    """The description of :class:`PipelineTimeline`'s figure for this schedule (its alt text)."""
+    panels = []
+    for run, title in zip(view.runs, SCHEDULE_TITLES):
+        if run is None:
+            panels.append(f"{title} cannot run ({view.problem})")
+            continue
+        formula = pipeline_bubble(stages, microbatches, interleave=run.interleave)
+        panels.append(f"{title}{f' (v = {run.interleave})' if run.interleave > 1 else ''}: bubble "
+                      f"{run.bubble_fraction:.1%} measured against {formula:.1%} from the formula, step "
+                      f"{run.makespan:.1f} units, device 0 holds up to {run.peak_activations[0]:.3g} micro-batches")
+    text = (f"Timelines of {stages} devices (rows) in three panels, time in units of one stage's forward pass (a "
+            f"backward pass takes 2{f', the last stage {slow_stage:g} times slower' if slow_stage != 1 else ''}), "
+            f"for {microbatches} micro-batches: forward passes blue, backward passes orange, white gaps idle (the "
+            f"bubble). {'; '.join(panels)}.")
+    gpipe, one_f, interleaved = view.runs
+    notes = []
+    if gpipe is not None and one_f is not None and one_f.peak_activations[0] < gpipe.peak_activations[0]:
+        notes.append(f"1F1B holds {one_f.peak_activations[0]:.3g} micro-batches' activations at once where GPipe "
+                     f"holds {gpipe.peak_activations[0]:.3g}")
+    if one_f is not None and interleaved is not None and interleaved.bubble_fraction < one_f.bubble_fraction:
+        notes.append(f"interleaving cuts the bubble from {one_f.bubble_fraction:.1%} to "
+                     f"{interleaved.bubble_fraction:.1%}")
+    return text + (f" Notice that {' and '.join(notes)}." if notes else "")
 
 
 SCHEDULE_TITLES = ("GPipe", "1F1B", "interleaved 1F1B")
@@ -441,6 +512,7 @@ class PipelineTimeline(LessonWidget):
                          f"step {run.makespan:.1f}; "
                          f"device 0 holds {run.peak_activations[0]:.3g} "
                          f"micro-batch{'' if run.peak_activations[0] == 1 else 'es'}")
+        describe(self.figure, _timeline_text(view, stages, microbatches, slow_stage))
 
 
 WIDGETS = (RooflineExplorer, ClusterPlanner, PipelineTimeline)

@@ -17,7 +17,7 @@ import numpy as np
 from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from ..formatting import human
-from ..plotting import PALETTE, new_figure
+from ..plotting import PALETTE, describe, new_figure
 from ..powerlaw import CURVE_X_RANGE, PowerLawCurve, extrapolation_experiment, power_law_curve, true_params_law
 from .base import LessonWidget, log_slider
 
@@ -128,6 +128,7 @@ class PowerLawExplorer(LessonWidget):
         offset = "" if c == 0 else f" {'+' if c > 0 else '-'} {abs(c):.3g}"
         self.formula.set_text(f"$y = {a:.3g}\\,x^{{{b:.2f}}}{offset}$")
         self._set_limits(curve, pure, b, c)
+        describe(self.figure, _explorer_text(curve, a, b, c, offset))
 
     def _set_limits(self, curve: PowerLawCurve, pure: np.ndarray, b: float, c: float) -> None:
         on_linear = curve.y[curve.x <= LINEAR_X_RANGE[1]]
@@ -238,10 +239,48 @@ class ExtrapolationSimulator(LessonWidget):
         reach = grid <= target * 3
         biggest = float(np.max(np.abs(np.concatenate([plain_percent[reach], offset_percent[reach]]))))
         limit = next((x for x in self.ERROR_LIMITS_PERCENT if biggest <= 0.9 * x), self.ERROR_LIMITS_PERCENT[-1])
+        describe(self.figure, _simulator_text(result, noise_percent, decades, self.FACTOR))
         if limit != self._error_limit:
             self.axes[1].set_ylim(-limit, limit)
             self._error_limit = limit
             self.invalidate()
+
+
+def _explorer_text(curve: PowerLawCurve, a: float, b: float, c: float, offset: str) -> str:
+    """The description of :class:`PowerLawExplorer`'s figure at these settings (its alt text)."""
+    low, high = curve.x[0], curve.x[-1]
+    text = (f"Three panels of y = {a:.3g}·x^{b:.2f}{offset} (arbitrary units): on linear axes for x up to "
+            f"{LINEAR_X_RANGE[1]:g}, on log–log axes for x from {human(low)} to {human(high)}, and its local slope "
+            f"d log y / d log x (dimensionless) against x (log scale). ")
+    if c == 0:
+        return text + (f"With no offset the log–log curve is a straight line of slope {b:.2f}, and the local slope "
+                       f"stays at {b:.2f} everywhere: that is what makes a power law.")
+    text += (f"The offset c = {c:.3g} bends the log–log curve away from the straight line of a·x^b alone (dashed): "
+             f"the local slope moves from {curve.slope[0]:+.3g} at x = {human(low)} to {curve.slope[-1]:+.3g} at "
+             f"x = {human(high)}")
+    if c > 0 and b < 0:
+        meets = np.log10(c / a) / b          # log10 of the x where a·x^b falls to the floor (in logs: no overflow)
+        if np.log10(low) < meets < np.log10(high):
+            text += f", and a·x^b falls below the floor c at x ≈ {human(10.0 ** meets)}, beyond which y is almost flat"
+        elif meets <= np.log10(low):
+            text += ", and a·x^b lies below the floor c over the whole range, so y is almost flat"
+    return text + ". A floor makes a power law bend on log–log axes, so its slope is no longer one number."
+
+
+def _simulator_text(result, noise_percent: float, decades: float, factor: float) -> str:
+    """The description of :class:`ExtrapolationSimulator`'s figure for this experiment (its alt text)."""
+    law, target = result.law, result.target_params
+    closer = "with" if abs(result.offset_error) < abs(result.plain_error) else "without"
+    return (f"Left: loss (nats/token, log scale) against parameters N (log scale). {len(result.params)} simulated "
+            f"runs with {noise_percent:g}% noise span {decades:g} decades, {human(result.params[0])} to "
+            f"{human(result.params[-1])} parameters, drawn from the true law {law.c:g} + {law.a:g}/N^{-law.b:g} "
+            f"(dashed, with its floor {law.c:g}). Two fits of the runs, without an offset (a·N^b) and with one "
+            f"(a·N^b + c), are extrapolated to the target, {factor:g} times the largest run ({human(target)}), "
+            f"where the true loss is {result.true_target_loss:.3f}: the fit without an offset predicts "
+            f"{result.plain(target):.3f} ({100 * result.plain_error:+.1f}%), the fit with one "
+            f"{result.offset(target):.3f} ({100 * result.offset_error:+.1f}%). Right: each fit's prediction error "
+            f"(% of the true loss) against N. Here the fit {closer} an offset lands closer; both agree over the "
+            f"runs and part ways beyond them.")
 
 
 FLOOR_AT_BOUND = 1e-6

@@ -19,12 +19,13 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
+from ..formatting import flops as flops_text
 from ..formatting import human
 from ..lab.analysis import isoflop_budget_view, seed_spread, sweep_fit
 from ..lab.corpus import VOCAB_SIZE
 from ..lab.experiments import experiment_runs, nearest_run, quality_runs, repetition_runs
 from ..lab.sweep import load_results
-from ..plotting import PALETTE, new_figure
+from ..plotting import PALETTE, describe, new_figure
 from .base import LessonWidget, log_bounds, log_slider
 
 _STYLE = {"description_width": "150px"}
@@ -107,9 +108,13 @@ class LabIsoFlopProfiles(LessonWidget):
         self.parabola.set_data(view.curve_params, view.curve_loss)
         self.optimum.set_data([view.optimum_params], [view.optimum_loss])
         self.chosen.set_data([view.flops], [view.optimum_params])
+        spread = ""
         if self.seeds is not None:
             low, high = seed_spread(self.seeds, view.flops, view.runs_params)
             self.spread.set_segments([[(n, lo), (n, hi)] for n, lo, hi in zip(view.runs_params, low, high)])
+            if np.isfinite(high - low).any():
+                spread = (f"; the bars span each run's lowest to highest loss over 3 seeds, up to "
+                          f"{np.nanmax(high - low):.3f} nats")
         self.title.set_text(f"C = {view.flops:.2g} FLOPs · minimum at N = {human(view.optimum_params)} params, "
                             f"D = {human(view.optimum_tokens)} characters ({view.tokens_per_param:.0f} per "
                             f"parameter), loss {view.optimum_loss:.3f}")
@@ -117,6 +122,19 @@ class LabIsoFlopProfiles(LessonWidget):
             self.caution(f"the parabola's minimum, N = {human(view.optimum_params)} parameters, lies outside the "
                          f"sizes trained at {view.flops:.2g} FLOPs ({human(view.runs_params.min())} to "
                          f"{human(view.runs_params.max())}): it is extrapolated, and can move far with one run")
+        fit = self.fit
+        where = ("inside" if view.inside_sampled_range else "outside")
+        first, second = np.sort(view.runs_loss)[:2]
+        describe(self.figure, f"""
+            Left: the IsoFLOP profile of the budget C = {flops_text(view.flops)}: validation loss (nats/char)
+            against parameters N (log scale) of its {view.runs_params.size} runs, {human(view.runs_params.min())}
+            to {human(view.runs_params.max())} parameters, over the other budgets' runs in grey{spread}. The
+            parabola in log N through them has its minimum at N = {human(view.optimum_params)} parameters and D =
+            {human(view.optimum_tokens)} characters ({view.tokens_per_param:.0f} per parameter), loss
+            {view.optimum_loss:.3f}, {where} the sizes trained. Right: the minima of all {fit.flops.size} budgets
+            against the budget (FLOPs, both axes log scale) lie near the power law N_opt ∝ C^{fit.a:.2f}, this
+            budget starred. Notice how shallow the bottom of the bowl is: the two best runs differ by only
+            {second - first:.4f} nats, so the minimum is known only roughly.""")
 
 
 class DataExperimentExplorer(LessonWidget):
@@ -182,6 +200,19 @@ class DataExperimentExplorer(LessonWidget):
         self.right_note.set_text(f"{repeated.epochs:.0f} epochs over {human(repeated.unique_tokens)} unique: "
                                  f"{repeated.val_loss:.3f} ({repeated.val_loss - clean.val_loss:+.3f} vs fresh)"
                                  f"{above_chance}")
+        ending = (f"ends above the uniform guess, ln {VOCAB_SIZE} ≈ {UNIFORM_LOSS:.2f}: it has memorised its text "
+                  f"and is confidently wrong on new text" if repeated.val_loss > UNIFORM_LOSS
+                  else f"ends below the uniform guess, ln {VOCAB_SIZE} ≈ {UNIFORM_LOSS:.2f}")
+        if np.max(repeated.curve_val_loss) > self.axes[1].get_ylim()[1]:
+            ending += f" (its curve climbs out of the plotted range, which stops at {self.axes[1].get_ylim()[1]:.2f})"
+        describe(self.figure, f"""
+            Learning curves of the data experiments: validation loss on clean text (nats/char) against the
+            training characters seen (log scale), same model and compute in every run, the other runs in grey.
+            Left: the run with {dirty.corruption:.0%} of its characters corrupted ends at {dirty.val_loss:.3f},
+            {dirty.val_loss - clean.val_loss:+.3f} nats against clean text ({clean.val_loss:.3f}). Right: the run
+            that sees {human(repeated.unique_tokens)} unique characters {repeated.epochs:.0f} times ends at
+            {repeated.val_loss:.3f}, {repeated.val_loss - clean.val_loss:+.3f} against fresh text; it {ending}.
+            Notice the gap to the clean curve: it is what dirty or repeated data cost at equal compute.""")
 
 
 WIDGETS = (LabIsoFlopProfiles, DataExperimentExplorer)

@@ -8,7 +8,7 @@ from ..compute import FLOPS_PER_PARAM_TOKEN, pf_days, training_flops, training_t
 from ..data import CHINCHILLA_TOKENS_PER_PARAM, MODELS, model
 from ..formatting import duration, human, sci
 from ..formatting import pf_days as pf_days_text
-from ..plotting import PALETTE, new_figure
+from ..plotting import PALETTE, describe, new_figure
 from .base import LessonWidget, log_slider
 
 ISO_FLOP_LINES = (1e18, 1e20, 1e22, 1e24, 1e26)
@@ -122,6 +122,18 @@ class ModelMap(LessonWidget):
         side.legend(handles, labels, loc="upper left", fontsize=8.5, borderaxespad=0.0)
         self.caption = self.animate(side.text(0.0, 0.0, "", transform=side.transAxes, va="bottom", fontsize=9,
                                               linespacing=1.35))
+        rows = _published()
+        above = sum(tokens / params > ratio for _, params, tokens in rows)
+        spans = PUBLISHED_RANGES
+        self._map_text = (
+            f"Training tokens D (log scale) against parameters N (log scale; active parameters for Mixture-of-Experts "
+            f"models) for {len(rows)} published models, each family with its own colour and marker, with dashed "
+            f"lines of equal training compute C = 6ND from {sci(ISO_FLOP_LINES[0], 1)} to "
+            f"{sci(ISO_FLOP_LINES[-1], 1)} FLOPs and the line of {ratio:g} tokens per parameter (Chinchilla's rule "
+            f"of thumb). The published models span {sci(spans['flops'][0], 2)} to {sci(spans['flops'][1], 2)} FLOPs "
+            f"and {_ratio_text(spans['tokens_per_param'][0])} to {_ratio_text(spans['tokens_per_param'][1])} tokens "
+            f"per parameter; {above} of the {len(rows)} lie above the Chinchilla line, trained on more tokens per "
+            f"parameter than it asks.")
         return figure, (ax, side)
 
     def draw(self, params, tokens):
@@ -136,6 +148,11 @@ class ModelMap(LessonWidget):
             f"= {flops / gpt3.training_flops:.3g} × GPT-3 175B\n"
             f"{duration(run.seconds)} on {REFERENCE_COUNT:,} {REFERENCE_CHIP}s\nat {REFERENCE_MFU:.0%} MFU")
         self._cautions(params, tokens, flops)
+        describe(self.figure, f"{self._map_text} Your model, a star, sits at {human(params, 'parameters')} and "
+                 f"{human(tokens, 'tokens')}: {_ratio_text(tokens / params)} tokens per parameter, "
+                 f"{sci(flops)} FLOPs ({pf_days_text(pf_days(flops))}, {flops / gpt3.training_flops:.3g} times "
+                 f"GPT-3 175B's compute), {duration(run.seconds)} on {REFERENCE_COUNT:,} {REFERENCE_CHIP}s at "
+                 f"{REFERENCE_MFU:.0%} MFU.")
 
     def _cautions(self, params: float, tokens: float, flops: float) -> None:
         """A caution for each quantity more than CAUTION_FACTOR beyond the published models' span: tokens per
