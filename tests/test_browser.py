@@ -13,9 +13,10 @@ How it works, and why (see also ``../shared/reference/testing-notes.md``, sectio
   environment) on a free 127.0.0.1 port with a random token, in throw-away config/data/runtime/IPython folders,
   serving a temporary *copy* of ``notebooks/`` (Lab may autosave; the repository's files are never touched).
 - A lesson widget (``scalingedu.widgets.base.LessonWidget``) shows as a top-level widget output holding slider
-  controls above an ``ipywidgets.Image``, which the DOM shows as ``img.widget-image`` whose ``src`` is a new
-  ``blob:`` URL on every redraw. "The plot changed" means: that ``src`` changed and then stayed the same on two
-  polls 400 ms apart (a few key presses give a few redraws in a row).
+  controls above a described image (``scalingedu.widgets.accessible.DescribedImage``), which the DOM shows as
+  ``img.scalingedu-figure-image`` whose ``src`` is a new ``blob:`` URL on every redraw. "The plot changed" means:
+  that ``src`` changed and then stayed the same on two polls 400 ms apart (a few key presses give a few redraws
+  in a row).
 - The kernel of each test is shut down through the REST API afterwards, so kernels do not pile up.
 
 Environment variables (optional):
@@ -91,7 +92,8 @@ VIEWPORT = {"width": 1400, "height": 1000}
 ERROR_PATTERN = r"Traceback|^\s*[\w.]*(Error|Exception)\b"
 
 # ---------------------------------------------------------------------------------------------------------------
-# JavaScript run in the page. A "lesson widget" is a top-level widget output that contains an img.widget-image.
+# JavaScript run in the page. A "lesson widget" is a top-level widget output that contains an
+# img.scalingedu-figure-image.
 # ---------------------------------------------------------------------------------------------------------------
 
 _JS_HELPERS = r"""
@@ -99,7 +101,7 @@ const panel = () => document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden
 const topOutputs = () => [...panel().querySelectorAll(
     '.jp-Cell-outputArea > .jp-OutputArea-child > .jp-OutputArea-output')];
 const widgetOutputs = () => topOutputs().filter(o => o.querySelector(':scope > .jupyter-widgets'));
-const lessonWidgets = () => widgetOutputs().filter(o => o.querySelector('img.widget-image'));
+const lessonWidgets = () => widgetOutputs().filter(o => o.querySelector('img.scalingedu-figure-image'));
 const shown = el => !!el && el.getClientRects().length > 0;
 const errorRe = new RegExp(ERROR_PATTERN, 'm');
 """.replace("ERROR_PATTERN", json.dumps(ERROR_PATTERN))
@@ -137,12 +139,12 @@ JS_RUN_FINISHED = "() => {" + _JS_HELPERS + r"""
   if (!idle || prompts.some(p => p.includes('*'))) { window.__scalingeduRunState = null; return false; }
   const widgets = lessonWidgets();
   const ready = widgets.every(w => {
-    const img = w.querySelector('img.widget-image');
+    const img = w.querySelector('img.scalingedu-figure-image');
     return !shown(img) || (img.complete && img.naturalWidth > 0);
   });
   if (!ready) { window.__scalingeduRunState = null; return false; }
   const state = JSON.stringify([prompts, widgetOutputs().length,
-                                widgets.map(w => w.querySelector('img.widget-image').src)]);
+                                widgets.map(w => w.querySelector('img.scalingedu-figure-image').src)]);
   const stable = window.__scalingeduRunState === state;
   window.__scalingeduRunState = state;
   return stable ? 'done' : false;
@@ -154,8 +156,8 @@ JS_SUMMARY = "() => {" + _JS_HELPERS + r"""
     widgetOutputs: widgetOutputs().length,
     lessonWidgets: lessonWidgets().map(w => ({
       sliders: w.querySelectorAll('.widget-slider [role=slider]').length,
-      imageShown: shown(w.querySelector('img.widget-image')),
-      imageLoaded: (i => i.complete && i.naturalWidth > 0)(w.querySelector('img.widget-image')),
+      imageShown: shown(w.querySelector('img.scalingedu-figure-image')),
+      imageLoaded: (i => i.complete && i.naturalWidth > 0)(w.querySelector('img.scalingedu-figure-image')),
       text: w.innerText.replace(/\s+/g, ' ').slice(0, 300),
     })),
     sliders: panel().querySelectorAll('.widget-slider [role=slider]').length,
@@ -176,7 +178,7 @@ JS_SUMMARY = "() => {" + _JS_HELPERS + r"""
 JS_REDRAWN = "([index, oldSrc, oldLog]) => {" + _JS_HELPERS + r"""
   const w = lessonWidgets()[index];
   if (!w) return 'gone';
-  const img = w.querySelector('img.widget-image');
+  const img = w.querySelector('img.scalingedu-figure-image');
   if (!shown(img)) return 'message';
   const log = (e => e ? Number(e.textContent.trim()) || 0 : 0)(
       document.querySelector('.jp-LogConsoleStatusItem:not(.lm-mod-hidden) .jp-StatusBar-TextItem'));
@@ -488,7 +490,7 @@ def _assert_widgets_rendered(summary: dict, notebook: str) -> None:
 
 def _lesson_widget(page, index: int):
     return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell-outputArea > .jp-OutputArea-child"
-                        " > .jp-OutputArea-output:has(img.widget-image)").nth(index)
+                        " > .jp-OutputArea-output:has(img.scalingedu-figure-image)").nth(index)
 
 
 def _move_first_slider(page, summary: dict, notebook: str) -> tuple[int, str, str]:
@@ -498,7 +500,7 @@ def _move_first_slider(page, summary: dict, notebook: str) -> tuple[int, str, st
     widget = _lesson_widget(page, index)
     slider = widget.locator(".widget-slider").filter(has=page.locator("[role=slider]")).first
     handle = slider.locator("[role=slider]").first
-    image = widget.locator("img.widget-image").first
+    image = widget.locator("img.scalingedu-figure-image").first
     handle.scroll_into_view_if_needed()
     old_src = image.get_attribute("src")
     # The readout ("8.91e+10") shows the value; aria-valuenow is rounded (a log slider's exponent to 0.1).

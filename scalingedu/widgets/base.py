@@ -3,8 +3,14 @@
 A lesson widget is a thin shell over tested library functions. It builds its controls and its figure once; a
 change of any control calls :meth:`LessonWidget.draw`, which asks the library for new numbers and updates the
 existing artists in place (``set_data``, ``set_offsets``, ``set_text``); the figure is then rendered once to PNG
-and shown in an ``ipywidgets.Image``. Rendering to an image widget, instead of re-displaying the figure into an
-Output widget, costs one render per change and behaves the same in JupyterLab, Voilà, nbclient and nbval.
+and shown in an image widget (:class:`~scalingedu.widgets.accessible.DescribedImage`). Rendering to an image widget,
+instead of re-displaying the figure into an Output widget, costs one render per change and behaves the same in
+JupyterLab, Voilà, nbclient and nbval.
+
+What ``draw`` says of the figure (:func:`scalingedu.plotting.describe`) follows the controls to assistive
+technology: it is the image's alt text, and a polite live region announces it (or the reason the plot cannot be
+drawn) once the controls settle; the sliders get accessible names and values read with their unit
+(:mod:`scalingedu.widgets.accessible`).
 
 Artists that change with the controls can be registered with :meth:`LessonWidget.animate`. The static rest of
 the figure (axes, ticks, reference data, legend) is then drawn once and kept as a bitmap, and each update only
@@ -32,6 +38,7 @@ import traitlets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from ..plotting import description, rgba_to_png
+from .accessible import ROOT_CLASS, DescribedImage, ScreenReaderSupport, slider_units
 
 
 class LessonWidget:
@@ -56,7 +63,7 @@ class LessonWidget:
         self._background = None
         self.figure, self.axes = self.build_figure()
         self.canvas = FigureCanvasAgg(self.figure)
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.image = DescribedImage(layout=widgets.Layout(max_width="100%"))
         self.message = widgets.HTML(layout=widgets.Layout(display="none"))
         self.notes = widgets.HTML(layout=widgets.Layout(display="none"))
         self.cautions: list[str] = []
@@ -65,7 +72,9 @@ class LessonWidget:
         self.renders = 0
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
-        self.box = widgets.VBox([self.layout_controls(), self.message, self.image, self.notes])
+        self.screen_reader = ScreenReaderSupport(units=slider_units(self.controls))
+        self.box = widgets.VBox([self.layout_controls(), self.message, self.image, self.notes, self.screen_reader])
+        self.box.add_class(ROOT_CLASS)
         self.refresh()
 
     # --- what subclasses provide -------------------------------------------------------------------------------
@@ -124,11 +133,20 @@ class LessonWidget:
         else:
             self.error = None
             self.image.value = png
+            self.image.alt = description(self.figure) or ""
             self.renders += 1
             self.message.layout.display = "none"
             self.image.layout.display = None
         self._show_cautions()
+        self.screen_reader.status = self.spoken_status()
         self.last_update_seconds = time.perf_counter() - start
+
+    def spoken_status(self) -> str:
+        """What a screen reader announces after a change: the figure's description and any caution, or why the
+        plot cannot be drawn."""
+        if self.error is not None:
+            return f"Cannot plot this: {self.error}"
+        return " ".join([self.image.alt, *(f"Outside the fitted range: {text}" for text in self.cautions)]).strip()
 
     def _show_cautions(self) -> None:
         shown = self.cautions if self.error is None else []
@@ -201,9 +219,8 @@ class LessonWidget:
         if self.image.value and self.error is None:
             # Static renderers (GitHub, nbviewer) cannot run widgets: give them the first state as a picture.
             bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
-            text = description(self.figure)
-            if text:        # what draw() said of this state: the picture's alt text
-                return bundle, {"image/png": {"alt": text}}
+            if self.image.alt:        # what draw() said of this state: the picture's alt text
+                return bundle, {"image/png": {"alt": self.image.alt}}
         return bundle
 
 
