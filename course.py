@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -21,6 +22,9 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 STAMP = VENV / ".scalingedu-installed"
 FIRST_LESSON = "notebooks/00_start_here.ipynb"
+# The course's prebuilt JupyterLab extension (figures' alt text), and where JupyterLab looks for such extensions.
+LAB_EXTENSION = ROOT / "scalingedu" / "labextension"
+LAB_EXTENSION_NAME = "scalingedu-alt-text"
 MIN_PYTHON = (3, 10)
 
 
@@ -43,13 +47,31 @@ def ensure_environment() -> Path:
         print(f"[course] creating a virtual environment in {VENV.relative_to(ROOT)}/ ...", flush=True)
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
     wanted = fingerprint()
-    if STAMP.exists() and STAMP.read_text() == wanted:
-        return python
-    print("[course] installing the course and its dependencies (first run only: about a minute) ...", flush=True)
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]"], check=True)
-    STAMP.write_text(wanted)
+    if not (STAMP.exists() and STAMP.read_text() == wanted):
+        print("[course] installing the course and its dependencies (first run only: about a minute) ...", flush=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]"], check=True)
+        STAMP.write_text(wanted)
+    link_lab_extension()
     return python
+
+
+def link_lab_extension() -> None:
+    """Make the venv's JupyterLab load the course's prebuilt extension. An editable install (``pip install -e``)
+    leaves out the package's data files, where a normal install puts it, so link it (or copy it, where links are
+    not allowed) into ``.venv/share/jupyter/labextensions``."""
+    target = VENV / "share" / "jupyter" / "labextensions" / LAB_EXTENSION_NAME
+    if target.is_symlink() and target.resolve() == LAB_EXTENSION.resolve():
+        return
+    if target.is_symlink() or target.is_file():
+        target.unlink()
+    elif target.exists():
+        shutil.rmtree(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.symlink_to(LAB_EXTENSION, target_is_directory=True)
+    except OSError:        # Windows without developer mode: a copy (refreshed when the link check fails next time)
+        shutil.copytree(LAB_EXTENSION, target)
 
 
 def run_lab(python: Path, extra: list[str]) -> int:

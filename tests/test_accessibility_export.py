@@ -9,9 +9,10 @@ Three kinds of test:
 - In headless Chromium: axe-core (rules tagged wcag2a, wcag2aa, wcag21a, wcag21aa) on every exported page, after
   MathJax has typeset it; a serious or critical violation fails. Lessons 00 and 04 in live JupyterLab after Run
   All: axe-core on the notebook's outputs and rendered Markdown only (see ``LAB_CONTENT``), not on JupyterLab's
-  own interface, whose violations are printed but are not ours to fix. Inside our content too, JupyterLab and
-  ipywidgets leave figures and slider handles without a name whatever the course does (``LAB_UPSTREAM_REASON``):
-  those make the test xfail (imperatively, with their counts); any other serious or critical violation fails.
+  own interface, whose violations are printed but are not ours to fix: a serious or critical violation fails, and
+  so does a figure without a description. (Figures are described in live JupyterLab thanks to the course's
+  JupyterLab extension, ``labextension/``, and the widgets' screen-reader support, ``scalingedu.widgets.accessible``;
+  lesson 04's widgets are also checked for names, value texts with units, Tab order and the live region.)
 - ``test_every_figure_of_every_exported_lesson_is_described``: every figure of every exported lesson carries its
   description as alt text (``scalingedu.plotting.describe``; widgets' first-state pictures included).
 
@@ -67,19 +68,6 @@ LAB_CONTENT = [".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output",
                ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownOutput"]
 """What of live JupyterLab is ours: every output area of the notebook (cell outputs, our widgets) and its rendered
 Markdown cells. Prompts, toolbars, menus, side bars, the status bar and the code editor are JupyterLab's."""
-
-LAB_UPSTREAM = {
-    "image-alt": ".jp-RenderedImage > img",
-}
-"""Violations inside our content that the course cannot fix (rule: the elements it fires on), measured with
-JupyterLab 4.6.6, ipywidgets 8.1.9 and axe-core 4.14.1; see ``LAB_UPSTREAM_REASON``."""
-LAB_UPSTREAM_REASON = (
-    "JupyterLab 4.6 and ipywidgets 8.1 give what the lessons output no accessible name, which the course cannot "
-    "change: JupyterLab's image renderer ignores an output's alt metadata (image-alt, critical, on "
-    ".jp-RenderedImage > img), ipywidgets.Image has no alt and setting its tooltip breaks the view with a "
-    "JavaScript error (image-alt on img.widget-image), and ipywidgets' sliders leave their noUiSlider handle "
-    "(div[role=slider]) unnamed, the description label not being tied to it (aria-input-field-name, serious)")
-
 
 # ---------------------------------------------------------------------------------------------------------------
 # Contrast, per WCAG 2.1 (https://www.w3.org/TR/WCAG21/#dfn-relative-luminance, #dfn-contrast-ratio)
@@ -358,15 +346,12 @@ if MISSING is not None:
         _need_browser()
 
 
-# Each violation with its elements' selectors; "upstream" lists, for the rules of LAB_UPSTREAM, whether each
-# element is one that JupyterLab or ipywidgets draws (so not the course's to fix).
-JS_AXE = """async ([include, tags, upstream]) => {
+# Each violation with its elements' selectors.
+JS_AXE = """async ([include, tags]) => {
   const context = include ? {include: include.map(s => [s])} : document;
-  const result = await axe.run(context, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'],
-                                         elementRef: true});
+  const result = await axe.run(context, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
   return {version: axe.version, violations: result.violations.map(v => ({
-      id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map(n => n.target.join(' ')),
-      upstream: v.nodes.map(n => !!(upstream[v.id] && n.element && n.element.matches(upstream[v.id])))}))};
+      id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map(n => n.target.join(' '))}))};
 }"""
 
 # JupyterLab typesets with MathJax 3 as each Markdown cell renders: done when the count of formulas held still.
@@ -385,7 +370,7 @@ JS_MATHJAX_DONE = ("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue && 
 def _run_axe(page, axe_source: str, include: list[str] | None = None) -> list[dict]:
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.add_script_tag(content=axe_source)
-    return page.evaluate(JS_AXE, [include, WCAG_TAGS, LAB_UPSTREAM])["violations"]
+    return page.evaluate(JS_AXE, [include, WCAG_TAGS])["violations"]
 
 
 def _by_impact(violations: list[dict]) -> dict[str, int]:
@@ -448,8 +433,8 @@ def test_lesson_content_in_live_jupyterlab_has_no_serious_or_critical_axe_violat
         notebook, axe_source, a11y_lab_server, lab_page, record_property):
     """axe-core on a lesson in JupyterLab after Run All. Asserted on our content only (``LAB_CONTENT``: the
     notebook's output areas and rendered Markdown); the whole page's violations, JupyterLab's interface included,
-    are printed for the record. A serious or critical violation fails, except on the elements of ``LAB_UPSTREAM``,
-    which JupyterLab and ipywidgets draw without a name: those make the test xfail, saying why and how many."""
+    are printed for the record. A serious or critical violation in our content fails, and so does an image in our
+    content whose alt text is missing or empty (axe-core accepts alt="" as decorative; no figure of ours is)."""
     page = lab_page
     _open_and_run_all(page, a11y_lab_server, notebook)
     page.wait_for_function(JS_LAB_MATH_STABLE, timeout=60_000, polling=700)
@@ -461,13 +446,20 @@ def test_lesson_content_in_live_jupyterlab_has_no_serious_or_critical_axe_violat
           f"{notebook} in JupyterLab, lesson content only ({', '.join(LAB_CONTENT)}): {_by_impact(ours)}\n"
           f"{_describe(ours)}")
     blocking = [v for v in ours if v["impact"] in BLOCKING]
-    for_us = [{**v, "targets": [t for t, up in zip(v["targets"], v["upstream"]) if not up]} for v in blocking]
-    for_us = [v for v in for_us if v["targets"]]
-    assert not for_us, (f"{notebook} in JupyterLab: {sum(len(v['targets']) for v in for_us)} serious or critical "
-                        f"axe-core violation(s) in the lesson's outputs and Markdown:\n{_describe(for_us)}")
-    if blocking:
-        pytest.xfail(f"{LAB_UPSTREAM_REASON}. Here: " + "; ".join(
-            f"{v['id']} x{len(v['targets'])}" for v in blocking))
+    assert not blocking, (f"{notebook} in JupyterLab: {sum(len(v['targets']) for v in blocking)} serious or "
+                          f"critical axe-core violation(s) in the lesson's outputs and Markdown:\n"
+                          f"{_describe(blocking)}")
+    images = page.evaluate(JS_LAB_IMAGES)
+    undescribed = [i["where"] for i in images if not i["alt"].strip()]
+    record_property("live_figures", {"described": len(images) - len(undescribed), "undescribed": len(undescribed)})
+    print(f"{notebook} in JupyterLab: {len(images)} figures, {len(undescribed)} without a description")
+    assert images and not undescribed, f"{notebook}: figures without a description in JupyterLab: {undescribed}"
+
+
+# Every image in the lesson's outputs (static figures and widgets' plots), with its alt text.
+JS_LAB_IMAGES = """() => [...document.querySelectorAll(
+    '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img')]
+  .map(i => ({alt: i.getAttribute('alt') || '', where: i.className || i.parentElement.className}))"""
 
 
 # --- widgets that speak (issue 19, part 2): names, values with units, alt text and a live region ----------------

@@ -48,10 +48,65 @@ def test_environment_yml_matches_pyproject():
     python_range = conda.pop("python")
     assert python_range == project["requires-python"]
     assert conda == wanted
-    assert any(line.strip() == "- -e ." for line in lines), "environment.yml must install the course itself"
+    assert any(line.strip() == "- ." for line in lines), \
+        "environment.yml must install the course itself, not editable (an editable install leaves out the " \
+        "JupyterLab extension, a data file)"
 
 
 def test_set_up_script_uses_only_the_standard_library():
     source = (ROOT / "course.py").read_text()
     imported = set(re.findall(r"^(?:from|import) ([a-z_]+)", source, flags=re.M))
-    assert imported <= {"__future__", "hashlib", "os", "subprocess", "sys", "venv", "pathlib"}
+    assert imported <= {"__future__", "hashlib", "os", "shutil", "subprocess", "sys", "venv", "pathlib"}
+
+
+# --- the JupyterLab extension that shows figures' alt text (labextension/, built into scalingedu/labextension/) ----
+
+BUILT_EXTENSION = ROOT / "scalingedu" / "labextension"
+
+
+def test_the_built_lab_extension_is_complete_and_built_from_its_source():
+    import json
+    built = json.loads((BUILT_EXTENSION / "package.json").read_text())
+    source = json.loads((ROOT / "labextension" / "package.json").read_text())
+    assert built["name"] == source["name"] == "scalingedu-alt-text" and built["version"] == source["version"]
+    assert built["jupyterlab"]["_build"]["mimeExtension"], "built as a MIME renderer extension"
+    entry = BUILT_EXTENSION / built["jupyterlab"]["_build"]["load"]
+    assert entry.is_file(), f"the build's entry point {entry.name} is missing: rebuild (labextension/README.md)"
+    code = "".join(p.read_text() for p in (BUILT_EXTENSION / "static").glob("*.js"))
+    src = (ROOT / "labextension" / "src" / "index.js").read_text()
+    extension_id = re.search(r'id: "([^"]+)"', src).group(1)
+    image_types = re.search(r"IMAGE_TYPES = (\[[^\]]*\])", src).group(1)
+    assert f'id:"{extension_id}"' in code, "the built code is not from this source (its id differs): rebuild it"
+    assert f"mimeTypes:{image_types.replace(' ', '')}" in code, \
+        "the built code handles other image types than its source: rebuild it"
+    assert "metadata[this.mimeType]" in code and ".alt=" in code, "the built renderer does not set alt from metadata"
+
+
+def test_a_normal_install_puts_the_lab_extension_where_jupyterlab_looks():
+    data_files = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
+    folder = "share/jupyter/labextensions/scalingedu-alt-text"
+    installed = set()
+    for target, patterns in data_files.items():
+        for pattern in patterns:
+            for path in ROOT.glob(pattern):
+                inside = path.relative_to(BUILT_EXTENSION)           # fails for a file from elsewhere
+                assert target == f"{folder}/{inside.parent.as_posix()}".removesuffix("/."), \
+                    f"{pattern} would be installed to {target}, not where JupyterLab expects it"
+                installed.add(inside.as_posix())
+    shipped = {p.relative_to(BUILT_EXTENSION).as_posix() for p in BUILT_EXTENSION.rglob("*") if p.is_file()}
+    assert installed == shipped, f"files of the built extension not installed: {sorted(shipped - installed)}"
+
+
+def test_set_up_links_the_lab_extension_into_the_venv_and_repairs_a_stale_copy(tmp_path, monkeypatch):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("course", ROOT / "course.py")
+    course = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(course)
+    monkeypatch.setattr(course, "VENV", tmp_path / "venv")
+    target = tmp_path / "venv" / "share" / "jupyter" / "labextensions" / "scalingedu-alt-text"
+    target.mkdir(parents=True)
+    (target / "package.json").write_text("{}")            # a stale copy from an older course
+    course.link_lab_extension()
+    assert target.is_symlink() and target.resolve() == BUILT_EXTENSION.resolve()
+    course.link_lab_extension()                            # idempotent
+    assert (target / "package.json").read_text() == (BUILT_EXTENSION / "package.json").read_text()
