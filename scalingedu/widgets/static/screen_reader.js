@@ -3,7 +3,11 @@
 //    so the handle gets aria-label = the slider's visible label, and aria-valuetext = the visible readout plus the
 //    unit (a log slider would otherwise announce its base-10 exponent, "23.76", instead of "5.76e+23 FLOPs");
 // 2. announces the widget's state (what the plot now shows, or why it cannot be drawn) in a polite live region,
-//    once the controls have stopped moving for a moment, so a held arrow key gives one announcement, not twenty.
+//    once the controls have stopped moving for a moment, so a held arrow key gives one announcement, not twenty;
+// 3. keeps JupyterLab's notebook from taking the keys meant for the widget's controls: without it, an arrow key on
+//    a focused drop-down moves to the next cell instead of choosing the next option. Keys pressed on a drop-down,
+//    a button or a check box stay with it, except Escape, Tab and combinations with Ctrl, Alt or Meta (so Shift+Enter
+//    still runs the cell). Sliders already keep their arrow keys.
 const ROOT = ".scalingedu-lesson-widget";
 const SETTLE_MS = 700;
 
@@ -20,6 +24,12 @@ function nameSliders(root, units) {
     const text = readout.textContent.trim() + (unit ? " " + unit : "");
     if (text.trim() && handle.getAttribute("aria-valuetext") !== text) handle.setAttribute("aria-valuetext", text);
   }
+}
+
+function keepKeys(event) {
+  const shared = event.ctrlKey || event.altKey || event.metaKey || event.key === "Escape" || event.key === "Tab" ||
+    (event.shiftKey && event.key === "Enter");
+  if (!shared && event.target.matches("select, button, input[type=checkbox]")) event.stopPropagation();
 }
 
 function render({ model, el }) {
@@ -52,6 +62,8 @@ function render({ model, el }) {
       if (tries++ < 200) searching = setTimeout(attach, 50);
       return;
     }
+    root.setAttribute("data-lm-suppress-shortcuts", "true");      // Lumino's own opt-out, for its shortcuts
+    root.addEventListener("keydown", keepKeys);
     const relabel = () => nameSliders(root, model.get("units"));
     relabel();
     observer = new MutationObserver(relabel);
@@ -65,6 +77,8 @@ function render({ model, el }) {
     clearTimeout(timer);
     clearTimeout(searching);
     if (observer) observer.disconnect();
+    const root = el.closest(ROOT);
+    if (root) root.removeEventListener("keydown", keepKeys);
     model.off("change:status", announce);
   };
 }
