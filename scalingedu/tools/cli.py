@@ -4,6 +4,8 @@
     scalingedu build-readme           write the README's lesson table from the lesson registry
     scalingedu execute NOTEBOOK...    run notebooks top to bottom and save their outputs
     scalingedu bench                  print benchmark figures, one per line: name value unit
+    scalingedu bench-hub [--json FILE]
+                                      measure each lesson's kernel memory and CPU and the server's, for hub sizing
     scalingedu grade SUBMISSION.ipynb... --out DIR
                                       grade learners' notebooks into a gradebook, feedback files and a report
     scalingedu gradebook DIR [--rubric RUBRIC.csv] [--canvas FILE.csv --assignment NAME] [--gradescope FILE.csv]
@@ -66,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     from .export import add_export_command
     from .present import add_present_command
     from .release import add_release_command
+    from .sizing import add_bench_hub_command
+    add_bench_hub_command(commands)
     add_grade_command(commands)
     add_release_command(commands)
     add_export_otter_command(commands)
@@ -123,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as error:      # e.g. too few repeats: a message, not a traceback
             parser.exit(2, f"scalingedu bench: error: {error}\n")
         return 0
+    if args.command == "bench-hub":
+        from .sizing import run_bench_hub
+        return run_bench_hub(args, root)
     if args.command == "grade":
         from ..grading.classroom import run_grade
         from ..grading.submission import SandboxUnavailable
