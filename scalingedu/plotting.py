@@ -123,7 +123,72 @@ def describe(figure: Figure, text: str) -> Figure:
     if not isinstance(text, str) or not text.strip():
         raise ValueError("a figure's description must be a non-empty text")
     setattr(figure, DESCRIPTION_ATTRIBUTE, prose(text))
+    if os.environ.get(CHECK_COLOUR_VARIABLE) == "1":
+        confusable = colour_only_entries(figure)
+        if confusable:
+            raise ColourOnlyError("legend entries told apart by colour alone (give each its own line style, marker "
+                                  "or hatch): " + "; ".join(f"{a!r} and {b!r} in {where!r}"
+                                                             for where, a, b in confusable))
     return figure
+
+
+CHECK_COLOUR_VARIABLE = "SCALINGEDU_CHECK_COLOUR"
+"""When this environment variable is "1" (the test suite sets it), :func:`describe` refuses a figure whose legend
+tells entries apart by colour alone, so every figure the lessons, solutions, tests and widgets draw is checked."""
+HATCHES = ("", "///", "...", "xxx", "\\\\\\", "ooo", "+++", "---")
+"""Hatch patterns for bars and areas, in the order of :data:`PALETTE`: with them a stacked bar's parts stay apart
+in grey-scale print and for readers who do not tell the colours apart."""
+
+
+class ColourOnlyError(AssertionError):
+    """A figure whose legend relies on colour alone (raised only under SCALINGEDU_CHECK_COLOUR=1)."""
+
+
+def _legend_signature(handle) -> tuple | None:
+    """What, besides colour, tells a legend entry apart: line style and marker, marker shape, or hatch and fill."""
+    from matplotlib.collections import LineCollection, PathCollection
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    if isinstance(handle, Line2D):
+        style = handle.get_linestyle() if handle.get_linestyle() not in ("None", "", " ") else "none"
+        marker = handle.get_marker() if handle.get_marker() not in ("None", "", " ", None) else "none"
+        if style == "none" and marker == "none":
+            return None
+        hollow = str(handle.get_markerfacecolor()).lower() == "none" if marker != "none" else None
+        return ("line", style, str(marker), hollow)
+    if isinstance(handle, PathCollection):
+        paths = handle.get_paths()
+        faces = handle.get_facecolor()
+        hollow = len(faces) == 0 or float(faces[0][3]) == 0.0
+        shape = tuple(round(float(x), 2) for x in paths[0].vertices.ravel()) if paths else ()
+        return ("scatter", shape, hollow)
+    if isinstance(handle, Patch):
+        return ("patch", handle.get_hatch() or "", bool(handle.get_fill()), str(handle.get_linestyle()))
+    if isinstance(handle, LineCollection):
+        return ("lines", str(handle.get_linestyle()))
+    return None
+
+
+def colour_only_entries(figure: Figure) -> list[tuple[str, str, str]]:
+    """Pairs of legend entries of ``figure`` that differ in colour only (same line style and marker, same marker
+    shape, or same hatch): (the axes' title or y label, first label, second label). WCAG 2.1 criterion 1.4.1 asks
+    that colour is not the only visual means of telling things apart."""
+    legends = [(ax.get_legend(), ax.get_title() or ax.get_ylabel()) for ax in figure.axes]
+    legends += [(legend, "figure legend") for legend in figure.legends]
+    found = []
+    for legend, where in legends:
+        if legend is None or not legend.get_visible():
+            continue
+        seen: dict[tuple, str] = {}
+        for handle, text in zip(legend.legend_handles, legend.get_texts()):
+            signature = _legend_signature(handle)
+            if signature is None:
+                continue
+            if signature in seen:
+                found.append((where, seen[signature], text.get_text()))
+            else:
+                seen[signature] = text.get_text()
+    return found
 
 
 def description(figure: Figure) -> str | None:

@@ -119,3 +119,33 @@ def test_a_described_figure_gives_its_description_as_png_alt_metadata():
         describe(fig, "  ")
     with pytest.raises(TypeError, match="matplotlib Figure"):
         describe("figure", "text")
+
+
+def test_colour_only_entries_finds_legends_told_apart_by_colour_alone():
+    from scalingedu.plotting import HATCHES, colour_only_entries
+    figure, ax = new_figure(width=3, height=2)
+    ax.plot([0, 1], [0, 1], label="first")
+    ax.plot([0, 1], [1, 0], label="second")                           # same solid line, another colour
+    ax.scatter([0], [0], marker="o", label="a point")
+    ax.scatter([1], [1], marker="s", label="another point")           # another marker: fine
+    ax.bar([0], [1], hatch=HATCHES[0], label="part one")
+    ax.bar([1], [1], hatch=HATCHES[1], label="part two")              # another hatch: fine
+    ax.set_title("demo")
+    ax.legend()
+    assert colour_only_entries(figure) == [("demo", "first", "second")]
+    ax.get_lines()[1].set_linestyle("--")
+    ax.legend()
+    assert colour_only_entries(figure) == []
+
+
+def test_describe_refuses_a_colour_only_legend_when_the_check_is_on(monkeypatch):
+    from scalingedu.plotting import CHECK_COLOUR_VARIABLE, ColourOnlyError, describe
+    figure, ax = new_figure(width=3, height=2)
+    ax.plot([0, 1], [0, 1], label="first")
+    ax.plot([0, 1], [1, 0], label="second")
+    ax.legend()
+    monkeypatch.setenv(CHECK_COLOUR_VARIABLE, "0")
+    describe(figure, "two crossing lines")                            # learners' default: no check
+    monkeypatch.setenv(CHECK_COLOUR_VARIABLE, "1")
+    with pytest.raises(ColourOnlyError, match="'first' and 'second'"):
+        describe(figure, "two crossing lines")
