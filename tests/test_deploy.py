@@ -1,13 +1,18 @@
-"""The deployment recipes in deploy/: the Zero to JupyterHub values file is valid for the chart's values schema,
-sets only keys the chart knows, and its per-learner memory and CPU are exactly what the documented rule
-(``scalingedu.tools.sizing.derive_limits``) gives from the shipped measurement (``deploy/sizing.json``); the TLJH
-recipe and docs/deploy.md quote the same numbers, so none of them can drift silently.
+"""The deployment recipes in deploy/: the Zero to JupyterHub values file is valid for the chart's values schema, and
+its per-learner memory and CPU are exactly what the documented rule (``scalingedu.tools.sizing.derive_limits``) gives
+from the shipped measurement (``deploy/sizing.json``); the TLJH recipe and docs/deploy.md quote the same numbers, so
+none of them can drift silently.
 
-The schema is an excerpt of the chart's ``jupyterhub/schema.yaml`` (deploy/z2jh/schema/README.md says which commit and
-what was kept). At that chart version the file was reference documentation rather than a schema helm enforced: it
-spells arrays ``list`` and types the CPU limit and guarantee as strings, where chart 1.0 and later (which the values
-file targets) take numbers. :func:`chart_schema` makes exactly those two adaptations, and the test below checks
-that values.yaml gives CPU as numbers.
+The schema is the chart's own ``jupyterhub/values.schema.yaml`` (a JSON schema, draft-07, in YAML), stored unchanged
+in deploy/z2jh/schema/ with the chart's default ``jupyterhub/values.yaml`` (the README there says from which commits).
+helm validates the *merged* values (the chart's defaults deep-merged with the user's file) against that schema before
+rendering; :func:`helm_merge` does the same merge and the tests validate its result.
+
+The two stored files are not of the same chart version: the schema is from a 3.x chart, the only stored defaults are
+from a 0.x one. The defaults alone therefore fail the schema in a few known places (:data:`KNOWN_DEFAULTS_ERRORS`);
+the merge test accepts exactly those and nothing that values.yaml adds. A second test validates values.yaml on its
+own against the schema without its ``required`` lists (what a user file may leave to the defaults), which does not
+depend on the defaults at all.
 """
 from __future__ import annotations
 
@@ -26,81 +31,142 @@ jsonschema = pytest.importorskip("jsonschema", reason="jsonschema comes with jup
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 VALUES = DEPLOY / "z2jh" / "values.yaml"
-SCHEMA = DEPLOY / "z2jh" / "schema" / "schema-excerpt.yaml"
+SCHEMA = DEPLOY / "z2jh" / "schema" / "values.schema.yaml"
+CHART_VALUES = DEPLOY / "z2jh" / "schema" / "chart-values.yaml"
 SIZING = DEPLOY / "sizing.json"
 
-# Keys values.yaml sets that the chart added after the schema version stored here (documented in the chart's
-# reference for chart 1.0 and later): they are checked for type here, since the stored schema cannot.
-NEWER_CHART_KEYS = {
-    "singleuser.defaultUrl": str,
-    "cull.enabled": bool,
-    "cull.timeout": int,
-    "cull.every": int,
+# Where the stored 0.x chart defaults fail the stored 3.x schema, as (path, validator): keys the chart has since
+# removed (auth, hub.imagePullSecret, ...) and ones it has since added and requires (imagePullSecrets, global,
+# rbac.create, ...). None of them is a key values.yaml sets. If chart-values.yaml is refreshed to the schema's own
+# version (deploy/z2jh/schema/README.md), this becomes empty.
+KNOWN_DEFAULTS_ERRORS = {
+    ("", "additionalProperties"),
+    ("", "required"),
+    ("hub", "additionalProperties"),
+    ("hub.image.pullSecrets", "type"),
+    ("proxy", "additionalProperties"),
+    ("rbac", "required"),
+    ("scheduling.userScheduler", "required"),
+    ("singleuser", "additionalProperties"),
 }
 
 
-def chart_schema() -> dict:
-    """The stored schema excerpt as a JSON schema: ``type: list`` read as ``array``; CPU as a number too."""
-    schema = yaml.safe_load(SCHEMA.read_text())
+def helm_merge(defaults, overrides):
+    """``overrides`` deep-merged into ``defaults`` the way helm merges a values file into a chart's defaults.
 
-    def fix(node):
-        if isinstance(node, dict):
-            if node.get("type") == "list":
-                node["type"] = "array"
-            for value in node.values():
-                fix(value)
-    fix(schema)
-    cpu = schema["properties"]["singleuser"]["properties"]["cpu"]["properties"]
-    for name in ("limit", "guarantee"):
-        assert cpu[name]["type"] == ["string", "null"], "the stored schema changed: revisit this adaptation"
-        cpu[name]["type"] = ["number", "string", "null"]
-    return schema
+    Mappings are merged key by key, recursively; any other value (a list included) replaces the default whole; a
+    null in ``overrides`` deletes the key. Neither argument is modified.
+    """
+    merged = copy.deepcopy(defaults) if isinstance(defaults, dict) else {}
+    for key, value in overrides.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict):
+            merged[key] = helm_merge(merged.get(key), value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _load(path: Path):
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def _values() -> dict:
-    return yaml.safe_load(VALUES.read_text())
+    return _load(VALUES)
 
 
-def _paths(node, prefix=""):
-    for key, value in node.items():
-        path = f"{prefix}{key}"
-        yield path, value
-        if isinstance(value, dict):
-            yield from _paths(value, path + ".")
+def _errors(schema: dict, document) -> list[tuple[str, str, str]]:
+    """Every schema error in ``document`` as (dotted path, validator, message), sorted."""
+    found = jsonschema.Draft7Validator(schema).iter_errors(document)
+    return sorted((".".join(str(part) for part in error.absolute_path), error.validator, error.message)
+                  for error in found)
 
 
-def _schema_paths(schema, prefix=""):
-    for key, value in schema.get("properties", {}).items():
-        path = f"{prefix}{key}"
-        yield path
-        yield from _schema_paths(value, path + ".")
+def _without_required(node):
+    """The schema with every ``required`` list dropped: what a values file may leave to the chart's defaults."""
+    if isinstance(node, dict):
+        return {key: _without_required(value) for key, value in node.items()
+                if not (key == "required" and isinstance(value, list))}
+    if isinstance(node, list):
+        return [_without_required(each) for each in node]
+    return node
 
 
-def test_the_schema_excerpt_is_a_valid_json_schema():
-    jsonschema.Draft7Validator.check_schema(chart_schema())
+def merged_problems(user_values: dict) -> list[tuple[str, str, str]]:
+    """Schema errors of the chart's defaults merged with ``user_values`` that the defaults alone do not have."""
+    schema, defaults = _load(SCHEMA), _load(CHART_VALUES)
+    known = set(_errors(schema, defaults))
+    return [error for error in _errors(schema, helm_merge(defaults, user_values)) if error not in known]
 
 
-def test_values_yaml_is_valid_for_the_charts_schema():
-    jsonschema.Draft7Validator(chart_schema()).validate(_values())
+def own_problems(user_values: dict) -> list[tuple[str, str, str]]:
+    """Schema errors of ``user_values`` on its own (keys it may leave out are not required)."""
+    return _errors(_without_required(_load(SCHEMA)), user_values)
 
 
-def test_the_schema_check_catches_a_wrong_type():
-    # If the validation above could not fail, it would prove nothing: a list where a memory size goes must fail.
-    broken = copy.deepcopy(_values())
-    broken["singleuser"]["memory"]["limit"] = [broken["singleuser"]["memory"]["limit"]]
-    with pytest.raises(jsonschema.ValidationError):
-        jsonschema.Draft7Validator(chart_schema()).validate(broken)
+def _report(problems) -> str:
+    return "\n".join(f"  {path or '<root>'}: {message} [{validator}]" for path, validator, message in problems)
 
 
-def test_values_yaml_sets_only_keys_the_chart_knows():
-    known = set(_schema_paths(chart_schema()))
-    for path, value in _paths(_values()):
-        if isinstance(value, dict):
-            continue
-        if path in NEWER_CHART_KEYS:
-            assert isinstance(value, NEWER_CHART_KEYS[path]), f"{path} should be {NEWER_CHART_KEYS[path].__name__}"
-        else:
-            assert path in known, f"values.yaml sets {path}, which the chart's schema does not describe (a typo?)"
+def test_the_stored_chart_files_parse_and_the_schema_is_a_valid_draft7_schema():
+    schema = _load(SCHEMA)
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    jsonschema.Draft7Validator.check_schema(schema)
+    defaults = _load(CHART_VALUES)
+    assert isinstance(defaults, dict) and {"hub", "proxy", "singleuser", "cull"} <= set(defaults)
+
+
+def test_the_stored_defaults_fail_the_stored_schema_only_where_known():
+    # The version gap between the two stored files, pinned: a refresh of either shows up here.
+    found = {(path, validator) for path, validator, _ in _errors(_load(SCHEMA), _load(CHART_VALUES))}
+    assert found == KNOWN_DEFAULTS_ERRORS, "the stored chart files changed: update KNOWN_DEFAULTS_ERRORS and the README"
+
+
+def test_values_yaml_is_valid_for_the_charts_schema_after_helm_merges_it_with_the_defaults():
+    problems = merged_problems(_values())
+    assert not problems, "the merged values fail the chart's schema:\n" + _report(problems)
+
+
+def test_values_yaml_on_its_own_sets_only_keys_the_schema_knows_with_the_right_types():
+    problems = own_problems(_values())
+    assert not problems, "values.yaml fails the chart's schema:\n" + _report(problems)
+
+
+@pytest.mark.parametrize(("where", "value"), [
+    (("singleuser", "defaultUrll"), "/lab"),              # a misspelt key
+    (("singleusr",), {"defaultUrl": "/lab"}),              # a misspelt section
+    (("cull", "timeout"), "an hour"),                      # a string where the culler takes seconds
+    (("cull", "enabled"), None),                           # null deletes a key the chart requires
+    (("singleuser", "cpu", "limit"), "1.5"),               # CPU as a string (chart 1.0 and later take numbers)
+    (("singleuser", "memory", "limit"), ["896M"]),         # a list where a size goes
+    (("singleuser", "image", "pullPolicy"), "Sometimes"),  # not one of the pull policies
+])
+def test_the_schema_check_rejects_a_broken_values_file(where, value):
+    # If the validation above could not fail, it would prove nothing.
+    broken = _values()
+    node = broken
+    for key in where[:-1]:
+        node = node[key]
+    node[where[-1]] = value
+    assert merged_problems(broken), f"setting {'.'.join(where)} to {value!r} passed the merged validation"
+    assert own_problems(broken), f"setting {'.'.join(where)} to {value!r} passed the own validation"
+
+
+def test_helm_merge_merges_mappings_replaces_everything_else_and_deletes_nulls():
+    defaults = {"a": {"b": 1, "c": [1, 2], "d": {"e": 1, "f": 2}}, "g": "x", "h": {"i": 1}, "j": None}
+    overrides = {"a": {"c": [3], "d": {"f": 3, "k": 4}, "b": None}, "g": {"now": "a mapping"}, "h": None,
+                 "l": [{"m": 1}]}
+    before = copy.deepcopy((defaults, overrides))
+    assert helm_merge(defaults, overrides) == {
+        "a": {"c": [3], "d": {"e": 1, "f": 3, "k": 4}},
+        "g": {"now": "a mapping"},
+        "j": None,  # a null among the defaults stays (the chart's schema allows null where its defaults have one)
+        "l": [{"m": 1}],
+    }
+    assert (defaults, overrides) == before, "helm_merge changed its arguments"
+    assert helm_merge({"a": [{"b": 1}, {"c": 2}]}, {"a": [{"b": 3}]}) == {"a": [{"b": 3}]}, "lists are not merged"
+    assert helm_merge({"a": {"b": 1}}, {}) == {"a": {"b": 1}}
 
 
 def test_the_limits_in_values_yaml_are_the_rules_numbers_for_the_shipped_measurement():
