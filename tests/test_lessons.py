@@ -17,7 +17,7 @@ from scalingedu.tools.readme import lesson_table, readme_is_current
 from scalingedu.widgets.base import LessonWidget
 
 ROOT = Path(__file__).resolve().parent.parent
-NOT_LESSON_MODULES = {"__init__", "base"}
+NOT_LESSON_MODULES = {"__init__", "base", "accessible"}   # the widget pattern and its screen-reader support
 
 
 def _stems(folder: str, pattern: str) -> set[str]:

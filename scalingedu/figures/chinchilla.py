@@ -25,6 +25,8 @@ PROFILE_PARAMS = (1e6, 1e13)
 """Model sizes (parameters) along :func:`isoflop_profiles_figure`'s profiles."""
 LAW_COLOURS = (PALETTE[0], PALETTE[5], PALETTE[3])
 """The colours of the laws in :func:`tokens_per_param_figure` and :func:`agreement_figure`, in the order given."""
+LAW_STYLES = (("-", "o", "solid"), ("--", "s", "dashed"), ("-.", "^", "dash-dotted"))
+"""The line style, marker and style name of each law in those figures, in the same order: never colour alone."""
 
 
 def _span(low: float, high: float) -> str:
@@ -36,6 +38,11 @@ def _trends(series: dict, digits: int) -> str:
     """Each named series' first and last value in words: 'Epoch refit falls from 26 to 14; ...'."""
     return "; ".join(f"{name} {'falls' if values[-1] < values[0] else 'rises'} from {values[0]:.{digits}f} to "
                      f"{values[-1]:.{digits}f}" for name, values in series.items())
+
+
+def _styled(laws) -> str:
+    """Each law's line style in words: 'Eq. 10 solid, Epoch refit dashed'."""
+    return ", ".join(f"{name} {style}" for name, (_, _, style) in zip(laws, LAW_STYLES))
 
 
 def _budget_colours(budgets):
@@ -65,7 +72,7 @@ def isoflop_profiles_figure(law: ChinchillaLaw, budgets):
     line_ax.plot(best.flops, best.params, color=PALETTE[0], lw=1.5,
                  label=f"$N_{{opt}} \\propto C^{{{law.params_exponent:.3f}}}$")
     line_ax.plot(best.flops, best.tokens, "o", color=PALETTE[1], label="optimal tokens $D_{opt}$")
-    line_ax.plot(best.flops, best.tokens, color=PALETTE[1], lw=1.5,
+    line_ax.plot(best.flops, best.tokens, "--", color=PALETTE[1], lw=1.5,
                  label=f"$D_{{opt}} \\propto C^{{{law.tokens_exponent:.3f}}}$")
     line_ax.set(xscale="log", yscale="log", xlabel="training budget C (FLOPs, log scale)",
                 ylabel="parameters or tokens (log scale)", title="the optima lie on straight lines")
@@ -80,7 +87,8 @@ def isoflop_profiles_figure(law: ChinchillaLaw, budgets):
         budget, its minimum starred. The optimum moves from
         {human(best.params[low], 'params')} at a loss of {best.loss[low]:.2f} to {human(top_params, 'params')} at
         {best.loss[high]:.2f}. Right: the optimal parameters and tokens against the budget (FLOPs), both on log
-        scales, lie on straight lines, N_opt ∝ C^{law.params_exponent:.3f} and D_opt ∝ C^{law.tokens_exponent:.3f}.
+        scales, lie on straight lines, N_opt ∝ C^{law.params_exponent:.3f} (solid) and D_opt ∝
+        C^{law.tokens_exponent:.3f} (dashed).
         Notice how flat each bowl's bottom is: at {flops_text(top)}, half the optimal size costs only {half:.4f}
         nats more and twice the size {double:.4f}.""")
     return fig
@@ -94,8 +102,8 @@ def tokens_per_param_figure(laws: dict[str, ChinchillaLaw], flops_range=(1e18, 2
     chinchilla = model("Chinchilla")
     rule = CHINCHILLA_TOKENS_PER_PARAM["tokens_per_param"]
     fig, ax = new_figure(width=8.5, height=4.2)
-    for (name, law), colour in zip(laws.items(), LAW_COLOURS):
-        ax.plot(flops, law.compute_optimal(flops).tokens_per_param, color=colour, label=f"Approach 3, {name}")
+    for (name, law), colour, (dash, _, _) in zip(laws.items(), LAW_COLOURS, LAW_STYLES):
+        ax.plot(flops, law.compute_optimal(flops).tokens_per_param, dash, color=colour, label=f"Approach 3, {name}")
     ax.plot(table3["flops"], np.array(table3["tokens"]) / np.array(table3["params"]), "s", color=PALETTE[2],
             label="Table 3 (Approach 1 projections)")
     ax.plot([training_flops(chinchilla.params, chinchilla.tokens)], [chinchilla.tokens_per_param], "D", ms=9,
@@ -116,7 +124,7 @@ def tokens_per_param_figure(laws: dict[str, ChinchillaLaw], flops_range=(1e18, 2
     agree = {0: "none comes", 1: f"only {', '.join(near)} comes"}.get(len(near), f"{', '.join(near)} come")
     describe(fig, f"""
         The compute-optimal tokens per parameter (log scale) against the training budget C (FLOPs, log scale, from
-        {_span(flops[0], flops[-1])}) for {len(laws)} versions of the fitted law (Approach 3):
+        {_span(flops[0], flops[-1])}) for {len(laws)} versions of the fitted law (Approach 3, {_styled(laws)}):
         {_trends(at_ends, 0)}. Table 3's {table_ratio.size} projections (Approach 1, squares) all lie between
         {table_ratio.min():.0f} and {table_ratio.max():.0f}, and Chinchilla itself ({human(chinchilla.params)}
         parameters, {human(chinchilla.tokens, 'tokens')}) sits at {chinchilla.tokens_per_param:.0f}, on the dotted
@@ -134,10 +142,10 @@ def agreement_figure(laws: dict[str, ChinchillaLaw], flops_range=(1e18, 1e28)):
     table3 = CHINCHILLA_APPROACH1_TABLE3
     table_flops, table_params = np.array(table3["flops"]), np.array(table3["params"])
     fig, (size_ax, ratio_ax) = new_figure(2, width=11, height=4.2)
-    for (name, law), colour in zip(laws.items(), LAW_COLOURS):
-        size_ax.plot(flops, law.compute_optimal(flops).params, color=colour, label=f"Approach 3, {name}")
-        ratio_ax.plot(table_flops, law.compute_optimal(table_flops).params / table_params, "o-", color=colour,
-                      label=name)
+    for (name, law), colour, (dash, marker, _) in zip(laws.items(), LAW_COLOURS, LAW_STYLES):
+        size_ax.plot(flops, law.compute_optimal(flops).params, dash, color=colour, label=f"Approach 3, {name}")
+        ratio_ax.plot(table_flops, law.compute_optimal(table_flops).params / table_params, dash, marker=marker,
+                      color=colour, label=name)
     size_ax.plot(table_flops, table_params, "s", color=PALETTE[2], label="Table 3 (Approach 1)")
     size_ax.set(xscale="log", yscale="log", xlabel="training budget C (FLOPs, log scale)",
                 ylabel="compute-optimal parameters (log scale)", title="compute-optimal model size")
@@ -151,7 +159,8 @@ def agreement_figure(laws: dict[str, ChinchillaLaw], flops_range=(1e18, 1e28)):
     spread = np.max(np.abs(ratios[closest] - 1))
     describe(fig, f"""
         Left: the compute-optimal model size (parameters, log scale) of {len(laws)} versions of the fitted law
-        (Approach 3) against the training budget (FLOPs, log scale, {_span(flops[0], flops[-1])}), with Table 3's
+        (Approach 3, {_styled(laws)}) against the training budget (FLOPs, log scale, {_span(flops[0], flops[-1])}),
+        with Table 3's
         {table_params.size} sizes from Approach 1 as squares, {human(table_params.min())} to
         {human(table_params.max())} parameters. Right: each law's N_opt divided by Table 3's (a ratio, 1 means
         agreement) at Table 3's budgets, {_span(table_flops.min(), table_flops.max())} (log scale):

@@ -18,10 +18,15 @@ from ..compute import (
 )
 from ..data import GPT3_PF_DAYS, MODELS, PALM_540B_UTILISATION
 from ..formatting import human, sci
-from ..plotting import PALETTE, describe, new_figure
+from ..plotting import HATCHES, PALETTE, describe, new_figure
 from ..transformer import PRESETS, count_params, flops_per_token
 
 CHIP_COLOURS = {"A100": PALETTE[0], "H100": PALETTE[1]}
+CHIP_MARKERS = {"A100": "o", "H100": "s"}
+"""Each chip's marker on :func:`time_hours_energy`'s time panel, so that the chips differ in more than colour."""
+MARKER_NAMES = {"o": "circles", "s": "squares", "^": "triangles", "D": "diamonds", "v": "downward triangles"}
+SHARE_STYLES = (("-", None), ("--", None), ("-.", None), ("-", "s"), ("--", "^"))
+"""Line style and marker of each model's curve in :func:`attention_share` (dotted is kept for the one-half line)."""
 
 
 def gpt3_models():
@@ -80,7 +85,7 @@ def parameter_shares(names):
     left = np.zeros(len(names))
     for index, (label, colour) in enumerate(zip(PART_LABELS, (PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[7]))):
         shares = np.array([parameter_parts(c)[index] / c.total for c in counts])
-        ax.barh(list(names), shares, left=left, color=colour, label=label)
+        ax.barh(list(names), shares, left=left, color=colour, hatch=HATCHES[index], label=label)
         left += shares
     ax.invert_yaxis()
     ax.set(xlim=(0, 1), xlabel="share of all parameters (fraction)", ylabel="model", title="where the parameters are")
@@ -98,7 +103,8 @@ def parameter_shares(names):
                  f"{', '.join(visible)}" if visible else "")
     describe(figure, f"""
         One horizontal bar for each of {len(names)} models ({", ".join(names)}), split into the shares of all its
-        parameters (fraction, 0 to 1) in attention, the MLP, the embeddings and output layer, and the small rest.
+        parameters (fraction, 0 to 1) in attention (plain), the MLP (hatched ///), the embeddings and output layer
+        (dotted hatch) and the small rest (cross-hatched).
         The embeddings take the most in {most} ({embedding[most]:.2f}) and the least in {least}
         ({embedding[least]:.3f}); the MLP holds between {min(mlp.values()):.2f} and {max(mlp.values()):.2f},
         {versus}{rest_text}. In a large model almost every parameter sits in the attention and
@@ -113,9 +119,11 @@ def attention_share(names, contexts=ATTENTION_CONTEXTS):
     """The share of training FLOPs spent in attention, 12·L·H·Q·T / (6N + 12·L·H·Q·T), against the context length
     T for each preset in ``names``; a dot marks each model at its own training context."""
     figure, ax = new_figure(width=8.5, height=3.8)
-    for name, colour in zip(names, (PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[4], PALETTE[5])):
+    for name, colour, (dash, marker) in zip(names, (PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[4], PALETTE[5]),
+                                            SHARE_STYLES):
         shape = PRESETS[name]
-        ax.plot(contexts, flops_per_token(shape, context=contexts).attention_fraction, color=colour, label=name)
+        ax.plot(contexts, flops_per_token(shape, context=contexts).attention_fraction, dash, marker=marker,
+                markevery=25, color=colour, label=name)
         ax.plot([shape.context], [flops_per_token(shape).attention_fraction], "o", color=colour, mec="black")
     ax.axhline(0.5, color="0.5", ls=":", lw=1)
     ax.set(xscale="log", ylim=(0, 1), xlabel="context length T (tokens, log scale)",
@@ -152,9 +160,10 @@ def time_hours_energy(flops: float, chips=("A100", "H100"), utilisations=(0.3, 0
     labels, hours, mwh, colours = [], [], [], []
     for chip in chips:
         colour = CHIP_COLOURS.get(chip, PALETTE[4])
+        marker = CHIP_MARKERS.get(chip, "^")
         for utilisation, style in zip(utilisations, ("--", "-", ":")):
             time_ax.plot(counts, [training_days(flops, chip, int(n), utilisation) for n in counts], style,
-                         color=colour, label=f"{chip} at MFU {utilisation:.0%}")
+                         marker=marker, ms=4, color=colour, label=f"{chip} at MFU {utilisation:.0%}")
             labels.append(f"{chip}\n{utilisation:.0%}")
             hours.append(accelerator_hours(flops, chip, utilisation))
             mwh.append(energy_kwh(hours[-1], board_power_watts(chip), pue) / 1000)
@@ -178,12 +187,16 @@ def time_hours_energy(flops: float, chips=("A100", "H100"), utilisations=(0.3, 0
             for chip in chips for utilisation in utilisations]
     order = np.argsort(hours)
     slow, fast = (labels[order[-1]].replace("\n", " at "), labels[order[0]].replace("\n", " at "))
+    marked = ", ".join(f"{MARKER_NAMES[CHIP_MARKERS.get(chip, '^')]} for the {chip}" for chip in chips)
+    dashes = ", ".join(f"{name} at {utilisation:.0%}"
+                       for utilisation, name in zip(utilisations, ("dashed", "solid", "dotted")))
     describe(figure, f"""
         Three panels for a training run of {sci(flops)} FLOPs on
         {" and ".join(chips)} at MFU {" and ".join(f"{u:.0%}" for u in utilisations)}. Left: wall-clock days (log
-        scale) against the number of accelerators ({int(counts[0]):,} to {int(counts[-1]):,}, log scale): straight
-        lines of slope -1; on {middle:,} accelerators the run takes {", ".join(days)} days; a dotted line marks 30
-        days. Middle: accelerator-hours (millions), from {human(hours[order[-1]])} hours for {slow} down
+        scale) against the number of accelerators ({int(counts[0]):,} to {int(counts[-1]):,}, log scale), one
+        line per chip ({marked}) and MFU ({dashes}): straight lines of slope -1; on {middle:,} accelerators
+        the run takes {", ".join(days)} days; a dotted line marks 30 days. Middle: accelerator-hours (millions), from
+        {human(hours[order[-1]])} hours for {slow} down
         to {human(hours[order[0]])} for {fast}. Right: energy (MWh) at each chip's board power and a PUE of {pue:g},
         from {mwh[order[-1]]:,.0f} MWh for {slow} to {mwh[order[0]]:,.0f} MWh for {fast}. More accelerators shorten
         the time but leave the accelerator-hours and the energy unchanged; only a faster chip or a higher MFU
@@ -199,7 +212,7 @@ def implied_utilisation(rows, reference=PALM_540B_UTILISATION):
     y = np.arange(len(rows))
     ax.barh(y - 0.2, [r.mfu_6nd for r in rows], height=0.4, color=PALETTE[0], label="6ND")
     with_attention = [r.mfu_with_attention for r in rows]
-    ax.barh(y + 0.2, [m or 0.0 for m in with_attention], height=0.4, color=PALETTE[1],
+    ax.barh(y + 0.2, [m or 0.0 for m in with_attention], height=0.4, color=PALETTE[1], hatch=HATCHES[1],
             label="exact N + attention (where the shape is known)")
     for position, value in zip(y, with_attention):
         if value is None:
@@ -223,8 +236,8 @@ def implied_utilisation(rows, reference=PALM_540B_UTILISATION):
              f"the best run reaches {highest:.0%} of its chips' peak")
     describe(figure, f"""
         The model FLOPs utilisation (fraction of the dense bf16 peak) implied by the published accelerator-hours of
-        {len(rows)} runs, one pair of horizontal bars per run: counting 6ND (blue) and counting the exact parameters
-        plus attention (orange; "n/a" where the model's shape is not on record,
+        {len(rows)} runs, one pair of horizontal bars per run: counting 6ND (plain blue) and counting the exact
+        parameters plus attention (hatched orange; "n/a" where the model's shape is not on record,
         {len(rows) - len(known)} run{"" if len(rows) - len(known) == 1 else "s"}). With 6ND they range from
         {plain[0].mfu_6nd:.1%} ({plain[0].name}) to {plain[-1].mfu_6nd:.1%} ({plain[-1].name}){exact}. The dashed
         line is PaLM 540B's reported {reference["mfu"]:.1%}, and {verdict}: {point}.""")

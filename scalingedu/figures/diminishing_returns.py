@@ -46,17 +46,19 @@ def sampling_toy(result: ComputeMatched, verifier: Verifier, probabilities=(0.02
     verifier, for the larger model answering once, and for the small model answering once (dotted)."""
     samples = np.unique(np.geomspace(1, 1000, 40).round())
     fig, (left, right) = new_figure(2, width=11, height=4.0)
-    for p, colour in zip(probabilities, PALETTE):
-        left.plot(samples, coverage(p, samples), "--", color=colour, label=f"coverage, p = {p}")
-        left.plot(samples, best_of_n_accuracy(p, samples, verifier), color=colour, lw=2,
-                  label=f"best-of-N, p = {p}")
+    for p, colour, marker in zip(probabilities, PALETTE, ("o", "s", "^", "D", "v", "P", "X")):
+        left.plot(samples, coverage(p, samples), "--", marker=marker, markevery=6, mfc="none", color=colour,
+                  label=f"coverage, p = {p}")
+        left.plot(samples, best_of_n_accuracy(p, samples, verifier), "-", marker=marker, markevery=6, color=colour,
+                  lw=2, label=f"best-of-N, p = {p}")
     left.set(xscale="log", ylim=(0, 1.02), xlabel="samples per problem k (log scale)",
              ylabel="fraction of problems", title="TOY MODEL: coverage vs what a verifier can pick")
     left.legend(fontsize=8, ncols=2, loc="lower right")
     small, large = human(result.small_params), human(result.large_params)
     right.plot(result.difficulties, result.small_best_of_n, color=PALETTE[0], lw=2,
                label=f"{small} model, best of {result.samples}")
-    right.plot(result.difficulties, result.large_single, color=PALETTE[3], lw=2, label=f"{large} model, one answer")
+    right.plot(result.difficulties, result.large_single, "-.", color=PALETTE[3], lw=2,
+               label=f"{large} model, one answer")
     right.plot(result.difficulties, result.small_single, ":", color=PALETTE[0], label=f"{small} model, one answer")
     right.set(ylim=(0, 1.02), xlabel="problem difficulty (toy units)", ylabel="chance of a right answer",
               title="TOY MODEL: same inference FLOPs, two ways")
@@ -67,12 +69,15 @@ def sampling_toy(result: ComputeMatched, verifier: Verifier, probabilities=(0.02
     where = (f" and losing where the {small} model's one-answer success is below "
              f"{result.small_single[wins].min():.1%}" if wins.any() and not wins.all() else "")
     describe(fig, f"""A toy model, not data. Left: the fraction of problems solved against the samples per problem
-        k (1 to {k:,.0f}, log scale): coverage (dashed) rises towards 1 for every per-sample success p, while
-        best-of-N accuracy with the verifier (solid) levels off at the verifier's precision, at {k:,.0f} samples
+        k (1 to {k:,.0f}, log scale), one marker shape per p: coverage (dashed, hollow markers) rises towards 1 for
+        every per-sample success p, while
+        best-of-N accuracy with the verifier (solid, filled markers) levels off at the verifier's precision, at
+        {k:,.0f} samples
         {levels} for p = {", ".join(str(p) for p in probabilities)}. Right: the chance of a right answer against
         problem difficulty (toy units) at equal inference FLOPs: the {small} model's best of {result.samples}
-        averages {result.mean_small_best_of_n:.3f} against {result.mean_large_single:.3f} for the {large} model's
-        one answer ({np.mean(result.small_single):.3f} for the {small} model's one answer, dotted), winning on
+        averages {result.mean_small_best_of_n:.3f} (solid line) against {result.mean_large_single:.3f} for the
+        {large} model's one answer (dash-dotted; {np.mean(result.small_single):.3f} for the {small} model's one
+        answer, dotted), winning on
         {wins.mean():.0%} of the problems{where}.""")
     return fig
 
@@ -84,10 +89,11 @@ def lifetime_exchange(free: TotalMatched, paid: TotalMatched) -> Figure:
     Right: the toy task's mean accuracy of the small model's best-of-k at those k, and the larger model's single
     answer (flat), against R; where the curves cross, extra pre-training becomes the better buy."""
     fig, (left, right) = new_figure(2, width=11, height=4.0)
-    for result, colour, label in ((free, PALETTE[0], "verifier free"), (paid, PALETTE[1], "verifier paid for")):
+    for result, colour, style, label in ((free, PALETTE[0], "o-", "verifier free"),
+                                         (paid, PALETTE[1], "s--", "verifier paid for")):
         shown = result.affordable
-        left.plot(result.ratios[shown], result.samples[shown], "o-", color=colour, ms=4, label=label)
-        right.plot(result.ratios[shown], result.small_accuracy[shown], "o-", color=colour, ms=4,
+        left.plot(result.ratios[shown], result.samples[shown], style, color=colour, ms=4, label=label)
+        right.plot(result.ratios[shown], result.small_accuracy[shown], style, color=colour, ms=4,
                    label=f"small model, best of k ({label})")
     left.axhline(free.scale, color="0.4", ls=":", lw=1, label=f"k = {free.scale:g} (the inference-only match)")
     left.set(xscale="log", yscale="log", xlabel="answer tokens served / pre-training tokens, R (log scale)",
@@ -106,7 +112,8 @@ def lifetime_exchange(free: TotalMatched, paid: TotalMatched) -> Figure:
                 f"from {accuracy[0]:.3f} to {accuracy[-1]:.3f}: {crossing}")
     describe(fig, f"""A toy model of test-time compute at equal lifetime FLOPs. Left: the samples per answer k a
         small model can afford at a {free.scale:g}x larger model's lifetime FLOPs, against R, the answer tokens
-        served over the pre-training tokens (both axes log scale). Right: the mean chance of a right answer of the
+        served over the pre-training tokens (both axes log scale), without the verifier's cost (circles, solid) and
+        with it (squares, dashed). Right: the mean chance of a right answer of the
         small model's best of k against R, and the {free.scale:g}x model's one answer, flat at
         {free.large_accuracy:.3f}. With the verifier free, {course(free)}. With the verifier paid for,
         {course(paid)}. The more the model is used, the fewer samples the saved pre-training buys, until extra

@@ -17,6 +17,8 @@ from ..laws.hyperparameters import deepseek_batch_tokens, deepseek_learning_rate
 from ..plotting import PALETTE, describe, new_figure
 
 _STYLES = {"sp": (PALETTE[3], "s", "--", "standard (SP)"), "mup": (PALETTE[0], "o", "-", "µP")}
+_BUDGET_STYLES = (("-", None), ("--", None), ("-.", None), ("-", "o"), ("--", "s"), ("-.", "^"))
+"""Line style and marker of each budget in :func:`schedules`, shortest first (dotted is the shared stable phase)."""
 
 
 def _listed(items) -> str:
@@ -63,10 +65,11 @@ def schedules(steps: int = 1000, branch_fractions=(0.25, 0.5, 1.0), decay_fracti
     fig, (left, right) = new_figure(2, width=10, height=3.4)
     longest = int(round(max(branch_fractions) * steps))
     warm = warmup_steps(longest)                      # the branches share the stable run, so its warm-up too
-    for fraction, colour in zip(branch_fractions, PALETTE[1:]):
+    for fraction, colour, (dash, marker) in zip(branch_fractions, PALETTE[1:], _BUDGET_STYLES):
         n = int(round(fraction * steps))
-        left.plot(np.arange(n), schedule_curve("cosine", n), color=colour, label=f"cosine, {n} steps")
-        right.plot(np.arange(n), schedule_curve("wsd", n, decay_fraction=decay_fraction, warmup=warm), color=colour,
+        style = {"ls": dash, "marker": marker, "markevery": 0.2, "color": colour}
+        left.plot(np.arange(n), schedule_curve("cosine", n), **style, label=f"cosine, {n} steps")
+        right.plot(np.arange(n), schedule_curve("wsd", n, decay_fraction=decay_fraction, warmup=warm), **style,
                    label=f"branch at {n} steps")
     stable = schedule_curve("wsd", longest, decay_fraction=0.0, warmup=warm)
     right.plot(np.arange(longest), stable, ":", color="0.3", label="stable phase (shared)")

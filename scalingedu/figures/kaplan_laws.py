@@ -152,7 +152,7 @@ def frontier_figure(law: KaplanLaw = KAPLAN_2020):
     frontier = law.compute_efficient_frontier(budgets)
     for i, size in enumerate(LEARNING_CURVE_SIZES):
         losses = law.loss_at_infinite_steps(size) * (1 + np.geomspace(1e-3, 3.0, 200))
-        curve_ax.plot(law.compute_to_reach_loss(size, losses), losses, color="0.65", lw=1.1,
+        curve_ax.plot(law.compute_to_reach_loss(size, losses), losses, ":", color="0.55", lw=1.2,
                       label="learning curves of fixed sizes" if i == 0 else None)
         best = law.frontier_point_for_params(size)           # where this size is the frontier's model
         curve_ax.plot(best.flops / PF_DAY_FLOPS, best.loss, "o", color=PALETTE[0], ms=4, zorder=4)
@@ -170,10 +170,10 @@ def frontier_figure(law: KaplanLaw = KAPLAN_2020):
     split = law.compute_optimal(budgets * PF_DAY_FLOPS)
     split_ax.plot(budgets, split.params, color=PALETTE[0], lw=2.2,
                   label=rf"parameters, Table 6: $N \propto C^{{{law.params_exponent:g}}}$")
-    split_ax.plot(budgets, split.tokens, color=PALETTE[2], lw=2.2, label="tokens D = C/(6N)")
+    split_ax.plot(budgets, split.tokens, "--", color=PALETTE[2], lw=2.2, label="tokens D = C/(6N)")
     one, ten = law.compute_optimal(PF_DAY_FLOPS), law.compute_optimal(10 * PF_DAY_FLOPS)
     split_ax.plot([1, 10], [one.params, ten.params], "o", color=PALETTE[0], ms=5)
-    split_ax.plot([1, 10], [one.tokens, ten.tokens], "o", color=PALETTE[2], ms=5)
+    split_ax.plot([1, 10], [one.tokens, ten.tokens], "s", color=PALETTE[2], ms=5)
     split_ax.text(0.97, 0.05, f"1 → 10 PF-days:\nN {human(one.params)} → {human(ten.params)} "
                   f"(×{ten.params / one.params:.1f})\nD {human(one.tokens)} → {human(ten.tokens)} "
                   f"(×{ten.tokens / one.tokens:.1f})", transform=split_ax.transAxes, ha="right", va="bottom",
@@ -187,13 +187,14 @@ def frontier_figure(law: KaplanLaw = KAPLAN_2020):
     gap = np.max(np.abs(frontier.loss / law.loss_from_compute(budgets) - 1))
     describe(fig, f"""
         Left: test loss (nats/token, log scale) against compute C_min (PF-days, log scale, {sci(budgets[0], 1)} to
-        {sci(budgets[-1], 1)}): grey learning curves of {len(LEARNING_CURVE_SIZES)} fixed model sizes,
+        {sci(budgets[-1], 1)}): grey dotted learning curves of {len(LEARNING_CURVE_SIZES)} fixed model sizes,
         {human(LEARNING_CURVE_SIZES[0])} to {human(LEARNING_CURVE_SIZES[-1])} parameters, their lower envelope (the
-        compute-efficient frontier) and Eq. 1.3's fit L ∝ C_min^-{law.alpha_C:g} (dashed), which stays within
+        compute-efficient frontier, solid) and Eq. 1.3's fit L ∝ C_min^-{law.alpha_C:g} (dashed), which stays within
         {100 * gap:.0f}% of the frontier. A dot marks where each size is the best model: N = {human(first.params)}
         at {sci(first.flops / PF_DAY_FLOPS, 2)} PF-days up to N = {human(last.params)} at
         {last.flops / PF_DAY_FLOPS:.3g} PF-days. Right: Table 6's split of a budget into parameters N ∝
-        C^{law.params_exponent:g} and tokens D = C/(6N), both log scales: from 1 to 10 PF-days the model grows
+        C^{law.params_exponent:g} (solid) and tokens D = C/(6N) (dashed), both log scales: from 1 to 10 PF-days the
+        model grows
         ×{ten.params / one.params:.1f} ({human(one.params)} to {human(ten.params)}) and the data only
         ×{ten.tokens / one.tokens:.1f}. Kaplan's rule puts most of each new unit of compute into model size.""")
     return fig
@@ -209,7 +210,7 @@ def breakdown_figure(law: KaplanLaw = KAPLAN_2020):
     pf = np.geomspace(1e-2, 1e7, 200)
     fig, ax = new_figure(width=8.5, height=4.3)
     ax.plot(pf, law.loss_from_compute(pf), color=PALETTE[0], label=r"$L(C_{min})$, Eq. 1.3")
-    ax.plot(pf, law.loss_from_tokens(law.optimal_tokens(pf)), color=PALETTE[3],
+    ax.plot(pf, law.loss_from_tokens(law.optimal_tokens(pf)), "-.", color=PALETTE[3],
             label=r"$L(D(C))$: Eq. 1.2 on Table 6's $D_{opt}$")
     ax.plot(pf, law.loss_from_tokens(eq67["tokens_coefficient"] * pf ** eq67["tokens_exponent"]), color=PALETTE[3],
             ls="--", lw=1.4, label="the same with Eq. 6.7's data, twice as much")
@@ -231,8 +232,9 @@ def breakdown_figure(law: KaplanLaw = KAPLAN_2020):
              else "all lie before the crossing")
     describe(fig, f"""
         Test loss (nats/token, log scale) against compute C_min (PF-days, log scale, {sci(pf[0], 1)} to
-        {sci(pf[-1], 1)}): Eq. 1.3's L(C_min) falls faster than Eq. 1.2's L(D) evaluated on the data that
-        compute-efficient training sees (Table 6's D_opt). The two cross (circle) at {_rounded(point.pf_days)}
+        {sci(pf[-1], 1)}): Eq. 1.3's L(C_min) (solid) falls faster than Eq. 1.2's L(D) (dash-dotted) evaluated on
+        the data that compute-efficient training sees (Table 6's D_opt). The two cross (circle) at
+        {_rounded(point.pf_days)}
         PF-days and a loss of {point.loss:.2f} nats/token; with Eq. 6.7's twice larger data (dashed) the crossing
         (square) moves to {_rounded(moved.pf_days)} PF-days and {moved.loss:.2f}. Beyond the first crossing (shaded)
         the compute law predicts a loss below what the data allow: the laws contradict each other. Dotted lines mark

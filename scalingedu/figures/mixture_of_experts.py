@@ -9,7 +9,7 @@ from matplotlib.ticker import FixedLocator, NullLocator
 from .. import moe
 from ..data import SWITCH_ROUTING
 from ..formatting import human
-from ..plotting import PALETTE, describe, new_figure
+from ..plotting import HATCHES, PALETTE, describe, new_figure
 
 PARTS = (("attention", "attention"), ("dense_mlp", "dense MLPs"), ("routers", "routers"),
          ("shared_experts", "shared experts"), ("embeddings", "embeddings"), ("routed_experts", "routed experts"))
@@ -18,6 +18,9 @@ PARTS = (("attention", "attention"), ("dense_mlp", "dense MLPs"), ("routers", "r
 SHARE_FLOOR = 1e-3
 """The lowest share the log axis of :func:`parameter_shares` shows (0.001%); a part with no parameters is marked
 "none" there."""
+LINE_STYLES = ("-", "--", "-.", ":")
+"""Line styles in order, so that the curves of one figure differ in more than colour."""
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 
 
 def parameter_shares(names=None) -> Figure:
@@ -36,7 +39,8 @@ def parameter_shares(names=None) -> Figure:
         shares = np.array([100 * getattr(counts[name], part) / counts[name].total for part, _ in PARTS])
         x = slots - 0.4 + (i + 0.5) * width
         heights = np.where(shares > 0, shares, np.nan)
-        share_ax.bar(x, heights - SHARE_FLOOR, bottom=SHARE_FLOOR, width=width, color=colour, label=name)
+        share_ax.bar(x, heights - SHARE_FLOOR, bottom=SHARE_FLOOR, width=width, color=colour,
+                     hatch=HATCHES[i % len(HATCHES)], label=name)
         for xi, share in zip(x, shares):
             text = "none" if share == 0 else (f"{share:.2g}%" if share < 10 else f"{share:.0f}%")
             share_ax.text(xi, max(share, SHARE_FLOOR) * 1.3, text, rotation=90, ha="center", va="bottom",
@@ -53,7 +57,8 @@ def parameter_shares(names=None) -> Figure:
     totals = [counts[n].total for n in names]
     actives = [counts[n].active for n in names]
     ratio_ax.barh(rows - 0.2, totals, height=0.4, color=PALETTE[1], label="total (memory)")
-    ratio_ax.barh(rows + 0.2, actives, height=0.4, color=PALETTE[0], label="active per token (compute)")
+    ratio_ax.barh(rows + 0.2, actives, height=0.4, color=PALETTE[0], hatch=HATCHES[1],
+                  label="active per token (compute)")
     ratio_ax.set(xscale="log", xlim=(1e7, 1e13), yticks=rows, yticklabels=names, xlabel="parameters (log scale)",
                  title="total against active parameters")
     ratio_ax.xaxis.set_minor_locator(NullLocator())
@@ -64,9 +69,11 @@ def parameter_shares(names=None) -> Figure:
     pairs = "; ".join(f"{n} stores {human(counts[n].total)} and uses {human(counts[n].active)} per token "
                       f"({counts[n].active / counts[n].total:.0%})" for n in names)
     describe(fig, f"""Left: each part's share of the total parameters (%, log scale) for {", ".join(names)}, one bar per
-        model and part. The routed experts hold {min(experts):.1f}% to {max(experts):.1f}% of every model, while the
-        routers hold at most {max(routers):.2g}%. Right: total parameters (memory) against active parameters per
-        token (compute), log scale: {pairs}. An MoE stores far more than a token uses, and the smaller the
+        model and part, each model with its own colour and hatching. The routed experts hold {min(experts):.1f}% to
+        {max(experts):.1f}% of every model, while the
+        routers hold at most {max(routers):.2g}%. Right: total parameters (memory, plain bars) against active parameters
+        per token (compute, hatched bars), log scale: {pairs}. An MoE stores far more than a token uses, and the
+        smaller the
         share of its routed experts a token uses (top-k of them), the smaller its active share.""")
     return fig
 
@@ -81,11 +88,11 @@ def capacity_drops(skews=(0.0, 0.5, 1.0, 2.0), *, tokens: int = 8192, experts: i
     low, high = SWITCH_ROUTING["capacity_factor_low"], SWITCH_ROUTING["capacity_factor_high"]
     one, two = int(np.argmin(abs(factors - 1.0))), int(np.argmin(abs(factors - 2.0)))
     at_one, at_two = [], []
-    for skew, colour in zip(skews, PALETTE):
+    for skew, colour, dash in zip(skews, PALETTE, LINE_STYLES * 2):
         logits = moe.skewed_logits(tokens, experts, skew=skew, seed=seed)
         dropped = 100 * np.array([moe.route(logits, top_k=top_k, capacity_factor=f).dropped_fraction
                                   for f in factors])
-        ax.plot(factors, dropped, color=colour, label=f"router skew {skew:g}")
+        ax.plot(factors, dropped, dash, color=colour, label=f"router skew {skew:g}")
         at_one.append(dropped[one])
         at_two.append(dropped[two])
     ax.axvspan(low, high, color=PALETTE[5], alpha=0.2, lw=0, label=f"Switch's recommended {low:g}-{high:g}")
@@ -108,12 +115,12 @@ def router_collapse(alphas=(0.0, 0.1, 1.0), *, experts: int = 8, steps: int = 10
     balancing loss N·Σ f·P at each step (1 = balanced, N = collapsed)."""
     fig, (share_ax, loss_ax) = new_figure(2, width=11, height=3.8)
     ends = []
-    for alpha, colour in zip(alphas, (PALETTE[3], PALETTE[1], PALETTE[2])):
+    for alpha, colour, dash in zip(alphas, (PALETTE[3], PALETTE[1], PALETTE[2]), ("-", "--", "-.")):
         run = moe.train_router(alpha=alpha, experts=experts, steps=steps, seed=seed)
         ends.append(f"alpha = {alpha:g}: {100 * run.max_share[-1]:.0f}% and {run.balancing_loss[-1]:.2f}")
         shown = np.arange(1, run.max_share.size + 1)
-        share_ax.plot(shown, 100 * run.max_share, color=colour, label=f"alpha = {alpha:g}")
-        loss_ax.plot(shown, run.balancing_loss, color=colour, label=f"alpha = {alpha:g}")
+        share_ax.plot(shown, 100 * run.max_share, dash, color=colour, label=f"alpha = {alpha:g}")
+        loss_ax.plot(shown, run.balancing_loss, dash, color=colour, label=f"alpha = {alpha:g}")
     share_ax.axhline(100 / experts, color=PALETTE[7], ls=":", lw=1.2, label=f"even share (1/{experts})")
     share_ax.set(xlabel="training step", ylabel="busiest expert's share of tokens (%)", ylim=(0, 105),
                  title="a toy router collapses without the balancing loss")
@@ -138,10 +145,10 @@ def all_to_all_by_degree(config="deepseek-v3", tokens_per_gpu: int = 4096, top_k
     degrees = np.array([1, 2, 4, 8, 16, 32, 64, 128, 256])
     fig, ax = new_figure(width=7.5, height=3.6)
     sent = {}
-    for top_k, colour in zip(top_ks, PALETTE):
+    for top_k, colour, marker in zip(top_ks, PALETTE, MARKERS):
         traffic = moe.all_to_all_bytes(tokens_per_gpu, top_k, shape.d_model, degrees).training_bytes
         sent[top_k] = np.asarray(traffic) / 1e9
-        ax.plot(degrees, sent[top_k], "o-", color=colour, label=f"top-{top_k}")
+        ax.plot(degrees, sent[top_k], "-", marker=marker, color=colour, label=f"top-{top_k}")
     ax.set(xscale="log", xlabel="expert-parallel degree (GPUs, log scale)", ylabel="GB sent per GPU per MoE layer",
            title=f"all-to-all traffic of one MoE layer (training, {tokens_per_gpu} tokens/GPU, "
                  f"d_model {shape.d_model})")

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..formatting import GIB, memory, traffic
 from ..parallelism import activation_memory, collective_bytes, collective_time, zero_memory
-from ..plotting import PALETTE, describe, new_figure
+from ..plotting import HATCHES, PALETTE, describe, new_figure
 from ..transformer import count_params
 
 GB = 1e9
@@ -18,8 +18,12 @@ GB = 1e9
 (:data:`scalingedu.formatting.GIB`), the course's unit for capacities and estimates alike."""
 MIB = 2**20
 """Bytes in a mebibyte: the unit of the activations of one layer."""
-COLLECTIVE_STYLES = (("all_reduce", PALETTE[0], "-"), ("reduce_scatter", PALETTE[1], "-"),
+COLLECTIVE_STYLES = (("all_reduce", PALETTE[0], "-"), ("reduce_scatter", PALETTE[1], ":"),
                      ("all_gather", PALETTE[2], "--"))
+LINK_STYLES = ("-", "--", "-.", ":")
+"""The line style of each interconnect in :func:`ring_collectives`, in the order given."""
+SETTING_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+"""The marker of each row of :data:`ACTIVATION_SETTINGS` in :func:`activation_memory_by_tp`."""
 ACTIVATION_SETTINGS = (("no SP, no recompute", False, "none"), ("sequence parallel", True, "none"),
                        ("selective recompute", False, "selective"), ("SP + selective recompute", True, "selective"),
                        ("full recompute", False, "full"))
@@ -50,7 +54,7 @@ def training_memory(shapes: dict, capacity_bytes: float):
     figure, axes = new_figure(len(shapes), width=11.5, height=3.6)
     for ax, name, state, act in zip(np.atleast_1d(axes), shapes, states, acts):
         ax.bar([0], [state], width=0.6, color=PALETTE[0], label="weights + gradients + Adam (16 bytes/param)")
-        ax.bar([0], [act], bottom=[state], width=0.6, color=PALETTE[4],
+        ax.bar([0], [act], bottom=[state], width=0.6, color=PALETTE[4], hatch=HATCHES[1],
                label="activations, one sequence at the model's context")
         ax.axhline(capacity, color=PALETTE[3], ls="--", lw=1.4, label=f"one {capacity:.0f} GiB GPU")
         total = state + act
@@ -76,7 +80,8 @@ def training_memory(shapes: dict, capacity_bytes: float):
     describe(figure, f"""
         The memory needed to train each of {len(names)} models on one GPU without any parallelism, one bar per
         panel, each panel with its own linear scale from 0 GiB: the model states of mixed-precision Adam (16 bytes
-        per parameter) with the activations of one sequence at the model's context stacked on top, and a dashed
+        per parameter) with the activations of one sequence at the model's context stacked on top (hatched), and a
+        dashed
         line at the GPU's {capacity:.0f} GiB. The totals run from {memory(totals.min() * GIB)}
         ({names[np.argmin(totals)]}) to {memory(totals.max() * GIB)} ({names[np.argmax(totals)]}); {fitting} in
         one GPU. Notice that the states alone outgrow the GPU for {len(outgrown)} of the {len(names)}
@@ -95,9 +100,9 @@ def ring_collectives(gradient_bytes: float, interconnects: dict, max_gpus: int =
     bytes_ax.set(xlabel="GPUs in the ring n", ylabel="bytes sent per GPU / message bytes M",
                  title="ring collectives: what each GPU sends")
     bytes_ax.legend()
-    for (link, bandwidth), colour in zip(interconnects.items(), (PALETTE[3], PALETTE[0])):
+    for (link, bandwidth), colour, dash in zip(interconnects.items(), (PALETTE[3], PALETTE[0]), LINK_STYLES):
         seconds = collective_time("all_reduce", gradient_bytes, gpus[1:], bandwidth_bytes_per_second=bandwidth)
-        time_ax.plot(gpus[1:], seconds, color=colour, label=f"{link}, {bandwidth / GB:.0f} GB/s per GPU")
+        time_ax.plot(gpus[1:], seconds, dash, color=colour, label=f"{link}, {bandwidth / GB:.0f} GB/s per GPU")
     time_ax.set(xlabel="data-parallel GPUs n", ylabel="seconds per all-reduce",
                 title=f"all-reducing {gradient_bytes / GB:,.0f} GB of gradients")
     time_ax.legend()
@@ -112,7 +117,8 @@ def ring_collectives(gradient_bytes: float, interconnects: dict, max_gpus: int =
         Left: the bytes each GPU sends, as a multiple of the message, against the number of GPUs in the ring n
         (1 to {most}): an all-reduce sends 2(n-1)/n, {collective_bytes("all_reduce", 1.0, most):.2f} times the
         message at {most} GPUs, and a reduce-scatter or an all-gather (n-1)/n,
-        {collective_bytes("reduce_scatter", 1.0, most):.2f} (their lines coincide). Right: the seconds to
+        {collective_bytes("reduce_scatter", 1.0, most):.2f} (their lines, dotted and dashed, coincide). Right: the
+        seconds to
         all-reduce {traffic(gradient_bytes)} of gradients against the number of data-parallel GPUs:
         {"; ".join(links)}. Notice that both level off instead of growing with n: in a ring each GPU sends about
         twice the message however many GPUs take part, so only a faster link makes the all-reduce quicker.""")
@@ -134,8 +140,8 @@ def activation_memory_by_tp(shape, name: str, tp_degrees=(1, 2, 4, 8)):
     """Activation memory per layer (MiB, log scale) against the tensor-parallel degree for each row of
     :func:`activation_table`: with and without sequence parallelism and recomputation."""
     figure, ax = new_figure(width=8, height=3.6)
-    for (label, *values), colour in zip(activation_table(shape, tp_degrees), PALETTE):
-        ax.plot(tp_degrees, values, "o-", color=colour, label=label)
+    for (label, *values), colour, marker in zip(activation_table(shape, tp_degrees), PALETTE, SETTING_MARKERS):
+        ax.plot(tp_degrees, values, "-", marker=marker, color=colour, label=label)
     ax.set(xscale="log", yscale="log", xticks=list(tp_degrees), xticklabels=[str(t) for t in tp_degrees],
            xlabel="tensor-parallel degree t", ylabel="activations per layer (MiB, log scale)",
            title=f"Korthikanti et al. 2022, Table 2, for {name}")

@@ -25,8 +25,8 @@ def linear_and_loglog(exponents=SHAPE_EXPONENTS, scale: float = EXPONENTIAL_SCAL
     on log–log axes the power laws are straight lines of slope b and the exponential plunges."""
     figure, axes = new_figure(2, width=10, height=3.6)
     for ax in axes:
-        for exponent, colour in zip(exponents, PALETTE):
-            ax.plot(SHAPE_X, SHAPE_X ** exponent, color=colour, label=f"$y = x^{{{exponent:g}}}$")
+        for exponent, colour, dash in zip(exponents, PALETTE, ("-", "-.", ":")):
+            ax.plot(SHAPE_X, SHAPE_X ** exponent, dash, color=colour, label=f"$y = x^{{{exponent:g}}}$")
         ax.plot(SHAPE_X, np.exp(-SHAPE_X / scale), color=PALETTE[7], ls="--", lw=1.5,
                 label=f"$y = e^{{-x/{scale:g}}}$ (not a power law)")
         ax.set(xlabel="x (arbitrary units)", ylabel="y (arbitrary units)")
@@ -55,7 +55,7 @@ def zipf(words, law: PowerLaw, min_count: int = 10):
     common words are named."""
     fitted = words.counts >= min_count
     figure, ax = new_figure(width=7.5, height=4.2)
-    ax.scatter(words.ranks[~fitted], words.counts[~fitted], s=6, color="0.6",
+    ax.scatter(words.ranks[~fitted], words.counts[~fitted], s=8, facecolors="none", edgecolors="0.6", linewidths=0.6,
                label=f"words seen fewer than {min_count} times")
     ax.scatter(words.ranks[fitted], words.counts[fitted], s=6, color=PALETTE[0], label="words used in the fit")
     ax.plot(words.ranks[fitted], law(words.ranks[fitted]), color=PALETTE[1],
@@ -72,7 +72,8 @@ def zipf(words, law: PowerLaw, min_count: int = 10):
         {len(words.words):,} distinct words of Python's help pages: "{words.words[0]}" comes first with
         {words.counts[0]:,.0f} occurrences, then "{words.words[1]}" ({words.counts[1]:,.0f}) and
         "{words.words[2]}" ({words.counts[2]:,.0f}). The {fitted.sum():,} words seen at least {min_count} times
-        (blue) lie close to a straight line, the fit count ∝ rank^{law.b:.2f} (orange); the rarer words (grey) form
+        (filled blue dots) lie close to a straight line, the fit count ∝ rank^{law.b:.2f} (solid orange line); the
+        rarer words (hollow grey dots) form
         flat steps of equal counts at the tail. That straight line of slope near -1 is Zipf's law.""")
     return figure
 
@@ -134,7 +135,7 @@ def floor_and_local_slope(constants=HOFFMANN_2022_FIT, marked: tuple[str, float]
     curve_ax.plot(FLOOR_PARAMS, loss, color=PALETTE[0], label=r"$L = E + A/N^{\alpha}$")
     curve_ax.plot(FLOOR_PARAMS, loss - E, color=PALETTE[2], ls="--", label=r"reducible part $A/N^{\alpha}$")
     curve_ax.axhline(E, color="0.4", ls=":", label=f"floor E = {E:g}")
-    curve_ax.plot(FLOOR_PARAMS, straight(FLOOR_PARAMS), color=PALETTE[3], lw=1.5,
+    curve_ax.plot(FLOOR_PARAMS, straight(FLOOR_PARAMS), "-.", color=PALETTE[3], lw=1.5,
                   label="straight line fitted at 10B–100B")
     curve_ax.axvspan(NEAR_FLOOR[0], NEAR_FLOOR[-1], color=PALETTE[3], alpha=0.12, lw=0)
     curve_ax.set(xscale="log", yscale="log", ylim=(0.02, 20), xlabel="parameters N",
@@ -159,7 +160,8 @@ def floor_and_local_slope(constants=HOFFMANN_2022_FIT, marked: tuple[str, float]
     describe(figure, f"""
         Left: Hoffmann et al.'s loss L = {E:g} + {constants["A"]:g}/N^{alpha:g} (nats/token, log scale) against
         parameters N from {human(FLOOR_PARAMS[0])} to {human(far)} (log scale), with its reducible part, the floor
-        E = {E:g}, and a straight line fitted between 10B and 100B parameters (exponent {straight.b:.3f}). The
+        E = {E:g}, and a straight line (dash-dotted) fitted between 10B and 100B parameters (exponent
+        {straight.b:.3f}). The
         reducible part stays a straight line, but L bends flat onto the floor; the straight line ignores the floor
         and predicts {straight(far):.2f} at {human(far)}{", below the floor," if straight(far) < E else ""} where
         the law gives {law(far):.2f}.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from matplotlib.colors import to_rgba
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from ..formatting import flops, human
@@ -19,6 +20,16 @@ UNIFORM_LOSS = math.log(VOCAB_SIZE)
 """The loss of a uniform guess over the lab's 97 symbols, ln 97 ≈ 4.57 nats per character."""
 BUDGET_COLOURS = (PALETTE[5], PALETTE[0], PALETTE[2], PALETTE[3])
 """One colour per budget of the shipped sweep, smallest first."""
+BUDGET_STYLES = (("-", "o"), ("--", "s"), ("-.", "^"), (":", "D"))
+"""One line style and marker per budget, in the same order, so that the budgets differ in more than colour."""
+_STYLE_WORDS = {"-": "solid", "--": "dashed", "-.": "dash-dotted", ":": "dotted", "o": "circles", "s": "squares",
+                "^": "triangles", "D": "diamonds"}
+
+
+def _in_words(items) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = list(items)
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
 def _count_ticks(axis) -> None:
@@ -71,9 +82,9 @@ def sweep_profiles(results: dict):
     by_tokens.set(xscale="log", xlabel="training characters D (log scale)", ylabel="validation loss (nats/char)",
                   title="each model size (labelled, in parameters): loss against data")
     _count_ticks(by_tokens.xaxis)
-    for budget, colour in zip(np.unique(results["budget"]), BUDGET_COLOURS):
+    for budget, colour, (dash, marker) in zip(np.unique(results["budget"]), BUDGET_COLOURS, BUDGET_STYLES):
         rows = results["budget"] == budget
-        by_params.plot(results["params"][rows], results["val_loss"][rows], "o-", color=colour,
+        by_params.plot(results["params"][rows], results["val_loss"][rows], dash, marker=marker, color=colour,
                        label=f"C = {budget:.2g} FLOPs")
         best = np.argmin(results["val_loss"][rows])
         by_params.plot(results["params"][rows][best], results["val_loss"][rows][best], "*", ms=15, color=colour,
@@ -96,7 +107,8 @@ def sweep_profiles(results: dict):
         {human(sizes[-1])} parameters, darker for larger: {"every" if improves else "not every"} size improves
         with more data.
         Right: loss against parameters N (log scale) for each of {budgets.size} budgets from
-        {flops(budgets[0]).removesuffix(" FLOPs")} to {flops(budgets[-1])}, each a bowl with its best run starred;
+        {flops(budgets[0]).removesuffix(" FLOPs")} to {flops(budgets[-1])}, each a bowl with its own colour, line
+        style and marker, and its best run starred;
         the best run moves from {human(results["params"][best[0]])} parameters (loss
         {results["val_loss"][best[0]]:.3f}) at the smallest budget to {human(results["params"][best[-1]])}
         (loss {results["val_loss"][best[-1]]:.3f}) at the largest. Notice that the bottom of the bowl
@@ -116,11 +128,12 @@ def bootstrap_histogram(interval, published_a: float, published_interval: tuple[
     with the sweep's own fit and its interval, next to Hoffmann et al.'s value ``published_a`` and interval."""
     figure, ax = new_figure(width=7.5, height=3.4)
     ax.hist(interval.samples, bins=40, color=PALETTE[5], label="bootstrap refits of our sweep")
-    ax.axvspan(interval.low, interval.high, color=PALETTE[0], alpha=0.12,
-               label=f"our {interval.level:.0%} interval")
+    ax.axvspan(interval.low, interval.high, facecolor=to_rgba(PALETTE[0], 0.12), edgecolor=to_rgba(PALETTE[0], 0.6),
+               lw=0, hatch="...", label=f"our {interval.level:.0%} interval")
     ax.axvline(interval.a, color=PALETTE[0], lw=2, label=f"our fit, a = {interval.a:.3f}")
-    ax.axvspan(*published_interval, color=PALETTE[1], alpha=0.25, label="Hoffmann et al., Approach 2 interval")
-    ax.axvline(published_a, color=PALETTE[1], lw=2, label=f"Hoffmann et al., a = {published_a}")
+    ax.axvspan(*published_interval, facecolor=to_rgba(PALETTE[1], 0.25), edgecolor=to_rgba(PALETTE[1], 0.8), lw=0,
+               hatch="///", label="Hoffmann et al., Approach 2 interval")
+    ax.axvline(published_a, color=PALETTE[1], lw=2, ls="--", label=f"Hoffmann et al., a = {published_a}")
     ax.set(xlabel="exponent a in N_opt ∝ C^a (dimensionless)", ylabel="resamples (count)",
            title=f"How sure is a? (bootstrap, {interval.samples.size:,} resamples)")
     ax.legend(fontsize=8)
@@ -129,9 +142,10 @@ def bootstrap_histogram(interval, published_a: float, published_interval: tuple[
     describe(figure, f"""
         A histogram of the exponent a in N_opt ∝ C^a (dimensionless) refitted to {interval.samples.size:,}
         bootstrap resamples of our sweep (count of resamples per bin), spread from {interval.samples.min():.2f}
-        to {interval.samples.max():.2f}. Our own fit gives a = {interval.a:.3f}, with its {interval.level:.0%}
-        interval from {interval.low:.3f} to {interval.high:.3f} (blue band); Hoffmann et al.'s Approach 2 gives
-        a = {published_a} with the interval {low:.3f} to {high:.3f} (orange band). Notice how wide the spread is: our
+        to {interval.samples.max():.2f}. Our own fit gives a = {interval.a:.3f} (solid blue line), with its
+        {interval.level:.0%} interval from {interval.low:.3f} to {interval.high:.3f} (blue band hatched with dots);
+        Hoffmann et al.'s Approach 2 gives a = {published_a} (dashed orange line) with the interval {low:.3f} to
+        {high:.3f} (orange band hatched with slanted lines). Notice how wide the spread is: our
         interval is {(interval.high - interval.low) / (high - low):.1f} times as wide as
         theirs, and it {inside} their value.""")
     return figure
@@ -143,11 +157,11 @@ def approach3_fit(results: dict, law):
     figure, ax = new_figure(width=7.5, height=4.0)
     grid = np.geomspace(results["params"].min() / 1.5, results["params"].max() * 1.5, 200)
     budgets = np.unique(results["budget"])
-    for budget, colour in zip(budgets, BUDGET_COLOURS):
+    for budget, colour, (dash, marker) in zip(budgets, BUDGET_COLOURS, BUDGET_STYLES):
         rows = results["budget"] == budget
-        ax.plot(results["params"][rows], results["val_loss"][rows], "o", color=colour,
+        ax.plot(results["params"][rows], results["val_loss"][rows], marker, color=colour,
                 label=f"runs, C = {budget:.2g} FLOPs")
-        ax.plot(grid, law.isoflop_profile(budget, grid), color=colour, lw=1.5)
+        ax.plot(grid, law.isoflop_profile(budget, grid), dash, color=colour, lw=1.5)
     best = law.compute_optimal(budgets)
     ax.plot(best.params, best.loss, "*", ms=14, color=PALETTE[6], mec=PALETTE[7], label="the law's optima")
     ax.set(xscale="log", xlabel="parameters N (log scale)", ylabel="validation loss (nats/char)",
@@ -155,11 +169,15 @@ def approach3_fit(results: dict, law):
     _count_ticks(ax.xaxis)
     ax.legend(fontsize=8)
     miss = np.max(np.abs(law.loss(results["params"], results["tokens"]) / results["val_loss"] - 1))
+    shown = BUDGET_STYLES[:budgets.size]
+    markers = _in_words(_STYLE_WORDS[marker] for _, marker in shown)
+    dashes = _in_words(_STYLE_WORDS[dash] for dash, _ in shown)
     describe(figure, f"""
         Validation loss (nats/char) against parameters N (log scale) for all {results["val_loss"].size} runs of
-        the sweep (dots, one colour per budget, {flops(budgets[0]).removesuffix(" FLOPs")} to
+        the sweep (one colour and marker per budget: {markers} from {flops(budgets[0]).removesuffix(" FLOPs")} to
         {flops(budgets[-1])}), with the IsoFLOP profile that one fitted law L(N, D) = E + A/N^α + B/D^β predicts
-        at each budget (lines) and the law's optimum at each budget (stars). The optima move from
+        at each budget (lines: {dashes} in the same order) and the law's optimum at each budget (stars). The optima
+        move from
         {human(best.params[0])} parameters (loss {best.loss[0]:.2f}) to {human(best.params[-1])} (loss
         {best.loss[-1]:.2f}), along N_opt ∝ C^{law.params_exponent:.3f}. Notice that one law with five constants
         passes within {miss:.1%} of every run.""")

@@ -20,6 +20,7 @@ from ..planning import MEMORY_HEADROOM, RunPlan, plan_run
 from ..plotting import PALETTE, describe, new_figure
 from ..returns import MUENNIGHOFF_2023, epochs_caution, tokens_per_param_caution
 from .base import LessonWidget, log_slider
+from .parallelism import MEMORY_HATCHES  # the memory parts look as in lesson 06's cluster planner
 
 _STYLE = {"description_width": "170px"}
 _FRONTIER_FLOPS = np.logspace(18, 28, 60)
@@ -69,7 +70,7 @@ class RunPlanner(LessonWidget):
             map_ax.annotate(name, (params, tokens), textcoords="offset points", xytext=offset, fontsize=7.5,
                             color="0.4")
         self.isoflop_line, = map_ax.plot([], [], color=PALETTE[0], ls="--", lw=1.2, label="this budget (6ND = C)")
-        self.unique_line = map_ax.axhline(1e12, color=PALETTE[3], lw=1.2, label="unique tokens (1 epoch)")
+        self.unique_line = map_ax.axhline(1e12, color=PALETTE[3], lw=1.2, ls="-.", label="unique tokens (1 epoch)")
         self.epochs_line = map_ax.axhline(4e12, color=PALETTE[3], lw=1.0, ls=":", label="4 epochs")
         self.chinchilla_point, = map_ax.plot([], [], "o", color=PALETTE[0], mfc="white", ms=8,
                                              label="Chinchilla optimum")
@@ -80,8 +81,8 @@ class RunPlanner(LessonWidget):
 
         # memory per accelerator
         colours = (PALETTE[0], PALETTE[5], PALETTE[1], PALETTE[4])
-        self.memory_bars = [memory_ax.bar([0], [0.0], width=0.5, color=colour, label=label)[0]
-                            for (_, label), colour in zip(MEMORY_PARTS, colours)]
+        self.memory_bars = [memory_ax.bar([0], [0.0], width=0.5, color=colour, hatch=hatch, label=label)[0]
+                            for (_, label), colour, hatch in zip(MEMORY_PARTS, colours, MEMORY_HATCHES)]
         self.capacity_line = memory_ax.axhline(80, color=PALETTE[3], ls="--", lw=1.4, label="memory")
         self.usable_line = memory_ax.axhline(72, color=PALETTE[3], ls=":", lw=1.2,
                                              label=f"usable ({MEMORY_HEADROOM:.0%} headroom)")

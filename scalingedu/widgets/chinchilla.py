@@ -53,7 +53,7 @@ TOKENS_RANGE = (1e8, 1e16)
 """Training tokens on the map's y axis."""
 MODEL_STYLE = MappingProxyType({
     "GPT-3 175B": (PALETTE[5], "o"), "Gopher": (PALETTE[3], "s"), "Chinchilla": (PALETTE[2], "D"),
-    "Llama 2 70B": (PALETTE[4], "^"), "Llama 3 8B": (PALETTE[1], "v"), "Llama 3 70B": (PALETTE[1], "^"),
+    "Llama 2 70B": (PALETTE[4], "^"), "Llama 3 8B": (PALETTE[1], "v"), "Llama 3 70B": (PALETTE[1], "X"),
     "DeepSeek-V3": (PALETTE[7], "P"),
 })
 """Colour and marker of each model, the same in both panels."""
@@ -111,7 +111,7 @@ class IsoFlopExplorer(LessonWidget):
                     ylabel="predicted final loss (nats/token)",
                     title="IsoFLOP profile: every N trained on C/(6N) tokens")
         profile.yaxis.set_major_formatter(FormatStrFormatter("%.2f"))   # same width at every budget: no jumps
-        self.others = [profile.plot([], [], color="0.6", lw=1.2, ls="--")[0] for _ in range(len(self._laws))]
+        self.others = [profile.plot([], [], color="0.6", lw=1.2, ls=":")[0] for _ in range(len(self._laws))]
         self.others[0].set_label("other Chinchilla fits")
         self.curve, = profile.plot([], [], color=PALETTE[0], lw=2.4, label="chosen law: the profile at C")
         # Eq. 10's own optimum, shown only when Kaplan's plan is chosen; it is named beside the marker, not in the key.
@@ -233,7 +233,7 @@ def _explorer_text(view, label: str, kaplan: bool, positions, notes: list[str]) 
                                         f"under-trained (below it): {', '.join(under)}" if under else "") if part)
     return (f"Left: the IsoFLOP profile of {label} at a budget C = {flops_text(view.flops)}: the predicted final "
             f"loss (nats/token) against parameters N (log scale) when every model trains on C/(6N) tokens, with "
-            f"the other Chinchilla fits' profiles dashed in grey. The {'Kaplan plan' if kaplan else 'optimum'} "
+            f"the other Chinchilla fits' profiles dotted in grey. The {'Kaplan plan' if kaplan else 'optimum'} "
             f"(star) is N = {human(plan.params, 'params')} and D = {human(plan.tokens, 'tokens')}, "
             f"{plan.tokens / plan.params:.3g} tokens per parameter, {scored}.{near} Right: training tokens D "
             f"against parameters N (both log scales) with the law's compute-optimal line, the line of equal "
@@ -301,7 +301,7 @@ class IsoFlopLab(LessonWidget):
         runs_ax.xaxis.set_minor_locator(NullLocator())
         runs_ax.yaxis.set_major_formatter(FormatStrFormatter("%.2f"))
         self.points = runs_ax.scatter([], [], s=16, zorder=3, edgecolor="none")
-        self.parabolas = [runs_ax.plot([], [], color=colour, lw=1.5)[0] for colour in self.colours]
+        self.parabolas = [runs_ax.plot([], [], ":", color=colour, lw=1.6)[0] for colour in self.colours]
         self.parabolas[0].set_label("parabola per budget")
         self.minima, = runs_ax.plot([], [], "*", ms=11, mfc=PALETTE[6], mec=PALETTE[7], zorder=5,
                                     label="parabola minimum")
@@ -383,8 +383,9 @@ def _lab_text(experiment, truth: str, noise_percent: float, outlier_percent: flo
     return (f"Left: the final loss (nats/token) against parameters N (log scale) of {runs['loss'].size} SIMULATED "
             f"runs of {truth} with {noise_percent:g}% noise and {outlier_percent:g}% outliers, at "
             f"{LAB_BUDGETS.size} budgets from {sci(LAB_BUDGETS[0], 1)} to {sci(LAB_BUDGETS[-1], 1)} FLOPs, with a "
-            f"parabola in log N through each budget's runs, its minimum (star) and the true optimum (circle). Right: "
-            f"the minima against the budget (FLOPs, log scale) and the power law fitted through them, "
+            f"dotted parabola in log N through each budget's runs, its minimum (star) and the true optimum "
+            f"(circle). Right: the minima against the budget (FLOPs, log scale) and the power law fitted through "
+            f"them (solid; the true N_opt dashed), "
             f"N_opt ∝ C^{fit.a:.3f} against the true exponent {experiment.true_a:.3f}, extrapolated to Gopher's "
             f"budget of {flops_text(TARGET_FLOPS)}: {human(fitted_target, 'params')} fitted against "
             f"{human(true_target, 'params')} true ({fitted_target / true_target - 1:+.0%}).{warning} Notice how a "

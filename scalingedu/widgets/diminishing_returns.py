@@ -208,14 +208,15 @@ class DataLimitExplorer(LessonWidget):
         value_ax.plot(self.epochs, self.epochs, ":", color=PALETTE[7], lw=1.2, label="if repeats were new data")
         value_ax.plot(self.epochs, law.effective_tokens(self.epochs, 1.0), color=PALETTE[0], lw=2,
                       label="effective data D′")
-        value_ax.axhline(1 + law.rd_star, color=PALETTE[4], ls="--", lw=1.2, label=f"ceiling 1 + R_D* = "
+        value_ax.axhline(1 + law.rd_star, color=PALETTE[4], ls="-.", lw=1.2, label=f"ceiling 1 + R_D* = "
                          f"{1 + law.rd_star:.1f}")
         for epochs in (MUENNIGHOFF_2023_REPETITION["nearly_free_epochs"],
                        MUENNIGHOFF_2023_REPETITION["negligible_returns_epochs"]):
             value_ax.axvline(epochs, color="0.7", lw=0.8)
             value_ax.text(epochs, 0.85, f" {epochs:.0f} epochs", fontsize=8, color="0.35")
         self.value_here, = value_ax.plot([], [], "o", ms=9, color=PALETTE[3], zorder=5, label="best run")
-        self.loss_curve, = loss_ax.plot([], [], color=PALETTE[0], lw=2, label="repeated data (Muennighoff)")
+        self.loss_curve, = loss_ax.plot([], [], color=PALETTE[0], lw=2, marker="s", ms=4, markevery=20,
+                                        label="repeated data (Muennighoff)")
         self.fresh_curve, = loss_ax.plot([], [], "--", color=PALETTE[1], lw=1.5,
                                          label="same run, all tokens new")
         self.loss_here, = loss_ax.plot([], [], "o", ms=9, color=PALETTE[3], zorder=5, clip_on=False)

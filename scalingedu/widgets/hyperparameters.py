@@ -24,6 +24,7 @@ import math
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
 
 from ..formatting import human
@@ -114,6 +115,17 @@ def _variant_style(parametrization: str, base_width: int) -> tuple[str, str, str
     if parametrization == "sp":
         return _VARIANT_STYLE[("sp", None)]
     return _VARIANT_STYLE.get(("mup", base_width), (PALETTE[2], "D", "-."))
+
+
+
+def _bar_key(collection: LineCollection, label: str | None = None, marker: str | None = "|") -> Line2D:
+    """A legend key for a LineCollection that looks like it (colour, width, solid or dashed, transparency), with a
+    tick across it for a collection of vertical bars (``marker``): a LineCollection's own key is a plain line, which
+    would tell it from a line of the same style by colour alone."""
+    dashes = collection.get_linestyle()[0][1]
+    return Line2D([], [], color=collection.get_edgecolor()[0], lw=collection.get_linewidth()[0],
+                  ls="-" if not dashes else "--", alpha=collection.get_alpha(), marker=marker, ms=9,
+                  mew=collection.get_linewidth()[0], label=collection.get_label() if label is None else label)
 
 
 class LearningRateTransfer(LessonWidget):
@@ -208,7 +220,10 @@ class LearningRateTransfer(LessonWidget):
         self.points, = drift_ax.plot([], [], ls="none", ms=8, mec=PALETTE[7], mew=0.6, zorder=4)
         self.seed_points, = drift_ax.plot([], [], "x", ms=9, mew=2, color=PALETTE[7], zorder=5)
         self.drift_title = drift_ax.set_title("")
-        self.drift_legend = drift_ax.legend(loc="lower left", fontsize=8)
+        # the seed bars' key: a tick across a line, as the bars cross the widths (a LineCollection's own key is a
+        # plain line, the same as the fit's)
+        self.bars_key = _bar_key(self.bars, "lowest to highest seed")
+        self.drift_legend = drift_ax.legend(handles=[self.sp_points, self.bars_key], loc="lower left", fontsize=8)
         self.animate(*self.curves, *self.stars, self.sweep_title, self.sp_points, self.sp_line, self.bars,
                      self.fit_line, self.points, self.seed_points, self.drift_title, self.drift_legend)
         return figure, (sweep_ax, drift_ax)
@@ -276,7 +291,7 @@ class LearningRateTransfer(LessonWidget):
         self.fit_line.set(color=colour, linestyle=dash)
         self.points.set_label(f"{parametrization}: optimum, mean of {len(self.seeds)} seeds")
         self.fit_line.set_label(f"fit: optimum ∝ width^{drift.slope:+.2f} ± {drift.slope_se:.2f}")
-        handles = [self.points, self.bars, self.fit_line]
+        handles = [self.points, self.bars_key, self.fit_line]
         self.seed_points.set_visible(one)
         if one:
             chosen = [o.optima[int(np.flatnonzero(o.seeds == seed)[0])] for o in group]
@@ -423,6 +438,7 @@ class CriticalBatchExplorer(LessonWidget):
                                         label="this seed's B_crit")
         handles, labels = trade_ax.get_legend_handles_labels()
         more, more_labels = noise_ax.get_legend_handles_labels()
+        more = [_bar_key(handle) if isinstance(handle, LineCollection) else handle for handle in more]
         figure.legend(handles + more, labels + more_labels, loc="outside lower center", ncols=4, fontsize=8)
         self.animate(*self.seed_points, self.hyperbola, self.s_line, self.e_line, self.crit_point, *self.labels,
                      self.trade_title, self.here, self.seed_crit)
@@ -552,10 +568,14 @@ class ScheduleExplorer(LessonWidget):
         rate_ax.add_collection(self.other_cosine)
         rate_ax.add_collection(self.other_branches)
         self.stable, = rate_ax.plot([], [], ":", color=PALETTE[1], lw=1.4, label="WSD stable phase (one run)")
-        self.cosine_here, = rate_ax.plot([], [], "-", color=PALETTE[0], lw=2.2, label="cosine run for this budget")
-        self.wsd_here, = rate_ax.plot([], [], "--", color=PALETTE[1], lw=2.4,
+        # this budget's runs end in the marker of their schedule on the loss panel (circle: cosine, square: WSD)
+        self.cosine_here, = rate_ax.plot([], [], "-", marker="o", markevery=slice(-1, None), color=PALETTE[0],
+                                         lw=2.2, mec=PALETTE[7], label="cosine run for this budget")
+        self.wsd_here, = rate_ax.plot([], [], "--", marker="s", markevery=slice(-1, None), color=PALETTE[1], lw=2.4,
+                                      mec=PALETTE[7],
                                       label=f"WSD branch for this budget ({self.decay_fraction:.0%} decay)")
-        rate_ax.legend(handles=[self.cosine_here, self.other_cosine, self.wsd_here, self.stable, self.other_branches],
+        rate_ax.legend(handles=[self.cosine_here, _bar_key(self.other_cosine, marker=None), self.wsd_here,
+                                self.stable, _bar_key(self.other_branches, marker=None)],
                        loc="upper right", fontsize=8)
         self.rate_title = rate_ax.set_title("")
 

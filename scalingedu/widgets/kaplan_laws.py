@@ -67,6 +67,9 @@ EXPLORER_PRESETS = _preset_names()
 LAW_COLOURS = {"Kaplan 2020 (Table 6)": PALETTE[0], "Hoffmann 2022 (Eq. 10)": PALETTE[1],
                "Epoch 2024 (refit)": PALETTE[2]}
 """The colour of each rule of :data:`scalingedu.laws.ALLOCATION_LAWS`."""
+LAW_STYLES = (("-", "o", "solid, circles"), ("-.", "s", "dash-dotted, squares"), (":", "^", "dotted, triangles"))
+"""Line style, marker and their names for each rule of :data:`scalingedu.laws.ALLOCATION_LAWS`, in its order:
+the rules differ in more than colour (dashed is the rule of thumb's)."""
 
 BUDGET_PRESETS = (CUSTOM, *(record.name for record in MODELS))
 """The comparer's presets: every model of :data:`scalingedu.data.MODELS` (one has no known budget)."""
@@ -328,9 +331,10 @@ class AllocationComparer(_PresetMixin, LessonWidget):
             handles["runs"] = ax.axvspan(self.FLOPS_RANGE[0], largest_run, color=PALETTE[5], alpha=0.15, lw=0)
             handles["beyond"] = ax.axvspan(breakdown, self.FLOPS_RANGE[1], facecolor="none", edgecolor="0.7",
                                            hatch="//", lw=0)
-        for name, allocation in self.laws_at.items():
-            handles[name], = size_ax.plot(flops, allocation.params, color=LAW_COLOURS[name], lw=2)
-            ratio_ax.plot(flops, allocation.tokens_per_param, color=LAW_COLOURS[name], lw=2)
+        for (name, allocation), (dash, marker, _) in zip(self.laws_at.items(), LAW_STYLES):
+            style = {"ls": dash, "marker": marker, "ms": 5, "markevery": 12, "color": LAW_COLOURS[name], "lw": 2}
+            handles[name], = size_ax.plot(flops, allocation.params, **style)
+            ratio_ax.plot(flops, allocation.tokens_per_param, **style)
         handles["models"] = Line2D([], [], ls="", marker="o", markersize=5, color="0.25")
         rule = CHINCHILLA_TOKENS_PER_PARAM["tokens_per_param"]
         handles["rule"] = ratio_ax.axhline(rule, color="0.35", ls="--", lw=1.2)
@@ -358,12 +362,13 @@ class AllocationComparer(_PresetMixin, LessonWidget):
         self.report = self.animate(size_ax.text(
             0.02, 0.97, "", transform=size_ax.transAxes, fontsize=7.8, family="DejaVu Sans Mono", va="top",
             bbox={"facecolor": "white", "alpha": 0.92, "edgecolor": "0.75"}, zorder=6))
+        styled = ", ".join(f"{name} ({words})" for name, (_, _, words) in zip(self.laws_at, LAW_STYLES))
         ends = "; ".join(f"{name} from {allocation.tokens_per_param[0]:.3g} to {allocation.tokens_per_param[-1]:.3g}"
                          for name, allocation in self.laws_at.items())
         self._static_text = (
             f"Left: the compute-optimal model size N (parameters, log scale) against the training budget C (FLOPs, "
             f"log scale, {sci(self.FLOPS_RANGE[0], 1)} to {sci(self.FLOPS_RANGE[1], 1)}) for {len(self.laws_at)} "
-            f"rules, {', '.join(self.laws_at)}, with real models at their size and budget. Right: training tokens "
+            f"rules, {styled}, with real models at their size and budget. Right: training tokens "
             f"per parameter D/N (log scale) against the budget, with Chinchilla's rule of thumb of {rule:g}. Over the "
             f"budgets shown, tokens per parameter go: {ends}. Kaplan's rule spends a growing budget mostly on model "
             f"size, the Chinchilla laws on both; the hatched region lies beyond Kaplan's own breakdown point, "

@@ -97,7 +97,7 @@ class RouterSimulator(LessonWidget):
                   title="per-expert load against capacity")
         self.kept_bars = loads.bar(index, np.zeros(MAX_EXPERTS), width=0.8, color=PALETTE[0],
                                    label="processed")
-        self.dropped_bars = loads.bar(index, np.zeros(MAX_EXPERTS), width=0.8, color=PALETTE[3],
+        self.dropped_bars = loads.bar(index, np.zeros(MAX_EXPERTS), width=0.8, color=PALETTE[3], hatch="///",
                                       label="over capacity (dropped)")
         self.first_step, = loads.step([], [], where="mid", color="0.35", lw=1.2, label="load at step 1")
         self.capacity_line = loads.axhline(1.0, color=PALETTE[7], ls="--", lw=1.3, label="capacity")
@@ -108,13 +108,13 @@ class RouterSimulator(LessonWidget):
 
         drops.set(xlim=(0, MAX_STEPS), xlabel="training step", ylabel="assignments dropped (%)",
                   title="drop rate over steps")
-        self.drop_reference, = drops.plot([], [], color="0.6", lw=1.5, label="no balancing")
+        self.drop_reference, = drops.plot([], [], "--", color="0.6", lw=1.5, label="no balancing")
         self.drop_line, = drops.plot([], [], color=PALETTE[3], lw=2.0, label="chosen method")
         drops.legend(loc="upper right", fontsize=8)
 
         losses.set(xlim=(0, MAX_STEPS), xlabel="training step", ylabel="N·Σ f·P (1 = balanced)",
                    title="Switch balancing loss over steps")
-        self.loss_reference, = losses.plot([], [], color="0.6", lw=1.5, label="no balancing")
+        self.loss_reference, = losses.plot([], [], "--", color="0.6", lw=1.5, label="no balancing")
         self.loss_line, = losses.plot([], [], color=PALETTE[0], lw=2.0, label="chosen method")
         losses.axhline(1.0, color=PALETTE[2], ls=":", lw=1.3)
         losses.legend(loc="upper right", fontsize=8)
@@ -205,12 +205,12 @@ class RouterSimulator(LessonWidget):
         describe(self.figure, f"""A simulated router of {experts} experts, top-{top_k}, capacity factor
             {capacity_factor:g} and skew {skew:g} (balancing: {method}), over {steps} steps of
             {SIMULATOR_TOKENS} tokens. Left: each expert's load at the last step (× the even share) against the expert,
-            the part above the capacity of {capacity:.2f}× the even share dropped: the busiest expert gets
+            the part above the capacity of {capacity:.2f}× the even share dropped (hatched): the busiest expert gets
             {history.imbalance[last]:.2f}× the even share and {idle} of {experts} experts are idle. Middle: the share
             of assignments dropped (%) against the training step, {100 * history.dropped_fraction[last]:.1f}% at the
-            last step against {100 * reference.dropped_fraction[last]:.1f}% without balancing. Right: Switch's
+            last step against {100 * reference.dropped_fraction[last]:.1f}% without balancing (dashed). Right: Switch's
             balancing loss N·Σ f·P against the step (1 = balanced), {history.balancing_loss[last]:.2f} at the last
-            step against {reference.balancing_loss[last]:.2f} without balancing.""")
+            step against {reference.balancing_loss[last]:.2f} without balancing (dashed).""")
 
 
 # ----------------------------------------------------------------------------------------------------------------

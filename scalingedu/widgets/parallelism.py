@@ -23,6 +23,7 @@ from types import MappingProxyType
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.collections import PolyCollection
+from matplotlib.colors import to_rgb
 from matplotlib.lines import Line2D
 from matplotlib.markers import MarkerStyle
 from matplotlib.patches import Patch
@@ -47,6 +48,14 @@ from .base import LessonWidget, log_slider
 MEMORY_PARTS = ("params", "grads", "optimizer", "activations")
 MEMORY_LABELS = MappingProxyType({"params": "16-bit weights", "grads": "16-bit gradients",
                                   "optimizer": "optimizer state (K = 12)", "activations": "activations"})
+MEMORY_HATCHES = ("", "ooo", "...", "\\\\\\")
+"""The hatch of each of :data:`MEMORY_PARTS` (slanted lines "///" are kept for the stages that do not fit)."""
+NO_FIT_HATCH = "///"
+"""Added to every part of a ZeRO stage that does not fit in memory."""
+TIME_HATCHES = ("", "///", "...", "xxx", "\\\\\\")
+"""The hatch of each of :data:`TIME_PARTS`, so that the parts of a step differ in more than colour."""
+BACKWARD_HATCH, LATER_CHUNK_HATCH = "///", "..."
+"""The hatches laid over backward passes and over the later model chunks of an interleaved pipeline."""
 TIME_PARTS = ("compute", "tensor_parallel", "pipeline_p2p", "bubble", "data_parallel_exposed")
 TIME_LABELS = MappingProxyType({"compute": "compute", "tensor_parallel": "TP all-reduces",
                                 "pipeline_p2p": "PP send/receive", "bubble": "pipeline bubble",
@@ -244,8 +253,9 @@ class ClusterPlanner(LessonWidget):
         x = np.arange(4)
         colours = (PALETTE[0], PALETTE[5], PALETTE[1], PALETTE[4])
         self.memory_bars = {}
-        for part, colour in zip(MEMORY_PARTS, colours):
-            self.memory_bars[part] = memory_ax.bar(x, np.zeros(4), width=0.6, color=colour, label=MEMORY_LABELS[part])
+        for part, colour, hatch in zip(MEMORY_PARTS, colours, MEMORY_HATCHES):
+            self.memory_bars[part] = memory_ax.bar(x, np.zeros(4), width=0.6, color=colour, hatch=hatch,
+                                                   label=MEMORY_LABELS[part])
         memory_ax.set(xticks=x, xticklabels=["0 (plain DP)", "1 (P_os)", "2 (P_os+g)", "3 (P_os+g+p)"],
                       xlabel="ZeRO stage", ylabel="memory per GPU (GiB)", title="memory per GPU by ZeRO stage")
         memory_ax.grid(axis="x", visible=False)
@@ -258,8 +268,8 @@ class ClusterPlanner(LessonWidget):
 
         self.time_bars = {}
         time_colours = (PALETTE[2], PALETTE[0], PALETTE[5], "0.65", PALETTE[3])
-        for part, colour in zip(TIME_PARTS, time_colours):
-            self.time_bars[part] = time_ax.barh([1.0], [0.0], left=[0.0], height=0.6, color=colour,
+        for part, colour, hatch in zip(TIME_PARTS, time_colours, TIME_HATCHES):
+            self.time_bars[part] = time_ax.barh([1.0], [0.0], left=[0.0], height=0.6, color=colour, hatch=hatch,
                                                 label=TIME_LABELS[part])[0]
         time_ax.set(yticks=[], xlabel="time per training step (s)", ylim=(-0.2, 2.4), xlim=(0, 1),
                     title="one training step")
@@ -283,15 +293,16 @@ class ClusterPlanner(LessonWidget):
         self.view = view
         memory_ax, time_ax = self.axes
         tops = np.zeros(4)
-        for part in MEMORY_PARTS:
+        for part, hatch in zip(MEMORY_PARTS, MEMORY_HATCHES):
             for stage, patch in enumerate(self.memory_bars[part].patches):
                 height = getattr(view.memory_by_stage[stage], part) / GIB
                 patch.set_y(tops[stage])
                 patch.set_height(height)
                 fits = view.memory_by_stage[stage].fits
-                # what does not fit is greyed and hatched; the chosen stage stands out among what fits
+                # what does not fit is greyed and hatched over its part's own hatch; the chosen stage stands out
+                # among what fits
                 patch.set_alpha((1.0 if stage == zero_stage else 0.55) if fits else 0.25)
-                patch.set_hatch(None if fits else "///")
+                patch.set_hatch(hatch if fits else hatch + NO_FIT_HATCH)
                 patch.set_edgecolor("none" if fits else "0.35")
                 tops[stage] += height
         capacity = view.memory.capacity / GIB
@@ -418,7 +429,8 @@ def _timeline_text(view, stages, microbatches, slow_stage) -> str:
                       f"{run.makespan:.1f} units, device 0 holds up to {run.peak_activations[0]:.3g} micro-batches")
     text = (f"Timelines of {stages} devices (rows) in three panels, time in units of one stage's forward pass (a "
             f"backward pass takes 2{f', the last stage {slow_stage:g} times slower' if slow_stage != 1 else ''}), "
-            f"for {microbatches} micro-batches: forward passes blue, backward passes orange, white gaps idle (the "
+            f"for {microbatches} micro-batches: forward passes plain blue, backward passes orange hatched with slanted "
+            f"lines, the later model chunks of the interleaved schedule paler and dotted, white gaps idle (the "
             f"bubble). {'; '.join(panels)}.")
     gpipe, one_f, interleaved = view.runs
     notes = []
@@ -439,7 +451,7 @@ class PipelineTimeline(LessonWidget):
 
     Controls: ``stages`` p, ``microbatches`` m, ``interleave`` v (model chunks per device, interleaved panel only)
     and ``slow_stage`` (how much slower the last stage is than the others; 1 = balanced). Forward passes are blue,
-    backward passes orange (one time unit forward, two backward per stage); white gaps are the bubble.
+    backward passes orange and hatched (one time unit forward, two backward per stage); white gaps are the bubble.
     """
 
     def __init__(self, *, stages: int = 4, microbatches: int = 8, interleave: int = 2, slow_stage: float = 1.0):
@@ -460,23 +472,31 @@ class PipelineTimeline(LessonWidget):
     def build_figure(self):
         figure, axes = new_figure(1, 3, width=11.5, height=6.4)
         self.blocks, self.panel_notes = [], []   # (self.notes is the base class's caution line)
+        self.backward_hatches, self.chunk_hatches = [], []
         for ax, title in zip(axes, SCHEDULE_TITLES):
             blocks = PolyCollection([], edgecolors="white", linewidths=0.4)
             ax.add_collection(blocks)
             self.blocks.append(blocks)
+            # hatches laid over the blocks, so that forward, backward and later chunks differ in more than colour
+            for hatches, hatch in ((self.backward_hatches, BACKWARD_HATCH), (self.chunk_hatches, LATER_CHUNK_HATCH)):
+                overlay = PolyCollection([], facecolors="none", edgecolors="0.2", linewidths=0.0, hatch=hatch)
+                ax.add_collection(overlay)
+                hatches.append(overlay)
             ax.set(ylabel="device", title=title)
             ax.title.set_fontsize(9.5)
             ax.grid(False)
             self.panel_notes.append(ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center",
                                       fontsize=9, color=PALETTE[3], wrap=True))
         axes[-1].set_xlabel("time (units of one stage's forward pass; a backward pass takes 2)")
-        handles = [Patch(color=PALETTE[0], label="forward"), Patch(color=PALETTE[1], label="backward"),
-                   Patch(facecolor="white", edgecolor="0.6", label="idle (bubble)"),
-                   Patch(color=PALETTE[0], alpha=0.65, label="second chunk (interleaved)")]
+        handles = [Patch(facecolor=PALETTE[0], edgecolor="0.2", lw=0, label="forward"),
+                   Patch(facecolor=PALETTE[1], edgecolor="0.2", lw=0, hatch=BACKWARD_HATCH, label="backward"),
+                   Patch(fill=False, edgecolor="0.6", label="idle (bubble)"),
+                   Patch(facecolor=(*to_rgb(PALETTE[0]), 0.65), edgecolor="0.2", lw=0, hatch=LATER_CHUNK_HATCH,
+                         label="second chunk (interleaved)")]
         figure.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=9)
         for ax in axes:
             self.animate(ax.title)
-        self.animate(*self.blocks, *self.panel_notes)
+        self.animate(*self.blocks, *self.backward_hatches, *self.chunk_hatches, *self.panel_notes)
         return figure, axes
 
     def draw(self, stages, microbatches, interleave, slow_stage):
@@ -490,9 +510,13 @@ class PipelineTimeline(LessonWidget):
                 ax.set_ylim(stages - 0.5, -0.5)
                 ax.set_yticks(range(stages))
             self.invalidate()
-        for ax, blocks, note, run, title in zip(self.axes, self.blocks, self.panel_notes, view.runs, SCHEDULE_TITLES):
+        for ax, blocks, backward, later, note, run, title in zip(self.axes, self.blocks, self.backward_hatches,
+                                                                 self.chunk_hatches, self.panel_notes, view.runs,
+                                                                 SCHEDULE_TITLES):
             if run is None:
                 blocks.set_verts([])
+                backward.set_verts([])
+                later.set_verts([])
                 note.set_text(f"cannot run: {view.problem}")
                 ax.set_title(title)
                 continue
@@ -501,6 +525,8 @@ class PipelineTimeline(LessonWidget):
             verts = np.stack([np.column_stack([run.start, top]), np.column_stack([run.end, top]),
                               np.column_stack([run.end, bottom]), np.column_stack([run.start, bottom])], axis=1)
             blocks.set_verts(verts)
+            backward.set_verts(verts[~np.asarray(run.is_forward, dtype=bool)])
+            later.set_verts(verts[np.asarray(run.chunk) > 0])
             shade = 1.0 - 0.35 * run.chunk / max(1, run.interleave - 1) * (run.interleave > 1)
             colours = np.where(run.is_forward[:, None], np.array([[0.0, 0.447, 0.698]]),
                                np.array([[0.902, 0.624, 0.0]]))

@@ -195,7 +195,8 @@ class ExtrapolationSimulator(LessonWidget):
         fit_ax.axhline(law.c, color="0.45", ls=":", lw=1.3, label=f"floor E = {law.c:g}")
         self.fit_span = fit_ax.axvspan(1, 2, color=PALETTE[5], alpha=0.2, lw=0, label="range of the runs")
         self.plain_line, = fit_ax.plot([], [], color=PALETTE[0], label=r"fit $a\,N^b$ (no offset)")
-        self.offset_line, = fit_ax.plot([], [], color=PALETTE[1], label=r"fit $a\,N^b + c$")
+        self.offset_line, = fit_ax.plot([], [], color=PALETTE[1], marker="D", ms=4, markevery=16,
+                                        label=r"fit $a\,N^b + c$")
         self.points = fit_ax.scatter([], [], s=22, color=PALETTE[7], zorder=4, label="simulated runs")
         self.target_line = fit_ax.axvline(1.0, color=PALETTE[4], ls="-.", lw=1.5,
                                           label=f"target: {self.FACTOR:g}× largest run")
@@ -208,7 +209,7 @@ class ExtrapolationSimulator(LessonWidget):
         error_ax.axhline(0.0, color="0.4", lw=0.8)
         self.error_span = error_ax.axvspan(1, 2, color=PALETTE[5], alpha=0.2, lw=0)
         self.plain_error, = error_ax.plot([], [], color=PALETTE[0])
-        self.offset_error, = error_ax.plot([], [], color=PALETTE[1])
+        self.offset_error, = error_ax.plot([], [], color=PALETTE[1], marker="D", ms=4, markevery=16)
         self.error_target = error_ax.axvline(1.0, color=PALETTE[4], ls="-.", lw=1.5)
         figure.legend(*fit_ax.get_legend_handles_labels(), loc="outside lower center", ncols=4, fontsize=9)
         self.animate(self.fit_span, self.error_span, self.plain_line, self.offset_line, self.points,
@@ -274,8 +275,9 @@ def _simulator_text(result, noise_percent: float, decades: float, factor: float)
     return (f"Left: loss (nats/token, log scale) against parameters N (log scale). {len(result.params)} simulated "
             f"runs with {noise_percent:g}% noise span {decades:g} decades, {human(result.params[0])} to "
             f"{human(result.params[-1])} parameters, drawn from the true law {law.c:g} + {law.a:g}/N^{-law.b:g} "
-            f"(dashed, with its floor {law.c:g}). Two fits of the runs, without an offset (a·N^b) and with one "
-            f"(a·N^b + c), are extrapolated to the target, {factor:g} times the largest run ({human(target)}), "
+            f"(dashed, with its floor {law.c:g}). Two fits of the runs, without an offset (a·N^b, a plain "
+            f"line) and with one (a·N^b + c, a line with diamonds), are extrapolated to the target, {factor:g} "
+            f"times the largest run ({human(target)}), "
             f"where the true loss is {result.true_target_loss:.3f}: the fit without an offset predicts "
             f"{result.plain(target):.3f} ({100 * result.plain_error:+.1f}%), the fit with one "
             f"{result.offset(target):.3f} ({100 * result.offset_error:+.1f}%). Right: each fit's prediction error "

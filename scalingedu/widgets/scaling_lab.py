@@ -172,12 +172,13 @@ class DataExperimentExplorer(LessonWidget):
             _count_ticks(axis.xaxis)
         for run in self.quality[1:]:
             left.plot(run.curve_tokens, run.curve_val_loss, color="0.8", lw=1)
-        left.plot(clean.curve_tokens, clean.curve_val_loss, color=PALETTE[7], lw=2, label="clean text")
+        left.plot(clean.curve_tokens, clean.curve_val_loss, "--", color=PALETTE[7], lw=2, label="clean text")
         self.dirty, = left.plot([], [], color=PALETTE[3], lw=2.2, label="corrupted text")
         left.legend(loc="lower left", fontsize=8)
         for run in self.repetition[1:]:
             right.plot(run.curve_tokens, run.curve_val_loss, color="0.8", lw=1)
-        right.plot(clean.curve_tokens, clean.curve_val_loss, color=PALETTE[7], lw=2, label="fresh text (1 epoch)")
+        right.plot(clean.curve_tokens, clean.curve_val_loss, "--", color=PALETTE[7], lw=2,
+                   label="fresh text (1 epoch)")
         self.repeated, = right.plot([], [], color=PALETTE[0], lw=2.2, label="repeated text")
         right.legend(loc="lower left", fontsize=8)
         box = {"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.5}
@@ -207,7 +208,8 @@ class DataExperimentExplorer(LessonWidget):
             ending += f" (its curve climbs out of the plotted range, which stops at {self.axes[1].get_ylim()[1]:.2f})"
         describe(self.figure, f"""
             Learning curves of the data experiments: validation loss on clean text (nats/char) against the
-            training characters seen (log scale), same model and compute in every run, the other runs in grey.
+            training characters seen (log scale), same model and compute in every run, the clean run dashed and
+            the other runs in grey.
             Left: the run with {dirty.corruption:.0%} of its characters corrupted ends at {dirty.val_loss:.3f},
             {dirty.val_loss - clean.val_loss:+.3f} nats against clean text ({clean.val_loss:.3f}). Right: the run
             that sees {human(repeated.unique_tokens)} unique characters {repeated.epochs:.0f} times ends at
