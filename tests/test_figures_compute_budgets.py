@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from figure_descriptions import plain_description
 
 from scalingedu.compute import (
     DEFAULT_PUE,
@@ -17,7 +18,6 @@ from scalingedu.compute import (
 from scalingedu.data import GPT3_PF_DAYS, PALM_540B_UTILISATION
 from scalingedu.figures import compute_budgets as figures
 from scalingedu.formatting import human
-from scalingedu.plotting import description
 from scalingedu.transformer import PRESETS, count_params, flops_per_token
 
 
@@ -96,14 +96,10 @@ def test_implied_utilisation_marks_missing_attention_bars_as_na():
 
 
 # --- descriptions (alt text): each names what is plotted, in which units, and the key numbers it draws ------------
-def _description(figure) -> str:
-    text = description(figure)
-    assert text and "$" not in text and "\\" not in text, text      # plain words: no LaTeX
-    return text
 
 
 def test_gpt3_compute_is_described_with_the_range_of_the_differences():
-    text = _description(figures.gpt3_compute())
+    text = plain_description(figures.gpt3_compute())
     records = figures.gpt3_models()
     table = np.array([GPT3_PF_DAYS[r.name] for r in records])
     difference = 100 * (np.array([pf_days(training_flops(r.params, r.tokens)) for r in records]) / table - 1)
@@ -113,7 +109,7 @@ def test_gpt3_compute_is_described_with_the_range_of_the_differences():
 
 def test_parameter_shares_are_described_with_the_largest_and_smallest_embedding_share():
     names = ["GPT-3 Small", "GPT-3 175B", "Chinchilla"]
-    text = _description(figures.parameter_shares(names))
+    text = plain_description(figures.parameter_shares(names))
     small, large = (count_params(PRESETS[name]) for name in ("GPT-3 Small", "GPT-3 175B"))
     assert "fraction, 0 to 1" in text
     assert f"the most in GPT-3 Small ({small.embedding / small.total:.2f})" in text
@@ -122,7 +118,7 @@ def test_parameter_shares_are_described_with_the_largest_and_smallest_embedding_
 
 
 def test_attention_share_is_described_with_each_models_own_share_and_where_it_passes_one_half():
-    text = _description(figures.attention_share(["GPT-3 175B", "Llama 3 8B"]))
+    text = plain_description(figures.attention_share(["GPT-3 175B", "Llama 3 8B"]))
     assert "context length T" in text and "tokens, log scale" in text
     shape = PRESETS["Llama 3 8B"]
     share = flops_per_token(shape).attention_fraction
@@ -134,7 +130,7 @@ def test_attention_share_is_described_with_each_models_own_share_and_where_it_pa
 
 def test_time_hours_and_energy_are_described_with_the_days_hours_and_energy_they_draw():
     flops = 3.14e23
-    text = _description(figures.time_hours_energy(flops))
+    text = plain_description(figures.time_hours_energy(flops))
     assert "wall-clock days (log scale)" in text and "MWh" in text and f"PUE of {DEFAULT_PUE:g}" in text
     assert f"{training_days(flops, 'A100', 1024, 0.3):,.3g} (A100 at 30%)" in text
     slowest = accelerator_hours(flops, "A100", 0.3)
@@ -144,7 +140,7 @@ def test_time_hours_and_energy_are_described_with_the_days_hours_and_energy_they
 
 def test_implied_utilisation_is_described_with_the_range_and_palms_reference():
     rows = published_run_utilisation()
-    text = _description(figures.implied_utilisation(rows))
+    text = plain_description(figures.implied_utilisation(rows))
     lowest = min(rows, key=lambda r: r.mfu_6nd)
     assert "fraction of the dense bf16 peak" in text
     assert f"from {lowest.mfu_6nd:.1%} ({lowest.name})" in text

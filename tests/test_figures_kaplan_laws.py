@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from figure_descriptions import plain_description
 from matplotlib.figure import Figure
 
 from scalingedu.data import (
@@ -16,7 +17,6 @@ from scalingedu.data import (
 )
 from scalingedu.figures import kaplan_laws as figures
 from scalingedu.laws import KAPLAN_2020, kaplan_largest_run_flops, model_budget
-from scalingedu.plotting import description
 from scalingedu.transformer import count_params
 
 
@@ -109,14 +109,10 @@ def test_every_figure_has_units_on_its_axes_and_a_docstring(name):
 
 
 # --- descriptions (alt text): each names what is plotted, in which units, and the key numbers it draws ------------
-def _description(fig: Figure) -> str:
-    text = description(fig)
-    assert text and "$" not in text and "\\" not in text, text      # plain words: no LaTeX
-    return text
 
 
 def test_measured_region_is_described_with_the_rectangle_and_how_far_the_models_lie_beyond_it():
-    text = _description(figures.measured_region_figure())
+    text = plain_description(figures.measured_region_figure())
     assert "Training tokens D (log scale)" in text and "768 to 1.5B non-embedding parameters" in text
     most = max(r.tokens for r in MODELS if r.tokens is not None and r.active_params is None)
     assert f"is {most / KAPLAN_2020_SETUP['largest_data_tokens']:,.0f} times the most" in text
@@ -124,7 +120,7 @@ def test_measured_region_is_described_with_the_rectangle_and_how_far_the_models_
 
 
 def test_embedding_share_is_described_with_its_first_and_last_share():
-    text = _description(figures.embedding_share_figure())
+    text = plain_description(figures.embedding_share_figure())
     counts = [count_params(shape) for shape in figures.gpt3_shapes()]
     assert "(%)" in text and "Eq. 2.1" in text
     assert f"from {100 * counts[0].embedding / counts[0].total:.1f}% for GPT-3 Small" in text      # 32.1%
@@ -132,7 +128,7 @@ def test_embedding_share_is_described_with_its_first_and_last_share():
 
 
 def test_three_laws_are_described_with_their_losses_at_the_ends_of_the_runs():
-    text = _description(figures.three_laws_figure())
+    text = plain_description(figures.three_laws_figure())
     assert text.count("nats/token") == 1 and "PF-days" in text
     largest = KAPLAN_2020_MODEL_RANGE["largest_params"]
     assert f"exponent {KAPLAN_2020.alpha_N:g} falls from" in text
@@ -141,7 +137,7 @@ def test_three_laws_are_described_with_their_losses_at_the_ends_of_the_runs():
 
 
 def test_frontier_is_described_with_where_each_size_is_best_and_table_6s_split():
-    text = _description(figures.frontier_figure())
+    text = plain_description(figures.frontier_figure())
     assert "compute C_min (PF-days" in text and "nats/token" in text
     last = KAPLAN_2020.frontier_point_for_params(figures.LEARNING_CURVE_SIZES[-1])
     assert f"N = 10B at {last.flops / PF_DAY_FLOPS:.3g} PF-days" in text
@@ -150,7 +146,7 @@ def test_frontier_is_described_with_where_each_size_is_best_and_table_6s_split()
 
 
 def test_breakdown_is_described_with_both_crossings_and_which_budgets_lie_beyond():
-    text = _description(figures.breakdown_figure())
+    text = plain_description(figures.breakdown_figure())
     point = KAPLAN_2020.breakdown_point()
     assert "nats/token" in text and "PF-days, log scale" in text
     assert f"{float(f'{point.pf_days:.3g}'):,.0f} PF-days and a loss of {point.loss:.2f}" in text     # 11,200; 1.67

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from figure_descriptions import plain_description
 from matplotlib.figure import Figure
 
 from scalingedu.data import HOFFMANN_2022_FIT, KAPLAN_2020_MODEL_RANGE, KAPLAN_2020_PARAMS_LAW
 from scalingedu.figures import power_laws as figures
 from scalingedu.formatting import sci
-from scalingedu.plotting import description
 from scalingedu.powerlaw import PowerLaw, fit_power_law, local_slope
 from scalingedu.wordfreq import RankFrequency
 
@@ -82,14 +82,10 @@ def test_floor_and_local_slope_draw_the_law_its_reducible_part_and_the_straight_
 
 
 # --- descriptions (alt text): each names what is plotted, in which units, and the key numbers it draws ------------
-def _description(figure: Figure) -> str:
-    text = description(figure)
-    assert text and "$" not in text and "\\" not in text, text      # plain words: no LaTeX
-    return text
 
 
 def test_linear_and_loglog_is_described_with_each_slope_and_the_exponential():
-    text = _description(figures.linear_and_loglog())
+    text = plain_description(figures.linear_and_loglog())
     assert "arbitrary units" in text and "log–log axes" in text
     decades = np.log10(figures.SHAPE_X[-1] / figures.SHAPE_X[0])
     for exponent in figures.SHAPE_EXPONENTS:
@@ -101,14 +97,14 @@ def test_zipf_is_described_with_the_top_word_and_the_fitted_exponent():
     counts = np.array([500.0, 240, 170, 120, 95, 80, 30, 12, 9, 3, 1, 1])
     words = RankFrequency(tuple(f"w{i}" for i in range(counts.size)), counts)
     law = fit_power_law(words.ranks[counts >= 10], counts[counts >= 10])
-    text = _description(figures.zipf(words, law, min_count=10))
+    text = plain_description(figures.zipf(words, law, min_count=10))
     assert "log scale" in text and "rank" in text and "count" in text
     assert '"w0" comes first with 500 occurrences' in text and f"rank^{law.b:.2f}" in text
     assert "The 8 words seen at least 10 times" in text
 
 
 def test_kaplan_law_and_price_is_described_with_the_price_of_ten_percent():
-    text = _description(figures.kaplan_law_and_price())
+    text = plain_description(figures.kaplan_law_and_price())
     alpha, n_c = KAPLAN_2020_PARAMS_LAW["alpha_N"], KAPLAN_2020_PARAMS_LAW["N_c"]
     assert "nats/token" in text and "non-embedding parameters" in text
     assert f"{0.9 ** (-1 / alpha):.1f}× the parameters for 10% lower loss" in text       # 4.0×
@@ -116,7 +112,7 @@ def test_kaplan_law_and_price_is_described_with_the_price_of_ten_percent():
 
 
 def test_floor_and_local_slope_is_described_with_the_straight_fit_and_the_slope_at_the_marked_model():
-    text = _description(figures.floor_and_local_slope(marked=("Chinchilla", 70e9)))
+    text = plain_description(figures.floor_and_local_slope(marked=("Chinchilla", 70e9)))
     E, A, alpha = HOFFMANN_2022_FIT["E"], HOFFMANN_2022_FIT["A"], HOFFMANN_2022_FIT["alpha"]
     law = PowerLaw(a=A, b=-alpha, c=E)
     straight = fit_power_law(figures.NEAR_FLOOR, law(figures.NEAR_FLOOR))
@@ -124,4 +120,4 @@ def test_floor_and_local_slope_is_described_with_the_straight_fit_and_the_slope_
     assert f"(exponent {straight.b:.3f})" in text and f"predicts {straight(1e14):.2f} at 100T, below the floor" in text
     nearby = np.array([1.0, 1.01]) * 70e9
     assert f"at Chinchilla's 70B it is already {local_slope(nearby, law(nearby))[0]:.3f}" in text
-    assert "Chinchilla" not in _description(figures.floor_and_local_slope())
+    assert "Chinchilla" not in plain_description(figures.floor_and_local_slope())
