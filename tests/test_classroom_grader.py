@@ -454,6 +454,22 @@ def test_a_kernel_cannot_take_more_than_its_memory_limit(tmp_path):
     assert grade.questions[0].points_earned == full
 
 
+def test_the_course_modules_are_imported_before_the_clock_starts_and_bind_no_name(tmp_path):
+    """CI (a loaded 2-core machine, sandboxed kernels) once timed out a full solution's import cell at a 4 s cell
+    limit, and every later answer was lost. The grader now imports WARM_MODULES before the learner's first cell, off
+    the clock: the first cell finds them in the module cache and its namespace holds none of the warm-up's names."""
+    probe = ("import sys\n"
+             "warm = sorted(m for m in %r if m in sys.modules)\n"
+             "leaked = sorted(n for n in ('_warm', 'importlib', 'numpy', 'name') if n in dir())\n"
+             "halving_factor = 2 ** (1 / 0.34) if (len(warm), leaked) == (%d, []) else 1.0") % (
+        submission.WARM_MODULES, len(submission.WARM_MODULES))
+    path = _notebook(tmp_path, "warm.ipynb", probe)
+    grade = grade_submission(path, problem_set_id="power_laws", root=ROOT, cell_seconds=20, sandbox=SANDBOXED)
+    full = grade_answer("power_laws.halving", 2 ** (1 / 0.34)).points_earned
+    assert grade.questions[0].points_earned == full, grade.events
+    assert set(submission.WARM_MODULES) >= {"numpy", "matplotlib.pyplot", "scalingedu.grading"}
+
+
 def test_answers_that_are_slow_to_read_cannot_outlast_the_notebook_time_limit(tmp_path):
     """Attack A18: answers whose reading is slow (here a __float__ that sleeps) used to keep the grader busy long
     past the notebook's limit and still score. Readings now count against it: the answer read in time counts, the

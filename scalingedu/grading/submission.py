@@ -530,6 +530,31 @@ def _try(which, value):
 del _resource, _try
 """
 
+WARM_MODULES = ("numpy", "scipy.optimize", "matplotlib.pyplot", "scalingedu.data", "scalingedu.grading",
+                "scalingedu.plotting", "scalingedu.problems")
+"""Modules imported in a submission's kernel before its clock starts: every problem set's first cell imports most
+of them, and a cold import (about a second alone, several on a loaded grading machine) should not count against the
+learner's cell time limit. Importing binds no name in the learner's namespace: only the module cache is warm."""
+WARM_SECONDS = 60
+"""Time allowed for the warm-up imports; if they take longer the kernel carries on and the learner's cells import."""
+
+
+def warm_up_source(modules: tuple[str, ...] = WARM_MODULES) -> str:
+    """Code run in the kernel, before the submission's first cell, that imports ``modules`` (see
+    :data:`WARM_MODULES`); a module that fails to import is skipped, and the learner's own import reports it."""
+    return f"""
+def _warm():
+    import importlib
+    for name in {modules!r}:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass
+_warm()
+del _warm
+"""
+
+
 PASSED_ENVIRONMENT = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "PYTHONPATH", "SYSTEMROOT")
 """The grader's environment variables a kernel inherits; nothing else (tokens, the grader's paths) reaches it."""
 
@@ -586,6 +611,7 @@ def _run_in_new_kernel(work: Path, folder: Path, cells: _Cells, names: dict[str,
             kernel.watchdog = watchdog
             kernel.run(kernel_limits(notebook_seconds, sandboxed=sandbox is not None), PING_SECONDS,
                        history=False)
+            kernel.run(warm_up_source(), WARM_SECONDS, history=False)
             kernel.deadline = time.monotonic() + notebook_seconds
             _run_cells(kernel, cells, names, problem, grade, readings, cell_seconds, notebook_seconds)
             read_seconds = min(cell_seconds, 20)
