@@ -52,26 +52,33 @@ def ensure_environment() -> Path:
         subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
         subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]"], check=True)
         STAMP.write_text(wanted)
-    link_lab_extension()
+    install_lab_extension()
     return python
 
 
-def link_lab_extension() -> None:
-    """Make the venv's JupyterLab load the course's prebuilt extension. An editable install (``pip install -e``)
-    leaves out the package's data files, where a normal install puts it, so link it (or copy it, where links are
-    not allowed) into ``.venv/share/jupyter/labextensions``."""
+def install_lab_extension() -> None:
+    """Install the course's prebuilt JupyterLab extension into the venv. An editable install (``pip install -e``)
+    leaves out the package's data files, where a normal install puts them, so copy the extension into
+    ``.venv/share/jupyter/labextensions`` (again whenever it changed). A copy, not a symbolic link: Voilà's file
+    server refuses (403) a file whose real path lies outside its folder, and JupyterLab's may one day too."""
     target = VENV / "share" / "jupyter" / "labextensions" / LAB_EXTENSION_NAME
-    if target.is_symlink() and target.resolve() == LAB_EXTENSION.resolve():
+    if not target.is_symlink() and _same_files(target, LAB_EXTENSION):
         return
     if target.is_symlink() or target.is_file():
         target.unlink()
     elif target.exists():
         shutil.rmtree(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        target.symlink_to(LAB_EXTENSION, target_is_directory=True)
-    except OSError:        # Windows without developer mode: a copy (refreshed when the link check fails next time)
-        shutil.copytree(LAB_EXTENSION, target)
+    shutil.copytree(LAB_EXTENSION, target)
+
+
+def _same_files(copy: Path, original: Path) -> bool:
+    """Whether folder ``copy`` holds exactly the files of ``original``, byte for byte (the extension is 8 KB)."""
+    if not copy.is_dir():
+        return False
+    def files(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    return files(copy) == files(original)
 
 
 def run_lab(python: Path, extra: list[str]) -> int:

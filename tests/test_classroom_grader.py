@@ -457,11 +457,11 @@ def test_the_course_modules_are_imported_before_the_clock_starts_and_bind_no_nam
     """CI (a loaded 2-core machine, sandboxed kernels) once timed out a full solution's import cell at a 4 s cell
     limit, and every later answer was lost. The grader now imports WARM_MODULES before the learner's first cell, off
     the clock: the first cell finds them in the module cache and its namespace holds none of the warm-up's names."""
+    modules = submission.WARM_MODULES
     probe = ("import sys\n"
-             "warm = sorted(m for m in %r if m in sys.modules)\n"
+             f"warm = sorted(m for m in {modules!r} if m in sys.modules)\n"
              "leaked = sorted(n for n in ('_warm', 'importlib', 'numpy', 'name') if n in dir())\n"
-             "halving_factor = 2 ** (1 / 0.34) if (len(warm), leaked) == (%d, []) else 1.0") % (
-        submission.WARM_MODULES, len(submission.WARM_MODULES))
+             f"halving_factor = 2 ** (1 / 0.34) if (len(warm), leaked) == ({len(modules)}, []) else 1.0")
     path = _notebook(tmp_path, "warm.ipynb", probe)
     grade = grade_submission(path, problem_set_id="power_laws", root=ROOT, cell_seconds=20, sandbox=SANDBOXED)
     full = grade_answer("power_laws.halving", 2 ** (1 / 0.34)).points_earned

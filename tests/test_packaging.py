@@ -3,6 +3,7 @@ environment.yml naming the same packages and ranges as pyproject.toml."""
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -97,16 +98,28 @@ def test_a_normal_install_puts_the_lab_extension_where_jupyterlab_looks():
     assert installed == shipped, f"files of the built extension not installed: {sorted(shipped - installed)}"
 
 
-def test_set_up_links_the_lab_extension_into_the_venv_and_repairs_a_stale_copy(tmp_path, monkeypatch):
+def test_set_up_copies_the_lab_extension_into_the_venv_and_repairs_a_stale_copy_or_a_link(tmp_path, monkeypatch):
+    """course.py copies the built extension into the venv; a copy, because Voilà answered 403 Forbidden for the
+    files of the symbolic link an earlier course.py made (their real path lies outside its folder), so in Voilà the
+    static figures had no alt text."""
     import importlib.util
     spec = importlib.util.spec_from_file_location("course", ROOT / "course.py")
     course = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(course)
     monkeypatch.setattr(course, "VENV", tmp_path / "venv")
     target = tmp_path / "venv" / "share" / "jupyter" / "labextensions" / "scalingedu-alt-text"
+
+    def files(folder):
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
     target.mkdir(parents=True)
     (target / "package.json").write_text("{}")            # a stale copy from an older course
-    course.link_lab_extension()
-    assert target.is_symlink() and target.resolve() == BUILT_EXTENSION.resolve()
-    course.link_lab_extension()                            # idempotent
-    assert (target / "package.json").read_text() == (BUILT_EXTENSION / "package.json").read_text()
+    course.install_lab_extension()
+    assert not target.is_symlink() and files(target) == files(BUILT_EXTENSION)
+    shutil.rmtree(target)
+    target.symlink_to(BUILT_EXTENSION, target_is_directory=True)   # what the previous course.py made
+    course.install_lab_extension()
+    assert not target.is_symlink() and files(target) == files(BUILT_EXTENSION)
+    stamp = (target / "package.json").stat().st_mtime_ns
+    course.install_lab_extension()                         # up to date: left alone
+    assert (target / "package.json").stat().st_mtime_ns == stamp

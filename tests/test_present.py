@@ -2,12 +2,13 @@
 bench command's refusals."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from scalingedu.tools.cli import main
-from scalingedu.tools.present import voila_command
+from scalingedu.tools.present import VOILA_DATA, VOILA_TEMPLATE, voila_command
 
 
 def test_present_runs_voila_with_a_preheated_kernel_in_projector_mode(monkeypatch):
@@ -16,6 +17,10 @@ def test_present_runs_voila_with_a_preheated_kernel_in_projector_mode(monkeypatc
     assert command[1:4] == ["-m", "voila", "notebooks/04_chinchilla.ipynb"]
     assert {"--port=9000", "--preheat_kernel=True", "--pool_size=1"} <= set(command)
     assert environment["SCALINGEDU_PROJECTOR"] == "1"
+    # The course's template (links underlined), found by Voilà through JUPYTER_PATH, ships with the package.
+    assert f"--template={VOILA_TEMPLATE}" in command
+    data = Path(environment["JUPYTER_PATH"].split(os.pathsep)[0])
+    assert data == VOILA_DATA and (data / "voila" / "templates" / VOILA_TEMPLATE / "conf.json").is_file()
     monkeypatch.setenv("SCALINGEDU_PROJECTOR", "1")
     _, plain = voila_command(Path("x.ipynb"), port=9000, projector=False)
     assert "SCALINGEDU_PROJECTOR" not in plain
