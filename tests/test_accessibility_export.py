@@ -314,7 +314,18 @@ if MISSING is None:
     # The JupyterLab server, browser and page fixtures of the end-to-end layer, shared rather than copied.
     # (Imported only here: test_browser skips itself, at import, without Chromium or Playwright.)
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    from test_browser import REDRAW_MS, UI_MS, _open_and_run_all, chromium, lab_page, lab_server  # noqa: F401
+    from test_browser import (  # noqa: F401
+        JS_WATCH_RUN,
+        NOTEBOOKS,
+        REDRAW_MS,
+        UI_MS,
+        VIEWPORT,
+        LabServer,
+        _open_and_run_all,
+        chromium,
+        lab_page,
+        lab_server,
+    )
 
 
 def _need_browser() -> None:
@@ -677,3 +688,121 @@ def test_lesson_04_presented_in_voila_describes_every_figure_and_names_every_sli
     assert after and after != before
     blocking = [v for v in violations if v["impact"] in BLOCKING]
     assert not blocking, f"lesson 04 in Voilà: serious or critical axe-core violations:\n{_describe(blocking)}"
+
+
+# --- the same lesson in Jupyter Notebook 7 ---------------------------------------------------------------------
+
+# Notebook 7 shows no status bar: its kernel indicator carries the kernel's state as data-status.
+JS_NOTEBOOK7_RAN = """(count) => {
+  const busy = document.querySelector('.jp-Notebook-ExecutionIndicator:not([data-status=idle])');
+  const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent.trim());
+  const images = [...document.querySelectorAll('.scalingedu-lesson-widget img.scalingedu-figure-image')];
+  const done = !busy && !prompts.some(p => p.includes('*')) && images.length >= count &&
+    images.every(i => i.complete && i.naturalWidth > 0 && i.alt);
+  const state = done ? JSON.stringify([prompts, images.map(i => i.alt)]) : null;
+  const stable = state !== null && window.__scalingeduNb7 === state;
+  window.__scalingeduNb7 = state;
+  return stable;
+}"""
+
+
+JS_NOTEBOOK7_STATE = """() => ({
+  indicator: (document.querySelector('.jp-Notebook-ExecutionIndicator') || {dataset: {}}).dataset.status,
+  prompts: [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
+    .map(p => p.textContent.trim()).join(' '),
+  widgets: document.querySelectorAll('.scalingedu-lesson-widget').length,
+  images: [...document.querySelectorAll('.scalingedu-lesson-widget img.scalingedu-figure-image')]
+    .map(i => [i.complete, i.naturalWidth, (i.alt || '').length]),
+  dialog: (document.querySelector('.jp-Dialog') || {}).innerText,
+  errors: [...document.querySelectorAll('.jp-OutputArea-output[data-mime-type*=stderr]')]
+    .map(e => e.innerText.slice(0, 300)),
+})"""
+
+
+def _wait_for_idle_kernel(server, notebook: str, seconds: float = 90) -> None:
+    """Wait until the server has a session for ``notebook`` whose kernel is idle: the page's indicator can read
+    idle before the kernel is connected, and a Run All chosen then may run nothing."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        states = [item["kernel"]["execution_state"] for item in server.api("GET", "/api/sessions")
+                  if item.get("path", "").endswith(notebook) and item.get("kernel")]
+        if "idle" in states:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"{notebook}: no idle kernel after {seconds:g} s (sessions: "
+                         f"{server.api('GET', '/api/sessions')})")
+
+
+@pytest.fixture(scope="module")
+def notebook7_server():
+    _need_browser()
+    server = LabServer(NOTEBOOKS, app="notebook")
+    try:
+        server.start()
+    except Exception:
+        server.stop()
+        raise
+    yield server
+    server.stop()
+
+
+@pytest.mark.browser
+def test_lesson_04_widgets_work_by_keyboard_and_speak_in_jupyter_notebook_7(notebook7_server, chromium,
+                                                                           record_property):
+    """Lesson 04 in Jupyter Notebook 7 after Run All: every figure has alt text, every slider a name and a value,
+    and every control of every widget changes with the keyboard alone. Notebook 7 reads its shortcuts before the
+    page does and matched them against the focused control, so an arrow key on a slider or a drop-down moved to
+    another cell instead (measured: 0 of 10 controls worked by keyboard); screen_reader.js now marks the control
+    with Lumino's opt-out for each key press."""
+    server = notebook7_server
+    context = chromium.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(UI_MS)
+    page = context.new_page()
+    try:
+        page.goto(f"{server.url}/notebooks/04_chinchilla.ipynb?token={server.token}", timeout=PAGE_LOAD_MS)
+        _wait_for_idle_kernel(server, "04_chinchilla.ipynb")
+        page.locator(".jp-Notebook-ExecutionIndicator[data-status=idle]").wait_for(timeout=PAGE_LOAD_MS)
+        page.evaluate(JS_WATCH_RUN)
+        for attempt in range(2):
+            page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
+            page.locator("li.lm-Menu-item[data-command='runmenu:run-all']").click()
+            try:       # a Run All chosen while the page was still connecting to the kernel may run nothing
+                page.wait_for_function("() => window.__scalingeduSawRun", timeout=30_000, polling=250)
+                break
+            except PlaywrightTimeout:
+                if attempt:
+                    raise AssertionError(f"Run All started no cell in Notebook 7 (twice): "
+                                         f"{page.evaluate(JS_NOTEBOOK7_STATE)}") from None
+        try:
+            page.wait_for_function(JS_NOTEBOOK7_RAN, arg=3, timeout=180_000, polling=700)
+        except PlaywrightTimeout:
+            raise AssertionError(f"lesson 04 did not finish Run All in Notebook 7 within 180 s: "
+                                 f"{page.evaluate(JS_NOTEBOOK7_STATE)}") from None
+        images = page.evaluate(JS_LAB_IMAGES)
+        widgets = page.evaluate(JS_WIDGET_SPEECH)
+        keyboard = []
+        for index in range(len(widgets)):
+            for number, control in enumerate(page.evaluate(JS_WIDGET_CONTROLS, index)):
+                if control["kind"] == "button" and control["value"] == "true":
+                    continue
+                try:
+                    now = _operate_by_keyboard(page, index, number, control)
+                except PlaywrightTimeout:
+                    focus = page.evaluate("() => document.activeElement.className")
+                    raise AssertionError(f"Notebook 7, widget {index + 1}: the keyboard does not change "
+                                         f"{control['kind']} {control['name']!r} (still {control['value']!r}); "
+                                         f"the focus went to {focus!r}") from None
+                keyboard.append(f"widget {index + 1} {control['kind']} {control['name']!r}: "
+                                f"{control['value']} -> {now}")
+    finally:
+        context.close()
+        server.shut_down_kernels()
+    undescribed = [i["where"] for i in images if not i["alt"].strip()]
+    print(f"lesson 04 in Notebook 7: {len(images)} figures, {len(undescribed)} without a description; keyboard-only "
+          f"pass:\n  " + "\n  ".join(keyboard))
+    record_property("notebook7_keyboard_pass", keyboard)
+    assert len(images) >= 6 and not undescribed, f"figures without a description in Notebook 7: {undescribed}"
+    assert len(widgets) >= 3 and all(w["alt"] and w["status"] is not None for w in widgets), widgets
+    sliders = [s for w in widgets for s in w["sliders"]]
+    assert sliders and all(s["name"] == s["label"] and s["valuetext"] for s in sliders), sliders
+    assert len(keyboard) >= 10

@@ -195,14 +195,16 @@ JS_REDRAWN = "([index, oldSrc, oldLog]) => {" + _JS_HELPERS + r"""
 # ---------------------------------------------------------------------------------------------------------------
 
 class LabServer:
-    """``python -m jupyterlab`` on 127.0.0.1 with a random token, in throw-away folders, serving a copy of lessons."""
+    """``python -m jupyterlab`` (or another Jupyter server application, ``app``: ``notebook`` for Jupyter Notebook
+    7) on 127.0.0.1 with a random token, in throw-away folders, serving a copy of lessons."""
 
-    def __init__(self, notebooks: Path):
+    def __init__(self, notebooks: Path, app: str = "jupyterlab"):
+        self.app = app
         self.tmp = Path(tempfile.mkdtemp(prefix="scalingedu-lab-"))
         self.root = self.tmp / "notebooks"
         shutil.copytree(notebooks, self.root, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
         self.token = secrets.token_hex(24)
-        self.log_path = self.tmp / "jupyterlab.log"
+        self.log_path = self.tmp / f"{app}.log"
         self.process: subprocess.Popen | None = None
         self.port = 0
         self._seed_settings()
@@ -237,7 +239,7 @@ class LabServer:
     def start(self) -> LabServer:
         for _attempt in range(3):  # a free port can be taken between choosing it and binding it: try again
             self.port = _free_port()
-            command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={self.port}",
+            command = [sys.executable, "-m", self.app, "--no-browser", f"--port={self.port}",
                        "--port-retries=0", "--ip=127.0.0.1", f"--IdentityProvider.token={self.token}",
                        f"--ServerApp.root_dir={self.root}",
                        # a safety net should this process be killed before its teardown runs
@@ -251,7 +253,7 @@ class LabServer:
             if self._wait_until_ready():
                 return self
             self.stop(remove=False)
-        raise RuntimeError(f"JupyterLab did not start within {SERVER_START_SECONDS} s; its log "
+        raise RuntimeError(f"{self.app} did not start within {SERVER_START_SECONDS} s; its log "
                            f"({self.log_path}) ends with:\n{self.log_tail()}")
 
     def _wait_until_ready(self) -> bool:

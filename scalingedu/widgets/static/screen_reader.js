@@ -7,8 +7,14 @@
 // 3. keeps JupyterLab's notebook from taking the keys meant for the widget's controls: without it, an arrow key on
 //    a focused drop-down moves to the next cell instead of choosing the next option. Keys pressed on a drop-down,
 //    a button or a check box stay with it, except Escape, Tab and combinations with Ctrl, Alt or Meta (so Shift+Enter
-//    still runs the cell). Sliders already keep their arrow keys.
+//    still runs the cell). Sliders already keep their arrow keys. Jupyter Notebook 7 reads shortcuts before the
+//    page does (in the capture phase) and matches them against the focused control itself (selectors such as
+//    ".jp-Notebook.jp-mod-commandMode :focus"), so there an arrow key never reached a slider or a drop-down; for
+//    each key press on one of the widget's controls, the control itself is marked with Lumino's opt-out
+//    (data-lm-suppress-shortcuts) until the key has been handled.
 const ROOT = ".scalingedu-lesson-widget";
+const CONTROLS = 'select, button, input, [role="slider"]';
+const SUPPRESS = "data-lm-suppress-shortcuts";
 const SETTLE_MS = 700;
 
 function nameSliders(root, units) {
@@ -26,10 +32,28 @@ function nameSliders(root, units) {
   }
 }
 
-function keepKeys(event) {
-  const shared = event.ctrlKey || event.altKey || event.metaKey || event.key === "Escape" || event.key === "Tab" ||
+function sharedKey(event) {
+  return event.ctrlKey || event.altKey || event.metaKey || event.key === "Escape" || event.key === "Tab" ||
     (event.shiftKey && event.key === "Enter");
-  if (!shared && event.target.matches("select, button, input[type=checkbox]")) event.stopPropagation();
+}
+
+function keepKeys(event) {
+  if (!sharedKey(event) && event.target.matches("select, button, input[type=checkbox]")) event.stopPropagation();
+}
+
+function holdShortcuts(event) {
+  const control = event.target;
+  if (!(control instanceof Element) || sharedKey(event) || !control.matches(CONTROLS) || !control.closest(ROOT)) return;
+  if (control.hasAttribute(SUPPRESS)) return;
+  control.setAttribute(SUPPRESS, "true");
+  setTimeout(() => control.removeAttribute(SUPPRESS), 0);   // after every listener of this key press has run
+}
+
+// One listener for the page, whichever widget loads first; registered in the capture phase of the window, which
+// runs before any listener on the document.
+if (!window.__scalingeduHoldShortcuts) {
+  window.__scalingeduHoldShortcuts = true;
+  window.addEventListener("keydown", holdShortcuts, true);
 }
 
 function render({ model, el }) {
