@@ -147,8 +147,11 @@ class ColourOnlyError(AssertionError):
 def _legend_signature(handle) -> tuple | None:
     """What, besides colour, tells a legend entry apart: line style and marker, marker shape, or hatch and fill."""
     from matplotlib.collections import LineCollection, PathCollection
+    from matplotlib.container import ErrorbarContainer
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
+    if isinstance(handle, ErrorbarContainer):   # its data line (None for error bars without one) tells it apart
+        return _legend_signature(handle.lines[0]) if handle.lines[0] is not None else None
     if isinstance(handle, Line2D):
         style = handle.get_linestyle() if handle.get_linestyle() not in ("None", "", " ") else "none"
         marker = handle.get_marker() if handle.get_marker() not in ("None", "", " ", None) else "none"
@@ -173,15 +176,19 @@ def colour_only_entries(figure: Figure) -> list[tuple[str, str, str]]:
     """Pairs of legend entries of ``figure`` that differ in colour only (same line style and marker, same marker
     shape, or same hatch): (the axes' title or y label, first label, second label). WCAG 2.1 criterion 1.4.1 asks
     that colour is not the only visual means of telling things apart."""
-    legends = [(ax.get_legend(), ax.get_title() or ax.get_ylabel()) for ax in figure.axes]
-    legends += [(legend, "figure legend") for legend in figure.legends]
+    from matplotlib.container import ErrorbarContainer
+    legends = [(ax.get_legend(), ax.get_title() or ax.get_ylabel(), [ax]) for ax in figure.axes]
+    legends += [(legend, "figure legend", figure.axes) for legend in figure.legends]
     found = []
-    for legend, where in legends:
+    for legend, where, axes in legends:
         if legend is None or not legend.get_visible():
             continue
+        # An error-bar series' legend key starts with its bar lines, alike for every series: compare the series'
+        # data lines instead (found by label).
+        errorbars = {c.get_label(): c for ax in axes for c in ax.containers if isinstance(c, ErrorbarContainer)}
         seen: dict[tuple, str] = {}
         for handle, text in zip(legend.legend_handles, legend.get_texts()):
-            signature = _legend_signature(handle)
+            signature = _legend_signature(errorbars.get(text.get_text(), handle))
             if signature is None:
                 continue
             if signature in seen:

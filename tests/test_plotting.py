@@ -138,6 +138,22 @@ def test_colour_only_entries_finds_legends_told_apart_by_colour_alone():
     assert colour_only_entries(figure) == []
 
 
+def test_colour_only_entries_compares_error_bar_series_by_their_data_lines():
+    """An error-bar series' legend key begins with its bar lines, which look alike for every series; the check
+    compares the series' data lines (line style and marker) instead. Before, two series with different markers and
+    line styles were reported as told apart by colour alone."""
+    from scalingedu.plotting import colour_only_entries
+    figure, ax = new_figure(width=3, height=2)
+    ax.errorbar([1, 2], [1, 2], yerr=[0.1, 0.1], marker="o", ls="-", capsize=3, label="small")
+    ax.errorbar([1, 2], [2, 1], yerr=[0.1, 0.1], marker="s", ls="--", capsize=3, label="large")
+    ax.set_title("bars")
+    ax.legend()
+    assert colour_only_entries(figure) == []
+    ax.errorbar([1, 2], [3, 3], yerr=[0.1, 0.1], marker="o", ls="-", capsize=3, label="same as small")
+    ax.legend()
+    assert colour_only_entries(figure) == [("bars", "small", "same as small")]
+
+
 def test_describe_refuses_a_colour_only_legend_when_the_check_is_on(monkeypatch):
     from scalingedu.plotting import CHECK_COLOUR_VARIABLE, ColourOnlyError, describe
     figure, ax = new_figure(width=3, height=2)
